@@ -1,0 +1,248 @@
+"""SQLAlchemy 2 typed models of the ledger: units, departments, categories, petitioners, cases, events.
+
+Dialect-neutral: nothing here is SQLite-only (the SQLite speed-ups live in ``ledger.sqlite``), so the
+same models run on PostgreSQL.  Cases carry a stable UUID, a per-unit human case number, a revision
+(+1 on every change) and a last-modified time so that ledgers of different units can be merged.
+Events are append-only: ``ledger.db`` refuses to flush an update or delete of one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every ledger table."""
+
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class LedgerInfo(Base):
+    """Key/value facts about this ledger file: unit code and name, office mode, creation time."""
+
+    __tablename__ = "ledger_info"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class Setting(Base):
+    """A user-changed setting (see ``xinfang_desk.ledger.settings`` for the declared defaults)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Unit(Base):
+    """A secondary unit (二级单位) that keeps its own ledger; the office sees all of them."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Department(Base):
+    """A handling department (承办单位) that cases are assigned (交办) to."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Category(Base):
+    """A problem category (问题类别); a sub-category has a parent.  Both may carry defaults."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_category_parent_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    default_deadline_days: Mapped[int | None] = mapped_column(Integer)
+    default_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id])
+    default_department: Mapped[Department | None] = relationship()
+
+
+class Petitioner(Base):
+    """The person (信访人) as recorded on one case; matching across cases uses ID number or name + phone."""
+
+    __tablename__ = "petitioners"
+    __table_args__ = (
+        Index("ix_petitioners_id_number", "id_number"),
+        Index("ix_petitioners_name_phone", "name", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    identity_type: Mapped[str] = mapped_column(String(16), default="student")
+    affiliation: Mapped[str] = mapped_column(String(200), default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Case(Base):
+    """One petition matter (信访事项): the unit of the ledger."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("unit_code", "year", "seq", name="uq_case_number"),
+        Index("ix_cases_received_at", "received_at"),
+        Index("ix_cases_status_due", "status", "due_on"),
+        Index("ix_cases_repeat_of", "repeat_of_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    unit_code: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    case_no: Mapped[str] = mapped_column(String(40), unique=True)
+
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    channel: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(24))
+    nature: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    subcategory_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    petitioner_id: Mapped[int] = mapped_column(ForeignKey("petitioners.id"), index=True)
+    people_count: Mapped[int] = mapped_column(Integer, default=1)
+    summary: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str] = mapped_column(Text, default="")
+
+    is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    bypassed_level: Mapped[bool] = mapped_column(Boolean, default=False)
+    superior_ref: Mapped[str] = mapped_column(String(100), default="")
+    superior_due_on: Mapped[date | None] = mapped_column(Date)
+
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    decide_due_on: Mapped[date] = mapped_column(Date)
+    objection_due_on: Mapped[date | None] = mapped_column(Date)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    forwarded_to: Mapped[str] = mapped_column(String(200), default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assign_opinion: Mapped[str] = mapped_column(Text, default="")
+    assign_count: Mapped[int] = mapped_column(Integer, default=0)
+    handle_due_on: Mapped[date | None] = mapped_column(Date)
+    extended_days: Mapped[int] = mapped_column(Integer, default=0)
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: The deadline that applies now (deciding, handling or review); null once the case is finished.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    supervise_count: Mapped[int] = mapped_column(Integer, default=0)
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    reply_text: Mapped[str] = mapped_column(Text, default="")
+    satisfaction: Mapped[str] = mapped_column(String(16), default="none")
+    evaluated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    review_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_leader: Mapped[str] = mapped_column(String(100), default="")
+    remarks: Mapped[str] = mapped_column(Text, default="")
+
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    category: Mapped[Category] = relationship(foreign_keys=[category_id])
+    subcategory: Mapped[Category | None] = relationship(foreign_keys=[subcategory_id])
+    petitioner: Mapped[Petitioner] = relationship()
+    department: Mapped[Department | None] = relationship()
+    repeat_of: Mapped[Case | None] = relationship(remote_side=[id])
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.seq", cascade="save-update, merge"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="case", order_by="Attachment.id", cascade="save-update, merge"
+    )
+
+
+class CaseEvent(Base):
+    """One step in a case's history: who, when, what, a note and the step's data.  Never changed."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_event_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class AttachmentBlob(Base):
+    """The bytes of an attachment, stored once per SHA-256 inside the ledger so a backup covers them."""
+
+    __tablename__ = "attachment_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Attachment(Base):
+    """A file (scanned letter, photo, PDF) that belongs to a case."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachment_blobs.sha256"))
+    size: Mapped[int] = mapped_column(Integer)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+
+    case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class CalendarDay(Base):
+    """A user's correction of the official holiday calendar: this date is (not) a working day."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(100), default="")
