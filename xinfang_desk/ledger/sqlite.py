@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, Integer, column, event, text
 from sqlalchemy.sql.elements import ColumnElement
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -111,7 +111,7 @@ def fulltext_filter(id_column: ColumnElement[int], words: list[str]) -> ColumnEl
             clauses.append(f"body LIKE :{key} ESCAPE '\\'")
             params[key] = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     sql = "SELECT rowid FROM case_fts WHERE " + " AND ".join(clauses)
-    return id_column.in_(text(sql).bindparams(**params).columns())
+    return id_column.in_(text(sql).bindparams(**params).columns(column("rowid", Integer)))
 
 
 def integrity_ok(path: Path) -> bool:

@@ -1,0 +1,237 @@
+"""Finding cases: full-text search of summaries, content and names plus filters, ordered and paged.
+
+The ledger view selects the ordered ids once (``case_ids``) and fetches display rows by page
+(``case_rows``), so nothing ever loads the whole table.  Text search uses SQLite's FTS5 trigram index
+through ``ledger.sqlite`` and a plain ``LIKE`` on any other database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from xinfang_desk.ledger import sqlite
+from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
+from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, Nature, Satisfaction, Source, Status
+
+
+@dataclass
+class CaseFilter:
+    """What the user asked for; empty fields do not filter."""
+
+    text: str = ""
+    statuses: Sequence[Status] = ()
+    category: str = ""
+    channel: Channel | None = None
+    department: str = ""
+    received_from: date | None = None
+    received_to: date | None = None
+    year: int | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    due_soon_days: int = 3
+    repeat_only: bool = False
+    unit_code: str = ""
+    today: date = field(default_factory=date.today)
+
+
+#: Columns a user can sort by: name → column expression.
+SORTABLE: dict[str, ColumnElement] = {
+    "case_no": Case.case_no,
+    "received_at": Case.received_at,
+    "channel": Case.channel,
+    "status": Case.status,
+    "due_on": Case.due_on,
+    "summary": Case.summary,
+    "category": Case.category_id,
+    "department": Case.department_id,
+    "unit_code": Case.unit_code,
+    "people_count": Case.people_count,
+    "updated_at": Case.updated_at,
+}
+
+
+def words_of(text: str) -> list[str]:
+    return [w for w in (text or "").replace("\u3000", " ").split() if w]
+
+
+def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    words = words_of(f.text)
+    if words:
+        if sqlite.is_sqlite(session.get_bind()):
+            conds.append(sqlite.fulltext_filter(Case.id, words))
+        else:
+            for word in words:
+                pattern = f"%{word}%"
+                person = select(Petitioner.id).where(Petitioner.name.like(pattern))
+                conds.append(
+                    or_(
+                        Case.summary.like(pattern),
+                        Case.content.like(pattern),
+                        Case.case_no.like(pattern),
+                        Case.petitioner_id.in_(person),
+                    )
+                )
+    if f.statuses:
+        conds.append(Case.status.in_([Status(s).value for s in f.statuses]))
+    if f.category:
+        top = select(Category.id).where(Category.name == f.category, Category.parent_id.is_(None))
+        sub = select(Category.id).where(Category.name == f.category, Category.parent_id.is_not(None))
+        conds.append(or_(Case.category_id.in_(top), Case.subcategory_id.in_(sub)))
+    if f.channel is not None:
+        conds.append(Case.channel == Channel(f.channel).value)
+    if f.department:
+        conds.append(Case.department_id.in_(select(Department.id).where(Department.name == f.department)))
+    start, end = f.received_from, f.received_to
+    if f.year is not None:
+        start = max(start or date(f.year, 1, 1), date(f.year, 1, 1))
+        end = min(end or date(f.year, 12, 31), date(f.year, 12, 31))
+    if start is not None:
+        conds.append(Case.received_at >= datetime.combine(start, time.min))
+    if end is not None:
+        conds.append(Case.received_at < datetime.combine(end + timedelta(days=1), time.min))
+    if f.overdue or f.due_soon:
+        open_ = Case.status.in_([s.value for s in OPEN_STATUSES])
+        parts = []
+        if f.overdue:
+            parts.append(Case.due_on < f.today)
+        if f.due_soon:
+            parts.append(
+                and_(Case.due_on >= f.today, Case.due_on <= f.today + timedelta(days=f.due_soon_days))
+            )
+        conds.append(and_(open_, or_(*parts)))
+    if f.repeat_only:
+        conds.append(Case.is_repeat.is_(True))
+    if f.unit_code:
+        conds.append(Case.unit_code == f.unit_code)
+    return conds
+
+
+def case_query(
+    session: Session, f: CaseFilter, *, sort: str = "received_at", descending: bool = True
+) -> Select:
+    """The ordered select of matching case ids."""
+    column = SORTABLE.get(sort, Case.received_at)
+    order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
+    return select(Case.id).where(*_conditions(session, f)).order_by(*order)
+
+
+def case_ids(
+    session: Session,
+    f: CaseFilter,
+    *,
+    sort: str = "received_at",
+    descending: bool = True,
+    limit: int | None = None,
+) -> list[int]:
+    """The ids of matching cases in display order (ids only: cheap even for 100,000 cases)."""
+    query = case_query(session, f, sort=sort, descending=descending)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def count_cases(session: Session, f: CaseFilter) -> int:
+    return int(session.scalar(select(func.count(Case.id)).where(*_conditions(session, f))) or 0)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the ledger view, as plain data (safe to hand across threads)."""
+
+    id: int
+    uuid: str
+    case_no: str
+    received_at: datetime
+    channel: str
+    source: str
+    nature: str
+    petitioner: str
+    people_count: int
+    category: str
+    subcategory: str
+    summary: str
+    status: str
+    status_code: str
+    department: str
+    due_on: date | None
+    satisfaction: str
+    supervise_count: int
+    is_repeat: bool
+    unit_code: str
+    overdue: bool
+    due_soon: bool
+
+
+def case_rows(
+    session: Session, ids: Sequence[int], *, today: date | None = None, due_soon_days: int = 3
+) -> list[CaseRow]:
+    """Display rows for ``ids``, in the order given (missing ids are skipped)."""
+    if not ids:
+        return []
+    today = today or date.today()
+    sub = aliased(Category)
+    rows = session.execute(
+        select(
+            Case.id,
+            Case.uuid,
+            Case.case_no,
+            Case.received_at,
+            Case.channel,
+            Case.source,
+            Case.nature,
+            Petitioner.name,
+            Case.people_count,
+            Category.name,
+            sub.name,
+            Case.summary,
+            Case.status,
+            Department.name,
+            Case.due_on,
+            Case.satisfaction,
+            Case.supervise_count,
+            Case.is_repeat,
+            Case.unit_code,
+        )
+        .join(Petitioner, Petitioner.id == Case.petitioner_id)
+        .join(Category, Category.id == Case.category_id)
+        .outerjoin(sub, sub.id == Case.subcategory_id)
+        .outerjoin(Department, Department.id == Case.department_id)
+        .where(Case.id.in_(list(ids)))
+    ).all()
+    by_id: dict[int, CaseRow] = {}
+    for r in rows:
+        status = Status(r[12])
+        due = r[14]
+        is_open = status in OPEN_STATUSES and due is not None
+        by_id[r[0]] = CaseRow(
+            id=r[0],
+            uuid=r[1],
+            case_no=r[2],
+            received_at=r[3],
+            channel=Channel(r[4]).label,
+            source=Source(r[5]).label,
+            nature=Nature(r[6]).label,
+            petitioner=r[7],
+            people_count=r[8],
+            category=r[9],
+            subcategory=r[10] or "",
+            summary=r[11],
+            status=status.label,
+            status_code=status.value,
+            department=r[13] or "",
+            due_on=due,
+            satisfaction=Satisfaction(r[15]).label,
+            supervise_count=r[16],
+            is_repeat=bool(r[17]),
+            unit_code=r[18],
+            overdue=is_open and due < today,
+            due_soon=is_open and today <= due <= today + timedelta(days=due_soon_days),
+        )
+    return [by_id[i] for i in ids if i in by_id]

@@ -1,0 +1,31 @@
+"""Where things live: the default ledger in the user's data folder, and the shipped resources.
+
+Resources are found relative to the package (``xinfang_desk.resources``, which is the repository's
+top-level ``resources/`` folder), the same way from source, from a wheel and from the bundle.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+APP_NAME = "xinfang_desk"
+DB_ENV = "XINFANG_DESK_DB"
+
+
+def data_dir() -> Path:
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_ledger_path() -> Path:
+    """``$XINFANG_DESK_DB`` if set, else ``ledger.sqlite`` in the user's data folder."""
+    override = os.environ.get(DB_ENV)
+    return Path(override).expanduser() if override else data_dir() / "ledger.sqlite"
+
+
+def resource_path(*parts: str) -> Path:
+    """A file shipped in ``resources/`` (fonts, icons, style)."""
+    return Path(str(files("xinfang_desk.resources").joinpath(*parts)))
