@@ -1,0 +1,191 @@
+"""Running ledger work off the UI thread: one worker, a session per operation, plain data back.
+
+Every change and every query that may take longer than ~100 ms goes through ``OpRunner.run``: the
+function runs on the single database worker thread with its own session (committed when it returns),
+its plain-data result comes back to ``on_success`` on the UI thread, and ``changed`` announces what
+changed so each window decides whether to refresh.  A ``LedgerError`` is shown as its Chinese message;
+any other error as a short apology, never a traceback.  Long work shows a cancellable progress dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from sqlalchemy.orm import Session
+
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.errors import LedgerError
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """Raised inside an operation when the user pressed 取消."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an operation changed: some cases, the reference data (departments, categories, settings)."""
+
+    case_ids: frozenset[int] = frozenset()
+    reference: bool = False
+    everything: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(self.case_ids) or self.reference or self.everything
+
+
+class Progress(QObject):
+    """Handed to an operation: report how far it is, and learn whether the user cancelled."""
+
+    reported = Signal(int, int, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancelled = False
+
+    def report(self, done: int, total: int, text: str = "") -> None:
+        self.reported.emit(done, total, text)
+        self.check()
+
+    def check(self) -> None:
+        if self.cancelled:
+            raise Cancelled()
+
+
+@dataclass
+class _Job:
+    fn: Callable[[Session, Progress], Any]
+    progress: Progress
+    on_success: Callable[[Any], None] | None
+    on_failure: Callable[[BaseException], None] | None
+    changes: Changes | None
+    dialog: QProgressDialog | None = None
+    result: Any = None
+    error: BaseException | None = None
+    detail: str = ""
+    done: bool = field(default=False)
+
+
+class _Signals(QObject):
+    finished = Signal(object)
+
+
+class _Task(QRunnable):
+    def __init__(self, ledger: Ledger, job: _Job, signals: _Signals) -> None:
+        super().__init__()
+        self.ledger, self.job, self.signals = ledger, job, signals
+
+    def run(self) -> None:
+        try:
+            with self.ledger.session() as session:
+                self.job.result = self.job.fn(session, self.job.progress)
+        except BaseException as exc:  # reported on the UI thread
+            self.job.error = exc
+            self.job.detail = traceback.format_exc()
+        self.job.done = True
+        self.signals.finished.emit(self.job)
+
+
+class OpRunner(QObject):
+    """The app's one database worker."""
+
+    changed = Signal(object)  # Changes
+    busy_changed = Signal(bool)
+
+    def __init__(self, ledger: Ledger, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ledger = ledger
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._signals = _Signals()
+        self._signals.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
+        self._pending = 0
+
+    def run(
+        self,
+        fn: Callable[[Session, Progress], Any],
+        *,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        changes: Changes | None = None,
+        progress_label: str | None = None,
+        parent: QWidget | None = None,
+    ) -> Progress:
+        """Run ``fn(session, progress)`` on the worker; see the module docstring."""
+        progress = Progress()
+        job = _Job(fn, progress, on_success, on_failure, changes)
+        if progress_label:
+            dialog = QProgressDialog(progress_label, "取消", 0, 0, parent)
+            dialog.setWindowTitle("请稍候")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(300)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
+            dialog.canceled.connect(lambda: setattr(progress, "cancelled", True))
+
+            def show_progress(done: int, total: int, text: str) -> None:
+                dialog.setMaximum(max(total, 0))
+                dialog.setValue(done)
+                if text:
+                    dialog.setLabelText(text)
+
+            progress.reported.connect(show_progress, Qt.ConnectionType.QueuedConnection)
+            job.dialog = dialog
+        self._pending += 1
+        if self._pending == 1:
+            self.busy_changed.emit(True)
+        self.pool.start(_Task(self.ledger, job, self._signals))
+        return progress
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Block until the worker is idle (for shutdown and tests)."""
+        return self.pool.waitForDone(msecs)
+
+    @Slot(object)
+    def _finished(self, job: _Job) -> None:
+        self._pending -= 1
+        if self._pending == 0:
+            self.busy_changed.emit(False)
+        if job.dialog is not None:
+            job.dialog.close()
+            job.dialog.deleteLater()
+        if job.error is None:
+            if job.on_success is not None:
+                job.on_success(job.result)
+            if job.changes is not None and job.changes.any:
+                self.changed.emit(job.changes)
+            return
+        if isinstance(job.error, Cancelled):
+            return
+        if job.on_failure is not None:
+            job.on_failure(job.error)
+            return
+        show_error(None, job.error, job.detail)
+
+
+def error_text(error: BaseException) -> str:
+    """The sentence a user sees for an error."""
+    if isinstance(error, LedgerError):
+        return str(error)
+    return f"操作未能完成（{error.__class__.__name__}）。数据没有改变，请重试；如仍出错请联系管理员。"
+
+
+def show_error(parent: QWidget | None, error: BaseException, detail: str = "") -> None:
+    if not isinstance(error, LedgerError):
+        log.error("operation failed: %s", detail or error)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, "无法完成", error_text(error), QMessageBox.StandardButton.Ok, parent
+    )
+    box.open()
