@@ -1,0 +1,34 @@
+"""Shared test fixtures: Qt runs offscreen, a fresh ledger per test, Qt settings kept in a temp folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from xinfang_desk.ledger.db import Ledger  # noqa: E402
+from xinfang_desk.ledger.reference import create_ledger  # noqa: E402
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    """A new, empty ledger of the unit JWC (教务处) in a temporary file."""
+    opened = create_ledger(tmp_path / "ledger.sqlite", "JWC", "教务处")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def qsettings_dir(tmp_path: Path) -> Iterator[Path]:
+    """Point QSettings (native and INI, user scope) at a temp folder so tests never touch the user's."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path / "qsettings"
+    folder.mkdir()
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+    yield folder
