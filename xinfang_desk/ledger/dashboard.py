@@ -1,0 +1,142 @@
+"""The 工作台 (dashboard) figures: what needs attention today, each tile tied to the filter of its cases.
+
+Every tile is a ``CaseFilter``; its count is ``count_cases`` of that filter, so the number on a tile
+and the cases the ledger view lists when it is clicked can never disagree.  The year's accepted count
+and satisfaction come from ``figures.compute_figures`` so they match the statistics and exports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from xinfang_desk.ledger.figures import compute_figures, year_range
+from xinfang_desk.ledger.search import CaseFilter, count_cases
+from xinfang_desk.ledger.settings import Settings
+from xinfang_desk.ledger.vocab import Status
+
+#: Statuses a case can only reach after 受理 (accepted_at is set exactly for these).
+ACCEPTED_STATUSES: tuple[Status, ...] = (
+    Status.ACCEPTED,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+    Status.REPLIED,
+    Status.EVALUATED,
+    Status.CLOSED,
+)
+#: Statuses in which a follow-up (回访) may have been recorded.
+FOLLOWED_UP_STATUSES: tuple[Status, ...] = (Status.EVALUATED, Status.CLOSED)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One dashboard tile: a caption, the figure shown, and the cases behind it."""
+
+    key: str
+    title: str
+    value: str
+    count: int
+    case_filter: CaseFilter
+    hint: str = ""
+    #: "" for a plain tile, "warning" (amber) or "danger" (red) when it needs attention now.
+    tone: str = ""
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the 工作台 shows, as plain data."""
+
+    today: date
+    year: int
+    due_soon_days: int
+    tiles: tuple[Tile, ...]
+
+    def tile(self, key: str) -> Tile:
+        return next(t for t in self.tiles if t.key == key)
+
+
+def tile_filters(today: date, due_soon_days: int) -> dict[str, CaseFilter]:
+    """The case filter behind each tile, by tile key."""
+    year = today.year
+    return {
+        "today": CaseFilter(received_from=today, received_to=today, today=today),
+        "registered": CaseFilter(statuses=(Status.REGISTERED,), today=today),
+        "due_soon": CaseFilter(due_soon=True, due_soon_days=due_soon_days, today=today),
+        "overdue": CaseFilter(overdue=True, today=today),
+        "awaiting_follow_up": CaseFilter(statuses=(Status.REPLIED,), today=today),
+        "accepted_this_year": CaseFilter(year=year, statuses=ACCEPTED_STATUSES, today=today),
+        "satisfaction": CaseFilter(year=year, statuses=FOLLOWED_UP_STATUSES, today=today),
+    }
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def compute_dashboard(session: Session, today: date | None = None) -> Dashboard:
+    """The dashboard of the ledger in ``session`` as of ``today``."""
+    today = today or date.today()
+    due_soon_days = Settings.load(session).due_soon_days
+    filters = tile_filters(today, due_soon_days)
+    counts = {key: count_cases(session, f) for key, f in filters.items()}
+    figures = compute_figures(session, *year_range(today.year))
+    yoy = figures["accepted_yoy_pct"]
+    accepted_hint = "去年同期无受理" if yoy is None else f"同比 {yoy:+.1f}%"
+    tiles = (
+        Tile(
+            "today", "今日登记", str(counts["today"]), counts["today"], filters["today"], "今天收到的信访事项"
+        ),
+        Tile(
+            "registered",
+            "待受理",
+            str(counts["registered"]),
+            counts["registered"],
+            filters["registered"],
+            "已登记、尚未决定受理的事项",
+        ),
+        Tile(
+            "due_soon",
+            f"{due_soon_days}日内到期",
+            str(counts["due_soon"]),
+            counts["due_soon"],
+            filters["due_soon"],
+            "期限将至的在办事项",
+            tone="warning" if counts["due_soon"] else "",
+        ),
+        Tile(
+            "overdue",
+            "已超期",
+            str(counts["overdue"]),
+            counts["overdue"],
+            filters["overdue"],
+            "已过期限仍未办结的事项",
+            tone="danger" if counts["overdue"] else "",
+        ),
+        Tile(
+            "awaiting_follow_up",
+            "待回访",
+            str(counts["awaiting_follow_up"]),
+            counts["awaiting_follow_up"],
+            filters["awaiting_follow_up"],
+            "已答复、尚未回访评价的事项",
+        ),
+        Tile(
+            "accepted_this_year",
+            "本年受理量",
+            str(figures["accepted"]),
+            figures["accepted"],
+            filters["accepted_this_year"],
+            accepted_hint,
+        ),
+        Tile(
+            "satisfaction",
+            "本年满意度",
+            _percent(figures["satisfaction_pct"]),
+            figures["evaluated"],
+            filters["satisfaction"],
+            f"已回访评价 {figures['evaluated']} 件",
+        ),
+    )
+    return Dashboard(today=today, year=today.year, due_soon_days=due_soon_days, tiles=tiles)
