@@ -48,6 +48,23 @@ COLLECTIVE_MIN_PEOPLE = 5
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 EARLIEST_RECEIPT = datetime(2000, 1, 1)
 
+#: The statuses in which each workflow step is allowed.  The workflow enforces it and the case view
+#: offers only the steps it allows (``ledger.case_details.allowed_actions``).
+STEP_STATUSES: dict[EventKind, frozenset[Status]] = {
+    EventKind.ACCEPT: frozenset({Status.REGISTERED}),
+    EventKind.DECLINE: frozenset({Status.REGISTERED}),
+    EventKind.FORWARD: frozenset({Status.REGISTERED}),
+    EventKind.OBJECT: frozenset({Status.REGISTERED}),
+    EventKind.ASSIGN: HANDLING_STATUSES,
+    EventKind.PROGRESS: HANDLING_STATUSES,
+    EventKind.EXTEND: HANDLING_STATUSES,
+    EventKind.SUPERVISE: OPEN_STATUSES,
+    EventKind.REPLY: HANDLING_STATUSES,
+    EventKind.EVALUATE: frozenset({Status.REPLIED}),
+    EventKind.CLOSE: frozenset({Status.REPLIED, Status.EVALUATED}),
+    EventKind.REOPEN: frozenset({Status.CLOSED}),
+}
+
 
 @dataclass
 class PetitionerInput:
@@ -295,7 +312,7 @@ class Workflow:
     # ------------------------------------------------------------------ deciding
     def accept(self, case: Case, note: str = "", *, at: datetime | None = None) -> Case:
         """受理: the handling deadline starts (60 日, 7 日 for 信箱, the superior's date, or the category's)."""
-        self._require(case, {Status.REGISTERED}, "只有待受理的案件才能受理。")
+        self._require(case, STEP_STATUSES[EventKind.ACCEPT], "只有待受理的案件才能受理。")
         when = self._when(at)
         self._not_before(case, when)
         due = self._handle_deadline(case, when.date())
@@ -327,7 +344,7 @@ class Workflow:
 
     def decline(self, case: Case, reason: str, *, at: datetime | None = None) -> Case:
         """不予受理, with the reason the petitioner is told."""
-        self._require(case, {Status.REGISTERED}, "只有待受理的案件才能作出不予受理决定。")
+        self._require(case, STEP_STATUSES[EventKind.DECLINE], "只有待受理的案件才能作出不予受理决定。")
         reason = self._text(reason, "不予受理的理由")
         when = self._when(at)
         self._not_before(case, when)
@@ -339,7 +356,7 @@ class Workflow:
 
     def forward(self, case: Case, to: str, note: str = "", *, at: datetime | None = None) -> Case:
         """转送: pass the case to the competent body."""
-        self._require(case, {Status.REGISTERED}, "只有待受理的案件才能转送。")
+        self._require(case, STEP_STATUSES[EventKind.FORWARD], "只有待受理的案件才能转送。")
         to = self._text(to, "转送的有权处理机关或单位")
         when = self._when(at)
         self._not_before(case, when)
@@ -351,7 +368,7 @@ class Workflow:
 
     def object_to_routing(self, case: Case, reason: str, *, at: datetime | None = None) -> Case:
         """异议: a case forwarded or assigned to us that is outside our remit goes back (5 工作日)."""
-        self._require(case, {Status.REGISTERED}, "只有尚未受理的转来事项才能提出异议。")
+        self._require(case, STEP_STATUSES[EventKind.OBJECT], "只有尚未受理的转来事项才能提出异议。")
         if case.objection_due_on is None:
             raise WorkflowError("只有上级转办或其他单位转来的事项才能提出异议。")
         reason = self._text(reason, "异议理由")
@@ -375,7 +392,7 @@ class Workflow:
         at: datetime | None = None,
     ) -> Case:
         """交办 to a handling department with 交办意见; an own deadline may be earlier, never later."""
-        self._require(case, HANDLING_STATUSES, "案件尚未受理或已答复，不能交办。")
+        self._require(case, STEP_STATUSES[EventKind.ASSIGN], "案件尚未受理或已答复，不能交办。")
         dept = find_department(self.session, department)
         opinion = self._text(opinion, "交办意见")
         when = self._when(at)
@@ -406,7 +423,7 @@ class Workflow:
 
     def progress(self, case: Case, note: str, *, at: datetime | None = None) -> Case:
         """办理进展: a note from the handling department."""
-        self._require(case, HANDLING_STATUSES, "只有办理中的案件才能记录办理进展。")
+        self._require(case, STEP_STATUSES[EventKind.PROGRESS], "只有办理中的案件才能记录办理进展。")
         note = self._text(note, "办理进展")
         when = self._when(at)
         case.status = Status.IN_PROGRESS.value
@@ -415,14 +432,14 @@ class Workflow:
 
     def extend(self, case: Case, days: int, reason: str, *, at: datetime | None = None) -> Case:
         """延期: at most 30 more days (Art. 34), once unless the ledger allows more, with a reason."""
-        self._require(case, HANDLING_STATUSES, "只有办理中的案件才能延期。")
+        self._require(case, STEP_STATUSES[EventKind.EXTEND], "只有办理中的案件才能延期。")
         limit = self.settings.rule("extend_max").days
         if not isinstance(days, int) or days < 1:
             raise ValidationError("延期天数至少为1天。")
         if case.extension_count >= 1 and not self.settings.get("allow_multiple_extensions"):
             raise WorkflowError(f"案件{case.case_no}已延期一次，不能再次延期。")
-        if case.extended_days + days > limit:
-            left = limit - case.extended_days
+        left = extension_days_left(case.extension_count, case.extended_days, self.settings)
+        if days > left:
             raise WorkflowError(f"延期总计不得超过{limit}日（本案还可延期{left}日），不能延期{days}日。")
         reason = self._text(reason, "延期理由")
         when = self._when(at)
@@ -439,7 +456,7 @@ class Workflow:
 
     def supervise(self, case: Case, note: str, *, at: datetime | None = None) -> Case:
         """督办: chase an open case; the count is kept."""
-        self._require(case, OPEN_STATUSES, "已办结或未受理终结的案件无需督办。")
+        self._require(case, STEP_STATUSES[EventKind.SUPERVISE], "已办结或未受理终结的案件无需督办。")
         note = self._text(note, "督办意见")
         when = self._when(at)
         case.supervise_count += 1
@@ -450,7 +467,7 @@ class Workflow:
         """答复 the petitioner, with the outcome of 三到位一处理."""
         if Status(case.status) is Status.REGISTERED:
             raise WorkflowError(f"案件{case.case_no}尚未受理，不能答复。")
-        self._require(case, HANDLING_STATUSES, "该案件不在办理中，不能答复。")
+        self._require(case, STEP_STATUSES[EventKind.REPLY], "该案件不在办理中，不能答复。")
         text = self._text(text, "答复内容")
         outcome = Outcome(outcome)
         when = self._when(at)
@@ -466,7 +483,7 @@ class Workflow:
         self, case: Case, satisfaction: Satisfaction, note: str = "", *, at: datetime | None = None
     ) -> Case:
         """回访评价: 满意 · 基本满意 · 不满意.  The caller offers 重开 or 复查 after 不满意."""
-        self._require(case, {Status.REPLIED}, "只有已答复的案件才能回访评价。")
+        self._require(case, STEP_STATUSES[EventKind.EVALUATE], "只有已答复的案件才能回访评价。")
         satisfaction = Satisfaction(satisfaction)
         if satisfaction is Satisfaction.NONE:
             raise ValidationError("请选择满意度（满意、基本满意或不满意）。")
@@ -481,7 +498,7 @@ class Workflow:
         """办结; on time when the closing date is not after the (extended) deadline."""
         if Status(case.status) is Status.CLOSED:
             raise WorkflowError(f"案件{case.case_no}已经办结，不能重复办结。")
-        self._require(case, {Status.REPLIED, Status.EVALUATED}, "案件答复信访人后才能办结。")
+        self._require(case, STEP_STATUSES[EventKind.CLOSE], "案件答复信访人后才能办结。")
         when = self._when(at)
         assert case.handle_due_on is not None
         case.status = Status.CLOSED.value
@@ -493,7 +510,7 @@ class Workflow:
 
     def reopen(self, case: Case, reason: str, *, review: bool = True, at: datetime | None = None) -> Case:
         """重开 a closed case: a 复查/复核 request (within 30 日 of the reply) or a correction by the unit."""
-        self._require(case, {Status.CLOSED}, "只有已办结的案件才能重开。")
+        self._require(case, STEP_STATUSES[EventKind.REOPEN], "只有已办结的案件才能重开。")
         reason = self._text(reason, "重开理由")
         when = self._when(at)
         if review:
@@ -572,6 +589,13 @@ class Workflow:
         case.attachments.append(attachment)
         self._record(case, EventKind.ATTACH, when, filename, sha256=digest, size=len(content))
         return attachment
+
+
+def extension_days_left(extension_count: int, extended_days: int, settings: Settings) -> int:
+    """How many more days a case may still be extended (0: no further extension is allowed)."""
+    if extension_count >= 1 and not settings.get("allow_multiple_extensions"):
+        return 0
+    return max(settings.rule("extend_max").days - extended_days, 0)
 
 
 def attachment_content(session: Session, attachment: Attachment) -> bytes:
