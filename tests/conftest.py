@@ -32,3 +32,29 @@ def qsettings_dir(tmp_path: Path) -> Iterator[Path]:
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
     yield folder
+
+
+@pytest.fixture
+def register_case(ledger: Ledger):
+    """Register a case through the workflow (a 学生 walk-in about 宿舍维修 unless overridden); returns its id."""
+    from xinfang_desk.ledger.vocab import Channel, Nature, Source
+    from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
+
+    def register(actor: str = "接待员", **overrides) -> int:
+        petitioner = overrides.pop("petitioner", None) or PetitionerInput(name="张喆", phone="13812345678")
+        fields = {
+            "channel": Channel.VISIT,
+            "source": Source.OWN,
+            "nature": Nature.CLAIM,
+            "category": "后勤服务类",
+            "subcategory": "宿舍条件与维修",
+            "summary": "宿舍热水器损坏两周未修",
+            "petitioner": petitioner,
+        }
+        fields.update(overrides)
+        with ledger.session() as session:
+            case = Workflow(session, actor).register(CaseDraft(**fields))
+            session.flush()
+            return case.id
+
+    return register
