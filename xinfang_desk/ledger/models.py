@@ -246,3 +246,20 @@ class CalendarDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_workday: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(100), default="")
+
+
+class AuditEntry(Base):
+    """One entry of the append-only audit log: who did what with personal data, when (e.g. a full export).
+
+    Actions that concern no single case — exporting the 台账 with unmasked ID and phone numbers,
+    printing a batch of 交办单 — are recorded here instead of as case events, which would raise every
+    case's revision.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
