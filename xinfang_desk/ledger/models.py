@@ -28,6 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
 class Base(DeclarativeBase):
     """Declarative base of every ledger table."""
 
@@ -100,16 +104,13 @@ class Petitioner(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid, insert_sentinel=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     id_number: Mapped[str | None] = mapped_column(String(18))
     phone: Mapped[str | None] = mapped_column(String(32))
     identity_type: Mapped[str] = mapped_column(String(16), default="student")
     affiliation: Mapped[str] = mapped_column(String(200), default="")
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-def new_uuid() -> str:
-    return str(uuid.uuid4())
 
 
 class Case(Base):
@@ -124,7 +125,7 @@ class Case(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid, insert_sentinel=True)
     unit_code: Mapped[str] = mapped_column(String(16))
     year: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
@@ -179,14 +180,13 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
-    category: Mapped[Category] = relationship(foreign_keys=[category_id])
-    subcategory: Mapped[Category | None] = relationship(foreign_keys=[subcategory_id])
+    # reference data is never created through a case: no save cascade (keeps large flushes cheap)
+    category: Mapped[Category] = relationship(foreign_keys=[category_id], cascade="merge")
+    subcategory: Mapped[Category | None] = relationship(foreign_keys=[subcategory_id], cascade="merge")
     petitioner: Mapped[Petitioner] = relationship()
-    department: Mapped[Department | None] = relationship()
-    repeat_of: Mapped[Case | None] = relationship(remote_side=[id])
-    events: Mapped[list[CaseEvent]] = relationship(
-        back_populates="case", order_by="CaseEvent.seq", cascade="save-update, merge"
-    )
+    department: Mapped[Department | None] = relationship(cascade="merge")
+    #: the history, read-only here: events are written by ``Workflow`` and never changed
+    events: Mapped[list[CaseEvent]] = relationship(order_by="CaseEvent.seq", viewonly=True)
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", order_by="Attachment.id", cascade="save-update, merge"
     )
@@ -196,11 +196,10 @@ class CaseEvent(Base):
     """One step in a case's history: who, when, what, a note and the step's data.  Never changed."""
 
     __tablename__ = "case_events"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_event_seq"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
+    #: an event is the ``seq``-th step of its case (seq == the case's revision after the step)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(DateTime)
@@ -208,7 +207,7 @@ class CaseEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    case: Mapped[Case] = relationship(back_populates="events")
+    case: Mapped[Case] = relationship(cascade="")
 
 
 class AttachmentBlob(Base):

@@ -7,6 +7,8 @@ SQL on other databases (PostgreSQL).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,17 @@ _FTS_BODY = (
     "coalesce((SELECT name FROM petitioners WHERE id = new.petitioner_id), '')"
 )
 
+_FTS_INSERT_TRIGGER = f"""CREATE TRIGGER IF NOT EXISTS cases_fts_ai AFTER INSERT ON cases BEGIN
+        INSERT INTO case_fts(rowid, body) VALUES (new.id, {_FTS_BODY});
+    END"""
+_FTS_INDEX_MISSING = (
+    "INSERT INTO case_fts(rowid, body) SELECT c.id, c.case_no || ' ' || c.summary || ' ' || "
+    "c.content || ' ' || coalesce(p.name, '') FROM cases c "
+    "LEFT JOIN petitioners p ON p.id = c.petitioner_id WHERE c.id > :after"
+)
 _FTS_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS case_fts USING fts5(body, tokenize='trigram')",
-    f"""CREATE TRIGGER IF NOT EXISTS cases_fts_ai AFTER INSERT ON cases BEGIN
-        INSERT INTO case_fts(rowid, body) VALUES (new.id, {_FTS_BODY});
-    END""",
+    _FTS_INSERT_TRIGGER,
     f"""CREATE TRIGGER IF NOT EXISTS cases_fts_au
         AFTER UPDATE OF case_no, summary, content, petitioner_id ON cases BEGIN
         DELETE FROM case_fts WHERE rowid = old.id;
@@ -78,20 +86,36 @@ def configure_engine(engine: Engine) -> None:
 
 
 def install_speedups(connection: Connection) -> None:
-    """Create the full-text index and the append-only triggers if missing; index existing cases once."""
-    fts_existed = connection.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='case_fts'")
+    """Create the full-text index and the append-only triggers if missing; index unindexed cases.
+
+    Cases are indexed when the index is new, or when a bulk load was interrupted before it could
+    index what it had committed (its insert trigger is then missing).
+    """
+    trigger_existed = connection.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type='trigger' AND name='cases_fts_ai'")
     ).first()
     for ddl in _FTS_DDL + _GUARD_DDL:
         connection.execute(text(ddl))
-    if not fts_existed:
-        connection.execute(
-            text(
-                "INSERT INTO case_fts(rowid, body) SELECT c.id, c.case_no || ' ' || c.summary || ' ' || "
-                "c.content || ' ' || coalesce(p.name, '') FROM cases c "
-                "LEFT JOIN petitioners p ON p.id = c.petitioner_id"
-            )
-        )
+    if not trigger_existed:
+        indexed = connection.execute(text("SELECT coalesce(max(rowid), 0) FROM case_fts")).scalar_one()
+        connection.execute(text(_FTS_INDEX_MISSING), {"after": indexed})
+
+
+@contextmanager
+def bulk_loading(engine: Engine) -> Iterator[None]:
+    """Many new cases at once: index them in one pass at the end instead of row by row."""
+    if not is_sqlite(engine):
+        yield
+        return
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER IF EXISTS cases_fts_ai"))
+        indexed = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM case_fts")).scalar_one()
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(_FTS_INDEX_MISSING), {"after": indexed})
+            conn.execute(text(_FTS_INSERT_TRIGGER))
 
 
 def fulltext_filter(id_column: ColumnElement[int], words: list[str]) -> ColumnElement[bool]:

@@ -45,6 +45,19 @@ from xinfang_desk.ledger.vocab import (
 )
 
 COLLECTIVE_MIN_PEOPLE = 5
+#: Values a new case starts with (column defaults apply only at INSERT; steps before a flush need them).
+_UNSET_COUNTERS: dict[str, Any] = {
+    "assign_count": 0,
+    "extended_days": 0,
+    "extension_count": 0,
+    "supervise_count": 0,
+    "reopen_count": 0,
+    "review_requested": False,
+    "decline_reason": "",
+    "forwarded_to": "",
+    "assign_opinion": "",
+    "reply_text": "",
+}
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 EARLIEST_RECEIPT = datetime(2000, 1, 1)
 
@@ -152,6 +165,8 @@ class Workflow:
         info = session.get(LedgerInfo, "unit_code")
         self.unit_code = info.value if info else "XF"
         self._next_seq: dict[int, int] = {}
+        self._categories: dict[tuple[str, int | None], Category] = {}
+        self._departments: dict[str, Department] = {}
 
     # ------------------------------------------------------------------ helpers
     def _when(self, at: datetime | None) -> datetime:
@@ -163,12 +178,15 @@ class Workflow:
             raise ValidationError(f"日期“{when:%Y-%m-%d}”过早，请核对。")
         return when.replace(microsecond=0)
 
-    def _record(self, case: Case, kind: EventKind, at: datetime, note: str = "", **data: Any) -> CaseEvent:
+    def _record(
+        self, case: Case, kind: EventKind, at: datetime, note: str = "", *, first: bool = False, **data: Any
+    ) -> CaseEvent:
         now = self.clock().replace(microsecond=0)
-        if case.id is not None or case.events:
+        if not first:
             case.revision += 1
         case.updated_at = max(now, at)
         event = CaseEvent(
+            case=case,
             seq=case.revision,
             kind=kind.value,
             actor=self.actor,
@@ -177,7 +195,6 @@ class Workflow:
             note=note,
             data={k: _jsonable(v) for k, v in data.items()},
         )
-        case.events.append(event)
         self.session.add(event)
         return event
 
@@ -192,6 +209,12 @@ class Workflow:
         if not value:
             raise ValidationError(f"请填写{what}。")
         return value
+
+    def _category(self, name: str, parent: Category | None) -> Category:
+        key = (name, parent.id if parent else None)
+        if key not in self._categories:
+            self._categories[key] = find_category(self.session, name, parent)
+        return self._categories[key]
 
     def _allocate_number(self, year: int) -> tuple[int, str]:
         if year not in self._next_seq:
@@ -212,8 +235,8 @@ class Workflow:
             raise ValidationError("内容摘要不超过500字，详细内容请填入“信访内容”。")
         if not isinstance(draft.people_count, int) or draft.people_count < 1:
             raise ValidationError("信访人数至少为1人。")
-        top = find_category(self.session, draft.category)
-        sub = find_category(self.session, draft.subcategory, top) if draft.subcategory else None
+        top = self._category(draft.category, None)
+        sub = self._category(draft.subcategory, top) if draft.subcategory else None
         petitioner = self._petitioner(draft.petitioner)
         source = Source(draft.source)
         if source is Source.SUPERIOR and draft.superior_due_on is None:
@@ -247,7 +270,7 @@ class Workflow:
             summary=summary,
             content=(draft.content or "").strip(),
             is_repeat=repeat_of is not None,
-            repeat_of=repeat_of,
+            repeat_of_id=repeat_of.id if repeat_of else None,
             bypassed_level=bool(draft.bypassed_level),
             superior_ref=draft.superior_ref.strip(),
             superior_due_on=draft.superior_due_on,
@@ -261,6 +284,7 @@ class Workflow:
             created_at=self.clock().replace(microsecond=0),
             updated_at=self.clock().replace(microsecond=0),
             satisfaction=Satisfaction.NONE.value,
+            **_UNSET_COUNTERS,
         )
         self.session.add(case)
         self._record(
@@ -268,6 +292,7 @@ class Workflow:
             EventKind.REGISTER,
             received,
             "",
+            first=True,
             case_no=case_no,
             decide_due_on=decide_due,
             repeat_of=repeat_of.case_no if repeat_of else None,
@@ -393,7 +418,8 @@ class Workflow:
     ) -> Case:
         """交办 to a handling department with 交办意见; an own deadline may be earlier, never later."""
         self._require(case, STEP_STATUSES[EventKind.ASSIGN], "案件尚未受理或已答复，不能交办。")
-        dept = find_department(self.session, department)
+        dept = self._departments.get(department) or find_department(self.session, department)
+        self._departments[department] = dept
         opinion = self._text(opinion, "交办意见")
         when = self._when(at)
         self._not_before(case, when)
@@ -565,7 +591,7 @@ class Workflow:
         if earlier.id == case.id or earlier.received_at > case.received_at:
             raise ValidationError("只能关联到更早登记的另一案件。")
         case.is_repeat = True
-        case.repeat_of = earlier
+        case.repeat_of_id = earlier.id
         self._record(case, EventKind.LINK_REPEAT, self._when(None), "", repeat_of=earlier.case_no)
         return case
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 02:53:28.288308
+Create Date: 2026-11-25 03:01:55.310511
 """
 
 import sqlalchemy as sa

@@ -1,0 +1,177 @@
+"""Commands on the ledger itself: ``init``, ``demo``, ``stats`` and ``cases``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+from xinfang_desk.commands.common import add_db_option, ledger_location, open_ledger, parse_date
+from xinfang_desk.ledger.calendar import WorkCalendar
+from xinfang_desk.ledger.demo import build_demo
+from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
+from xinfang_desk.ledger.figures import compute_figures, year_range
+from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ledger.search import CaseFilter, case_ids, case_rows, count_cases
+from xinfang_desk.ledger.settings import Settings
+from xinfang_desk.ledger.vocab import Status
+
+DEMO_UNIT = ("JWC", "教务处")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="创建新的台账")
+    add_db_option(p)
+    p.add_argument("--unit-code", required=True, help="单位代码，如 JWC")
+    p.add_argument("--unit-name", required=True, help="单位名称，如 教务处")
+    p.add_argument("--office", action="store_true", help="信访与督办室（汇总模式）")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="创建演示台账（含示例案件）")
+    add_db_option(p)
+    p.add_argument("--cases", type=int, default=2000, help="案件数（默认 2000）")
+    p.add_argument("--seed", type=int, default=2025, help="随机种子：相同种子得到相同台账")
+    p.add_argument("--today", type=parse_date, default=None, help="以此日期为“今天”（默认今天）")
+    p.add_argument("--replace", action="store_true", help="文件已存在时先删除再重建")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("stats", help="统计数据（受理量、办结率、满意度等）")
+    add_db_option(p)
+    p.add_argument("--year", type=int, help="统计年度")
+    p.add_argument("--from", dest="start", type=parse_date, help="起始日期 YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=parse_date, help="截止日期 YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("cases", help="列出符合条件的案件")
+    add_db_option(p)
+    p.add_argument("--status", help="办理状态，如 待受理、办理中、已办结")
+    p.add_argument("--overdue", action="store_true", help="只列已超期案件")
+    p.add_argument("--due-soon", action="store_true", help="只列临期案件")
+    p.add_argument("--search", default="", help="全文检索（摘要、内容、信访人姓名）")
+    p.add_argument("--year", type=int, help="登记年度")
+    p.add_argument("--limit", type=int, default=50, help="最多列出几件（默认 50）")
+    p.set_defaults(func=cmd_cases)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    location = ledger_location(args)
+    if location.exists() and location.stat().st_size > 0:
+        raise LedgerFileError(f"文件已存在：{location}。")
+    ledger = create_ledger(location, args.unit_code, args.unit_name, office=args.office)
+    ledger.close()
+    print(f"已创建台账：{location}（{args.unit_name}）")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if args.cases < 0:
+        raise ValidationError("案件数不能为负数。")
+    location = ledger_location(args)
+    if location.exists() and location.stat().st_size > 0:
+        if not args.replace:
+            raise LedgerFileError(f"文件已存在：{location}。如需重建演示台账请加 --replace。")
+        for suffix in ("", "-wal", "-shm"):
+            location.with_name(location.name + suffix).unlink(missing_ok=True)
+    ledger = create_ledger(location, *DEMO_UNIT)
+    interactive = sys.stderr.isatty()
+
+    def report(done: int, total: int) -> None:
+        if interactive:
+            sys.stderr.write(f"\r正在生成演示案件：{done}/{total}")
+
+    made = build_demo(ledger, cases=args.cases, seed=args.seed, today=args.today, progress=report)
+    ledger.close()
+    if interactive:
+        sys.stderr.write("\n")
+    print(f"已创建演示台账：{location}（{made} 件案件）")
+    return 0
+
+
+def _period(args: argparse.Namespace) -> tuple[date, date]:
+    if args.year is not None:
+        if args.start or args.end:
+            raise ValidationError("--year 与 --from/--to 不能同时使用。")
+        if not 2000 <= args.year <= 2100:
+            raise ValidationError(f"年度“{args.year}”不合理。")
+        return year_range(args.year)
+    if args.start and args.end:
+        if args.end < args.start:
+            raise ValidationError("截止日期早于起始日期。")
+        return args.start, args.end
+    raise ValidationError("请指定 --year，或同时指定 --from 和 --to。")
+
+
+def _fmt_pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    start, end = _period(args)
+    ledger = open_ledger(args)
+    with ledger.session() as s:
+        figures = compute_figures(s, start, end)
+        calendar = WorkCalendar.load(s)
+    ledger.close()
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return 0
+    lines = [
+        f"统计期间：{figures['period']['from']} 至 {figures['period']['to']}（按收件日期）",
+        f"收件量：{figures['received']}",
+        f"受理量：{figures['accepted']}（上年同期 {figures['accepted_last_year']}，同比 {_fmt_pct(figures['accepted_yoy_pct'])}）",
+        f"办结：{figures['closed']}，按期办结率 {_fmt_pct(figures['on_time_closure_pct'])}",
+        f"初信初访一次性办结率：{_fmt_pct(figures['first_time_one_time_closure_pct'])}"
+        f"（初信初访办结 {figures['first_time_closed']} 件）",
+        f"重复访：{figures['repeat']}（上年同期 {figures['repeat_last_year']}，同比 {_fmt_pct(figures['repeat_yoy_pct'])}）",
+        f"越级访：{figures['bypassed_level']}　集体访：{figures['collective']}",
+        f"满意度：{_fmt_pct(figures['satisfaction_pct'])}（已评价 {figures['evaluated']} 件）",
+        f"转送：{figures['forwarded']}　交办：{figures['assigned']}　督办：{figures['supervised']}",
+        "类别占比：" + "，".join(f"{k} {_fmt_pct(v)}" for k, v in figures["category_share_pct"].items()),
+        "处理结果：" + "，".join(f"{k} {v}" for k, v in figures["outcomes"].items()),
+        "信访形式：" + "，".join(f"{k} {v}" for k, v in figures["by_channel"].items()),
+        "承办单位（前5）：" + "，".join(f"{k} {v}" for k, v in list(figures["by_department"].items())[:5]),
+    ]
+    for year in sorted({start.year, end.year}):
+        if not calendar.covers(year):
+            lines.append(f"注意：{year}年的法定节假日安排尚未收录，工作日按周一至周五计算。")
+    print("\n".join(lines))
+    return 0
+
+
+def _status(text: str) -> Status:
+    try:
+        return Status.from_label(text)
+    except ValueError:
+        names = "、".join(Status.labels())
+        raise ValidationError(f"没有“{text}”这种办理状态。可选：{names}。") from None
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ValidationError("--limit 至少为 1。")
+    ledger = open_ledger(args)
+    with ledger.session() as s:
+        due_soon_days = Settings.load(s).due_soon_days
+        f = CaseFilter(
+            text=args.search,
+            statuses=[_status(args.status)] if args.status else (),
+            year=args.year,
+            overdue=args.overdue,
+            due_soon=args.due_soon,
+            due_soon_days=due_soon_days,
+        )
+        total = count_cases(s, f)
+        rows = case_rows(s, case_ids(s, f, limit=args.limit), due_soon_days=due_soon_days)
+    ledger.close()
+    print("案件编号\t登记日期\t形式\t信访人\t问题类别\t状态\t期限\t摘要")
+    for r in rows:
+        flag = "（超期）" if r.overdue else "（临期）" if r.due_soon else ""
+        due = f"{r.due_on:%Y-%m-%d}{flag}" if r.due_on else "—"
+        print(
+            f"{r.case_no}\t{r.received_at:%Y-%m-%d}\t{r.channel}\t{r.petitioner}\t{r.category}\t{r.status}\t{due}\t{r.summary}"
+        )
+    shown = f"，显示前 {len(rows)} 件" if total > len(rows) else ""
+    print(f"共 {total} 件{shown}")
+    return 0
