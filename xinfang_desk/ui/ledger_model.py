@@ -1,0 +1,313 @@
+"""The ledger table model: ordered case ids selected once, display rows fetched a page at a time.
+
+Like Anki's browser table, a query asks the database worker only for the ordered ids of the matching
+cases (cheap even for 100,000 cases); rows are read (``search.case_rows``) one page of ``PAGE`` when
+the view first needs them (``canFetchMore`` / ``fetchMore``), so ``rowCount`` is what has been fetched
+and nothing ever loads the whole table.  A page that cannot be read shows disabled rows, never a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
+from xinfang_desk.ui.ops import Changes, OpRunner
+from xinfang_desk.ui.style import (
+    DISABLED_FOREGROUND,
+    DUE_SOON_BACKGROUND,
+    DUE_SOON_FOREGROUND,
+    OVERDUE_BACKGROUND,
+    OVERDUE_FOREGROUND,
+)
+
+log = logging.getLogger(__name__)
+
+#: Rows read per page.
+PAGE = 200
+#: Role under which each row gives its case id.
+CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    """A ledger column: which ``CaseRow`` field it shows, its header, and its ``search.SORTABLE`` name."""
+
+    key: str
+    title: str
+    sort: str | None = None
+    width: int = 100
+    shown: bool = True
+    numeric: bool = False
+    #: The order a first click on the header sorts in (newest / most first for dates and numbers).
+    descending_first: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("case_no", "案件编号", "case_no", 125),
+    Column("received_at", "收件时间", "received_at", 130, descending_first=True),
+    Column("channel", "信访形式", "channel", 70),
+    Column("petitioner", "信访人", None, 80),
+    Column("category", "问题类别", "category", 95),
+    Column("subcategory", "子类别", None, 110, shown=False),
+    Column("summary", "内容摘要", "summary", 300),
+    Column("status", "状态", "status", 70),
+    Column("department", "承办单位", "department", 100),
+    Column("due_on", "办理期限", "due_on", 95),
+    Column("source", "来源", None, 95, shown=False),
+    Column("nature", "事项性质", None, 90, shown=False),
+    Column("people_count", "人数", "people_count", 50, shown=False, numeric=True, descending_first=True),
+    Column("satisfaction", "满意度", None, 70, shown=False),
+    Column("supervise_count", "督办次数", None, 70, shown=False, numeric=True),
+    Column("is_repeat", "重复访", None, 60, shown=False),
+    Column("unit_code", "单位代码", "unit_code", 80, shown=False),
+)
+COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
+
+UNREADABLE = "（无法读取此案件，请刷新）"
+
+
+def display_text(row: CaseRow, key: str) -> str:
+    """How one field of a row reads in the table."""
+    value = getattr(row, key)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else ""
+    if value is None:
+        return ""
+    return str(value)
+
+
+RowReader = Callable[[Sequence[int]], list[CaseRow]]
+
+
+class LedgerTableModel(QAbstractTableModel):
+    """Cases matching a ``CaseFilter``, in the chosen order, read lazily by page."""
+
+    #: A new query was sent to the worker.
+    query_started = Signal()
+    #: The ids of a query arrived: how many cases match.
+    query_finished = Signal(int)
+
+    def __init__(self, runner: OpRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.case_filter = CaseFilter()
+        self.sort_key = "received_at"
+        self.descending = True
+        self._ids: list[int] = []
+        self._rows: list[CaseRow | None] = []  # fetched so far; None = could not be read
+        self._generation = 0
+        self._busy = False
+        #: Reads display rows for ids (replaceable, e.g. to test a failing read).
+        self.read_rows: RowReader = self._read_rows
+
+    # -- queries -------------------------------------------------------------------------------
+    def set_filter(self, case_filter: CaseFilter) -> None:
+        """Show the cases matching ``case_filter`` (a new id query on the worker)."""
+        self.case_filter = case_filter
+        self._query(keep=False)
+
+    def refresh(self, changes: Changes | None = None) -> None:
+        """Run the current query again, keeping as many rows loaded as before."""
+        self._query(keep=True, changes=changes)
+
+    @property
+    def busy(self) -> bool:
+        """True while a query is on the worker."""
+        return self._busy
+
+    @property
+    def total(self) -> int:
+        """How many cases match the current query (fetched or not)."""
+        return len(self._ids)
+
+    def case_id(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, case_id: int) -> int | None:
+        """The row of a case if it is loaded."""
+        try:
+            row = self._ids.index(case_id)
+        except ValueError:
+            return None
+        return row if row < len(self._rows) else None
+
+    def _query(self, *, keep: bool, changes: Changes | None = None) -> None:
+        self._generation += 1
+        generation = self._generation
+        case_filter, sort, descending = self.case_filter, self.sort_key, self.descending
+
+        def select_ids(session: Any, _progress: Any) -> list[int]:
+            return case_ids(session, case_filter, sort=sort, descending=descending)
+
+        self._busy = True
+        self.query_started.emit()
+        self.runner.run(
+            select_ids,
+            on_success=lambda ids: self._ids_arrived(generation, ids, keep, changes),
+            on_failure=lambda exc: self._query_failed(generation, exc),
+        )
+
+    def _ids_arrived(self, generation: int, ids: list[int], keep: bool, changes: Changes | None) -> None:
+        if generation != self._generation:
+            return  # a newer query is on its way
+        self._busy = False
+        if keep and ids == self._ids:
+            self._reread_loaded(changes)
+        else:
+            loaded = len(self._rows) if keep else 0
+            self.beginResetModel()
+            self._ids = ids
+            self._rows = []
+            self.endResetModel()
+            while len(self._rows) < max(loaded, PAGE) and self.canFetchMore(QModelIndex()):
+                self.fetchMore(QModelIndex())
+        self.query_finished.emit(len(ids))
+
+    def _query_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._busy = False
+        log.warning("ledger query failed: %s", error)
+        self.beginResetModel()
+        self._ids, self._rows = [], []
+        self.endResetModel()
+        self.query_finished.emit(0)
+
+    def _reread_loaded(self, changes: Changes | None) -> None:
+        """Re-read rows whose case changed (all loaded rows when reference data changed)."""
+        if not self._rows:
+            return
+        if changes is None or changes.everything or changes.reference:
+            wanted = set(self._ids[: len(self._rows)])
+        else:
+            wanted = set(changes.case_ids) & set(self._ids[: len(self._rows)])
+        if not wanted:
+            return
+        fresh = {r.id: r for r in self._safe_read(sorted(wanted))}
+        for row, case_id in enumerate(self._ids[: len(self._rows)]):
+            if case_id in wanted:
+                self._rows[row] = fresh.get(case_id)
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def _read_rows(self, ids: Sequence[int]) -> list[CaseRow]:
+        f = self.case_filter
+        with self.runner.ledger.session() as session:
+            return case_rows(session, ids, today=f.today, due_soon_days=f.due_soon_days)
+
+    def _safe_read(self, ids: Sequence[int]) -> list[CaseRow]:
+        try:
+            return self.read_rows(ids)
+        except Exception:
+            log.exception("could not read %d ledger rows", len(ids))
+            return []
+
+    # -- sorting -------------------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order by a column (a new id query); columns without a database order are ignored."""
+        spec = COLUMNS[column] if 0 <= column < len(COLUMNS) else None
+        if spec is None or spec.sort is None:
+            return
+        self.sort_key = spec.sort
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self._query(keep=False)
+
+    def sort_column(self) -> int:
+        return next((i for i, c in enumerate(COLUMNS) if c.sort == self.sort_key), 1)
+
+    # -- lazy loading --------------------------------------------------------------------------
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < len(self._ids)
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        first = len(self._rows)
+        ids = self._ids[first : first + PAGE]
+        if not ids:
+            return
+        by_id = {r.id: r for r in self._safe_read(ids)}
+        self.beginInsertRows(QModelIndex(), first, first + len(ids) - 1)
+        self._rows.extend(by_id.get(i) for i in ids)
+        self.endInsertRows()
+
+    # -- the table -----------------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        column = COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "点击按此列排序" if column.sort else "此列不能排序"
+        if role == Qt.ItemDataRole.InitialSortOrderRole:
+            return Qt.SortOrder.DescendingOrder if column.descending_first else Qt.SortOrder.AscendingOrder
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid() or self._rows[index.row()] is None:
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = COLUMNS[index.column()]
+        if role == CASE_ID_ROLE:
+            return self._ids[index.row()]
+        if row is None:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return UNREADABLE if index.column() == 0 else ""
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return DISABLED_FOREGROUND
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return display_text(row, column.key)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if row.overdue:
+                return OVERDUE_BACKGROUND
+            if row.due_soon:
+                return DUE_SOON_BACKGROUND
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if row.overdue:
+                return OVERDUE_FOREGROUND
+            if row.due_soon:
+                return DUE_SOON_FOREGROUND
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column.key == "due_on" and row.overdue:
+                return "已超期"
+            if column.key == "due_on" and row.due_soon:
+                return "即将到期"
+            if column.key == "summary":
+                return row.summary
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
