@@ -151,12 +151,13 @@ def _status(text: str) -> Status:
 def cmd_cases(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValidationError("--limit 至少为 1。")
+    statuses = [_status(args.status)] if args.status else []
     ledger = open_ledger(args)
     with ledger.session() as s:
         due_soon_days = Settings.load(s).due_soon_days
         f = CaseFilter(
             text=args.search,
-            statuses=[_status(args.status)] if args.status else (),
+            statuses=statuses,
             year=args.year,
             overdue=args.overdue,
             due_soon=args.due_soon,

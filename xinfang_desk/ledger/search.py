@@ -57,7 +57,9 @@ SORTABLE: dict[str, ColumnElement] = {
 
 
 def words_of(text: str) -> list[str]:
-    return [w for w in (text or "").replace("\u3000", " ").split() if w]
+    """The words of a search: split at (full-width) spaces; control characters are ignored."""
+    cleaned = "".join(ch if ch.isprintable() or ch.isspace() else " " for ch in (text or ""))
+    return cleaned.replace("\u3000", " ").split()
 
 
 def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:

@@ -1,0 +1,80 @@
+"""Deadlines over China's official holidays and swapped working weekends (调休)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xinfang_desk.ledger.calendar import WorkCalendar
+from xinfang_desk.ledger.settings import DeadlineRule
+
+cal = WorkCalendar()
+
+
+def test_spring_festival_2025_holidays_and_swapped_days() -> None:
+    assert not cal.is_workday(date(2025, 1, 29))  # 春节
+    assert not cal.is_workday(date(2025, 2, 4))
+    assert cal.is_workday(date(2025, 1, 26))  # Sunday, worked (调休)
+    assert cal.is_workday(date(2025, 2, 8))  # Saturday, worked
+
+
+def test_calendar_day_deadline_falling_in_spring_festival_moves_to_next_working_day() -> None:
+    # 15 日 from 16 January 2025 is 31 January, inside 春节 (28 Jan – 4 Feb) → 5 February
+    assert cal.deadline(date(2025, 1, 16), DeadlineRule(15)) == date(2025, 2, 5)
+
+
+def test_calendar_day_deadline_on_a_swapped_working_sunday_stays() -> None:
+    # 15 日 from 11 January 2025 is Sunday 26 January, a working day by 调休
+    assert cal.deadline(date(2025, 1, 11), DeadlineRule(15)) == date(2025, 1, 26)
+
+
+def test_calendar_day_deadline_in_national_day_2025() -> None:
+    # 60 日 from 3 August 2025 is 2 October (国庆中秋 1–8 Oct) → 9 October
+    assert cal.deadline(date(2025, 8, 3), DeadlineRule(60)) == date(2025, 10, 9)
+    # 7 日 from 21 September is Sunday 28 September, a working day by 调休
+    assert cal.deadline(date(2025, 9, 21), DeadlineRule(7)) == date(2025, 9, 28)
+
+
+def test_working_days_skip_holidays_and_count_swapped_weekends() -> None:
+    # 5 工作日 after 24 January 2025 (Fri): 26 (Sun, worked), 27, then 5 Feb, 6 Feb, 7 Feb
+    assert cal.deadline(date(2025, 1, 24), DeadlineRule(5, "workday")) == date(2025, 2, 7)
+    # 5 工作日 after 30 September 2025: 9, 10, 11 (Sat, worked), 13, 14 October
+    assert cal.deadline(date(2025, 9, 30), DeadlineRule(5, "workday")) == date(2025, 10, 14)
+
+
+def test_a_year_the_library_does_not_cover_falls_back_to_weekends_and_says_so() -> None:
+    assert cal.covers(2025)
+    assert not cal.covers(2099)
+    assert cal.is_workday(date(2099, 1, 1))  # a Thursday: no holiday data, counted as working day
+    assert not cal.is_workday(date(2099, 1, 3))  # Saturday
+    assert cal.deadline(date(2099, 1, 2), DeadlineRule(1)) == date(2099, 1, 5)
+
+
+def test_user_corrections_override_the_library() -> None:
+    corrected = WorkCalendar({date(2025, 3, 3): False, date(2099, 5, 1): False})
+    assert not corrected.is_workday(date(2025, 3, 3))
+    assert corrected.covers(2099)
+    assert corrected.deadline(date(2025, 2, 26), DeadlineRule(5)) == date(2025, 3, 4)
+
+
+@given(st.dates(min_value=date(2010, 1, 1), max_value=date(2026, 12, 1)), st.integers(1, 90))
+def test_a_calendar_deadline_is_a_working_day_not_before_the_plain_count(start: date, days: int) -> None:
+    due = cal.deadline(start, DeadlineRule(days))
+    assert cal.is_workday(due)
+    assert (due - start).days >= days
+    # it moved only across rest days
+    from datetime import timedelta
+
+    plain = start + timedelta(days=days)
+    assert all(not cal.is_workday(plain + timedelta(days=i)) for i in range((due - plain).days))
+
+
+@given(st.dates(min_value=date(2010, 1, 1), max_value=date(2026, 11, 1)), st.integers(1, 30))
+def test_working_day_count_matches_a_day_by_day_count(start: date, days: int) -> None:
+    from datetime import timedelta
+
+    due = cal.deadline(start, DeadlineRule(days, "workday"))
+    counted = sum(cal.is_workday(start + timedelta(days=i)) for i in range(1, (due - start).days + 1))
+    assert counted == days and cal.is_workday(due)
