@@ -23,6 +23,7 @@ class WorkCalendar:
 
     def __init__(self, corrections: Mapping[date, bool] | None = None) -> None:
         self._corrections = dict(corrections or {})
+        self._known: dict[date, bool] = {}
 
     @classmethod
     def load(cls, session: Session) -> WorkCalendar:
@@ -39,6 +40,12 @@ class WorkCalendar:
         return True
 
     def is_workday(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._look_up(day)
+        return known
+
+    def _look_up(self, day: date) -> bool:
         if day in self._corrections:
             return self._corrections[day]
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.calendar import WorkCalendar
@@ -180,23 +180,26 @@ class Workflow:
 
     def _record(
         self, case: Case, kind: EventKind, at: datetime, note: str = "", *, first: bool = False, **data: Any
-    ) -> CaseEvent:
+    ) -> None:
+        """Raise the revision and append the step's event (written with the case's next flush)."""
         now = self.clock().replace(microsecond=0)
         if not first:
             case.revision += 1
         case.updated_at = max(now, at)
-        event = CaseEvent(
-            case=case,
-            seq=case.revision,
-            kind=kind.value,
-            actor=self.actor,
-            at=at,
-            recorded_at=now,
-            note=note,
-            data={k: _jsonable(v) for k, v in data.items()},
+        pending_events(self.session).append(
+            (
+                case,
+                {
+                    "seq": case.revision,
+                    "kind": kind.value,
+                    "actor": self.actor,
+                    "at": at,
+                    "recorded_at": now,
+                    "note": note,
+                    "data": {k: _jsonable(v) for k, v in data.items()},
+                },
+            )
         )
-        self.session.add(event)
-        return event
 
     @staticmethod
     def _require(case: Case, allowed: frozenset[Status] | set[Status], message: str) -> None:
@@ -622,6 +625,33 @@ def extension_days_left(extension_count: int, extended_days: int, settings: Sett
     if extension_count >= 1 and not settings.get("allow_multiple_extensions"):
         return 0
     return max(settings.rule("extend_max").days - extended_days, 0)
+
+
+_PENDING_EVENTS = "xinfang_desk.pending_events"
+
+
+def pending_events(session: Session) -> list[tuple[Case, dict[str, Any]]]:
+    """Events recorded in ``session`` whose case has not been flushed since."""
+    return session.info.setdefault(_PENDING_EVENTS, [])
+
+
+@event.listens_for(Session, "after_flush")
+def _write_pending_events(session: Session, _context: object) -> None:
+    """Append the recorded events in one multi-row INSERT, now that their cases have ids.
+
+    A step always changes its case (the revision), so the case is part of every flush that must
+    carry its events; events are never written through the ORM's unit of work, which keeps a
+    step cheap and the history insert-only.
+    """
+    pending = session.info.pop(_PENDING_EVENTS, None)
+    if pending:
+        rows = [{"case_id": case.id, **row} for case, row in pending]
+        session.connection().execute(insert(CaseEvent), rows)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending_events(session: Session, _previous: object) -> None:
+    session.info.pop(_PENDING_EVENTS, None)
 
 
 def attachment_content(session: Session, attachment: Attachment) -> bytes:
