@@ -1,0 +1,53 @@
+"""Safe spreadsheet cells: text that looks like a formula stays text, and illegal characters go.
+
+A spreadsheet program treats a cell beginning with ``=``, ``+``, ``-`` or ``@`` (and, in some
+programs, a leading tab or carriage return) as a formula; a petitioner's summary must never become
+one.  Such a value is written as an explicit string cell with Excel's quote prefix, so it stays text
+even after a user edits the cell.  Control characters that XML cannot carry are replaced by a space.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_TRIGGERS: frozenset[str] = frozenset("=+-@\t\r")
+
+#: Characters XML 1.0 cannot carry (the same set openpyxl refuses).
+_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` with every character XML cannot carry replaced by a space."""
+    if _ILLEGAL_CHARACTERS.search(value):
+        return _ILLEGAL_CHARACTERS.sub(" ", value)
+    return value
+
+
+def looks_like_formula(value: str) -> bool:
+    """True when a spreadsheet might evaluate ``value`` instead of showing it."""
+    return bool(value) and value[0] in FORMULA_TRIGGERS
+
+
+def text_cell(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    """A cell that holds ``value`` as text, whatever its first character."""
+    cell = WriteOnlyCell(sheet)
+    cell.value = value
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+def safe_value(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """What to append for ``value``: strings cleaned, formula-like strings as text cells, '' as empty."""
+    if not isinstance(value, str):
+        return value
+    if not value:
+        return None
+    if looks_like_formula(value):
+        return text_cell(sheet, value)
+    return value
