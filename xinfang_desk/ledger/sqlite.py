@@ -17,34 +17,90 @@ from sqlalchemy.sql.elements import ColumnElement
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
-_FTS_BODY = (
-    "new.case_no || ' ' || new.summary || ' ' || new.content || ' ' || "
-    "coalesce((SELECT name FROM petitioners WHERE id = new.petitioner_id), '')"
+#: The text a case is found by: case number, summary, content and the petitioner's name.
+_BODY = "{c}.case_no || ' ' || {c}.summary || ' ' || {c}.content || ' ' || {name}"
+_NEW_BODY = _BODY.format(
+    c="new", name="coalesce((SELECT name FROM petitioners WHERE id = new.petitioner_id), '')"
+)
+_JOINED_BODY = _BODY.format(c="c", name="coalesce(p.name, '')")
+
+#: Two indexes: trigrams (FTS5's own tokenizer) for words of three or more characters, and the
+#: one- and two-character grams of ``short_grams`` for the shorter words trigrams cannot find.
+_INDEXES = {
+    "case_fts": ("trigram", "{}"),
+    "case_fts_short": ("unicode61 remove_diacritics 0", "xf_short_grams({})"),
+}
+
+
+def short_grams(text: str | None) -> str:
+    """Every two-letter window of each run of letters and digits, plus each run's last letter.
+
+    "宿舍空调" becomes "宿舍 舍空 空调 调": a one- or two-character word is then found by a token
+    (two characters) or a prefix query (one character), through the index instead of a scan.
+    """
+    grams: list[str] = []
+    run: list[str] = []
+    for ch in (text or "").lower() + " ":
+        if ch.isalnum():
+            run.append(ch)
+            continue
+        if run:
+            grams.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
+            grams.append(run[-1])
+            run = []
+    return " ".join(grams)
+
+
+def _index_rows(table: str, rowid: str, body: str) -> str:
+    return f"INSERT INTO {table}(rowid, body) VALUES ({rowid}, {_INDEXES[table][1].format(body)});"
+
+
+def _fts_ddl() -> list[str]:
+    ddl = [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {t} USING fts5(body, tokenize='{tok}')"
+        for t, (tok, _) in _INDEXES.items()
+    ]
+    ddl.append(_FTS_INSERT_TRIGGER)
+    deletes = "".join(f"DELETE FROM {t} WHERE rowid = old.id;" for t in _INDEXES)
+    inserts = "".join(_index_rows(t, "new.id", _NEW_BODY) for t in _INDEXES)
+    ddl.append(
+        "CREATE TRIGGER IF NOT EXISTS cases_fts_au AFTER UPDATE OF case_no, summary, content, petitioner_id "
+        f"ON cases BEGIN {deletes} {inserts} END"
+    )
+    person_deletes = "".join(
+        f"DELETE FROM {t} WHERE rowid IN (SELECT id FROM cases WHERE petitioner_id = new.id);"
+        for t in _INDEXES
+    )
+    person_inserts = "".join(
+        f"INSERT INTO {t}(rowid, body) SELECT c.id, {expr.format(_BODY.format(c='c', name='new.name'))} "
+        "FROM cases c WHERE c.petitioner_id = new.id;"
+        for t, (_, expr) in _INDEXES.items()
+    )
+    ddl.append(
+        f"CREATE TRIGGER IF NOT EXISTS petitioners_fts_au AFTER UPDATE OF name ON petitioners BEGIN "
+        f"{person_deletes} {person_inserts} END"
+    )
+    return ddl
+
+
+_FTS_INSERT_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS cases_fts_ai AFTER INSERT ON cases BEGIN "
+    + "".join(_index_rows(t, "new.id", _NEW_BODY) for t in _INDEXES)
+    + " END"
 )
 
-_FTS_INSERT_TRIGGER = f"""CREATE TRIGGER IF NOT EXISTS cases_fts_ai AFTER INSERT ON cases BEGIN
-        INSERT INTO case_fts(rowid, body) VALUES (new.id, {_FTS_BODY});
-    END"""
-_FTS_INDEX_MISSING = (
-    "INSERT INTO case_fts(rowid, body) SELECT c.id, c.case_no || ' ' || c.summary || ' ' || "
-    "c.content || ' ' || coalesce(p.name, '') FROM cases c "
-    "LEFT JOIN petitioners p ON p.id = c.petitioner_id WHERE c.id > :after"
-)
-_FTS_DDL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS case_fts USING fts5(body, tokenize='trigram')",
-    _FTS_INSERT_TRIGGER,
-    f"""CREATE TRIGGER IF NOT EXISTS cases_fts_au
-        AFTER UPDATE OF case_no, summary, content, petitioner_id ON cases BEGIN
-        DELETE FROM case_fts WHERE rowid = old.id;
-        INSERT INTO case_fts(rowid, body) VALUES (new.id, {_FTS_BODY});
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS petitioners_fts_au AFTER UPDATE OF name ON petitioners BEGIN
-        DELETE FROM case_fts WHERE rowid IN (SELECT id FROM cases WHERE petitioner_id = new.id);
-        INSERT INTO case_fts(rowid, body)
-            SELECT c.id, c.case_no || ' ' || c.summary || ' ' || c.content || ' ' || new.name
-            FROM cases c WHERE c.petitioner_id = new.id;
-    END""",
-]
+
+def _index_missing(connection: Connection, table: str) -> None:
+    """Index the cases above the highest one ``table`` already has."""
+    indexed = connection.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {table}")).scalar_one()
+    connection.execute(
+        text(
+            f"INSERT INTO {table}(rowid, body) SELECT c.id, {_INDEXES[table][1].format(_JOINED_BODY)} "
+            "FROM cases c LEFT JOIN petitioners p ON p.id = c.petitioner_id WHERE c.id > :after"
+        ),
+        {"after": indexed},
+    )
+
 
 _GUARD_DDL = [
     """CREATE TRIGGER IF NOT EXISTS case_events_no_update BEFORE UPDATE ON case_events BEGIN
@@ -83,22 +139,26 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+        dbapi_connection.create_function("xf_short_grams", 1, short_grams, deterministic=True)
 
 
 def install_speedups(connection: Connection) -> None:
-    """Create the full-text index and the append-only triggers if missing; index unindexed cases.
+    """Create the full-text indexes and the append-only triggers if missing; index unindexed cases.
 
-    Cases are indexed when the index is new, or when a bulk load was interrupted before it could
+    Cases are indexed when an index is new, or when a bulk load was interrupted before it could
     index what it had committed (its insert trigger is then missing).
     """
-    trigger_existed = connection.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type='trigger' AND name='cases_fts_ai'")
-    ).first()
-    for ddl in _FTS_DDL + _GUARD_DDL:
+    existing = {
+        row[0]
+        for row in connection.execute(
+            text("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        )
+    }
+    for ddl in _fts_ddl() + _GUARD_DDL:
         connection.execute(text(ddl))
-    if not trigger_existed:
-        indexed = connection.execute(text("SELECT coalesce(max(rowid), 0) FROM case_fts")).scalar_one()
-        connection.execute(text(_FTS_INDEX_MISSING), {"after": indexed})
+    for table in _INDEXES:
+        if table not in existing or "cases_fts_ai" not in existing:
+            _index_missing(connection, table)
 
 
 @contextmanager
@@ -109,32 +169,35 @@ def bulk_loading(engine: Engine) -> Iterator[None]:
         return
     with engine.begin() as conn:
         conn.execute(text("DROP TRIGGER IF EXISTS cases_fts_ai"))
-        indexed = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM case_fts")).scalar_one()
     try:
         yield
     finally:
         with engine.begin() as conn:
-            conn.execute(text(_FTS_INDEX_MISSING), {"after": indexed})
+            for table in _INDEXES:
+                _index_missing(conn, table)
             conn.execute(text(_FTS_INSERT_TRIGGER))
 
 
 def fulltext_filter(id_column: ColumnElement[int], words: list[str]) -> ColumnElement[bool]:
     """A condition on a case id column: the case's indexed text contains every word (any length).
 
-    Words of three or more characters use the trigram index (MATCH); shorter ones a LIKE over the
-    indexed text, which FTS5 answers from its own table.
+    Words of three or more characters use the trigram index; shorter ones the gram index (a token
+    for two letters, a prefix for one); a short word with punctuation falls back to a LIKE scan.
     """
     clauses: list[str] = []
     params: dict[str, str] = {}
     for i, word in enumerate(words):
         key = f"fts_{i}"
         if len(word) >= 3:
-            clauses.append(f"case_fts MATCH :{key}")
+            clauses.append(f"SELECT rowid FROM case_fts WHERE case_fts MATCH :{key}")
             params[key] = '"' + word.replace('"', '""') + '"'
+        elif word.isalnum():
+            clauses.append(f"SELECT rowid FROM case_fts_short WHERE case_fts_short MATCH :{key}")
+            params[key] = f'"{word.lower()}"' + ("" if len(word) == 2 else " *")
         else:
-            clauses.append(f"body LIKE :{key} ESCAPE '\\'")
+            clauses.append(f"SELECT rowid FROM case_fts WHERE body LIKE :{key} ESCAPE '\\'")
             params[key] = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    sql = "SELECT rowid FROM case_fts WHERE " + " AND ".join(clauses)
+    sql = " INTERSECT ".join(clauses)
     return id_column.in_(text(sql).bindparams(**params).columns(column("rowid", Integer)))
 
 
