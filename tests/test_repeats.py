@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ledger_helpers import Clock, register
+
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.identity import check_digit
 from xinfang_desk.ledger.repeats import find_earlier_cases
