@@ -65,3 +65,12 @@ def test_sigkill_while_registering_loses_no_committed_case(tmp_path: Path) -> No
     assert all(stored[no] == "accepted" for no in committed)
     # beyond what was reported, at most the one case whose commit finished as the kill came
     assert len(stored) - len(committed) in (0, 1)
+
+
+def test_ledger_connections_are_durable(ledger: Ledger) -> None:
+    with ledger.engine.connect() as conn:
+        pragmas = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "foreign_keys", "synchronous")
+        }
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 2}  # 2 = FULL
