@@ -1,0 +1,290 @@
+"""The app shell: first run, dashboard tiles that filter the ledger, settings that persist, shortcuts, closing."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time as clock
+from datetime import date, datetime
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeySequence
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import func, select
+
+from xinfang_desk.fonts import CJK_FAMILY
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.demo import build_demo
+from xinfang_desk.ledger.models import Case, Department, LedgerInfo
+from xinfang_desk.ledger.settings import Settings
+from xinfang_desk.ledger.vocab import Channel, Nature, Source
+from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
+from xinfang_desk.ui import app as app_module
+from xinfang_desk.ui.first_run import FirstRunDialog, demo_ledger_path, start_demo_build
+from xinfang_desk.ui.fonts_qt import install_fonts
+from xinfang_desk.ui.main_window import DASHBOARD, LEDGER, REGISTRATION, SETTINGS, MainWindow
+from xinfang_desk.ui.ops import Changes, OpRunner
+
+
+@pytest.fixture
+def runner(ledger, qtbot):
+    build_demo(ledger, cases=300, seed=3, today=date.today())
+    runner = OpRunner(ledger)
+    yield runner
+    runner.wait()
+
+
+@pytest.fixture
+def settings(tmp_path, qsettings_dir):
+    return QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(runner, settings, qtbot):
+    window = MainWindow(runner, "测试员", settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(
+        lambda: window.dashboard.data is not None and not window.ledger_page.model.busy, timeout=10000
+    )
+    return window
+
+
+def count(ledger, *conditions) -> int:
+    with ledger.session() as s:
+        return int(s.scalar(select(func.count(Case.id)).where(*conditions)))
+
+
+# -- first run ------------------------------------------------------------------------------------
+def test_first_run_dialog_creates_the_units_ledger(tmp_path, qtbot):
+    path = tmp_path / "new" / "ledger.sqlite"
+    dialog = FirstRunDialog(path)
+    qtbot.addWidget(dialog)
+    dialog.unit_name.setText("土木工程学院")
+    dialog.unit_code.setText("tmxy")
+    assert "TMXY-" in dialog.preview.text()
+    dialog.office.setChecked(True)
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == FirstRunDialog.DialogCode.Accepted
+    assert dialog.ledger is not None
+    dialog.ledger.close()
+    reopened = Ledger.open(path)
+    info = reopened.info()
+    reopened.close()
+    assert (info["unit_name"], info["unit_code"], info["office"]) == ("土木工程学院", "TMXY", "1")
+
+
+def test_first_run_dialog_explains_a_bad_unit_code_and_creates_nothing(tmp_path, qtbot):
+    path = tmp_path / "ledger.sqlite"
+    dialog = FirstRunDialog(path)
+    qtbot.addWidget(dialog)
+    dialog.unit_name.setText("图书馆")
+    dialog.unit_code.setText("图书")
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() != FirstRunDialog.DialogCode.Accepted
+    assert "单位代码" in dialog.error.text()
+    assert not path.exists()
+
+
+def test_demo_option_opens_a_demo_ledger_beside_the_default_one(tmp_path, monkeypatch, qtbot):
+    monkeypatch.setenv("XINFANG_DESK_DB", str(tmp_path / "mine.sqlite"))
+    args = argparse.Namespace(demo=True, db=None, demo_cases=40)
+    ledger, needs_demo = app_module.open_or_set_up(args)
+    assert needs_demo
+    assert ledger.path == demo_ledger_path().resolve()
+    assert not (tmp_path / "mine.sqlite").exists()
+    runner = OpRunner(ledger)
+    with qtbot.waitSignal(runner.changed, timeout=30000) as blocker:
+        start_demo_build(runner, None, cases=40)
+    assert blocker.args[0].everything
+    assert count(ledger) == 40
+    runner.wait()
+    ledger.close()
+    again, needs_again = app_module.open_or_set_up(args)
+    assert not needs_again, "an existing demo ledger is opened, not rebuilt"
+    again.close()
+
+
+def test_db_option_opens_that_ledger(ledger):
+    opened, needs_demo = app_module.open_or_set_up(
+        argparse.Namespace(demo=False, db=ledger.path, demo_cases=0)
+    )
+    assert opened.path == ledger.path and not needs_demo
+    opened.close()
+
+
+# -- fonts ----------------------------------------------------------------------------------------
+def test_the_shipped_font_draws_rare_name_characters(qapp):
+    family = install_fonts(qapp)
+    assert family == CJK_FAMILY
+    assert QApplication.font().families()[0] == CJK_FAMILY
+    assert CJK_FAMILY in QFontDatabase.families()
+    metrics = QFontMetrics(QApplication.font())
+    for char in "喆堃昇玥䶮信访〔〕":
+        assert metrics.inFontUcs4(ord(char)), char
+
+
+# -- dashboard ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "key", ["registered", "overdue", "due_soon", "awaiting_follow_up", "accepted_this_year"]
+)
+def test_clicking_a_tile_lists_exactly_its_cases_in_the_ledger(window, qtbot, key):
+    button = window.dashboard.tiles[key]
+    shown = int(button.value_label.text())
+    with qtbot.waitSignal(window.ledger_page.model.query_finished, timeout=10000):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.current_page() == LEDGER
+    assert window.ledger_page.model.total == shown == button.tile.count
+    assert window.ledger_page.count_label.text() == f"共 {shown:,} 件"
+
+
+def test_overdue_tile_counts_what_sql_counts_and_is_red(window, runner):
+    open_ = ("registered", "accepted", "assigned", "in_progress", "replied", "evaluated")
+    overdue = count(runner.ledger, Case.status.in_(open_), Case.due_on < date.today())
+    tile = window.dashboard.tiles["overdue"]
+    assert int(tile.value_label.text()) == overdue
+    assert (tile.property("tone") == "danger") == (overdue > 0)
+
+
+def test_dashboard_counts_refresh_when_a_case_is_registered(window, runner, qtbot):
+    before = int(window.dashboard.tiles["today"].value_label.text())
+
+    def register(session, _progress):
+        case = Workflow(session, "测试员").register(
+            CaseDraft(
+                channel=Channel.PHONE,
+                source=Source.OWN,
+                nature=Nature.SUGGESTION,
+                category="教学管理类",
+                summary="建议图书馆延长开放时间",
+                petitioner=PetitionerInput(name="周昇"),
+                received_at=datetime.now().replace(microsecond=0),
+            )
+        )
+        session.flush()
+        return case.id
+
+    with qtbot.waitSignal(window.dashboard.refreshed, timeout=10000):
+        runner.run(register, changes=Changes(everything=True))
+    assert int(window.dashboard.tiles["today"].value_label.text()) == before + 1
+
+
+def test_urgent_list_opens_its_case(window, qtbot, monkeypatch):
+    opened = []
+    monkeypatch.setattr(window, "open_case", lambda case_id: opened.append(case_id))
+    window.dashboard.case_opened.disconnect()
+    window.dashboard.case_opened.connect(window.open_case)
+    table = window.dashboard.urgent_table
+    assert table.rowCount() > 0
+    table.setFocus()
+    table.setCurrentCell(0, 1)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert opened == [table.item(0, 1).data(Qt.ItemDataRole.UserRole)]
+
+
+# -- settings -------------------------------------------------------------------------------------
+def test_a_changed_setting_is_saved_and_announced(window, runner, qtbot):
+    window.show_page(SETTINGS)
+    page = window.settings_page
+    qtbot.waitUntil(lambda: page.snapshot is not None, timeout=5000)
+    page.general_inputs["due_soon_days"].setValue(7)
+    page.rule_kinds["rule.handle"].setCurrentIndex(page.rule_kinds["rule.handle"].findData("workday"))
+    page.unit_name.setText("教务处（本科生院）")
+    with qtbot.waitSignal(runner.changed, timeout=5000) as blocker:
+        qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].reference
+    with runner.ledger.session() as s:
+        stored = Settings.load(s)
+        assert stored.due_soon_days == 7
+        assert stored.rule("handle").kind == "workday"
+        assert s.get(LedgerInfo, "unit_name").value == "教务处（本科生院）"
+    window.show_page(DASHBOARD)  # pages out of sight refresh when shown
+    qtbot.waitUntil(
+        lambda: window.dashboard.tiles["due_soon"].title_label.text() == "7日内到期", timeout=5000
+    )
+    qtbot.waitUntil(lambda: "教务处（本科生院）" in window.windowTitle(), timeout=5000)
+
+
+def test_departments_can_be_added_and_deactivated(window, runner, qtbot):
+    window.show_page(SETTINGS)
+    page = window.settings_page
+    qtbot.waitUntil(lambda: page.snapshot is not None, timeout=5000)
+    page.new_department.setText("体育部")
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.add_department()
+    names = [page.department_list.item(i).text() for i in range(page.department_list.count())]
+    assert "体育部" in names
+    item = page.department_list.item(names.index("体育部"))
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        item.setCheckState(Qt.CheckState.Unchecked)
+    with runner.ledger.session() as s:
+        assert s.scalars(select(Department.active).where(Department.name == "体育部")).one() is False
+
+
+def test_the_calendar_warning_names_years_the_holiday_data_lacks(window, qtbot):
+    import chinese_calendar
+
+    window.show_page(SETTINGS)
+    page = window.settings_page
+    qtbot.waitUntil(lambda: page.snapshot is not None, timeout=5000)
+    missing = []
+    for year in (date.today().year, date.today().year + 1):
+        try:
+            chinese_calendar.is_workday(date(year, 6, 1))
+        except NotImplementedError:
+            missing.append(year)
+    assert page.calendar_warning.isVisibleTo(page) == bool(missing)
+    for year in missing:
+        assert f"{year}年" in page.calendar_warning.text()
+
+
+# -- shell ----------------------------------------------------------------------------------------
+def test_page_shortcuts_and_search_focus(window, qtbot):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    for index, key in ((LEDGER, Qt.Key.Key_3), (SETTINGS, Qt.Key.Key_4), (DASHBOARD, Qt.Key.Key_1)):
+        qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
+        assert window.current_page() == index
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page() == LEDGER
+    assert window.ledger_page.search_box.hasFocus()
+    window.show_page(DASHBOARD)
+    assert window.new_action.shortcut() == QKeySequence("Ctrl+N")
+    window.new_action.trigger()
+    assert window.current_page() == REGISTRATION
+    assert window.new_action.shortcut().isEmpty(), "on the form, Ctrl+N is the form's own 新登记"
+
+
+def test_window_remembers_its_page(window, runner, settings, qtbot):
+    window.show_page(LEDGER)
+    window.close()
+    again = MainWindow(runner, "测试员", settings)
+    qtbot.addWidget(again)
+    assert again.current_page() == LEDGER
+
+
+def test_opening_an_open_case_raises_its_window(window, runner, qtbot):
+    from xinfang_desk.ui.case_view import CaseView
+
+    case_id = window.ledger_page.model.case_id(0)
+    window.open_case(case_id)
+    window.open_case(case_id)
+    views = [w for w in QApplication.topLevelWidgets() if isinstance(w, CaseView) and w.isVisible()]
+    assert [v.case_id for v in views] == [case_id]
+    window.close()
+    qtbot.waitUntil(
+        lambda: not any(isinstance(w, CaseView) and w.isVisible() for w in QApplication.topLevelWidgets())
+    )
+
+
+def test_closing_waits_for_the_worker(window, runner):
+    finished = threading.Event()
+
+    def slow(_session, _progress):
+        clock.sleep(0.4)
+        finished.set()
+
+    runner.run(slow)
+    window.close()
+    assert finished.is_set()

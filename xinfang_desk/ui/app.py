@@ -1,0 +1,113 @@
+"""The desktop app's entry point (``xinfang-desk-gui``): choose the ledger, then show the main window.
+
+``--db PATH`` opens that ledger (offering to create it when absent); ``--demo`` opens the demo
+ledger beside the default one, generating its cases first when it does not exist yet; otherwise the
+default ledger opens, and the first-run dialog appears when there is none.  The acting user is the
+operating-system login name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.paths import default_ledger_path
+from xinfang_desk.ui.first_run import (
+    DEMO_CASES,
+    FirstRunDialog,
+    create_demo_ledger,
+    demo_ledger_path,
+    start_demo_build,
+)
+from xinfang_desk.ui.fonts_qt import install_fonts
+from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
+from xinfang_desk.ui.ops import OpRunner
+from xinfang_desk.ui.style import apply_style
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="xinfang-desk-gui", description="信访台账（桌面程序）")
+    parser.add_argument("--db", type=Path, default=None, help="打开指定的台账文件")
+    parser.add_argument("--demo", action="store_true", help="打开演示台账（不存在时自动生成）")
+    parser.add_argument("--demo-cases", type=int, default=DEMO_CASES, help="新建演示台账的案件数")
+    return parser.parse_args(list(argv) if argv is not None else sys.argv[1:])
+
+
+def current_actor() -> str:
+    """Who is acting (until the app has its own log-in): the operating-system user."""
+    try:
+        return getpass.getuser() or "本机用户"
+    except (OSError, KeyError):
+        return "本机用户"
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
+def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
+    """The ledger to work on, and whether demo cases must still be generated in it.
+
+    ``(None, False)`` when the user closed the first-run dialog.
+    """
+    if args.demo:
+        return _demo_ledger()
+    path = args.db if args.db is not None else default_ledger_path()
+    if _exists(path):
+        return Ledger.open(path), False
+    dialog = FirstRunDialog(path)
+    if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
+        return None, False
+    if dialog.wants_demo:
+        return _demo_ledger()
+    return dialog.ledger, False
+
+
+def _demo_ledger() -> tuple[Ledger, bool]:
+    path = demo_ledger_path()
+    if _exists(path):
+        return Ledger.open(path), False
+    return create_demo_ledger(path), True
+
+
+def make_app() -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setOrganizationName(SETTINGS_ORG)
+    app.setApplicationName(SETTINGS_APP)
+    app.setApplicationDisplayName("信访台账")
+    install_fonts(app)
+    apply_style(app)
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    app = make_app()
+    try:
+        ledger, needs_demo = open_or_set_up(args)
+    except LedgerError as exc:
+        QMessageBox.critical(None, "无法打开台账", str(exc))
+        return 1
+    if ledger is None:
+        return 0
+    runner = OpRunner(ledger)
+    window = MainWindow(runner, current_actor(), app_settings())
+    window.show()
+    if needs_demo:
+        start_demo_build(runner, window, cases=args.demo_cases)
+    code = app.exec()
+    runner.wait()
+    ledger.close()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,272 @@
+"""The 工作台 page: tiles for what needs attention today; a click lists exactly those cases.
+
+The figures come from ``ledger.dashboard.compute_dashboard`` on the database worker and are
+refreshed whenever an operation announces a change.  Overdue is red and due-soon amber, so neither
+can be missed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from xinfang_desk.ledger.dashboard import Dashboard, Tile, compute_dashboard
+from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
+from xinfang_desk.ui.ops import Changes, OpRunner
+from xinfang_desk.ui.style import (
+    DUE_SOON_BACKGROUND,
+    DUE_SOON_FOREGROUND,
+    OVERDUE_BACKGROUND,
+    OVERDUE_FOREGROUND,
+    set_tone,
+)
+
+WEEKDAYS = "一二三四五六日"
+TILES_PER_ROW = 4
+#: How many of the most urgent open cases the dashboard lists.
+URGENT_LIMIT = 12
+URGENT_COLUMNS = ("办理期限", "案件编号", "内容摘要", "状态", "承办单位")
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """The tiles, and the open cases whose deadline is nearest (overdue first)."""
+
+    dashboard: Dashboard
+    urgent: tuple[CaseRow, ...]
+    urgent_filter: CaseFilter
+
+
+def load_dashboard(session: Session, today: date) -> DashboardData:
+    board = compute_dashboard(session, today)
+    urgent = CaseFilter(overdue=True, due_soon=True, due_soon_days=board.due_soon_days, today=today)
+    ids = case_ids(session, urgent, sort="due_on", descending=False, limit=URGENT_LIMIT)
+    rows = case_rows(session, ids, today=today, due_soon_days=board.due_soon_days)
+    return DashboardData(board, tuple(rows), urgent)
+
+
+def long_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日 星期{WEEKDAYS[day.weekday()]}"
+
+
+class TileButton(QPushButton):
+    """One clickable tile: caption, big figure, a line of explanation."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tile")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setMinimumSize(210, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 12, 18, 12)
+        self.title_label = QLabel()
+        self.title_label.setObjectName("tileTitle")
+        self.value_label = QLabel("…")
+        self.value_label.setObjectName("tileValue")
+        self.hint_label = QLabel()
+        self.hint_label.setObjectName("tileHint")
+        for label in (self.title_label, self.value_label, self.hint_label):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            layout.addWidget(label)
+        self.tile: Tile | None = None
+
+    def show_tile(self, tile: Tile) -> None:
+        self.tile = tile
+        self.title_label.setText(tile.title)
+        self.value_label.setText(tile.value)
+        self.hint_label.setText(tile.hint)
+        self.setToolTip(f"点击查看：{tile.title}")
+        self.setAccessibleName(f"{tile.title} {tile.value}")
+        set_tone(self, tile.tone)
+        set_tone(self.value_label, tile.tone)
+
+
+class DashboardPage(QWidget):
+    """工作台."""
+
+    #: A tile was clicked: its title and the filter of its cases.
+    tile_activated = Signal(str, object)
+    #: A case in the list of urgent cases was opened (double-click or Enter).
+    case_opened = Signal(int)
+    #: New figures are on screen.
+    refreshed = Signal(object)
+
+    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.dashboard: Dashboard | None = None
+        self.data: DashboardData | None = None
+        self._loading = False
+        self._again = False
+        self._stale = False
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 18)
+        heading = QHBoxLayout()
+        self.title_label = QLabel("信访工作台")
+        self.title_label.setObjectName("pageTitle")
+        self.date_label = QLabel(long_date(date.today()))
+        self.date_label.setObjectName("pageSubtitle")
+        heading.addWidget(self.title_label)
+        heading.addStretch(1)
+        heading.addWidget(self.date_label)
+        layout.addLayout(heading)
+        hint = QLabel("点击任一方块，在台账中列出对应的案件。")
+        hint.setObjectName("pageSubtitle")
+        layout.addWidget(hint)
+        layout.addSpacing(8)
+
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(16)
+        self.grid.setVerticalSpacing(16)
+        layout.addLayout(self.grid)
+        self.tiles: dict[str, TileButton] = {}
+        layout.addSpacing(18)
+        layout.addLayout(self._build_urgent(), 1)
+
+        runner.changed.connect(self._on_changed)
+        self.refresh()
+
+    def _build_urgent(self) -> QVBoxLayout:
+        box = QVBoxLayout()
+        heading = QHBoxLayout()
+        title = QLabel("最需关注的在办事项")
+        title.setObjectName("sectionTitle")
+        self.urgent_note = QLabel("按办理期限先后，已超期的在前；双击打开案件")
+        self.urgent_note.setObjectName("pageSubtitle")
+        self.all_urgent_button = QPushButton("在台账中查看全部")
+        self.all_urgent_button.clicked.connect(self._show_all_urgent)
+        heading.addWidget(title)
+        heading.addWidget(self.urgent_note)
+        heading.addStretch(1)
+        heading.addWidget(self.all_urgent_button)
+        box.addLayout(heading)
+        table = QTableWidget(0, len(URGENT_COLUMNS))
+        table.setHorizontalHeaderLabels(list(URGENT_COLUMNS))
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setWordWrap(False)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+        header = table.horizontalHeader()
+        for column, width in enumerate((100, 130, 0, 80, 130)):
+            if width:
+                header.resizeSection(column, width)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        table.activated.connect(self._urgent_activated)
+        self.urgent_table = table
+        box.addWidget(table, 1)
+        return box
+
+    def _show_urgent(self, rows: tuple[CaseRow, ...]) -> None:
+        table = self.urgent_table
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            values = (
+                row.due_on.isoformat() if row.due_on else "",
+                row.case_no,
+                row.summary,
+                row.status,
+                row.department,
+            )
+            background = OVERDUE_BACKGROUND if row.overdue else DUE_SOON_BACKGROUND
+            foreground = OVERDUE_FOREGROUND if row.overdue else DUE_SOON_FOREGROUND
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, row.id)
+                item.setBackground(background)
+                item.setForeground(foreground)
+                table.setItem(r, c, item)
+        self.urgent_note.setText(
+            "按办理期限先后，已超期的在前；双击打开案件" if rows else "目前没有超期或临期的事项。"
+        )
+
+    def _urgent_activated(self, index: Any) -> None:
+        case_id = index.data(Qt.ItemDataRole.UserRole)
+        if case_id is not None:
+            self.case_opened.emit(int(case_id))
+
+    def _show_all_urgent(self) -> None:
+        if self.data is not None:
+            self.tile_activated.emit("已超期或临期", self.data.urgent_filter)
+
+    def set_unit_name(self, name: str) -> None:
+        self.title_label.setText(f"{name} · 信访工作台" if name else "信访工作台")
+
+    # -- loading ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute the figures on the worker (one at a time; a request meanwhile runs once after)."""
+        if self._loading:
+            self._again = True
+            return
+        self._loading = True
+        today = date.today()
+        self.runner.run(
+            lambda session, _p: load_dashboard(session, today),
+            on_success=self._arrived,
+            on_failure=self._failed,
+        )
+
+    def _arrived(self, data: DashboardData) -> None:
+        self._loading = False
+        self.data = data
+        self.dashboard = dashboard = data.dashboard
+        self._show_urgent(data.urgent)
+        self.date_label.setText(long_date(dashboard.today))
+        for position, tile in enumerate(dashboard.tiles):
+            button = self.tiles.get(tile.key)
+            if button is None:
+                button = TileButton(self)
+                button.clicked.connect(lambda _c=False, key=tile.key: self.activate(key))
+                self.tiles[tile.key] = button
+                self.grid.addWidget(button, *divmod(position, TILES_PER_ROW))
+            button.show_tile(tile)
+        self.refreshed.emit(dashboard)
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _failed(self, error: BaseException) -> None:
+        self._loading = False
+        for button in self.tiles.values():
+            button.value_label.setText("？")
+        self.date_label.setText("统计暂时无法读取")
+
+    def activate(self, key: str) -> None:
+        """Act as if the tile ``key`` was clicked."""
+        button = self.tiles[key]
+        assert button.tile is not None
+        case_filter: CaseFilter = button.tile.case_filter
+        self.tile_activated.emit(button.tile.title, case_filter)
+
+    def _on_changed(self, _changes: Changes) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale or (self.dashboard is not None and self.dashboard.today != date.today()):
+            self._stale = False
+            self.refresh()

@@ -1,0 +1,153 @@
+"""首次使用: create the unit's ledger, or open the demo ledger; and building demo cases on the worker.
+
+With no ledger at the default path the app asks for the unit's name and code (and whether this is
+the 信访与督办室's office ledger) and creates it, or opens a demo ledger filled with realistic cases
+so a new user can look around.  The demo cases are generated on the database worker behind a
+cancellable progress dialog.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from xinfang_desk.commands.ledger_commands import DEMO_UNIT
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.demo import build_demo
+from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.ledger.reference import create_ledger, validate_unit
+from xinfang_desk.paths import default_ledger_path
+from xinfang_desk.ui.ops import Changes, OpRunner, Progress
+
+#: Cases in the demo ledger the app builds itself.
+DEMO_CASES = 2000
+#: Cases generated between two progress reports.
+DEMO_BATCH = 200
+
+
+def demo_ledger_path() -> Path:
+    """The demo ledger lives beside the default ledger, never in place of it."""
+    return default_ledger_path().with_name("demo-ledger.sqlite")
+
+
+def create_demo_ledger(path: Path) -> Ledger:
+    """An empty ledger of the demo unit (its cases are then built with ``start_demo_build``)."""
+    return create_ledger(path, *DEMO_UNIT)
+
+
+def start_demo_build(
+    runner: OpRunner, parent: QWidget | None, cases: int = DEMO_CASES, on_done: Any = None
+) -> None:
+    """Generate demo cases on the worker with a cancellable progress dialog; cancelling keeps those made."""
+
+    def build(_session: Any, progress: Progress) -> int:
+        def report(done: int, total: int) -> bool:
+            progress.reported.emit(done, total, f"正在生成演示案件：{done} / {total}")
+            return not progress.cancelled
+
+        return build_demo(runner.ledger, cases=cases, today=date.today(), progress=report, batch=DEMO_BATCH)
+
+    runner.run(
+        build,
+        on_success=on_done,
+        changes=Changes(everything=True),
+        progress_label="正在生成演示台账，请稍候…",
+        parent=parent,
+    )
+
+
+class FirstRunDialog(QDialog):
+    """欢迎使用: set up this unit's ledger at ``path``, or choose the demo ledger."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = path
+        self.ledger: Ledger | None = None
+        self.wants_demo = False
+        self.setWindowTitle("欢迎使用信访台账")
+        self.setMinimumWidth(520)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        title = QLabel("欢迎使用信访台账")
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        intro = QLabel(
+            "这台电脑上还没有台账。请填写本单位信息创建台账；"
+            "也可以先打开演示台账，看看登记、交办、督办和统计是怎样工作的。"
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        form = QFormLayout()
+        self.unit_name = QLineEdit()
+        self.unit_name.setPlaceholderText("如：土木工程学院")
+        self.unit_code = QLineEdit()
+        self.unit_code.setPlaceholderText("如：TMXY（字母或数字，用于案件编号）")
+        self.unit_code.setMaxLength(16)
+        self.unit_code.textChanged.connect(self._preview)
+        self.office = QCheckBox("本台账属于信访与督办室（汇总全校各单位台账）")
+        self.preview = QLabel()
+        self.preview.setObjectName("pageSubtitle")
+        form.addRow("单位名称", self.unit_name)
+        form.addRow("单位代码", self.unit_code)
+        form.addRow("", self.preview)
+        form.addRow("", self.office)
+        layout.addLayout(form)
+
+        where = QLabel(f"台账文件：{path}")
+        where.setObjectName("pageSubtitle")
+        where.setWordWrap(True)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(where)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c5221f;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+
+        buttons = QHBoxLayout()
+        self.demo_button = QPushButton("打开演示台账")
+        self.demo_button.clicked.connect(self.choose_demo)
+        self.quit_button = QPushButton("退出")
+        self.quit_button.clicked.connect(self.reject)
+        self.create_button = QPushButton("创建台账")
+        self.create_button.setDefault(True)
+        self.create_button.clicked.connect(self.create)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.quit_button)
+        buttons.addWidget(self.create_button)
+        layout.addLayout(buttons)
+        self._preview()
+
+    def _preview(self) -> None:
+        code = self.unit_code.text().strip().upper() or "XXXX"
+        self.preview.setText(f"案件编号将形如：{code}-{date.today().year}-0001")
+
+    def create(self) -> None:
+        """创建台账 at ``path`` with the unit typed in."""
+        try:
+            code, name = validate_unit(self.unit_code.text(), self.unit_name.text())
+            self.ledger = create_ledger(self.path, code, name, office=self.office.isChecked())
+        except LedgerError as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()
+
+    def choose_demo(self) -> None:
+        self.wants_demo = True
+        self.accept()
