@@ -44,17 +44,25 @@ def wait_for(app: QApplication, done: Callable[[], bool], timeout: float = 60.0)
         time.sleep(0.0005)
 
 
-def timed_query(app: QApplication, page: LedgerPage, action: Callable[[], None]) -> float:
+class Answers:
+    """Counts the model's finished queries (one slot connected for the whole run)."""
+
+    def __init__(self, page: LedgerPage) -> None:
+        self.count = 0
+        page.model.query_finished.connect(self.arrived)
+
+    def arrived(self, _total: int) -> None:
+        self.count += 1
+
+
+def timed_query(app: QApplication, page: LedgerPage, answers: Answers, action: Callable[[], None]) -> float:
     """Seconds from ``action`` until the ids arrived and the first rows are painted."""
-    finished: list[int] = []
-    page.model.query_finished.connect(finished.append)
+    before = answers.count
     start = time.perf_counter()
     action()
-    wait_for(app, lambda: bool(finished))
+    wait_for(app, lambda: answers.count > before)
     page.table.viewport().repaint()
-    elapsed = time.perf_counter() - start
-    page.model.query_finished.disconnect(finished.append)
-    return elapsed
+    return time.perf_counter() - start
 
 
 def ms(seconds: float) -> str:
@@ -89,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     page.table.viewport().repaint()
     first_open = time.perf_counter() - start
     total = page.model.total
+    answers = Answers(page)
 
     print(f"ledger: {args.db} — {total:,} cases; {args.repeat} runs each, median")
     print(f"{pad('open ledger file (migrations check)')}{ms(opened)}")
@@ -98,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     def median(action: Callable[[], None]) -> float:
-        return statistics.median(timed_query(app, page, action) for _ in range(args.repeat))
+        return statistics.median(timed_query(app, page, answers, action) for _ in range(args.repeat))
 
     print(f"{pad('reload all cases (new id query)')}{ms(median(page.clear_filter))}")
     for text in SEARCHES:
@@ -124,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     header = page.table.horizontalHeader()
     sort_times = []
     for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder) * args.repeat:
-        sort_times.append(timed_query(app, page, lambda order=order: header.setSortIndicator(case_no, order)))
+        sort_times.append(
+            timed_query(app, page, answers, lambda order=order: header.setSortIndicator(case_no, order))
+        )
     print(f"{pad('sort by 案件编号 (header click)')}{ms(statistics.median(sort_times))}")
 
     for label, combo, data in (
