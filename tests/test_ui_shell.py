@@ -106,6 +106,13 @@ def test_demo_option_opens_a_demo_ledger_beside_the_default_one(tmp_path, monkey
     again.close()
 
 
+def test_demo_option_with_a_path_builds_the_demo_there(tmp_path):
+    path = tmp_path / "试用.sqlite"
+    ledger, needs_demo = app_module.open_or_set_up(argparse.Namespace(demo=True, db=path, demo_cases=0))
+    assert needs_demo and ledger.path == path.resolve()
+    ledger.close()
+
+
 def test_db_option_opens_that_ledger(ledger):
     opened, needs_demo = app_module.open_or_set_up(
         argparse.Namespace(demo=False, db=ledger.path, demo_cases=0)

@@ -1,9 +1,9 @@
 """The desktop app's entry point (``xinfang-desk-gui``): choose the ledger, then show the main window.
 
 ``--db PATH`` opens that ledger (offering to create it when absent); ``--demo`` opens the demo
-ledger beside the default one, generating its cases first when it does not exist yet; otherwise the
-default ledger opens, and the first-run dialog appears when there is none.  The acting user is the
-operating-system login name.
+ledger beside the default one (or at ``--db PATH``), generating its cases first when it does not
+exist yet; otherwise the default ledger opens, and the first-run dialog appears when there is none.
+The acting user is the operating-system login name.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
     ``(None, False)`` when the user closed the first-run dialog.
     """
     if args.demo:
-        return _demo_ledger()
+        return _demo_ledger(args.db or demo_ledger_path())
     path = args.db if args.db is not None else default_ledger_path()
     if _exists(path):
         return Ledger.open(path), False
@@ -66,12 +66,11 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
     if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
         return None, False
     if dialog.wants_demo:
-        return _demo_ledger()
+        return _demo_ledger(demo_ledger_path())
     return dialog.ledger, False
 
 
-def _demo_ledger() -> tuple[Ledger, bool]:
-    path = demo_ledger_path()
+def _demo_ledger(path: Path) -> tuple[Ledger, bool]:
     if _exists(path):
         return Ledger.open(path), False
     return create_demo_ledger(path), True
