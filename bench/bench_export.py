@@ -1,0 +1,126 @@
+"""Excel 台账 export on a large ledger: time against a bare openpyxl dump, and peak memory.
+
+Usage: python bench/bench_export.py [/tmp/bench100k.sqlite]
+
+The ledger is made first if it does not exist (``build_demo``, 100,000 cases, a few minutes).  Two
+runs, each in its own process so that its peak memory (``ru_maxrss``) is its own:
+
+* baseline — the same joined query of the same 36 columns, streamed (``yield_per``), each raw row
+  appended to an openpyxl write-only sheet and saved: no labels, masking, guards, styles, checksum,
+  statistics or identity;
+* export — ``export_ledger`` of every case, as the user gets it.
+
+Goals (issue "Excel 台账 and PDF documents"): export time ≤ 1.3 × baseline; peak memory < 300 MB.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.models import Case
+
+DEFAULT_DB = "/tmp/bench100k.sqlite"
+CASES = 100_000
+
+
+def _period(ledger: Ledger) -> tuple[date, date]:
+    with ledger.session() as s:
+        first, last = s.execute(select(func.min(Case.received_at), func.max(Case.received_at))).one()
+    return first.date(), last.date()
+
+
+def _baseline(ledger: Ledger, start: date, end: date, target: Path) -> int:
+    from openpyxl import Workbook
+
+    from xinfang_desk.export.ledger_rows import LEDGER_HEADERS, _ledger_query
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("信访台账")
+    sheet.append(list(LEDGER_HEADERS))
+    rows = 0
+    with ledger.session() as s:
+        for row in s.execute(_ledger_query(start, end)):
+            sheet.append(list(row[:36]))
+            rows += 1
+    workbook.save(target)
+    return rows
+
+
+def _export(ledger: Ledger, start: date, end: date, target: Path) -> int:
+    from xinfang_desk.export.ledger_workbook import export_ledger
+
+    with ledger.session() as s:
+        result = export_ledger(s, target, "bench", start=start, end=end)
+    return result.identity.row_count
+
+
+def child(kind: str, db: str) -> None:
+    """Run one kind in this process and print its time, rows and peak memory as JSON."""
+    ledger = Ledger.open(db)
+    start, end = _period(ledger)
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / f"{kind}.xlsx"
+        began = time.perf_counter()
+        rows = (_baseline if kind == "baseline" else _export)(ledger, start, end, target)
+        seconds = time.perf_counter() - began
+        size = target.stat().st_size
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"kind": kind, "seconds": seconds, "rows": rows, "peak_mb": peak_mb, "bytes": size}))
+
+
+def _run(kind: str, db: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, db], capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _ensure_ledger(db: str) -> None:
+    if Path(db).exists():
+        return
+    from xinfang_desk.ledger.demo import build_demo
+    from xinfang_desk.ledger.reference import create_ledger
+
+    print(f"creating a {CASES}-case demo ledger at {db} (a few minutes) …")
+    ledger = create_ledger(db, "JWC", "教务处")
+    build_demo(ledger, cases=CASES, seed=1)
+    ledger.close()
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3])
+        return
+    db = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_DB
+    _ensure_ledger(db)
+    base = _run("baseline", db)
+    export = _run("export", db)
+    assert base["rows"] == export["rows"]
+    print(f"ledger: {db}, {export['rows']} cases exported")
+    print(
+        f"baseline (bare write-only dump): {base['seconds']:.1f} s, peak {base['peak_mb']:.0f} MB, "
+        f"{base['bytes'] / 1e6:.1f} MB file"
+    )
+    print(
+        f"export_ledger:                   {export['seconds']:.1f} s, peak {export['peak_mb']:.0f} MB, "
+        f"{export['bytes'] / 1e6:.1f} MB file"
+    )
+    ratio = export["seconds"] / base["seconds"]
+    print(f"time ratio export / baseline: {ratio:.2f} (goal ≤ 1.30)")
+    print(
+        f"peak memory of the export: {export['peak_mb']:.0f} MB (goal < 300 MB, ratio {export['peak_mb'] / 300:.2f})"
+    )
+
+
+if __name__ == "__main__":
+    main()

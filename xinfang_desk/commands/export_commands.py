@@ -1,0 +1,84 @@
+"""Commands that take data out of the ledger: ``export-ledger`` (Excel 台账) and ``slip`` (PDF documents)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from xinfang_desk.commands.common import add_db_option, open_ledger, parse_date
+from xinfang_desk.commands.ledger_commands import _period as period_of
+from xinfang_desk.export.document_facts import DocumentKind
+from xinfang_desk.export.ledger_workbook import export_ledger
+from xinfang_desk.export.slips import export_documents
+
+_KIND_HELP = "文书种类：assign 交办单（默认）、supervise 督办单、accept-notice 受理告知书、decline-notice 不予受理告知书"
+
+
+def _default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment (some service accounts)
+        return "命令行用户"
+
+
+def _add_actor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--actor", default=None, help="操作人（记入审计日志；默认当前系统用户名）")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export-ledger", help="导出 Excel 信访台账（含统计表和交换信息）")
+    add_db_option(p)
+    p.add_argument("--year", type=int, help="登记年度")
+    p.add_argument("--from", dest="start", type=parse_date, help="起始日期 YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=parse_date, help="截止日期 YYYY-MM-DD")
+    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.xlsx）")
+    p.add_argument("--full", action="store_true", help="完整导出身份证号和电话（不脱敏，记入审计日志）")
+    _add_actor_option(p)
+    p.set_defaults(func=cmd_export_ledger)
+
+    p = sub.add_parser("slip", help="打印交办单、督办单或告知书（PDF）")
+    add_db_option(p)
+    p.add_argument("case_no", nargs="+", metavar="案件编号", help="一个或多个案件编号（多个则合成一个 PDF）")
+    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.pdf）")
+    p.add_argument(
+        "--kind", choices=[k.value for k in DocumentKind], default=DocumentKind.ASSIGN.value, help=_KIND_HELP
+    )
+    _add_actor_option(p)
+    p.set_defaults(func=cmd_slip)
+
+
+def cmd_export_ledger(args: argparse.Namespace) -> int:
+    start, end = period_of(args)
+    ledger = open_ledger(args)
+    try:
+        with ledger.session() as session:
+            result = export_ledger(
+                session, args.output, args.actor or _default_actor(), start=start, end=end, full=args.full
+            )
+    finally:
+        ledger.close()
+    masked = "个人信息未脱敏（已记入审计日志）" if args.full else "身份证号和电话已脱敏"
+    print(
+        f"已导出 {result.identity.row_count} 件案件到 {result.path}"
+        f"（{start}至{end}，其中超期 {result.overdue_rows} 件；{masked}）"
+    )
+    return 0
+
+
+def cmd_slip(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args)
+    try:
+        with ledger.session() as session:
+            result = export_documents(
+                session, args.case_no, args.output, args.actor or _default_actor(), kind=args.kind
+            )
+    finally:
+        ledger.close()
+    rendered = result.rendered
+    kind = DocumentKind(args.kind).title
+    print(f"已生成{kind} {rendered.documents} 份，共 {rendered.pages} 页：{result.path}")
+    for warning in rendered.warnings:
+        sys.stderr.write(f"警告：{warning}\n")
+    return 0
