@@ -42,14 +42,14 @@ def _period(ledger: Ledger) -> tuple[date, date]:
 def _baseline(ledger: Ledger, start: date, end: date, target: Path) -> int:
     from openpyxl import Workbook
 
-    from xinfang_desk.export.ledger_rows import LEDGER_HEADERS, _ledger_query
+    from xinfang_desk.export.ledger_rows import LEDGER_HEADERS, ledger_query
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("信访台账")
     sheet.append(list(LEDGER_HEADERS))
     rows = 0
     with ledger.session() as s:
-        for row in s.execute(_ledger_query(start, end)):
+        for row in s.execute(ledger_query(start, end)):
             sheet.append(list(row[:36]))
             rows += 1
     workbook.save(target)

@@ -115,7 +115,8 @@ def count_ledger_rows(session: Session, start: date, end: date) -> int:
     return int(session.scalar(select(func.count(Case.id)).where(received_between(start, end))) or 0)
 
 
-def _ledger_query(start: date, end: date) -> Select:
+def ledger_query(start: date, end: date) -> Select:
+    """The joined, ordered, partitioned select of the raw 台账 columns (and ``due_on`` last)."""
     sub = aliased(Category)
     earlier = aliased(Case)
     return (
@@ -204,7 +205,7 @@ def ledger_rows(
     today = today or date.today()
     id_number = (lambda v: v or None) if full else mask_id_number
     phone = (lambda v: v or None) if full else mask_phone
-    for r in session.execute(_ledger_query(start, end)):
+    for r in session.execute(ledger_query(start, end)):
         (
             case_no,
             received_at,
