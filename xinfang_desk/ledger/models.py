@@ -262,3 +262,96 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class MergedFile(Base):
+    """One unit workbook taken into the office ledger (合并台账): the file, its unit and what it changed.
+
+    A file is recognised by the SHA-256 of its bytes, so merging the same file again changes nothing.
+    ``edited`` marks a file whose checksum did not match, taken only because the user said so.
+    """
+
+    __tablename__ = "merged_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    unit_code: Mapped[str] = mapped_column(String(16), index=True)
+    unit_name: Mapped[str] = mapped_column(String(100), default="")
+    exported_at: Mapped[datetime | None] = mapped_column(DateTime)
+    exported_by: Mapped[str] = mapped_column(String(100), default="")
+    format_version: Mapped[int] = mapped_column(Integer)
+    masked: Mapped[bool] = mapped_column(Boolean, default=True)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    merged_at: Mapped[datetime] = mapped_column(DateTime)
+    merged_by: Mapped[str] = mapped_column(String(100))
+
+
+class CaseOrigin(Base):
+    """Provenance of a merged case: the file and unit each revision of it came from.  Append-only.
+
+    ``fingerprint`` is the SHA-256 of the case's row as exported (personal data in masked form), so
+    a later file with the same revision but different content is recognised as a conflict.
+    """
+
+    __tablename__ = "case_origins"
+    __table_args__ = (UniqueConstraint("case_id", "revision", name="uq_case_origin_revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    merged_file_id: Mapped[int] = mapped_column(ForeignKey("merged_files.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(16))
+    revision: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    row_number: Mapped[int] = mapped_column(Integer)
+    merged_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class MergeConflict(Base):
+    """A case that a unit file gives differently at the same revision (or under a number already used).
+
+    Listed for the office, never resolved silently; ``incoming`` keeps the file's row as it was.
+    """
+
+    __tablename__ = "merge_conflicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    merged_file_id: Mapped[int] = mapped_column(ForeignKey("merged_files.id"), index=True)
+    case_uuid: Mapped[str] = mapped_column(String(36))
+    case_no: Mapped[str] = mapped_column(String(40))
+    revision: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    row_number: Mapped[int] = mapped_column(Integer)
+    incoming: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detected_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PersonFlag(Base):
+    """多头访: the same person raising the same category of matter in two or more units within 90 days.
+
+    ``certainty`` is ``exact`` when full ID or phone numbers matched, ``possible`` when only masked
+    numbers and the name did (a masked export cannot tell two people with the same name apart).
+    """
+
+    __tablename__ = "person_flags"
+    __table_args__ = (UniqueConstraint("person_key", "category_id", name="uq_person_flag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_key: Mapped[str] = mapped_column(String(200))
+    certainty: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    unit_codes: Mapped[str] = mapped_column(String(200))
+    case_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    first_received: Mapped[date] = mapped_column(Date)
+    last_received: Mapped[date] = mapped_column(Date)
+    flagged_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
