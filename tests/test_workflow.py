@@ -349,3 +349,19 @@ def test_attachments_are_stored_once_by_hash(ledger: Ledger, clock: Clock) -> No
 def test_every_step_needs_an_actor(ledger: Ledger) -> None:
     with ledger.session() as s, pytest.raises(ValidationError, match="操作人"):
         Workflow(s, "  ")
+
+
+def test_the_audit_log_is_append_only(ledger: Ledger) -> None:
+    from xinfang_desk.ledger.models import AuditEntry
+
+    with ledger.session() as s:
+        s.add(
+            AuditEntry(at=datetime(2025, 3, 3, 9, 0), actor="主任", action="export_full", detail={"rows": 3})
+        )
+    with pytest.raises(Exception, match="审计日志不可修改"), ledger.session() as s:
+        s.execute(update(AuditEntry).values(actor="别人"))
+    with pytest.raises(LedgerError, match="不可"), ledger.session() as s:
+        s.delete(s.scalars(select(AuditEntry)).one())
+        s.flush()
+    with ledger.session() as s:
+        assert s.scalars(select(AuditEntry.actor)).all() == ["主任"]

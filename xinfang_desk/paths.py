@@ -26,6 +26,11 @@ def default_ledger_path() -> Path:
     return Path(override).expanduser() if override else data_dir() / "ledger.sqlite"
 
 
+def default_demo_ledger_path() -> Path:
+    """The demo ledger lives beside the default ledger, never in place of a real one."""
+    return default_ledger_path().with_name("demo-ledger.sqlite")
+
+
 def resource_path(*parts: str) -> Path:
     """A file shipped in ``resources/`` (fonts, icons, style)."""
     return Path(str(files("xinfang_desk.resources").joinpath(*parts)))

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.figures import year_range
 from xinfang_desk.paths import default_ledger_path
 
 
@@ -32,3 +34,25 @@ def parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(
             f"“{text}”不是有效日期，请用 YYYY-MM-DD 格式，如 2025-03-01"
         ) from None
+
+
+def add_period_options(parser: argparse.ArgumentParser) -> None:
+    """``--year`` or ``--from``/``--to``: the period of receipt a command works on."""
+    parser.add_argument("--year", type=int, help="年度（按收件日期）")
+    parser.add_argument("--from", dest="start", type=parse_date, help="起始日期 YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=parse_date, help="截止日期 YYYY-MM-DD")
+
+
+def period_of(args: argparse.Namespace) -> tuple[date, date]:
+    """The period that ``add_period_options`` asked for, checked."""
+    if args.year is not None:
+        if args.start or args.end:
+            raise ValidationError("--year 与 --from/--to 不能同时使用。")
+        if not 2000 <= args.year <= 2100:
+            raise ValidationError(f"年度“{args.year}”不合理。")
+        return year_range(args.year)
+    if args.start and args.end:
+        if args.end < args.start:
+            raise ValidationError("截止日期早于起始日期。")
+        return args.start, args.end
+    raise ValidationError("请指定 --year，或同时指定 --from 和 --to。")

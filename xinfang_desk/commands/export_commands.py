@@ -7,8 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from xinfang_desk.commands.common import add_db_option, open_ledger, parse_date
-from xinfang_desk.commands.ledger_commands import _period as period_of
+from xinfang_desk.commands.common import add_db_option, add_period_options, open_ledger, period_of
 from xinfang_desk.export.document_facts import DocumentKind
 from xinfang_desk.export.ledger_workbook import export_ledger
 from xinfang_desk.export.slips import export_documents
@@ -30,9 +29,7 @@ def _add_actor_option(parser: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export-ledger", help="导出 Excel 信访台账（含统计表和交换信息）")
     add_db_option(p)
-    p.add_argument("--year", type=int, help="登记年度")
-    p.add_argument("--from", dest="start", type=parse_date, help="起始日期 YYYY-MM-DD")
-    p.add_argument("--to", dest="end", type=parse_date, help="截止日期 YYYY-MM-DD")
+    add_period_options(p)
     p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.xlsx）")
     p.add_argument("--full", action="store_true", help="完整导出身份证号和电话（不脱敏，记入审计日志）")
     _add_actor_option(p)

@@ -5,19 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from pathlib import Path
 
-from xinfang_desk.commands.common import add_db_option, ledger_location, open_ledger, parse_date
+from xinfang_desk.commands.common import (
+    add_db_option,
+    add_period_options,
+    ledger_location,
+    open_ledger,
+    parse_date,
+    period_of,
+)
 from xinfang_desk.ledger.calendar import WorkCalendar
-from xinfang_desk.ledger.demo import build_demo
+from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
-from xinfang_desk.ledger.figures import compute_figures, year_range
+from xinfang_desk.ledger.figures import compute_figures
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter, case_ids, case_rows, count_cases
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import Status
-
-DEMO_UNIT = ("JWC", "教务处")
+from xinfang_desk.paths import default_demo_ledger_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", help="创建演示台账（含示例案件）")
-    add_db_option(p)
+    p.add_argument(
+        "--db", type=Path, default=None, help="演示台账文件（默认：用户数据目录中的 demo-ledger.sqlite）"
+    )
     p.add_argument("--cases", type=int, default=2000, help="案件数（默认 2000）")
     p.add_argument("--seed", type=int, default=2025, help="随机种子：相同种子得到相同台账")
     p.add_argument("--today", type=parse_date, default=None, help="以此日期为“今天”（默认今天）")
@@ -38,9 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("stats", help="统计数据（受理量、办结率、满意度等）")
     add_db_option(p)
-    p.add_argument("--year", type=int, help="统计年度")
-    p.add_argument("--from", dest="start", type=parse_date, help="起始日期 YYYY-MM-DD")
-    p.add_argument("--to", dest="end", type=parse_date, help="截止日期 YYYY-MM-DD")
+    add_period_options(p)
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.set_defaults(func=cmd_stats)
 
@@ -68,7 +74,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.cases < 0:
         raise ValidationError("案件数不能为负数。")
-    location = ledger_location(args)
+    location = args.db if args.db is not None else default_demo_ledger_path()
     if location.exists() and location.stat().st_size > 0:
         if not args.replace:
             raise LedgerFileError(f"文件已存在：{location}。如需重建演示台账请加 --replace。")
@@ -89,26 +95,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _period(args: argparse.Namespace) -> tuple[date, date]:
-    if args.year is not None:
-        if args.start or args.end:
-            raise ValidationError("--year 与 --from/--to 不能同时使用。")
-        if not 2000 <= args.year <= 2100:
-            raise ValidationError(f"年度“{args.year}”不合理。")
-        return year_range(args.year)
-    if args.start and args.end:
-        if args.end < args.start:
-            raise ValidationError("截止日期早于起始日期。")
-        return args.start, args.end
-    raise ValidationError("请指定 --year，或同时指定 --from 和 --to。")
-
-
 def _fmt_pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    start, end = _period(args)
+    start, end = period_of(args)
     ledger = open_ledger(args)
     with ledger.session() as s:
         figures = compute_figures(s, start, end)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from xinfang_desk.export.cells import clean_text
+from xinfang_desk.ledger.figures import received_between
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
 from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
 from xinfang_desk.ledger.vocab import (
@@ -101,14 +102,6 @@ _OPEN = frozenset(s.value for s in OPEN_STATUSES)
 
 #: Rows fetched from the database per partition.
 PARTITION_ROWS = 2000
-
-
-def received_between(start: date, end: date) -> Any:
-    """Cases received from ``start`` to ``end`` inclusive."""
-    return and_(
-        Case.received_at >= datetime.combine(start, time.min),
-        Case.received_at < datetime.combine(end + timedelta(days=1), time.min),
-    )
 
 
 def count_ledger_rows(session: Session, start: date, end: date) -> int:

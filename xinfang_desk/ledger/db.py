@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.errors import LedgerError, LedgerFileError
-from xinfang_desk.ledger.models import Attachment, Case, CaseEvent, LedgerInfo, Petitioner
+from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-_PROTECTED = (Case, CaseEvent, Attachment, Petitioner)
+_PROTECTED = (Case, CaseEvent, Attachment, Petitioner, AuditEntry)
+_APPEND_ONLY = (CaseEvent, AuditEntry)
 
 
 def alembic_config() -> Config:
@@ -51,8 +52,8 @@ def _refuse_changes_to_history(session: Session, _ctx: object, _instances: objec
         if isinstance(obj, _PROTECTED):
             raise LedgerError("台账中的记录不可删除；错误的内容请以“更正”方式记录。")
     for obj in session.dirty:
-        if isinstance(obj, CaseEvent) and session.is_modified(obj):
-            raise LedgerError("案件的历史记录不可修改。")
+        if isinstance(obj, _APPEND_ONLY) and session.is_modified(obj):
+            raise LedgerError("历史记录和审计日志不可修改。")
 
 
 class Ledger:

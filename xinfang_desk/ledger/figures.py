@@ -48,7 +48,8 @@ def same_range_last_year(start: date, end: date) -> tuple[date, date]:
     return back(start), back(end)
 
 
-def _received_between(start: date, end: date) -> ColumnElement[bool]:
+def received_between(start: date, end: date) -> ColumnElement[bool]:
+    """Cases received from ``start`` to ``end`` inclusive (the period every figure counts by)."""
     return and_(
         Case.received_at >= datetime.combine(start, time.min),
         Case.received_at < datetime.combine(end + timedelta(days=1), time.min),
@@ -61,7 +62,7 @@ def _count(condition: ColumnElement[bool]) -> Any:
 
 def compute_figures(session: Session, start: date, end: date) -> dict[str, Any]:
     """Every figure of DOMAIN.md for cases received from ``start`` to ``end`` inclusive."""
-    in_period = _received_between(start, end)
+    in_period = received_between(start, end)
     later = aliased(Case)
     followed_by_repeat = exists().where(later.repeat_of_id == Case.id)
     closed = Case.status == Status.CLOSED.value
@@ -107,7 +108,7 @@ def compute_figures(session: Session, start: date, end: date) -> dict[str, Any]:
     last_start, last_end = same_range_last_year(start, end)
     last = session.execute(
         select(_count(accepted), _count(Case.is_repeat.is_(True))).where(
-            _received_between(last_start, last_end)
+            received_between(last_start, last_end)
         )
     ).one()
     accepted_last, repeat_last = int(last[0]), int(last[1])

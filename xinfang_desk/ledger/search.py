@@ -36,6 +36,7 @@ class CaseFilter:
     due_soon: bool = False
     due_soon_days: int = 3
     repeat_only: bool = False
+    satisfactions: Sequence[Satisfaction] = ()
     unit_code: str = ""
     today: date = field(default_factory=date.today)
 
@@ -53,6 +54,13 @@ SORTABLE: dict[str, ColumnElement] = {
     "unit_code": Case.unit_code,
     "people_count": Case.people_count,
     "updated_at": Case.updated_at,
+    "petitioner": select(Petitioner.name).where(Petitioner.id == Case.petitioner_id).scalar_subquery(),
+    "subcategory": Case.subcategory_id,
+    "source": Case.source,
+    "nature": Case.nature,
+    "satisfaction": Case.satisfaction,
+    "supervise_count": Case.supervise_count,
+    "is_repeat": Case.is_repeat,
 }
 
 
@@ -110,6 +118,8 @@ def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
         conds.append(and_(open_, or_(*parts)))
     if f.repeat_only:
         conds.append(Case.is_repeat.is_(True))
+    if f.satisfactions:
+        conds.append(Case.satisfaction.in_([Satisfaction(v).value for v in f.satisfactions]))
     if f.unit_code:
         conds.append(Case.unit_code == f.unit_code)
     return conds

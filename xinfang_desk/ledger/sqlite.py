@@ -103,12 +103,12 @@ def _index_missing(connection: Connection, table: str) -> None:
 
 
 _GUARD_DDL = [
-    """CREATE TRIGGER IF NOT EXISTS case_events_no_update BEFORE UPDATE ON case_events BEGIN
-        SELECT RAISE(ABORT, '历史记录不可修改');
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS case_events_no_delete BEFORE DELETE ON case_events BEGIN
-        SELECT RAISE(ABORT, '历史记录不可删除');
-    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} BEGIN
+        SELECT RAISE(ABORT, '{what}不可{word}');
+    END"""
+    for table, what in (("case_events", "历史记录"), ("audit_log", "审计日志"))
+    for verb, word in (("UPDATE", "修改"), ("DELETE", "删除"))
+] + [
     """CREATE TRIGGER IF NOT EXISTS cases_no_delete BEFORE DELETE ON cases BEGIN
         SELECT RAISE(ABORT, '案件不可删除');
     END""",

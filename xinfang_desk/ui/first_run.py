@@ -25,12 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.commands.ledger_commands import DEMO_UNIT
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import build_demo
+from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.reference import create_ledger, validate_unit
-from xinfang_desk.paths import default_ledger_path
+from xinfang_desk.paths import default_demo_ledger_path
 from xinfang_desk.ui.ops import Changes, OpRunner, Progress
 
 #: Cases in the demo ledger the app builds itself.
@@ -41,7 +40,7 @@ DEMO_BATCH = 200
 
 def demo_ledger_path() -> Path:
     """The demo ledger lives beside the default ledger, never in place of it."""
-    return default_ledger_path().with_name("demo-ledger.sqlite")
+    return default_demo_ledger_path()
 
 
 def create_demo_ledger(path: Path) -> Ledger:
