@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from xinfang_desk.ledger.figures import compute_figures, year_range
 from xinfang_desk.ledger.search import CaseFilter, count_cases
 from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.vocab import Status
+from xinfang_desk.ledger.vocab import Satisfaction, Status
 
 #: Statuses a case can only reach after 受理 (accepted_at is set exactly for these).
 ACCEPTED_STATUSES: tuple[Status, ...] = (
@@ -28,6 +28,8 @@ ACCEPTED_STATUSES: tuple[Status, ...] = (
 )
 #: Statuses in which a follow-up (回访) may have been recorded.
 FOLLOWED_UP_STATUSES: tuple[Status, ...] = (Status.EVALUATED, Status.CLOSED)
+#: The answers that count as an evaluation (the denominator of 满意度).
+EVALUATED: tuple[Satisfaction, ...] = (Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def tile_filters(today: date, due_soon_days: int) -> dict[str, CaseFilter]:
         "overdue": CaseFilter(overdue=True, today=today),
         "awaiting_follow_up": CaseFilter(statuses=(Status.REPLIED,), today=today),
         "accepted_this_year": CaseFilter(year=year, statuses=ACCEPTED_STATUSES, today=today),
-        "satisfaction": CaseFilter(year=year, statuses=FOLLOWED_UP_STATUSES, today=today),
+        "satisfaction": CaseFilter(year=year, satisfactions=EVALUATED, today=today),
     }
 
 
