@@ -1,0 +1,388 @@
+"""案件详情: one case's fields, its history, its attachments, and the steps valid for it now.
+
+The view loads a ``CaseDetails`` on the database worker and refreshes whenever ``runner.changed``
+names its case.  Only the steps the case's state allows appear as buttons; each opens a small dialog
+(``action_dialogs``) and the ledger's refusals are shown as readable Chinese, never tracebacks.  ID
+number and phone stay masked until 显示 is pressed.  Attachments are added by file dialog or by
+dropping files on the window and open in the system's viewer.  ``show_case`` opens a case in its own
+window, or raises the window that already shows it.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import tempfile
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from xinfang_desk.ledger.case_details import CaseDetails, load_case_details, read_attachment
+from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.vocab import EventKind, Satisfaction, Status
+from xinfang_desk.ledger.workflow import MAX_ATTACHMENT_BYTES, Workflow, find_case
+from xinfang_desk.ui.action_dialogs import TITLES, StepDialog, apply_step
+from xinfang_desk.ui.ops import Changes, OpRunner, error_text, show_error
+from xinfang_desk.ui.timeline import TimelineView
+from xinfang_desk.ui.widgets import MaskedValue
+
+STATUS_COLOURS: dict[Status, str] = {
+    Status.REGISTERED: "#6a1b9a",
+    Status.DECLINED: "#616161",
+    Status.FORWARDED: "#616161",
+    Status.REPLIED: "#1565c0",
+    Status.EVALUATED: "#1565c0",
+    Status.CLOSED: "#2e7d32",
+}
+EMPTY = "—"
+
+_open_views: dict[int, CaseView] = {}
+
+
+def show_case(runner: OpRunner, actor: str, case_id: int) -> CaseView:
+    """Open the case in its own window, or raise the window already showing it."""
+    view = _open_views.get(case_id)
+    if view is None:
+        view = CaseView(runner, actor, case_id)
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _open_views[case_id] = view
+        view.destroyed.connect(lambda *_: _open_views.pop(case_id, None))
+    view.show()
+    view.raise_()
+    view.activateWindow()
+    return view
+
+
+def _details(case_id: int, session: Session, _progress) -> CaseDetails:
+    return load_case_details(session, case_id)
+
+
+def _add_files(actor: str, case_id: int, paths: list[str], session: Session, _progress) -> int:
+    workflow = Workflow(session, actor)
+    case = find_case(session, case_id)
+    for path in map(Path, paths):
+        if not path.is_file():
+            raise ValidationError(f"“{path.name}”不是文件，不能作为附件。")
+        if path.stat().st_size > MAX_ATTACHMENT_BYTES:
+            raise ValidationError(f"附件“{path.name}”超过50MB，请压缩或分拆后再添加。")
+        media_type = mimetypes.guess_type(path.name)[0] or ""
+        workflow.add_attachment(case, path.name, path.read_bytes(), media_type)
+    return len(paths)
+
+
+def _read(attachment_id: int, session: Session, _progress) -> tuple[str, bytes]:
+    return read_attachment(session, attachment_id)
+
+
+def attachment_folder() -> Path:
+    """Where opened attachments are written for the system viewer (the user's temp folder)."""
+    return Path(tempfile.gettempdir()) / "xinfang_desk_attachments"
+
+
+class CaseView(QWidget):
+    """The case view of one case; usable embedded or as a top-level window."""
+
+    def __init__(self, runner: OpRunner, actor: str, case_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.actor = actor
+        self.case_id = case_id
+        self.details: CaseDetails | None = None
+        self.action_buttons: dict[EventKind, QPushButton] = {}
+        self.dialog: StepDialog | None = None
+        self.question: QMessageBox | None = None
+        self.values: dict[tuple[str, str], QLabel | MaskedValue] = {}
+        self.setWindowTitle("案件详情")
+        self.resize(1200, 820)
+        self.setAcceptDrops(True)
+        self._build()
+        runner.changed.connect(self._on_changed)
+        self.reload()
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        self.title = QLabel("正在读取案件……")
+        self.title.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.status_chip = QLabel()
+        self.due_label = QLabel()
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setStyleSheet("font-size: 14px;")
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.status_chip)
+        head.addSpacing(12)
+        head.addWidget(self.due_label)
+        head.addStretch(1)
+
+        self.actions_bar = QHBoxLayout()
+        self.actions_hint = QLabel()
+        self.actions_hint.setStyleSheet("color: #616161;")
+        self.actions_bar.addWidget(self.actions_hint)
+        self.actions_bar.addStretch(1)
+
+        self.fields_column = QVBoxLayout()
+        holder = QWidget()
+        holder.setLayout(self.fields_column)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(holder)
+
+        self.timeline = TimelineView()
+        history = QGroupBox("办理记录")
+        QVBoxLayout(history).addWidget(self.timeline)
+
+        self.attachments = QListWidget()
+        self.attachments.itemDoubleClicked.connect(
+            lambda item: self.open_attachment(item.data(Qt.ItemDataRole.UserRole))
+        )
+        add = QPushButton("添加附件…")
+        add.clicked.connect(self.choose_attachments)
+        self.open_button = QPushButton("打开")
+        self.open_button.clicked.connect(self._open_selected)
+        hint = QLabel("可将扫描件、照片、PDF 拖到本窗口添加")
+        hint.setStyleSheet("color: #616161;")
+        files = QGroupBox("附件")
+        files_layout = QVBoxLayout(files)
+        files_layout.addWidget(self.attachments)
+        row = QHBoxLayout()
+        row.addWidget(hint, 1)
+        row.addWidget(add)
+        row.addWidget(self.open_button)
+        files_layout.addLayout(row)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(history)
+        right.addWidget(files)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(scroll)
+        body.addWidget(right)
+        body.setStretchFactor(0, 1)
+        body.setStretchFactor(1, 1)
+        body.setSizes([560, 640])
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.summary)
+        layout.addLayout(self.actions_bar)
+        layout.addWidget(body, 1)
+        layout.addWidget(self.message)
+
+    def _build_fields(self, details: CaseDetails) -> None:
+        for group in details.groups:
+            box = QGroupBox(group.title)
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            for detail in group.fields:
+                if detail.personal:
+                    widget: QLabel | MaskedValue = MaskedValue()
+                else:
+                    widget = QLabel()
+                    widget.setWordWrap(True)
+                    widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self.values[(group.title, detail.label)] = widget
+                form.addRow(detail.label, widget)
+            self.fields_column.addWidget(box)
+        self.fields_column.addStretch(1)
+
+    # ------------------------------------------------------------------ loading
+    def reload(self) -> None:
+        self.runner.run(partial(_details, self.case_id), on_success=self._show, on_failure=self._load_failed)
+
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.everything or changes.reference or self.case_id in changes.case_ids:
+            self.reload()
+
+    def _load_failed(self, error: BaseException) -> None:
+        self.title.setText("无法读取案件")
+        self.message.setText(error_text(error))
+
+    def _show(self, details: CaseDetails) -> None:
+        self.details = details
+        if not self.values:
+            self._build_fields(details)
+        self.setWindowTitle(f"案件 {details.case_no} — {details.summary}")
+        self.title.setText(details.case_no)
+        colour = STATUS_COLOURS.get(details.status, "#ef6c00")
+        self.status_chip.setText(details.status.label)
+        self.status_chip.setStyleSheet(
+            f"color: white; background: {colour}; border-radius: 4px; padding: 2px 8px; font-weight: bold;"
+        )
+        self.summary.setText(details.summary)
+        self._show_due(details)
+        for group in details.groups:
+            for detail in group.fields:
+                widget = self.values.get((group.title, detail.label))
+                if isinstance(widget, MaskedValue):
+                    widget.set_value(detail.value, detail.masked or "")
+                elif widget is not None:
+                    widget.setText(detail.value or EMPTY)
+                    widget.setStyleSheet("" if detail.value else "color: #9e9e9e;")
+        self.timeline.set_entries(details.timeline)
+        self._show_attachments(details)
+        self._show_actions(details)
+
+    def _show_due(self, details: CaseDetails) -> None:
+        if details.due_on is None or details.days_left is None:
+            self.due_label.setText("")
+            return
+        if details.days_left < 0:
+            text, style = f"期限 {details.due_on:%Y-%m-%d}，已超期 {-details.days_left} 天", "color: #c62828;"
+        elif details.days_left <= 3:
+            text, style = f"期限 {details.due_on:%Y-%m-%d}，还剩 {details.days_left} 天", "color: #e65100;"
+        else:
+            text, style = f"期限 {details.due_on:%Y-%m-%d}，还剩 {details.days_left} 天", "color: #424242;"
+        self.due_label.setText(text)
+        self.due_label.setStyleSheet(style + " font-weight: bold;")
+
+    def _show_attachments(self, details: CaseDetails) -> None:
+        self.attachments.clear()
+        for info in details.attachments:
+            size = f"{info.size / 1024:.0f} KB" if info.size >= 1024 else f"{info.size} 字节"
+            item = QListWidgetItem(
+                f"{info.filename}　（{size}，{info.added_by} {info.added_at:%Y-%m-%d} 添加）"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, info.id)
+            self.attachments.addItem(item)
+        self.open_button.setEnabled(bool(details.attachments))
+
+    def _show_actions(self, details: CaseDetails) -> None:
+        for button in self.action_buttons.values():
+            self.actions_bar.removeWidget(button)
+            button.deleteLater()
+        self.action_buttons = {}
+        for position, kind in enumerate(details.actions):
+            button = QPushButton(TITLES[kind])
+            button.setObjectName(f"step_{kind.value}")
+            button.clicked.connect(partial(self.start_step, kind))
+            self.actions_bar.insertWidget(position, button)
+            self.action_buttons[kind] = button
+        self.actions_hint.setText("" if details.actions else "本案件已终结，无可办理的步骤。")
+
+    # ------------------------------------------------------------------ steps
+    def start_step(
+        self, kind: EventKind, *, after_dissatisfaction: bool = False, review: bool = True
+    ) -> StepDialog:
+        """Open the dialog of ``kind``; the step runs when the dialog is submitted."""
+        assert self.details is not None
+        dialog = StepDialog(
+            kind, self.details, self, after_dissatisfaction=after_dissatisfaction, review=review
+        )
+        dialog.submitted.connect(partial(self._run_step, kind, dialog))
+        dialog.finished.connect(lambda *_: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _run_step(self, kind: EventKind, dialog: StepDialog, values: dict) -> None:
+        self.runner.run(
+            partial(apply_step, self.actor, self.case_id, kind, values),
+            on_success=partial(self._step_done, kind, dialog, values),
+            on_failure=lambda error: dialog.refused(error_text(error)),
+            changes=Changes(case_ids=frozenset({self.case_id})),
+        )
+
+    def _step_done(self, kind: EventKind, dialog: StepDialog, values: dict, _status: str) -> None:
+        dialog.accept()
+        self.message.setText(f"已{TITLES[kind]}。")
+        if kind is EventKind.EVALUATE and values.get("satisfaction") is Satisfaction.UNSATISFIED:
+            self._offer_reopen()
+
+    def _offer_reopen(self) -> None:
+        """回访不满意: reopen the case, or record the petitioner's 复查 request."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "回访不满意",
+            "信访人对答复不满意。是否重新办理，或记录信访人的复查申请？",
+            parent=self,
+        )
+        again = box.addButton("重新办理", QMessageBox.ButtonRole.AcceptRole)
+        review = box.addButton("记录复查申请", QMessageBox.ButtonRole.AcceptRole)
+        later = box.addButton("暂不处理", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(later)
+
+        def answered(_result: int) -> None:
+            self.question = None
+            clicked = box.clickedButton()
+            if clicked in (again, review):
+                self.start_step(EventKind.REOPEN, after_dissatisfaction=True, review=clicked is review)
+
+        box.finished.connect(answered)
+        self.question = box
+        box.open()
+
+    # ------------------------------------------------------------------ attachments
+    def choose_attachments(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "添加附件",
+            "",
+            "扫描件、照片和文档 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.doc *.docx);;所有文件 (*)",
+        )
+        if paths:
+            self.add_attachments(paths)
+
+    def add_attachments(self, paths: list[str]) -> None:
+        self.message.setText("正在添加附件……")
+        self.runner.run(
+            partial(_add_files, self.actor, self.case_id, list(paths)),
+            on_success=lambda count: self.message.setText(f"已添加附件 {count} 个。"),
+            on_failure=lambda error: show_error(self, error),
+            changes=Changes(case_ids=frozenset({self.case_id})),
+        )
+
+    def _open_selected(self) -> None:
+        item = self.attachments.currentItem() or self.attachments.item(0)
+        if item is not None:
+            self.open_attachment(item.data(Qt.ItemDataRole.UserRole))
+
+    def open_attachment(self, attachment_id: int) -> None:
+        self.runner.run(
+            partial(_read, attachment_id),
+            on_success=partial(self._open_file, attachment_id),
+            on_failure=lambda error: show_error(self, error),
+        )
+
+    def _open_file(self, attachment_id: int, result: tuple[str, bytes]) -> None:
+        filename, content = result
+        folder = attachment_folder() / str(attachment_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / Path(filename).name
+        target.write_bytes(content)
+        os.chmod(target, 0o600)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
+            self.message.setText(f"没有可打开“{filename}”的程序；文件已保存在 {target}。")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)
+        if event.mimeData().hasUrls() and all(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt naming)
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.add_attachments(paths)

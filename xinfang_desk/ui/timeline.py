@@ -1,0 +1,66 @@
+"""The history of a case (办理记录) as a list: when, which step, who, and what was noted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from xinfang_desk.ledger.case_details import TimelineEntry
+from xinfang_desk.ledger.vocab import EventKind
+
+#: Steps that deserve a colour in the history.
+KIND_COLOURS: dict[str, str] = {
+    EventKind.SUPERVISE: "#e65100",
+    EventKind.EXTEND: "#e65100",
+    EventKind.REOPEN: "#c62828",
+    EventKind.DECLINE: "#c62828",
+    EventKind.CLOSE: "#2e7d32",
+    EventKind.REPLY: "#1565c0",
+    EventKind.CORRECT: "#6a1b9a",
+}
+COLUMNS = ("时间", "步骤", "经办人", "内容")
+
+
+class TimelineView(QTreeWidget):
+    """One row per event, oldest first; the note and the step's details wrap in the last column."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setColumnCount(len(COLUMNS))
+        self.setHeaderLabels(list(COLUMNS))
+        self.setRootIsDecorated(False)
+        self.setWordWrap(True)
+        self.setUniformRowHeights(False)
+        self.setAlternatingRowColors(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.header()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((128, 76, 84)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.setColumnWidth(column, width)
+
+    def set_entries(self, entries: Sequence[TimelineEntry]) -> None:
+        self.clear()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for entry in entries:
+            text = "\n".join(part for part in (entry.note, entry.detail) if part)
+            item = QTreeWidgetItem([f"{entry.at:%Y-%m-%d %H:%M}", entry.kind_label, entry.actor, text])
+            item.setFont(1, bold)
+            colour = KIND_COLOURS.get(entry.kind)
+            if colour:
+                item.setForeground(1, QBrush(QColor(colour)))
+            item.setToolTip(3, text)
+            self.addTopLevelItem(item)
+        if entries:
+            self.scrollToItem(self.topLevelItem(len(entries) - 1))
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """The texts shown, row by row (what a user reads)."""
+        return [
+            tuple(self.topLevelItem(i).text(c) for c in range(len(COLUMNS)))  # type: ignore[misc]
+            for i in range(self.topLevelItemCount())
+        ]
