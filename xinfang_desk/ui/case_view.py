@@ -43,7 +43,7 @@ from xinfang_desk.ledger.workflow import MAX_ATTACHMENT_BYTES, Workflow, find_ca
 from xinfang_desk.ui.action_dialogs import TITLES, StepDialog, apply_step
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text, show_error
 from xinfang_desk.ui.timeline import TimelineView
-from xinfang_desk.ui.widgets import MaskedValue
+from xinfang_desk.ui.widgets import MaskedValue, form_row
 
 STATUS_COLOURS: dict[Status, str] = {
     Status.REGISTERED: "#6a1b9a",
@@ -205,7 +205,7 @@ class CaseView(QWidget):
                     widget.setWordWrap(True)
                     widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 self.values[(group.title, detail.label)] = widget
-                form.addRow(detail.label, widget)
+                form_row(form, detail.label, widget)
             self.fields_column.addWidget(box)
         self.fields_column.addStretch(1)
 

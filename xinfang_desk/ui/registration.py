@@ -47,7 +47,7 @@ from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Source
 from xinfang_desk.ledger.workflow import COLLECTIVE_MIN_PEOPLE, CaseDraft, PetitionerInput, Workflow
 from xinfang_desk.ui.drafts import DraftStore
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text
-from xinfang_desk.ui.widgets import ERROR_STYLE, CheckedLineEdit, ChoiceBox
+from xinfang_desk.ui.widgets import ERROR_STYLE, FORM_LABEL_WIDTH, CheckedLineEdit, ChoiceBox, form_row
 
 DRAFT_NAME = "registration"
 LOOKUP_DELAY_MS = 400
@@ -56,7 +56,6 @@ DRAFT_DELAY_MS = 600
 NO_DATE = QDate(2000, 1, 1)
 #: The line the proposed handling department is kept under in 备注 (CaseDraft has no field for it).
 DEPARTMENT_NOTE = "拟交办单位："
-LABEL_WIDTH = 76
 OK_STYLE = "color: #2e7d32; font-weight: bold;"
 
 
@@ -105,13 +104,6 @@ def register_case(actor: str, draft: CaseDraft, session: Session, _progress) -> 
 
 def _reference(session: Session, _progress) -> ReferenceChoices:
     return load_reference_choices(session)
-
-
-def _row(form: QFormLayout, text: str, field: QWidget | QHBoxLayout) -> None:
-    """A form row whose label has the same width in every group, so the fields line up."""
-    label = QLabel(text)
-    label.setMinimumWidth(LABEL_WIDTH)
-    form.addRow(label, field)
 
 
 class EarlierCaseCard(QFrame):
@@ -242,8 +234,8 @@ class RegistrationPage(QWidget):
 
         matter = QGroupBox("信访事项")
         form = QFormLayout(matter)
-        _row(form, "信访形式", self.channel)
-        _row(form, "来源", self.source)
+        form_row(form, "信访形式", self.channel)
+        form_row(form, "来源", self.source)
         self.superior_row = QWidget()
         superior = QHBoxLayout(self.superior_row)
         superior.setContentsMargins(0, 0, 0, 0)
@@ -251,40 +243,40 @@ class RegistrationPage(QWidget):
         superior.addWidget(QLabel("办理期限"))
         superior.addWidget(self.superior_due, 1)
         self.superior_label = QLabel("上级交办单")
-        self.superior_label.setMinimumWidth(LABEL_WIDTH)
+        self.superior_label.setMinimumWidth(FORM_LABEL_WIDTH)
         form.addRow(self.superior_label, self.superior_row)
-        _row(form, "事项性质", self.nature)
+        form_row(form, "事项性质", self.nature)
         categories = QHBoxLayout()
         categories.addWidget(self.category, 1)
         categories.addWidget(self.subcategory, 1)
-        _row(form, "问题类别", categories)
+        form_row(form, "问题类别", categories)
 
         person = QGroupBox("信访人")
         form = QFormLayout(person)
-        _row(form, "姓名", self.name)
-        _row(form, "身份证号", self.id_number)
-        _row(form, "联系电话", self.phone)
-        _row(form, "身份类别", self.identity_type)
-        _row(form, "所在单位", self.affiliation)
+        form_row(form, "姓名", self.name)
+        form_row(form, "身份证号", self.id_number)
+        form_row(form, "联系电话", self.phone)
+        form_row(form, "身份类别", self.identity_type)
+        form_row(form, "所在单位", self.affiliation)
         people = QHBoxLayout()
         people.addWidget(self.people_count)
         people.addWidget(self.collective_mark)
         people.addStretch(1)
-        _row(form, "人数", people)
+        form_row(form, "人数", people)
 
         matter_text = QGroupBox("内容与办理")
         form = QFormLayout(matter_text)
-        _row(form, "内容摘要", self.summary)
-        _row(form, "信访内容", self.content)
-        _row(form, "拟交办单位", self.department)
+        form_row(form, "内容摘要", self.summary)
+        form_row(form, "信访内容", self.content)
+        form_row(form, "拟交办单位", self.department)
         flags = QHBoxLayout()
         flags.addWidget(self.anonymous)
         flags.addWidget(self.bypassed_level)
         flags.addStretch(1)
-        _row(form, "标记", flags)
-        _row(form, "收件时间", self.received_at)
-        _row(form, "包案领导", self.owner_leader)
-        _row(form, "备注", self.remarks)
+        form_row(form, "标记", flags)
+        form_row(form, "收件时间", self.received_at)
+        form_row(form, "包案领导", self.owner_leader)
+        form_row(form, "备注", self.remarks)
 
         self.save_button = QPushButton("保存登记（Ctrl+S）")
         self.save_button.setDefault(True)

@@ -13,8 +13,10 @@ from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QToolButton,
     QWidget,
@@ -23,7 +25,17 @@ from PySide6.QtWidgets import (
 from xinfang_desk.ledger.identity import Verdict
 
 ERROR_STYLE = "color: #c62828;"
+#: Width of a form's labels, the same in every group so that the fields line up.
+FORM_LABEL_WIDTH = 84
 INVALID_FIELD_STYLE = "QLineEdit { border: 1px solid #c62828; }"
+
+
+def form_row(form: QFormLayout, text: str, field: QWidget | QLayout) -> QLabel:
+    """Add a row whose label has the common width; returns the label."""
+    label = QLabel(text)
+    label.setMinimumWidth(FORM_LABEL_WIDTH)
+    form.addRow(label, field)
+    return label
 
 
 class ReasonLabel(QLabel):
