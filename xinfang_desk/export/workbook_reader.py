@@ -266,11 +266,11 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, sheet: str) ->
                     head_checked = True
                     claimed = _DIMENSION.search(window)
                     if claimed and int(claimed.group(1)) > MAX_ROWS:
-                        raise _too_many_rows(name, sheet, int(claimed.group(1)))
+                        raise _too_many_rows(name, sheet, f"声明有 {int(claimed.group(1)):,} 行")
                 # a tag wholly inside ``carry`` was counted with the previous chunk
                 rows += _count_rows(window) - _count_rows(carry)
                 if rows > MAX_ROWS:
-                    raise _too_many_rows(name, sheet, rows)
+                    raise _too_many_rows(name, sheet, f"已读到 {rows:,} 行仍未结束")
                 formula = _FORMULA_TAG.search(window) if _may_hold_formula(window) else None
                 if formula:
                     raise _formula_found(name, sheet, window[: formula.start()])
@@ -298,9 +298,9 @@ def _may_hold_formula(data: bytes) -> bool:
     return b"<f>" in data or b"<f " in data or b"<f/" in data or b":f>" in data or b":f " in data
 
 
-def _too_many_rows(name: str, sheet: str, rows: int) -> ExchangeFileError:
+def _too_many_rows(name: str, sheet: str, found: str) -> ExchangeFileError:
     return ExchangeFileError(
-        f"“{name}”的“{sheet}”工作表有 {rows:,} 行，超过了 {MAX_ROWS:,} 行的上限，已拒绝读取。"
+        f"“{name}”的“{sheet}”工作表超过了 {MAX_ROWS:,} 行的上限（{found}），已拒绝读取。"
         "请按年度分别导出后再导入。"
     )
 
@@ -734,7 +734,8 @@ class RowReader:
             if value is not None:
                 values[key] = value
         record = CaseRecord(row_number=row_number, present=self.present, **values)
-        reasons.extend(self._consistency(record))
+        if not reasons:  # a cell that could not be read is not also reported as missing
+            reasons.extend(self._consistency(record))
         if reasons:
             return RowProblem(row_number, tuple(reasons))
         return record

@@ -161,23 +161,18 @@ def flag_multi_unit(session: Session, now: datetime) -> list[FlaggedPerson]:
             flagged = _flagged(petitions)
             if flagged:
                 found[group_key] = flagged
-    # a possible match already covered by an exact one of the same category says nothing new
-    exact_cases: dict[int, set[int]] = defaultdict(set)
-    for (key, category_id), petitions in found.items():
-        if certainty[key] == EXACT:
-            exact_cases[category_id].update(p.case_id for p in petitions)
-    return _record_flags(
-        session,
-        {
-            group_key: petitions
-            for group_key, petitions in found.items()
-            if certainty[group_key[0]] == EXACT
-            or not {p.case_id for p in petitions} <= exact_cases[group_key[1]]
-        },
-        certainty,
-        names,
-        now,
-    )
+    # one flag per person and category: a group whose cases another (exact first, larger first) covers says nothing new
+    kept: dict[tuple[str, int], list[_Petition]] = {}
+    covered: dict[int, list[set[int]]] = defaultdict(list)
+    for (key, category_id), petitions in sorted(
+        found.items(), key=lambda item: (certainty[item[0][0]] != EXACT, -len(item[1]), item[0][0])
+    ):
+        cases = {p.case_id for p in petitions}
+        if any(cases <= other for other in covered[category_id]):
+            continue
+        covered[category_id].append(cases)
+        kept[(key, category_id)] = petitions
+    return _record_flags(session, kept, certainty, names, now)
 
 
 def _record_flags(
