@@ -1,0 +1,189 @@
+"""导出汇总台账: the school-wide workbook of the office — every unit's cases, the figures, figures per unit.
+
+The 信访台账 and 统计 sheets and the exchange identity are written by the same functions as a unit's
+台账 (``ledger_workbook``), over the whole office ledger, so the school-wide figures are exactly
+``compute_figures`` of the office ledger.  A further sheet, 各单位统计, shows the plain figures per
+unit (cases received in the period), computed by ``compute_figures`` with a unit filter, and the
+whole school in the last column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from xinfang_desk import __version__
+from xinfang_desk.export import audit
+from xinfang_desk.export.exchange import STATISTICS_SHEET, ExchangeIdentity
+from xinfang_desk.export.ledger_rows import count_ledger_rows
+from xinfang_desk.export.ledger_workbook import (  # lead: small public hook wanted, see module docstring
+    LedgerExport,
+    _discard,
+    _set_properties,
+    _unit,
+    _write_identity,
+    _write_ledger_sheet,
+    period_title,
+)
+from xinfang_desk.export.merge import is_office_ledger
+from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
+from xinfang_desk.export.statistics_sheet import FIGURE_LABELS, NO_VALUE, write_statistics
+from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.figures import compute_figures, received_between
+from xinfang_desk.ledger.models import Case, Unit
+
+UNIT_FIGURES_SHEET = "各单位统计"
+SCHOOL_COLUMN = "全校"
+#: Audit action of an office export.
+EXPORT_OFFICE = "export_office"
+_HEAD_FONT = Font(bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+@contextmanager
+def only_unit(session: Session, unit_code: str) -> Iterator[None]:
+    """Within the block every ORM query of ``session`` sees only the cases of ``unit_code``."""
+
+    def restrict(state: ORMExecuteState) -> None:
+        if state.is_select:
+            state.statement = state.statement.options(
+                with_loader_criteria(Case, Case.unit_code == unit_code, include_aliases=True)
+            )
+
+    event.listen(session, "do_orm_execute", restrict)
+    try:
+        yield
+    finally:
+        event.remove(session, "do_orm_execute", restrict)
+
+
+def unit_figures(session: Session, start: date, end: date, unit_code: str) -> dict[str, Any]:
+    """``compute_figures`` over the cases of one unit."""
+    with only_unit(session, unit_code):
+        return compute_figures(session, start, end)
+
+
+def units_in_period(session: Session, start: date, end: date) -> list[tuple[str, str]]:
+    """(code, name) of every unit with a case received in the period, by code."""
+    rows = session.execute(
+        select(Case.unit_code, func.max(Unit.name))
+        .outerjoin(Unit, Unit.code == Case.unit_code)
+        .where(received_between(start, end))
+        .group_by(Case.unit_code)
+        .order_by(Case.unit_code)
+    ).all()
+    return [(code, name or code) for code, name in rows]
+
+
+def export_office_ledger(
+    session: Session,
+    path: str | Path,
+    actor: str,
+    *,
+    start: date,
+    end: date,
+    full: bool = False,
+    today: date | None = None,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
+    clock: Callable[[], datetime] = datetime.now,
+) -> LedgerExport:
+    """Write the 汇总台账 of cases received from ``start`` to ``end`` to ``path`` (.xlsx)."""
+    actor = audit.require_actor(actor)
+    if not is_office_ledger(session):
+        raise ValidationError("汇总台账只能由信访与督办室（汇总模式）的台账导出。")
+    if start > end:
+        raise ValidationError(f"导出期间有误：起始日期 {start} 晚于截止日期 {end}。")
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise ValidationError(f"台账文件应以 .xlsx 结尾：{target.name}。")
+    office_code, office_name = _unit(session)
+    steps = Progress(count_ledger_rows(session, start, end), progress, cancelled)
+    steps.report(0)
+    title = period_title(start, end)
+    with file_written_whole(target) as temporary:
+        workbook = Workbook(write_only=True)
+        try:
+            checksum, written, overdue = _write_ledger_sheet(
+                workbook, session, start, end, full, today or date.today(), office_name, title, steps
+            )
+            figures = compute_figures(session, start, end)
+            write_statistics(
+                workbook, f"全校信访工作统计（{title}，{office_name}汇总）", figures, name=STATISTICS_SHEET
+            )
+            units = units_in_period(session, start, end)
+            per_unit = [(name, unit_figures(session, start, end, code)) for code, name in units]
+            _write_unit_figures(workbook, title, per_unit + [(SCHOOL_COLUMN, figures)])
+            identity = ExchangeIdentity(
+                unit_code=office_code,
+                unit_name=office_name,
+                exported_at=clock().replace(microsecond=0),
+                exported_by=actor,
+                app_version=__version__,
+                period_from=start,
+                period_to=end,
+                masked=not full,
+                row_count=written,
+                checksum=checksum,
+            )
+            _write_identity(workbook, identity)
+            _set_properties(workbook, f"{office_name}（全校汇总）", title, actor)
+            steps.check()
+            workbook.save(temporary)
+        except BaseException:
+            _discard(workbook)
+            raise
+    audit.record_audit(
+        session,
+        actor,
+        audit.EXPORT_FULL if full else EXPORT_OFFICE,
+        {
+            "file": target.name,
+            "period_from": start.isoformat(),
+            "period_to": end.isoformat(),
+            "rows": written,
+        },
+        clock=clock,
+    )
+    return LedgerExport(target, identity, overdue)
+
+
+def _write_unit_figures(workbook: Workbook, title: str, columns: list[tuple[str, Mapping[str, Any]]]) -> None:
+    """The 各单位统计 sheet: a row per plain figure, a column per unit and one for the whole school."""
+    sheet = workbook.create_sheet(UNIT_FIGURES_SHEET)
+    sheet.column_dimensions["A"].width = 28
+    sheet.freeze_panes = "B3"
+    title_cell = WriteOnlyCell(sheet, value=f"各单位信访工作统计（{title}）")
+    title_cell.font = Font(bold=True, size=14)
+    sheet.append([title_cell])
+    head = []
+    for text in ["指标", *[name for name, _ in columns], "键"]:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
+        head.append(cell)
+    sheet.append(head)
+    keys = [k for k, v in columns[-1][1].items() if not isinstance(v, Mapping)]
+    for key in keys:
+        values = [figures.get(key) for _, figures in columns]
+        sheet.append([FIGURE_LABELS.get(key, key), *[NO_VALUE if v is None else v for v in values], key])
+
+
+def read_unit_figures(sheet: Any) -> dict[str, dict[str, Any]]:
+    """column (unit name or 全校) → figure key → value, from a 各单位统计 sheet (openpyxl)."""
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    names = list(rows[0][1:-1])
+    table: dict[str, dict[str, Any]] = {name: {} for name in names}
+    for row in rows[1:]:
+        key = row[-1]
+        for name, value in zip(names, row[1:-1], strict=True):
+            table[name][key] = None if value == NO_VALUE else value
+    return table
