@@ -1,0 +1,107 @@
+"""Commands of the office (信访与督办室) and of a unit moving from Excel: ``merge``, ``export-office``,
+``import-ledger``.
+
+Exit codes: 0 when everything went in; 1 when some file or row was refused (the rest of a merge
+still went in; an import writes nothing unless ``--good-rows-only``); 2 for an error that stopped the
+command (one Chinese line, from ``cli.main``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from xinfang_desk.commands.common import add_db_option, add_period_options, open_ledger, period_of
+from xinfang_desk.commands.export_commands import _add_actor_option, _default_actor
+from xinfang_desk.export.import_ledger import import_ledger
+from xinfang_desk.export.merge import FileStatus, merge_workbooks, write_report
+from xinfang_desk.export.office_workbook import export_office_ledger
+
+EXIT_SOME_REFUSED = 1
+REPORT_FOLDER = "合并报告"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("merge", help="合并各单位导出的台账（信访与督办室）")
+    add_db_option(p)
+    p.add_argument("files", nargs="+", type=Path, metavar="文件", help="各单位导出的 .xlsx 台账")
+    p.add_argument(
+        "--accept-edited", action="store_true", help="接受导出后被修改过的文件（校验值不符），并标记为已修改"
+    )
+    p.add_argument(
+        "--report", type=Path, default=None, help="合并报告保存到的文件夹（默认：台账旁的“合并报告”）"
+    )
+    _add_actor_option(p)
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("export-office", help="导出全校汇总台账（含各单位统计）")
+    add_db_option(p)
+    add_period_options(p)
+    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.xlsx）")
+    p.add_argument("--full", action="store_true", help="完整导出身份证号和电话（不脱敏，记入审计日志）")
+    _add_actor_option(p)
+    p.set_defaults(func=cmd_export_office)
+
+    p = sub.add_parser("import-ledger", help="导入本单位原有的 Excel 台账（连同办理过程）")
+    add_db_option(p)
+    p.add_argument("file", type=Path, metavar="文件", help="Excel 台账（.xlsx），表头为台账的中文列名")
+    p.add_argument(
+        "--good-rows-only", action="store_true", help="只导入正确的行（默认：有任何一行有误则不导入）"
+    )
+    _add_actor_option(p)
+    p.set_defaults(func=cmd_import_ledger)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args)
+    try:
+        with ledger.session() as session:
+            report = merge_workbooks(
+                session, args.files, args.actor or _default_actor(), accept_edited=args.accept_edited
+            )
+        folder = args.report or (ledger.path.parent / REPORT_FOLDER if ledger.path else Path.cwd())
+        saved = write_report(report, folder)
+    finally:
+        ledger.close()
+    for result in report.files:
+        stream = sys.stderr if result.status is FileStatus.REFUSED else sys.stdout
+        stream.write(result.summary() + "\n")
+        for line in result.problems:
+            stream.write(f"    {line}\n")
+        for conflict in result.conflicts:
+            sys.stdout.write(f"    冲突：{conflict.text()}\n")
+    for flag in report.flags:
+        print(f"多头访提示：{flag.text()}")
+    print(report.headline())
+    print(f"合并报告已保存：{saved}")
+    return EXIT_SOME_REFUSED if report.count(FileStatus.REFUSED) else 0
+
+
+def cmd_export_office(args: argparse.Namespace) -> int:
+    start, end = period_of(args)
+    ledger = open_ledger(args)
+    try:
+        with ledger.session() as session:
+            result = export_office_ledger(
+                session, args.output, args.actor or _default_actor(), start=start, end=end, full=args.full
+            )
+    finally:
+        ledger.close()
+    print(f"已导出全校汇总台账 {result.identity.row_count} 件案件到 {result.path}（{start}至{end}）")
+    return 0
+
+
+def cmd_import_ledger(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args)
+    try:
+        with ledger.session() as session:
+            report = import_ledger(
+                session, args.file, args.actor or _default_actor(), good_rows_only=args.good_rows_only
+            )
+    finally:
+        ledger.close()
+    (sys.stdout if report.written else sys.stderr).write(report.headline() + "\n")
+    for problem in report.problems:
+        sys.stderr.write(f"    {problem.text()}\n")
+    return EXIT_SOME_REFUSED if report.problems or not report.written else 0
