@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from xinfang_desk.export import audit
 from xinfang_desk.export.exchange import LEDGER_SHEET
-from xinfang_desk.export.progress import CancelCheck, ExportCancelled, ProgressCallback
+from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.export.workbook_reader import (
     COLUMNS,
     CaseRecord,
@@ -91,6 +91,13 @@ class ImportReport:
         return "\n".join(lines) + "\n"
 
 
+class ImportCancelled(LedgerError):
+    """The user cancelled an import; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("导入已取消，未导入任何案件。")
+
+
 class _Clock:
     def __init__(self) -> None:
         self.now = datetime(2000, 1, 1)
@@ -123,7 +130,7 @@ def import_ledger(
     for done, record in enumerate(sorted(records, key=lambda r: (r.received_on, r.row_number))):
         if cancelled is not None and cancelled():
             session.rollback()
-            raise ExportCancelled()
+            raise ImportCancelled()
         outcome = importer.live(record)
         if isinstance(outcome, RowProblem):
             report.problems.append(outcome)

@@ -28,7 +28,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from xinfang_desk.export import audit
@@ -433,8 +433,9 @@ class _MergeContext:
         new: list[CaseRecord] = []
         newer: list[tuple[int, int, CaseRecord]] = []
         conflicts: list[tuple[int | None, CaseRecord, ConflictKind, str]] = []
+        fingerprints: dict[int, str] = {}
         for record in records:
-            fingerprint = record.fingerprint()
+            fingerprint = fingerprints[record.row_number] = record.fingerprint()
             known = existing.get(record.uuid)
             if known is None:
                 owner = numbers.get(parse_case_no(record.case_no, unit_code))
@@ -453,19 +454,22 @@ class _MergeContext:
 
         origins: list[dict[str, Any]] = []
         if new:
-            petitioner_ids = session.scalars(
-                insert(Petitioner).returning(Petitioner.id, sort_by_parameter_order=True),
-                [self._petitioner_values(r) for r in new],
-            ).all()
-            case_ids = session.scalars(
-                insert(Case).returning(Case.id, sort_by_parameter_order=True),
+            # ids given here: a plain executemany, no RETURNING round trips (SQLite has one writer)
+            petitioner_ids = _next_ids(session, Petitioner, len(new))
+            case_ids = _next_ids(session, Case, len(new))
+            session.execute(
+                insert(Petitioner.__table__),
+                [{"id": i, **self._petitioner_values(r)} for i, r in zip(petitioner_ids, new, strict=True)],
+            )
+            session.execute(
+                insert(Case.__table__),
                 [
-                    self._case_values(r, unit_code) | {"petitioner_id": p}
-                    for r, p in zip(new, petitioner_ids, strict=True)
+                    {"id": c, "petitioner_id": p, **self._case_values(r, unit_code)}
+                    for c, p, r in zip(case_ids, petitioner_ids, new, strict=True)
                 ],
-            ).all()
+            )
             origins.extend(
-                self._origin(c, r, merged.id, unit_code) for c, r in zip(case_ids, new, strict=True)
+                self._origin(c, r, merged.id, unit_code, fingerprints) for c, r in zip(case_ids, new, strict=True)
             )
         if newer:
             session.execute(
@@ -476,9 +480,9 @@ class _MergeContext:
                 update(Case),
                 [{"id": c, **self._case_values(r, unit_code, update=True)} for c, _p, r in newer],
             )
-            origins.extend(self._origin(c, r, merged.id, unit_code) for c, _p, r in newer)
+            origins.extend(self._origin(c, r, merged.id, unit_code, fingerprints) for c, _p, r in newer)
         if origins:
-            session.execute(insert(CaseOrigin), origins)
+            session.execute(insert(CaseOrigin.__table__), origins)
         missing_originals = self._link_repeats(new, newer, unit_code)
         if missing_originals:
             result.warnings.append(
@@ -637,13 +641,15 @@ class _MergeContext:
             )
         return values
 
-    def _origin(self, case_id: int, r: CaseRecord, merged_file_id: int, unit_code: str) -> dict[str, Any]:
+    def _origin(
+        self, case_id: int, r: CaseRecord, merged_file_id: int, unit_code: str, fingerprints: dict[int, str]
+    ) -> dict[str, Any]:
         return {
             "case_id": case_id,
             "merged_file_id": merged_file_id,
             "unit_code": unit_code,
             "revision": r.revision,
-            "fingerprint": r.fingerprint(),
+            "fingerprint": fingerprints[r.row_number],
             "row_number": r.row_number,
             "merged_at": self.now,
         }
@@ -710,6 +716,12 @@ class _MergeContext:
             )
         if rows:
             self.session.execute(insert(MergeConflict), rows)
+
+
+def _next_ids(session: Session, model: type[Case] | type[Petitioner], count: int) -> range:
+    """``count`` unused primary keys of ``model``'s table, after the highest one."""
+    highest = session.scalar(select(func.max(model.id))) or 0
+    return range(highest + 1, highest + 1 + count)
 
 
 def _refuse(result: FileResult, reason: str) -> None:

@@ -1,0 +1,187 @@
+"""Office merge of 50 unit files of 2,000 cases each: time and peak memory against a bare read.
+
+Usage: python bench/bench_merge.py [--folder /tmp/xinfang-bench-merge] [--openpyxl]
+
+The 50 unit workbooks are made once and kept in the folder: each unit ledger is created with its own
+code (``create_ledger``), filled by ``build_demo`` (2,000 cases, its own seed) and exported twice
+with the export package (``a/`` and ``b/``: the same cases, different export times, so different
+files).  Each run below is its own process, so its peak memory (``ru_maxrss``) is its own:
+
+* bare read — python-calamine opens each file of ``a/`` and converts every row of its 台账 sheet
+  to Python values (the fastest way to read them; ``--openpyxl`` adds openpyxl's read-only mode);
+* merge 1 — ``merge_workbooks`` of ``a/`` into an empty office ledger (100,000 cases added);
+* merge 2 — the same files again (recognised by their SHA-256: nothing to do);
+* merge 3 — the files of ``b/``: every row read, checked and compared, all unchanged.
+
+Goals (issue 5): merge 1 within 3 × the bare read; peak memory < 400 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date, datetime
+from pathlib import Path
+
+UNITS = 50
+CASES = 2000
+TODAY = date(2025, 11, 20)
+
+
+def _unit_code(n: int) -> str:
+    return f"U{n:02d}"
+
+
+def _make_unit(folder: str, n: int) -> None:
+    from xinfang_desk.export.ledger_workbook import export_ledger
+    from xinfang_desk.ledger.demo import build_demo
+    from xinfang_desk.ledger.reference import create_ledger
+
+    root = Path(folder)
+    code = _unit_code(n)
+    targets = [root / "a" / f"{code}.xlsx", root / "b" / f"{code}.xlsx"]
+    if all(t.exists() for t in targets):
+        return
+    db = root / "units" / f"{code}.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+    ledger = create_ledger(db, code, f"第{n}学院")
+    build_demo(ledger, cases=CASES, seed=1000 + n, today=TODAY)
+    for minute, target in enumerate(targets):
+        with ledger.session() as session:
+            export_ledger(
+                session,
+                target,
+                "基准测试",
+                start=date(2000, 1, 1),
+                end=TODAY,
+                today=TODAY,
+                clock=lambda m=minute: datetime(2025, 11, 20, 18, m),
+            )
+    ledger.close()
+
+
+def make_files(folder: Path) -> None:
+    for sub in ("a", "b", "units"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    missing = [n for n in range(1, UNITS + 1) if not (folder / "b" / f"{_unit_code(n)}.xlsx").exists()]
+    if missing:
+        print(f"制作 {len(missing)} 个单位的导出文件（只需一次）…", flush=True)
+        with ProcessPoolExecutor() as pool:
+            list(pool.map(_make_unit, [str(folder)] * len(missing), missing))
+
+
+def _files(folder: Path, sub: str) -> list[Path]:
+    return sorted((folder / sub).glob("*.xlsx"))
+
+
+# ---------------------------------------------------------------------------------------- phases
+def phase_read(folder: Path) -> dict:
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    rows = 0
+    for path in _files(folder, "a"):
+        book = CalamineWorkbook.from_path(str(path))
+        rows += sum(1 for _ in book.get_sheet_by_name("信访台账").iter_rows())
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def phase_openpyxl(folder: Path) -> dict:
+    from openpyxl import load_workbook
+
+    started = time.perf_counter()
+    rows = 0
+    for path in _files(folder, "a"):
+        book = load_workbook(path, read_only=True, data_only=True)
+        rows += sum(1 for _ in book["信访台账"].iter_rows(values_only=True))
+        book.close()
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def phase_merge(folder: Path, sub: str) -> dict:
+    from xinfang_desk.export.merge import merge_workbooks
+    from xinfang_desk.ledger.db import Ledger
+
+    ledger = Ledger.open(folder / "office.sqlite")
+    started = time.perf_counter()
+    with ledger.session() as session:
+        report = merge_workbooks(session, _files(folder, sub), "基准测试")
+    seconds = time.perf_counter() - started
+    ledger.close()
+    return {
+        "seconds": seconds,
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "conflicts": report.conflicts,
+        "refused": [f.summary() for f in report.files if f.status.value == "refused"],
+    }
+
+
+def _child(args: argparse.Namespace) -> None:
+    folder = Path(args.folder)
+    result = {"read": phase_read, "openpyxl": phase_openpyxl}.get(args.phase)
+    data = result(folder) if result else phase_merge(folder, args.phase.split(":")[1])
+    data["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(data, ensure_ascii=False))
+
+
+def _run(folder: Path, phase: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--folder", str(folder), "--phase", phase],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", default="/tmp/xinfang-bench-merge")
+    parser.add_argument("--openpyxl", action="store_true", help="也测 openpyxl 只读模式（约 30 秒）")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        _child(args)
+        return
+    folder = Path(args.folder)
+    make_files(folder)
+    from xinfang_desk.ledger.reference import create_ledger
+
+    office = folder / "office.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        office.with_name(office.name + suffix).unlink(missing_ok=True)
+    create_ledger(office, "XFB", "信访与督办室", office=True).close()
+
+    read = _run(folder, "read")
+    print(
+        f"bare read (calamine)   {read['seconds']:6.2f} s  {read['rows']:,} rows  peak {read['peak_mb']:.0f} MB"
+    )
+    if args.openpyxl:
+        slow = _run(folder, "openpyxl")
+        print(f"bare read (openpyxl)   {slow['seconds']:6.2f} s  peak {slow['peak_mb']:.0f} MB")
+    for label, phase in (
+        ("merge 1 (empty)", "merge:a"),
+        ("merge 2 (same files)", "merge:a"),
+        ("merge 3 (re-exported)", "merge:b"),
+    ):
+        result = _run(folder, phase)
+        print(
+            f"{label:22} {result['seconds']:6.2f} s  ratio {result['seconds'] / read['seconds']:4.2f} × bare read"
+            f"  peak {result['peak_mb']:.0f} MB  added {result['added']:,} updated {result['updated']:,}"
+            f" unchanged {result['unchanged']:,} conflicts {result['conflicts']:,}"
+        )
+        for line in result["refused"]:
+            print("   refused:", line)
+    print("goals: merge 1 ≤ 3.0 × bare read; peak < 400 MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""导入台账 dialog: choose or drop one Excel 台账, import it on the worker, show which rows went in.
+
+By default nothing is written unless every row is good; the user may choose to import only the good
+rows.  The report lists each bad row with its Excel row number and reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from xinfang_desk.export.import_ledger import IMPORT_REQUIRED, ImportReport, import_ledger
+from xinfang_desk.ui.merge_dialog import XLSX_FILTER, XlsxDropList
+from xinfang_desk.ui.ops import Changes, OpRunner, Progress, error_text
+
+
+class ImportDialog(QDialog):
+    """Chooses the file, runs the import and shows its report."""
+
+    def __init__(self, runner: OpRunner, actor: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.actor = actor
+        self.report: ImportReport | None = None
+        self.setWindowTitle("导入台账")
+        self.resize(720, 520)
+
+        hint = QLabel(
+            "选择本单位原有的 Excel 台账（.xlsx），或拖到下面的框中。表头用台账的中文列名，顺序不限，"
+            f"至少包含：{'、'.join(IMPORT_REQUIRED)}。每行按表中的日期登记并补录受理、交办、答复、办结等过程。"
+        )
+        hint.setWordWrap(True)
+        self.file = XlsxDropList(self, limit=1)
+        self.file.setMinimumHeight(48)
+        self.file.setMaximumHeight(60)
+        choose = QPushButton("选择文件…")
+        choose.clicked.connect(self.choose_file)
+        self.good_rows_only = QCheckBox("只导入正确的行（默认：有任何一行有误则全部不导入）")
+        self.start_button = QPushButton("开始导入")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        close = QPushButton("关闭")
+        close.clicked.connect(self.reject)
+        self.report_view = QPlainTextEdit(self)
+        self.report_view.setReadOnly(True)
+        self.report_view.setPlaceholderText("导入完成后在此显示结果；有误的行会列出行号和原因。")
+
+        row = QHBoxLayout()
+        row.addWidget(self.file, 1)
+        row.addWidget(choose)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.start_button)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addLayout(row)
+        layout.addWidget(self.good_rows_only)
+        layout.addWidget(self.report_view, 1)
+        layout.addLayout(bottom)
+        self.file.files_changed.connect(self._update_buttons)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.start_button.setEnabled(self.file.count() == 1 and not self.runner.busy)
+
+    def choose_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "选择 Excel 台账", "", XLSX_FILTER)
+        if name:
+            self.file.add_paths([Path(name)])
+
+    def set_file(self, path: Path) -> None:
+        self.file.add_paths([Path(path)])
+
+    def start(self) -> None:
+        paths = self.file.paths()
+        if not paths:
+            return
+        path, actor, good_only = paths[0], self.actor, self.good_rows_only.isChecked()
+
+        def work(session: Any, progress: Progress) -> ImportReport:
+            return import_ledger(
+                session,
+                path,
+                actor,
+                good_rows_only=good_only,
+                progress=lambda done, total: progress.reported.emit(
+                    done, total, f"正在导入：第 {done} / {total} 行"
+                ),
+                cancelled=lambda: progress.cancelled,
+            )
+
+        self.start_button.setEnabled(False)
+        self.report_view.setPlainText("正在导入……")
+        self.runner.run(
+            work,
+            on_success=self._show_report,
+            on_failure=self._show_failure,
+            changes=Changes(everything=True),
+            progress_label="正在导入台账…",
+            parent=self,
+        )
+
+    def _show_report(self, report: ImportReport) -> None:
+        self.report = report
+        self.report_view.setPlainText(report.text())
+        self._update_buttons()
+
+    def _show_failure(self, error: BaseException) -> None:
+        self.report_view.setPlainText(error_text(error))
+        self._update_buttons()
+
+
+def open_import_dialog(parent: QWidget | None, runner: OpRunner, actor: str) -> ImportDialog:
+    """Open the 导入台账 dialog; returns it."""
+    dialog = ImportDialog(runner, actor, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
