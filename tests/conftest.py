@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt objects must die on the UI thread: no automatic collection (it could run on the database
+# worker); each test's garbage is collected on the main thread after it (see ui/garbage.py).
+gc.disable()
 
 from xinfang_desk.ledger.db import Ledger  # noqa: E402
 from xinfang_desk.ledger.reference import create_ledger  # noqa: E402
@@ -58,3 +62,9 @@ def register_case(ledger: Ledger):
             return case.id
 
     return register
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+    yield
+    gc.collect()

@@ -28,6 +28,7 @@ from xinfang_desk.ui.first_run import (
 )
 from xinfang_desk.ui.fonts_qt import install_fonts
 from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
+from xinfang_desk.ui.garbage import UiThreadGarbageCollector
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.style import apply_style
 
@@ -84,6 +85,8 @@ def make_app() -> QApplication:
     app.setApplicationDisplayName("信访台账")
     install_fonts(app)
     apply_style(app)
+    if not hasattr(app, "garbage_collector"):
+        app.garbage_collector = UiThreadGarbageCollector(app)  # type: ignore[attr-defined]
     return app
 
 
