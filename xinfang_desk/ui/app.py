@@ -27,8 +27,8 @@ from xinfang_desk.ui.first_run import (
     start_demo_build,
 )
 from xinfang_desk.ui.fonts_qt import install_fonts
-from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
 from xinfang_desk.ui.garbage import UiThreadGarbageCollector
+from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.style import apply_style
 
