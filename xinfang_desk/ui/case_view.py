@@ -5,7 +5,9 @@ names its case.  Only the steps the case's state allows appear as buttons; each 
 (``action_dialogs``) and the ledger's refusals are shown as readable Chinese, never tracebacks.  ID
 number and phone stay masked until 显示 is pressed.  Attachments are added by file dialog or by
 dropping files on the window and open in the system's viewer.  ``show_case`` opens a case in its own
-window, or raises the window that already shows it.
+window, or raises the window that already shows it.  Printing: 打印交办单 (and 督办单, 受理/不予受理告知书)
+appears once the case has reached the step its document records, and opens a print preview.
+Pressing 显示 on personal data is recorded in the audit log (who, when, which case and field).
 """
 
 from __future__ import annotations
@@ -36,12 +38,15 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from xinfang_desk.export.audit import record_audit
+from xinfang_desk.export.document_facts import DocumentKind
 from xinfang_desk.ledger.case_details import CaseDetails, load_case_details, read_attachment
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.vocab import EventKind, Satisfaction, Status
 from xinfang_desk.ledger.workflow import MAX_ATTACHMENT_BYTES, Workflow, find_case
 from xinfang_desk.ui.action_dialogs import TITLES, StepDialog, apply_step
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text, show_error
+from xinfang_desk.ui.pdf_preview import SHORT_NAMES, preview_documents, printable_documents
 from xinfang_desk.ui.timeline import TimelineView
 from xinfang_desk.ui.widgets import MaskedValue, form_row
 
@@ -54,6 +59,8 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.CLOSED: "#2e7d32",
 }
 EMPTY = "—"
+#: Audit action: a user pressed 显示 on a petitioner's ID or phone number.
+REVEAL_PERSONAL_DATA = "reveal_personal_data"
 
 _open_views: dict[int, CaseView] = {}
 
@@ -89,6 +96,12 @@ def _add_files(actor: str, case_id: int, paths: list[str], session: Session, _pr
     return len(paths)
 
 
+def _record_reveal(actor: str, case_id: int, case_no: str, label: str, session: Session, _progress) -> None:
+    record_audit(
+        session, actor, REVEAL_PERSONAL_DATA, {"case_id": case_id, "case_no": case_no, "field": label}
+    )
+
+
 def _read(attachment_id: int, session: Session, _progress) -> tuple[str, bytes]:
     return read_attachment(session, attachment_id)
 
@@ -108,6 +121,7 @@ class CaseView(QWidget):
         self.case_id = case_id
         self.details: CaseDetails | None = None
         self.action_buttons: dict[EventKind, QPushButton] = {}
+        self.print_buttons: dict[DocumentKind, QPushButton] = {}
         self.dialog: StepDialog | None = None
         self.question: QMessageBox | None = None
         self.values: dict[tuple[str, str], QLabel | MaskedValue] = {}
@@ -139,6 +153,8 @@ class CaseView(QWidget):
         self.actions_hint.setStyleSheet("color: #616161;")
         self.actions_bar.addWidget(self.actions_hint)
         self.actions_bar.addStretch(1)
+        self.print_bar = QHBoxLayout()
+        self.actions_bar.addLayout(self.print_bar)
 
         self.fields_column = QVBoxLayout()
         holder = QWidget()
@@ -200,6 +216,7 @@ class CaseView(QWidget):
             for detail in group.fields:
                 if detail.personal:
                     widget: QLabel | MaskedValue = MaskedValue()
+                    widget.toggle.toggled.connect(partial(self._revealed, widget, detail.label))
                 else:
                     widget = QLabel()
                     widget.setWordWrap(True)
@@ -212,6 +229,7 @@ class CaseView(QWidget):
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
         self.runner.run(partial(_details, self.case_id), on_success=self._show, on_failure=self._load_failed)
+        self.runner.run(partial(printable_documents, self.case_id), on_success=self._show_print_buttons)
 
     def _on_changed(self, changes: Changes) -> None:
         if changes.everything or changes.reference or self.case_id in changes.case_ids:
@@ -282,6 +300,35 @@ class CaseView(QWidget):
             self.actions_bar.insertWidget(position, button)
             self.action_buttons[kind] = button
         self.actions_hint.setText("" if details.actions else "本案件已终结，无可办理的步骤。")
+
+    def _show_print_buttons(self, kinds: tuple[DocumentKind, ...]) -> None:
+        for button in self.print_buttons.values():
+            self.print_bar.removeWidget(button)
+            button.deleteLater()
+        self.print_buttons = {}
+        for kind in kinds:
+            button = QPushButton(f"打印{SHORT_NAMES[kind]}")
+            button.setObjectName(f"print_{kind.value}")
+            button.clicked.connect(partial(self.print_document, kind))
+            self.print_bar.addWidget(button)
+            self.print_buttons[kind] = button
+
+    def print_document(self, kind: DocumentKind) -> None:
+        """Generate the case's ``kind`` document and open its print preview."""
+        preview_documents(self.runner, self.actor, [self.case_id], kind, self)
+
+    def _revealed(self, widget: MaskedValue, label: str, shown: bool) -> None:
+        """Record that personal data was shown; hide it again if that cannot be recorded."""
+        if not shown or self.details is None:
+            return
+
+        def failed(error: BaseException) -> None:
+            widget.toggle.setChecked(False)
+            show_error(self, error)
+
+        self.runner.run(
+            partial(_record_reveal, self.actor, self.case_id, self.details.case_no, label), on_failure=failed
+        )
 
     # ------------------------------------------------------------------ steps
     def start_step(

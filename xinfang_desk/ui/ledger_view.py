@@ -3,7 +3,8 @@
 The page turns its filter bar into a ``CaseFilter`` (via ``FilterState``, which is also what is
 remembered between sessions) and hands it to ``LedgerTableModel``.  Overdue rows are red and
 due-soon rows amber; columns can be chosen (header context menu) and reordered (drag), and the
-layout is remembered.  Enter or a double-click opens the case.
+layout is remembered.  Enter or a double-click opens the case.  Several rows can be selected;
+打印所选交办单 (context menu, button or Ctrl+P) asks for one PDF of all their 交办单.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -192,6 +193,7 @@ class LedgerPage(QWidget):
     """台账: every case, filtered, searched and sorted, loaded lazily."""
 
     case_opened = Signal(int)
+    print_requested = Signal(list)  # case ids whose 交办单 to print, in table order
 
     def __init__(self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -248,6 +250,15 @@ class LedgerPage(QWidget):
         self.reset_button = QPushButton("清除筛选")
         self.reset_button.clicked.connect(self.clear_filter)
         first.addWidget(self.reset_button)
+        self.print_action = QAction("打印所选交办单", self)
+        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.print_action.triggered.connect(self.print_selected)
+        self.addAction(self.print_action)
+        self.print_button = QPushButton("打印所选交办单")
+        self.print_button.setToolTip("将所选案件的交办单合并为一个 PDF 预览、打印（Ctrl+P）")
+        self.print_button.clicked.connect(self.print_selected)
+        first.addWidget(self.print_button)
 
         self.period_combo = QComboBox()
         self.status_combo = QComboBox()
@@ -277,7 +288,9 @@ class LedgerPage(QWidget):
         table = QTableView()
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._row_menu)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setWordWrap(False)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -470,6 +483,29 @@ class LedgerPage(QWidget):
     def selected_case_id(self) -> int | None:
         index = self.table.currentIndex()
         return self.model.case_id(index.row()) if index.isValid() else None
+
+    def selected_case_ids(self) -> list[int]:
+        """The selected rows' case ids, top to bottom (rows that could not be read are skipped)."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [case_id for case_id in map(self.model.case_id, rows) if case_id is not None]
+
+    def print_selected(self) -> None:
+        ids = self.selected_case_ids()
+        if ids:
+            self.print_requested.emit(ids)
+        else:
+            self.busy_label.setText("请先在台账中选择要打印交办单的案件（可按住 Ctrl 或 Shift 多选）")
+
+    def _row_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = QMenu(self)
+        menu.addAction("打开案件", lambda: self._activated(index))
+        count = len(self.table.selectionModel().selectedRows())
+        self.print_action.setText(f"打印所选交办单（{count} 件）" if count > 1 else "打印所选交办单")
+        menu.addAction(self.print_action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid() and self.model.flags(index) & Qt.ItemFlag.ItemIsEnabled:
