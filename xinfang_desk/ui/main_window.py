@@ -26,11 +26,14 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from xinfang_desk import __version__
+from xinfang_desk.export.document_facts import DocumentKind
 from xinfang_desk.ledger.models import LedgerInfo
 from xinfang_desk.ledger.search import CaseFilter
 from xinfang_desk.ui.dashboard import DashboardPage
+from xinfang_desk.ui.export_dialog import ExportDialog
 from xinfang_desk.ui.ledger_view import LedgerPage
 from xinfang_desk.ui.ops import Changes, OpRunner
+from xinfang_desk.ui.pdf_preview import preview_documents
 from xinfang_desk.ui.settings_page import SettingsPage
 from xinfang_desk.ui.style import icon
 
@@ -108,6 +111,7 @@ class MainWindow(QMainWindow):
 
         self.dashboard.tile_activated.connect(self.show_cases)
         self.ledger_page.case_opened.connect(self.open_case)
+        self.ledger_page.print_requested.connect(self.print_assign_slips)
         self.dashboard.case_opened.connect(self.open_case)
         case_registered = getattr(self.registration, "case_registered", None)
         if case_registered is not None:
@@ -135,6 +139,9 @@ class MainWindow(QMainWindow):
         file_menu = menus.addMenu("文件(&F)")
         self.new_action = self._action("新建登记", self.new_registration, "Ctrl+N")
         file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        self.export_action = self._action("导出台账…", self.export_ledger, "Ctrl+E")
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("退出", self.close, "Ctrl+Q"))
 
@@ -201,6 +208,17 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "案件详情", "案件详情窗口尚未安装。")
             return
         show_case(self.runner, self.actor, case_id)
+
+    def export_ledger(self) -> ExportDialog:
+        """导出台账 (Excel), in a window-modal dialog."""
+        dialog = ExportDialog(self.runner, self.actor, self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def print_assign_slips(self, case_ids: list[int]) -> None:
+        """The 交办单 of the cases selected in the ledger, as one PDF in a print preview."""
+        preview_documents(self.runner, self.actor, case_ids, DocumentKind.ASSIGN, self)
 
     def refresh(self) -> None:
         self.runner.changed.emit(Changes(everything=True))
