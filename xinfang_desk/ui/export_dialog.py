@@ -151,6 +151,7 @@ class ExportDialog(QDialog):
         self._chosen_path: Path | None = None  # a file picked (and overwrite confirmed) in the file dialog
         self._count_generation = 0
         self.setWindowTitle("导出台账")
+        self.setMinimumWidth(640)
         self._build()
         self._set_busy(True)
         runner.run(
@@ -379,12 +380,12 @@ class ExportDialog(QDialog):
         if self.settings is not None:
             self.settings.setValue(FOLDER_KEY, str(outcome.path.parent))
         self.exported.emit(outcome)
-        kind = "完整导出（已记入审计日志）" if outcome.full else "个人信息已脱敏"
+        privacy = "完整导出，已记入审计日志" if outcome.full else "已脱敏"
         overdue = f"，其中超期 {outcome.overdue:,} 件" if outcome.overdue else ""
         box = QMessageBox(
             QMessageBox.Icon.Information,
             "台账已导出",
-            f"已导出 {outcome.rows:,} 件案件{overdue}（{kind}）。\n\n文件：{outcome.path}",
+            f"已导出 {outcome.rows:,} 件案件{overdue}。\n个人信息：{privacy}。\n\n文件：{outcome.path}",
             parent=self.parentWidget(),
         )
         folder = box.addButton("打开所在文件夹", QMessageBox.ButtonRole.ActionRole)

@@ -311,7 +311,7 @@ class PdfPreview(QDialog):
         self.sizes: tuple[PageSize, ...] = ()
         self.pages: list[QLabel] = []
         self.zoom = 1.0
-        self.fit: str | None = FIT_WIDTH
+        self.fit: str | None = FIT_PAGE  # a print preview shows whole pages first
         self._rendered_scale: dict[int, float] = {}
         self._rendering = False
         self._again = False
