@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 from datetime import date
 from pathlib import Path
 
@@ -56,3 +57,14 @@ def period_of(args: argparse.Namespace) -> tuple[date, date]:
             raise ValidationError("截止日期早于起始日期。")
         return args.start, args.end
     raise ValidationError("请指定 --year，或同时指定 --from 和 --to。")
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment (some service accounts)
+        return "命令行用户"
+
+
+def add_actor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--actor", default=None, help="操作人（记入审计日志；默认当前系统用户名）")

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 
-from xinfang_desk.commands.common import add_db_option, add_period_options, open_ledger, period_of
+from xinfang_desk.commands.common import (
+    add_actor_option,
+    add_db_option,
+    add_period_options,
+    default_actor,
+    open_ledger,
+    period_of,
+)
 from xinfang_desk.export.document_facts import DocumentKind
 from xinfang_desk.export.ledger_workbook import export_ledger
 from xinfang_desk.export.slips import export_documents
 
 _KIND_HELP = "文书种类：assign 交办单（默认）、supervise 督办单、accept-notice 受理告知书、decline-notice 不予受理告知书"
-
-
-def _default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in the environment (some service accounts)
-        return "命令行用户"
-
-
-def _add_actor_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--actor", default=None, help="操作人（记入审计日志；默认当前系统用户名）")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_period_options(p)
     p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.xlsx）")
     p.add_argument("--full", action="store_true", help="完整导出身份证号和电话（不脱敏，记入审计日志）")
-    _add_actor_option(p)
+    add_actor_option(p)
     p.set_defaults(func=cmd_export_ledger)
 
     p = sub.add_parser("slip", help="打印交办单、督办单或告知书（PDF）")
@@ -42,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--kind", choices=[k.value for k in DocumentKind], default=DocumentKind.ASSIGN.value, help=_KIND_HELP
     )
-    _add_actor_option(p)
+    add_actor_option(p)
     p.set_defaults(func=cmd_slip)
 
 
@@ -52,7 +47,7 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
     try:
         with ledger.session() as session:
             result = export_ledger(
-                session, args.output, args.actor or _default_actor(), start=start, end=end, full=args.full
+                session, args.output, args.actor or default_actor(), start=start, end=end, full=args.full
             )
     finally:
         ledger.close()
@@ -69,7 +64,7 @@ def cmd_slip(args: argparse.Namespace) -> int:
     try:
         with ledger.session() as session:
             result = export_documents(
-                session, args.case_no, args.output, args.actor or _default_actor(), kind=args.kind
+                session, args.case_no, args.output, args.actor or default_actor(), kind=args.kind
             )
     finally:
         ledger.close()

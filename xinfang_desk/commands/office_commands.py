@@ -12,8 +12,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from xinfang_desk.commands.common import add_db_option, add_period_options, open_ledger, period_of
-from xinfang_desk.commands.export_commands import _add_actor_option, _default_actor
+from xinfang_desk.commands.common import (
+    add_actor_option,
+    add_db_option,
+    add_period_options,
+    default_actor,
+    open_ledger,
+    period_of,
+)
 from xinfang_desk.export.import_ledger import import_ledger
 from xinfang_desk.export.merge import FileStatus, merge_workbooks, write_report
 from xinfang_desk.export.office_workbook import export_office_ledger
@@ -32,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report", type=Path, default=None, help="合并报告保存到的文件夹（默认：台账旁的“合并报告”）"
     )
-    _add_actor_option(p)
+    add_actor_option(p)
     p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("export-office", help="导出全校汇总台账（含各单位统计）")
@@ -40,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_period_options(p)
     p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.xlsx）")
     p.add_argument("--full", action="store_true", help="完整导出身份证号和电话（不脱敏，记入审计日志）")
-    _add_actor_option(p)
+    add_actor_option(p)
     p.set_defaults(func=cmd_export_office)
 
     p = sub.add_parser("import-ledger", help="导入本单位原有的 Excel 台账（连同办理过程）")
@@ -49,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--good-rows-only", action="store_true", help="只导入正确的行（默认：有任何一行有误则不导入）"
     )
-    _add_actor_option(p)
+    add_actor_option(p)
     p.set_defaults(func=cmd_import_ledger)
 
 
@@ -58,7 +64,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     try:
         with ledger.session() as session:
             report = merge_workbooks(
-                session, args.files, args.actor or _default_actor(), accept_edited=args.accept_edited
+                session, args.files, args.actor or default_actor(), accept_edited=args.accept_edited
             )
         folder = args.report or (ledger.path.parent / REPORT_FOLDER if ledger.path else Path.cwd())
         saved = write_report(report, folder)
@@ -84,7 +90,7 @@ def cmd_export_office(args: argparse.Namespace) -> int:
     try:
         with ledger.session() as session:
             result = export_office_ledger(
-                session, args.output, args.actor or _default_actor(), start=start, end=end, full=args.full
+                session, args.output, args.actor or default_actor(), start=start, end=end, full=args.full
             )
     finally:
         ledger.close()
@@ -97,7 +103,7 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
     try:
         with ledger.session() as session:
             report = import_ledger(
-                session, args.file, args.actor or _default_actor(), good_rows_only=args.good_rows_only
+                session, args.file, args.actor or default_actor(), good_rows_only=args.good_rows_only
             )
     finally:
         ledger.close()

@@ -158,7 +158,7 @@ def identity_rows(identity: ExchangeIdentity) -> list[tuple[str, str, str]]:
     return [(key, values[key], description) for key, description in IDENTITY_KEYS.items()]
 
 
-def _parse_identity(values: dict[str, str], name: str) -> ExchangeIdentity:
+def parse_identity(values: dict[str, str], name: str) -> ExchangeIdentity:
     if values.get("format_name") != FORMAT_NAME:
         raise ExchangeFileError(f"“{name}”不是信访台账导出文件（文件格式不是 {FORMAT_NAME}）。")
     try:
@@ -213,7 +213,7 @@ def _identity_of(workbook: Any, name: str) -> ExchangeIdentity:
     for row in workbook[EXCHANGE_SHEET].iter_rows(min_row=2, max_col=2, values_only=True):
         if row and row[0] is not None:
             values[str(row[0]).strip()] = "" if len(row) < 2 or row[1] is None else str(row[1]).strip()
-    return _parse_identity(values, name)
+    return parse_identity(values, name)
 
 
 def read_identity(path: str | Path) -> ExchangeIdentity:

@@ -73,7 +73,7 @@ def period_title(start: date, end: date) -> str:
     return f"{start.isoformat()}至{end.isoformat()}"
 
 
-def _unit(session: Session) -> tuple[str, str]:
+def unit_of(session: Session) -> tuple[str, str]:
     code = session.get(LedgerInfo, "unit_code")
     name = session.get(LedgerInfo, "unit_name")
     return (code.value if code else ""), (name.value if name else "")
@@ -143,14 +143,14 @@ def export_ledger(
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise ValidationError(f"台账文件应以 .xlsx 结尾：{target.name}。")
-    unit_code, unit_name = _unit(session)
+    unit_code, unit_name = unit_of(session)
     steps = Progress(count_ledger_rows(session, start, end), progress, cancelled)
     steps.report(0)
     with file_written_whole(target) as temporary:
         workbook = Workbook(write_only=True)
         try:
             title = period_title(start, end)
-            checksum, written, overdue = _write_ledger_sheet(
+            checksum, written, overdue = write_ledger_sheet(
                 workbook, session, start, end, full, today or date.today(), unit_name, title, steps
             )
             figures = compute_figures(session, start, end)
@@ -167,12 +167,12 @@ def export_ledger(
                 row_count=written,
                 checksum=checksum,
             )
-            _write_identity(workbook, identity)
-            _set_properties(workbook, unit_name, title, actor)
+            write_identity(workbook, identity)
+            set_properties(workbook, unit_name, title, actor)
             steps.check()
             workbook.save(temporary)
         except BaseException:
-            _discard(workbook)
+            discard_workbook(workbook)
             raise
     audit.record_audit(
         session,
@@ -191,7 +191,7 @@ def export_ledger(
     return LedgerExport(target, identity, overdue)
 
 
-def _write_ledger_sheet(
+def write_ledger_sheet(
     workbook: Workbook,
     session: Session,
     start: date,
@@ -223,14 +223,14 @@ def _write_ledger_sheet(
     return hasher.hexdigest(), written, overdue
 
 
-def _set_properties(workbook: Workbook, unit_name: str, title: str, actor: str) -> None:
+def set_properties(workbook: Workbook, unit_name: str, title: str, actor: str) -> None:
     workbook.properties.title = f"{unit_name}信访台账（{title}）"
     workbook.properties.subject = f"{FORMAT_NAME} {FORMAT_VERSION}"
     workbook.properties.keywords = FORMAT_NAME
     workbook.properties.creator = f"xinfang-desk {__version__}（{actor}）"
 
 
-def _discard(workbook: Workbook) -> None:
+def discard_workbook(workbook: Workbook) -> None:
     """Finish and delete the temporary files of an abandoned write-only workbook, quietly."""
     for sheet in workbook.worksheets:
         with contextlib.suppress(Exception):
@@ -242,7 +242,7 @@ def _discard(workbook: Workbook) -> None:
                 writer.cleanup()
 
 
-def _write_identity(workbook: Workbook, identity: ExchangeIdentity) -> None:
+def write_identity(workbook: Workbook, identity: ExchangeIdentity) -> None:
     sheet = workbook.create_sheet(EXCHANGE_SHEET)
     sheet.sheet_state = "hidden"
     sheet.column_dimensions["A"].width = 20

@@ -469,7 +469,8 @@ class _MergeContext:
                 ],
             )
             origins.extend(
-                self._origin(c, r, merged.id, unit_code, fingerprints) for c, r in zip(case_ids, new, strict=True)
+                self._origin(c, r, merged.id, unit_code, fingerprints)
+                for c, r in zip(case_ids, new, strict=True)
             )
         if newer:
             session.execute(

@@ -9,8 +9,7 @@ whole school in the last column.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,21 +17,21 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
 from xinfang_desk.export import audit
 from xinfang_desk.export.exchange import STATISTICS_SHEET, ExchangeIdentity
 from xinfang_desk.export.ledger_rows import count_ledger_rows
-from xinfang_desk.export.ledger_workbook import (  # lead: small public hook wanted, see module docstring
+from xinfang_desk.export.ledger_workbook import (
     LedgerExport,
-    _discard,
-    _set_properties,
-    _unit,
-    _write_identity,
-    _write_ledger_sheet,
+    discard_workbook,
     period_title,
+    set_properties,
+    unit_of,
+    write_identity,
+    write_ledger_sheet,
 )
 from xinfang_desk.export.merge import is_office_ledger
 from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
@@ -49,27 +48,9 @@ _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-@contextmanager
-def only_unit(session: Session, unit_code: str) -> Iterator[None]:
-    """Within the block every ORM query of ``session`` sees only the cases of ``unit_code``."""
-
-    def restrict(state: ORMExecuteState) -> None:
-        if state.is_select:
-            state.statement = state.statement.options(
-                with_loader_criteria(Case, Case.unit_code == unit_code, include_aliases=True)
-            )
-
-    event.listen(session, "do_orm_execute", restrict)
-    try:
-        yield
-    finally:
-        event.remove(session, "do_orm_execute", restrict)
-
-
 def unit_figures(session: Session, start: date, end: date, unit_code: str) -> dict[str, Any]:
     """``compute_figures`` over the cases of one unit."""
-    with only_unit(session, unit_code):
-        return compute_figures(session, start, end)
+    return compute_figures(session, start, end, unit_code=unit_code)
 
 
 def units_in_period(session: Session, start: date, end: date) -> list[tuple[str, str]]:
@@ -106,14 +87,14 @@ def export_office_ledger(
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise ValidationError(f"台账文件应以 .xlsx 结尾：{target.name}。")
-    office_code, office_name = _unit(session)
+    office_code, office_name = unit_of(session)
     steps = Progress(count_ledger_rows(session, start, end), progress, cancelled)
     steps.report(0)
     title = period_title(start, end)
     with file_written_whole(target) as temporary:
         workbook = Workbook(write_only=True)
         try:
-            checksum, written, overdue = _write_ledger_sheet(
+            checksum, written, overdue = write_ledger_sheet(
                 workbook, session, start, end, full, today or date.today(), office_name, title, steps
             )
             figures = compute_figures(session, start, end)
@@ -135,12 +116,12 @@ def export_office_ledger(
                 row_count=written,
                 checksum=checksum,
             )
-            _write_identity(workbook, identity)
-            _set_properties(workbook, f"{office_name}（全校汇总）", title, actor)
+            write_identity(workbook, identity)
+            set_properties(workbook, f"{office_name}（全校汇总）", title, actor)
             steps.check()
             workbook.save(temporary)
         except BaseException:
-            _discard(workbook)
+            discard_workbook(workbook)
             raise
     audit.record_audit(
         session,

@@ -41,8 +41,8 @@ from xinfang_desk.export.exchange import (
     FORMAT_VERSION,
     ExchangeFileError,
     ExchangeIdentity,
+    parse_identity,
 )
-from xinfang_desk.export.exchange import _parse_identity as parse_identity  # lead: make it public
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Outcome, Satisfaction, Source, Status
 

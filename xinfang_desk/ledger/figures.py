@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, exists, extract, func, select
+from sqlalchemy import Integer, and_, case, exists, extract, func, select, true
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -60,9 +60,15 @@ def _count(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def compute_figures(session: Session, start: date, end: date) -> dict[str, Any]:
-    """Every figure of DOMAIN.md for cases received from ``start`` to ``end`` inclusive."""
-    in_period = received_between(start, end)
+def compute_figures(
+    session: Session, start: date, end: date, *, unit_code: str | None = None
+) -> dict[str, Any]:
+    """Every figure of DOMAIN.md for cases received from ``start`` to ``end`` inclusive.
+
+    With ``unit_code`` only that unit's cases count (the office's figures per unit).
+    """
+    of_unit = Case.unit_code == unit_code if unit_code is not None else true()
+    in_period = and_(received_between(start, end), of_unit)
     later = aliased(Case)
     followed_by_repeat = exists().where(later.repeat_of_id == Case.id)
     closed = Case.status == Status.CLOSED.value
@@ -108,7 +114,7 @@ def compute_figures(session: Session, start: date, end: date) -> dict[str, Any]:
     last_start, last_end = same_range_last_year(start, end)
     last = session.execute(
         select(_count(accepted), _count(Case.is_repeat.is_(True))).where(
-            received_between(last_start, last_end)
+            received_between(last_start, last_end), of_unit
         )
     ).one()
     accepted_last, repeat_last = int(last[0]), int(last[1])

@@ -129,7 +129,13 @@ def looks_like_sqlite_file(path: Path) -> bool:
 
 
 def configure_engine(engine: Engine) -> None:
-    """Durable settings on every new connection: WAL, foreign keys, synchronous=FULL, a busy timeout."""
+    """Durable settings on every new connection: WAL, foreign keys, synchronous=FULL, a busy timeout.
+
+    Transactions are real from their first statement: Python's sqlite3 driver would otherwise begin
+    one only at the first write, so a SAVEPOINT taken before it (a file merged "whole or not at
+    all") would commit on its own.  The driver's own transaction handling is switched off and
+    every SQLAlchemy transaction starts with ``BEGIN`` (SQLAlchemy's documented recipe).
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -140,6 +146,11 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
         dbapi_connection.create_function("xf_short_grams", 1, short_grams, deterministic=True)
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
 
 
 def install_speedups(connection: Connection) -> None:
