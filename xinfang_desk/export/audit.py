@@ -21,6 +21,8 @@ from xinfang_desk.ledger.vocab import EventKind
 EXPORT_FULL = EventKind.EXPORT_FULL.value
 EXPORT_MASKED = "export_masked"
 PRINT_DOCUMENTS = "print_documents"
+#: Someone pressed 显示 to read a petitioner's unmasked ID number or phone.
+REVEAL_PERSONAL_DATA = "reveal_personal_data"
 
 
 def require_actor(actor: str) -> str:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export.audit import record_audit
+from xinfang_desk.export.audit import REVEAL_PERSONAL_DATA, record_audit
 from xinfang_desk.export.document_facts import DocumentKind
 from xinfang_desk.ledger.case_details import CaseDetails, load_case_details, read_attachment
 from xinfang_desk.ledger.errors import ValidationError
@@ -60,7 +60,6 @@ STATUS_COLOURS: dict[Status, str] = {
 }
 EMPTY = "—"
 #: Audit action: a user pressed 显示 on a petitioner's ID or phone number.
-REVEAL_PERSONAL_DATA = "reveal_personal_data"
 
 _open_views: dict[int, CaseView] = {}
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from sqlalchemy.orm import Session
@@ -67,6 +68,7 @@ class _Job:
     on_success: Callable[[Any], None] | None
     on_failure: Callable[[BaseException], None] | None
     changes: Changes | None
+    owner: QObject | None = None
     dialog: QProgressDialog | None = None
     result: Any = None
     error: BaseException | None = None
@@ -118,10 +120,15 @@ class OpRunner(QObject):
         changes: Changes | None = None,
         progress_label: str | None = None,
         parent: QWidget | None = None,
+        owner: QObject | None = None,
     ) -> Progress:
-        """Run ``fn(session, progress)`` on the worker; see the module docstring."""
+        """Run ``fn(session, progress)`` on the worker; see the module docstring.
+
+        The callbacks are skipped when ``owner`` (default: ``parent``) was deleted meanwhile, so a
+        window closed during its job is never touched; ``changed`` is still announced.
+        """
         progress = Progress()
-        job = _Job(fn, progress, on_success, on_failure, changes)
+        job = _Job(fn, progress, on_success, on_failure, changes, owner or parent)
         if progress_label:
             dialog = QProgressDialog(progress_label, "取消", 0, 0, parent)
             dialog.setWindowTitle("请稍候")
@@ -161,13 +168,14 @@ class OpRunner(QObject):
         if job.dialog is not None:
             job.dialog.close()
             job.dialog.deleteLater()
+        owner_gone = job.owner is not None and not shiboken6.isValid(job.owner)
         if job.error is None:
-            if job.on_success is not None:
+            if job.on_success is not None and not owner_gone:
                 job.on_success(job.result)
             if job.changes is not None and job.changes.any:
                 self.changed.emit(job.changes)
             return
-        if isinstance(job.error, Cancelled):
+        if isinstance(job.error, Cancelled) or owner_gone:
             return
         if job.on_failure is not None:
             job.on_failure(job.error)

@@ -1,0 +1,53 @@
+"""The database worker: results come back on the UI thread, errors as Chinese text, closed windows left alone."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, QThread
+from PySide6.QtWidgets import QWidget
+
+from xinfang_desk.ledger.errors import WorkflowError
+from xinfang_desk.ui.ops import Changes, OpRunner, error_text
+
+
+def test_result_and_change_arrive_on_the_ui_thread(ledger, qtbot) -> None:
+    runner = OpRunner(ledger)
+    seen: dict[str, object] = {}
+
+    def work(session, progress) -> int:
+        seen["worker"] = QThread.currentThread()
+        return 42
+
+    with qtbot.waitSignal(runner.changed, timeout=5000) as changed:
+        runner.run(
+            work,
+            on_success=lambda r: seen.update(result=r, ui=QThread.currentThread()),
+            changes=Changes(reference=True),
+        )
+    assert seen["result"] == 42
+    assert seen["ui"] is QCoreApplication.instance().thread()
+    assert seen["worker"] is not seen["ui"]
+    assert changed.args[0].reference
+
+
+def test_a_window_closed_during_its_job_is_not_called_back(ledger, qtbot) -> None:
+    runner = OpRunner(ledger)
+    window = QWidget()
+    called: list[object] = []
+    release = []
+
+    def slow(session, progress) -> str:
+        while not release:
+            QThread.msleep(5)
+        return "done"
+
+    with qtbot.waitSignal(runner.changed, timeout=5000):
+        runner.run(slow, on_success=called.append, changes=Changes(everything=True), parent=window)
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        release.append(True)
+    assert called == []
+
+
+def test_errors_read_as_chinese_sentences() -> None:
+    assert error_text(WorkflowError("案件尚未受理，不能答复。")) == "案件尚未受理，不能答复。"
+    assert "数据没有改变" in error_text(ZeroDivisionError())
