@@ -10,13 +10,14 @@ from datetime import date, datetime
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeySequence
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 from sqlalchemy import func, select
 
 from xinfang_desk.fonts import CJK_FAMILY
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import build_demo
 from xinfang_desk.ledger.models import Case, Department, LedgerInfo
+from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import Channel, Nature, Source
 from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
@@ -295,3 +296,18 @@ def test_closing_waits_for_the_worker(window, runner):
     runner.run(slow)
     window.close()
     assert finished.is_set()
+
+
+def _menu_texts(window) -> set[str]:
+    return {action.text() for menu in window.menuBar().findChildren(QMenu) for action in menu.actions()}
+
+
+def test_office_actions_appear_only_in_an_office_ledger(tmp_path, window, settings, qtbot):
+    assert "导入 Excel 台账…" in _menu_texts(window)
+    assert "合并各单位台账…" not in _menu_texts(window)
+    office = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
+    office_runner = OpRunner(office)
+    office_window = MainWindow(office_runner, "测试员", settings)
+    qtbot.addWidget(office_window)
+    assert {"合并各单位台账…", "导出汇总台账…"} <= _menu_texts(office_window)
+    office_runner.wait()

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from xinfang_desk.export.ledger_rows import count_ledger_rows
 from xinfang_desk.export.ledger_workbook import export_ledger
+from xinfang_desk.export.office_workbook import export_office_ledger
 from xinfang_desk.export.progress import ExportCancelled
 from xinfang_desk.ledger.figures import year_range
 from xinfang_desk.ledger.models import Case, LedgerInfo
@@ -75,6 +76,8 @@ class ExportRequest:
     start: date
     end: date
     full: bool
+    #: the office's school-wide 汇总台账 (with figures per unit) instead of the unit's own 台账
+    office: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,12 +97,12 @@ def load_export_choices(session: Session) -> ExportChoices:
     return ExportChoices(unit.value if unit else "", tuple(sorted(years, reverse=True)), today)
 
 
-def default_file_name(unit_name: str, start: date, end: date) -> str:
-    """信访台账_<单位>_<年>.xlsx for a calendar year, else with the dates of the period."""
+def default_file_name(unit_name: str, start: date, end: date, *, office: bool = False) -> str:
+    """信访台账_<单位>_<年>.xlsx (信访汇总台账_… at the office) for a year, else with the period's dates."""
     whole_year = (start, end) == year_range(start.year)
     period = str(start.year) if whole_year else f"{start:%Y%m%d}-{end:%Y%m%d}"
     unit = _UNSAFE.sub("_", unit_name).strip(" .") or "本单位"
-    return f"信访台账_{unit}_{period}.xlsx"
+    return f"{'信访汇总台账' if office else '信访台账'}_{unit}_{period}.xlsx"
 
 
 def run_export(actor: str, request: ExportRequest, session: Session, progress: Progress) -> ExportOutcome:
@@ -108,7 +111,8 @@ def run_export(actor: str, request: ExportRequest, session: Session, progress: P
     def report(done: int, total: int) -> None:
         progress.reported.emit(done, total, f"已写入 {done:,} / {total:,} 件案件……")
 
-    written = export_ledger(
+    writer = export_office_ledger if request.office else export_ledger
+    written = writer(
         session,
         request.path,
         actor,
@@ -140,8 +144,11 @@ class ExportDialog(QDialog):
         actor: str,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        *,
+        office: bool = False,
     ) -> None:
         super().__init__(parent)
+        self.office = office
         self.runner = runner
         self.actor = actor
         self.settings = settings
@@ -150,7 +157,7 @@ class ExportDialog(QDialog):
         self.done_box: QMessageBox | None = None
         self._chosen_path: Path | None = None  # a file picked (and overwrite confirmed) in the file dialog
         self._count_generation = 0
-        self.setWindowTitle("导出台账")
+        self.setWindowTitle("导出汇总台账" if office else "导出台账")
         self.setMinimumWidth(640)
         self._build()
         self._set_busy(True)
@@ -267,7 +274,7 @@ class ExportDialog(QDialog):
 
     def _default_name(self) -> str:
         start, end = self.period()
-        return default_file_name(self.choices.unit_name, start, end)
+        return default_file_name(self.choices.unit_name, start, end, office=self.office)
 
     def _folder(self) -> Path:
         remembered = self.settings.value(FOLDER_KEY, "", str) if self.settings is not None else ""
@@ -325,7 +332,7 @@ class ExportDialog(QDialog):
         if not path.parent.is_dir():
             self.reason.say(f"文件夹不存在：{path.parent}")
             return None
-        return ExportRequest(path, start, end, self.full_radio.isChecked())
+        return ExportRequest(path, start, end, self.full_radio.isChecked(), self.office)
 
     def start_export(self) -> None:
         request = self.request()

@@ -29,11 +29,15 @@ from xinfang_desk import __version__
 from xinfang_desk.export.document_facts import DocumentKind
 from xinfang_desk.ledger.models import LedgerInfo
 from xinfang_desk.ledger.search import CaseFilter
+from xinfang_desk.ui.case_view import show_case
 from xinfang_desk.ui.dashboard import DashboardPage
 from xinfang_desk.ui.export_dialog import ExportDialog
+from xinfang_desk.ui.import_dialog import open_import_dialog
 from xinfang_desk.ui.ledger_view import LedgerPage
+from xinfang_desk.ui.merge_dialog import open_merge_dialog
 from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.pdf_preview import preview_documents
+from xinfang_desk.ui.registration import RegistrationPage
 from xinfang_desk.ui.settings_page import SettingsPage
 from xinfang_desk.ui.style import icon
 
@@ -54,16 +58,6 @@ def app_settings() -> QSettings:
     return QSettings(SETTINGS_ORG, SETTINGS_APP)
 
 
-def _registration_page(runner: OpRunner, actor: str) -> QWidget:
-    try:
-        from xinfang_desk.ui.registration import RegistrationPage
-    except ImportError:
-        placeholder = QLabel("登记功能尚未安装。")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return placeholder
-    return RegistrationPage(runner, actor)
-
-
 class MainWindow(QMainWindow):
     """信访台账's main window."""
 
@@ -79,7 +73,7 @@ class MainWindow(QMainWindow):
         self.resize(1320, 840)
 
         self.dashboard = DashboardPage(runner)
-        self.registration = _registration_page(runner, actor)
+        self.registration = RegistrationPage(runner, actor)
         self.ledger_page = LedgerPage(runner, settings)
         self.settings_page = SettingsPage(runner)
 
@@ -113,9 +107,7 @@ class MainWindow(QMainWindow):
         self.ledger_page.case_opened.connect(self.open_case)
         self.ledger_page.print_requested.connect(self.print_assign_slips)
         self.dashboard.case_opened.connect(self.open_case)
-        case_registered = getattr(self.registration, "case_registered", None)
-        if case_registered is not None:
-            case_registered.connect(self._case_registered)
+        self.registration.case_registered.connect(self._case_registered)
         runner.busy_changed.connect(self._busy_changed)
         runner.changed.connect(self._on_changed)
 
@@ -142,6 +134,11 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.export_action = self._action("导出台账…", self.export_ledger, "Ctrl+E")
         file_menu.addAction(self.export_action)
+        file_menu.addAction(self._action("导入 Excel 台账…", self.import_ledger, "Ctrl+I"))
+        if self.runner.ledger.is_office:
+            file_menu.addSeparator()
+            file_menu.addAction(self._action("合并各单位台账…", self.merge_ledgers, "Ctrl+M"))
+            file_menu.addAction(self._action("导出汇总台账…", self.export_office_ledger, "Ctrl+Shift+E"))
         file_menu.addSeparator()
         file_menu.addAction(self._action("退出", self.close, "Ctrl+Q"))
 
@@ -185,9 +182,7 @@ class MainWindow(QMainWindow):
 
     def new_registration(self) -> None:
         self.show_page(REGISTRATION)
-        start = getattr(self.registration, "ask_new_case", None)
-        if start is not None:
-            start()
+        self.registration.ask_new_case()
         self.registration.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_search(self) -> None:
@@ -202,11 +197,6 @@ class MainWindow(QMainWindow):
 
     def open_case(self, case_id: int) -> None:
         """The case in its own window; a window already showing it is raised instead."""
-        try:
-            from xinfang_desk.ui.case_view import show_case
-        except ImportError:
-            QMessageBox.information(self, "案件详情", "案件详情窗口尚未安装。")
-            return
         show_case(self.runner, self.actor, case_id)
 
     def export_ledger(self) -> ExportDialog:
@@ -215,6 +205,21 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def export_office_ledger(self) -> ExportDialog:
+        """导出汇总台账: the school-wide workbook with figures per unit (office mode)."""
+        dialog = ExportDialog(self.runner, self.actor, self.settings, self, office=True)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def merge_ledgers(self) -> QWidget | None:
+        """合并台账: the units' exported workbooks into this office ledger."""
+        return open_merge_dialog(self, self.runner, self.actor)
+
+    def import_ledger(self) -> QWidget:
+        """导入台账: an existing Excel 台账 becomes cases with their history."""
+        return open_import_dialog(self, self.runner, self.actor)
 
     def print_assign_slips(self, case_ids: list[int]) -> None:
         """The 交办单 of the cases selected in the ledger, as one PDF in a print preview."""
@@ -257,8 +262,7 @@ class MainWindow(QMainWindow):
 
     # -- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        unsaved = getattr(self.registration, "has_unsaved_changes", None)
-        if unsaved is not None and unsaved():
+        if self.registration.has_unsaved_changes():
             answer = QMessageBox.question(
                 self,
                 "退出信访台账",
