@@ -99,6 +99,7 @@ def test_a_walk_in_is_registered_from_the_keyboard(qtbot, ledger):
         assert case.people_count == 2
         assert case.summary == "宿舍热水器损坏两周未修"
         assert case.status == Status.REGISTERED
+        assert (case.proposed_department, case.remarks) == ("后勤集团", "")
         case_no = case.case_no
     assert page.message.text() == f"已登记 {case_no}"
     assert page.name.text() == "" and page.summary.text() == "", "the form is cleared for the next visitor"

@@ -365,3 +365,14 @@ def test_the_audit_log_is_append_only(ledger: Ledger) -> None:
         s.flush()
     with ledger.session() as s:
         assert s.scalars(select(AuditEntry.actor)).all() == ["主任"]
+
+
+def test_the_proposed_department_is_kept_and_starts_the_assignment(ledger: Ledger, clock: Clock) -> None:
+    from xinfang_desk.ledger.case_details import load_case_details
+
+    with ledger.session() as s:
+        with pytest.raises(ValidationError, match="没有名为“食堂”的承办单位"):
+            register(s, clock, proposed_department="食堂")
+        case = register(s, clock, proposed_department="保卫处")
+        assert case.proposed_department == "保卫处"
+        assert load_case_details(s, case.id).default_department == "保卫处"  # not the category's 后勤集团

@@ -176,7 +176,9 @@ def _yes(value: bool | None) -> str:
 
 
 def default_department_of(case: Case) -> str:
-    """The handling department a 交办 starts from: the sub-category's default, else the category's."""
+    """The department a 交办 starts from: the one proposed at registration, else the categories' default."""
+    if case.proposed_department:
+        return case.proposed_department
     for category in (case.subcategory, case.category):
         if category is not None and category.default_department is not None:
             return category.default_department.name
@@ -208,6 +210,7 @@ def _groups(case: Case, repeat_of: str) -> tuple[FieldGroup, ...]:
             DetailField("越级访", _yes(case.bypassed_level)),
             DetailField("上级交办单号", case.superior_ref),
             DetailField("上级规定期限", _day(case.superior_due_on)),
+            DetailField("拟交办单位", case.proposed_department),
             DetailField("包案领导", case.owner_leader),
             DetailField("备注", case.remarks),
         ),

@@ -154,6 +154,8 @@ class Case(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     forwarded_to: Mapped[str] = mapped_column(String(200), default="")
+    #: the handling department the clerk proposed at registration (the 交办 dialog starts from it)
+    proposed_department: Mapped[str] = mapped_column(String(100), default="", server_default="")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
     assign_opinion: Mapped[str] = mapped_column(Text, default="")

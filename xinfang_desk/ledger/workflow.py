@@ -111,6 +111,7 @@ class CaseDraft:
     superior_due_on: date | None = None
     owner_leader: str = ""
     remarks: str = ""
+    proposed_department: str = ""
 
 
 def find_case(session: Session, ref: str | int) -> Case:
@@ -250,6 +251,9 @@ class Workflow:
         if draft.repeat_of:
             repeat_of = find_case(self.session, draft.repeat_of)
             self._check_repeatable(repeat_of)
+        proposed = draft.proposed_department.strip()
+        if proposed:
+            proposed = find_department(self.session, proposed).name
         seq, case_no = self._allocate_number(received.year)
         decide_due = self.calendar.deadline(received.date(), self.settings.rule("decide"))
         objection_due = (
@@ -283,6 +287,7 @@ class Workflow:
             due_on=decide_due,
             owner_leader=draft.owner_leader.strip(),
             remarks=draft.remarks.strip(),
+            proposed_department=proposed,
             revision=1,
             created_at=self.clock().replace(microsecond=0),
             updated_at=self.clock().replace(microsecond=0),

@@ -54,8 +54,6 @@ LOOKUP_DELAY_MS = 400
 DRAFT_DELAY_MS = 600
 #: The superior's deadline shows this text until a date is chosen.
 NO_DATE = QDate(2000, 1, 1)
-#: The line the proposed handling department is kept under in 备注 (CaseDraft has no field for it).
-DEPARTMENT_NOTE = "拟交办单位："
 OK_STYLE = "color: #2e7d32; font-weight: bold;"
 
 
@@ -654,9 +652,6 @@ class RegistrationPage(QWidget):
     def case_draft(self) -> CaseDraft:
         """The form as the workflow's registration input (call only when ``_problem`` finds nothing)."""
         v = self.form_values()
-        remarks = v["remarks"]
-        if v["department"]:
-            remarks = "\n".join(x for x in (remarks, DEPARTMENT_NOTE + v["department"]) if x)
         return CaseDraft(
             channel=Channel.from_label(v["channel"]),
             source=Source.from_label(v["source"]),
@@ -680,7 +675,8 @@ class RegistrationPage(QWidget):
             superior_ref=v["superior_ref"],
             superior_due_on=date.fromisoformat(v["superior_due_on"]) if v["superior_due_on"] else None,
             owner_leader=v["owner_leader"],
-            remarks=remarks,
+            remarks=v["remarks"],
+            proposed_department=v["department"],
         )
 
     # ------------------------------------------------------------------ saving
