@@ -130,12 +130,18 @@ def export_ledger(
     progress: ProgressCallback | None = None,
     cancelled: CancelCheck | None = None,
     clock: Callable[[], datetime] = datetime.now,
+    statistics_title: str | None = None,
+    document_title: str | None = None,
+    add_sheets: Callable[[Workbook, str, dict[str, Any]], None] | None = None,
+    audit_action: str = audit.EXPORT_MASKED,
 ) -> LedgerExport:
     """Write the 台账 of cases received from ``start`` to ``end`` to ``path`` (.xlsx), as ``actor``.
 
     ``full=True`` writes ID and phone numbers unmasked and records that in the audit log; every
-    export is recorded there.  ``progress(done, total)`` is called as rows are written and
-    ``cancelled()`` is asked as often; a cancelled export raises ``ExportCancelled`` and leaves no file.
+    export is recorded there (as ``audit_action`` when masked).  ``progress(done, total)`` is called as
+    rows are written and ``cancelled()`` is asked as often; a cancelled export raises
+    ``ExportCancelled`` and leaves no file.  The office's 汇总台账 passes its own titles and
+    ``add_sheets(workbook, period_title, figures)`` for the sheet of figures per unit.
     """
     actor = audit.require_actor(actor)
     if start > end:
@@ -154,7 +160,10 @@ def export_ledger(
                 workbook, session, start, end, full, today or date.today(), unit_name, title, steps
             )
             figures = compute_figures(session, start, end)
-            write_statistics(workbook, f"{unit_name}信访工作统计（{title}）", figures, name=STATISTICS_SHEET)
+            heading = statistics_title or f"{unit_name}信访工作统计（{title}）"
+            write_statistics(workbook, heading, figures, name=STATISTICS_SHEET)
+            if add_sheets is not None:
+                add_sheets(workbook, title, figures)
             identity = ExchangeIdentity(
                 unit_code=unit_code,
                 unit_name=unit_name,
@@ -168,7 +177,7 @@ def export_ledger(
                 checksum=checksum,
             )
             write_identity(workbook, identity)
-            set_properties(workbook, unit_name, title, actor)
+            set_properties(workbook, document_title or unit_name, title, actor)
             steps.check()
             workbook.save(temporary)
         except BaseException:
@@ -177,7 +186,7 @@ def export_ledger(
     audit.record_audit(
         session,
         actor,
-        audit.EXPORT_FULL if full else audit.EXPORT_MASKED,
+        audit.EXPORT_FULL if full else audit_action,
         {
             "file": target.name,
             "period_from": start.isoformat(),

@@ -20,22 +20,15 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from xinfang_desk import __version__
-from xinfang_desk.export import audit
-from xinfang_desk.export.exchange import STATISTICS_SHEET, ExchangeIdentity
-from xinfang_desk.export.ledger_rows import count_ledger_rows
 from xinfang_desk.export.ledger_workbook import (
     LedgerExport,
-    discard_workbook,
+    export_ledger,
     period_title,
-    set_properties,
     unit_of,
-    write_identity,
-    write_ledger_sheet,
 )
 from xinfang_desk.export.merge import is_office_ledger
-from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
-from xinfang_desk.export.statistics_sheet import FIGURE_LABELS, NO_VALUE, write_statistics
+from xinfang_desk.export.progress import CancelCheck, ProgressCallback
+from xinfang_desk.export.statistics_sheet import FIGURE_LABELS, NO_VALUE
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import compute_figures, received_between
 from xinfang_desk.ledger.models import Case, Unit
@@ -78,64 +71,35 @@ def export_office_ledger(
     cancelled: CancelCheck | None = None,
     clock: Callable[[], datetime] = datetime.now,
 ) -> LedgerExport:
-    """Write the 汇总台账 of cases received from ``start`` to ``end`` to ``path`` (.xlsx)."""
-    actor = audit.require_actor(actor)
+    """Write the 汇总台账 of cases received from ``start`` to ``end`` to ``path`` (.xlsx).
+
+    The unit's 台账 writer does the work, with the school's titles and a 各单位统计 sheet added.
+    """
     if not is_office_ledger(session):
         raise ValidationError("汇总台账只能由信访与督办室（汇总模式）的台账导出。")
-    if start > end:
-        raise ValidationError(f"导出期间有误：起始日期 {start} 晚于截止日期 {end}。")
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        raise ValidationError(f"台账文件应以 .xlsx 结尾：{target.name}。")
-    office_code, office_name = unit_of(session)
-    steps = Progress(count_ledger_rows(session, start, end), progress, cancelled)
-    steps.report(0)
-    title = period_title(start, end)
-    with file_written_whole(target) as temporary:
-        workbook = Workbook(write_only=True)
-        try:
-            checksum, written, overdue = write_ledger_sheet(
-                workbook, session, start, end, full, today or date.today(), office_name, title, steps
-            )
-            figures = compute_figures(session, start, end)
-            write_statistics(
-                workbook, f"全校信访工作统计（{title}，{office_name}汇总）", figures, name=STATISTICS_SHEET
-            )
-            units = units_in_period(session, start, end)
-            per_unit = [(name, unit_figures(session, start, end, code)) for code, name in units]
-            _write_unit_figures(workbook, title, per_unit + [(SCHOOL_COLUMN, figures)])
-            identity = ExchangeIdentity(
-                unit_code=office_code,
-                unit_name=office_name,
-                exported_at=clock().replace(microsecond=0),
-                exported_by=actor,
-                app_version=__version__,
-                period_from=start,
-                period_to=end,
-                masked=not full,
-                row_count=written,
-                checksum=checksum,
-            )
-            write_identity(workbook, identity)
-            set_properties(workbook, f"{office_name}（全校汇总）", title, actor)
-            steps.check()
-            workbook.save(temporary)
-        except BaseException:
-            discard_workbook(workbook)
-            raise
-    audit.record_audit(
+    _office_code, office_name = unit_of(session)
+
+    def per_unit_sheet(workbook: Workbook, title: str, figures: dict[str, Any]) -> None:
+        units = units_in_period(session, start, end)
+        per_unit = [(name, unit_figures(session, start, end, code)) for code, name in units]
+        _write_unit_figures(workbook, title, per_unit + [(SCHOOL_COLUMN, figures)])
+
+    return export_ledger(
         session,
+        path,
         actor,
-        audit.EXPORT_FULL if full else EXPORT_OFFICE,
-        {
-            "file": target.name,
-            "period_from": start.isoformat(),
-            "period_to": end.isoformat(),
-            "rows": written,
-        },
+        start=start,
+        end=end,
+        full=full,
+        today=today,
+        progress=progress,
+        cancelled=cancelled,
         clock=clock,
+        statistics_title=f"全校信访工作统计（{period_title(start, end)}，{office_name}汇总）",
+        document_title=f"{office_name}（全校汇总）",
+        add_sheets=per_unit_sheet,
+        audit_action=EXPORT_OFFICE,
     )
-    return LedgerExport(target, identity, overdue)
 
 
 def _write_unit_figures(workbook: Workbook, title: str, columns: list[tuple[str, Mapping[str, Any]]]) -> None:
