@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import ValidationError
@@ -68,3 +72,22 @@ def default_actor() -> str:
 
 def add_actor_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--actor", default=None, help="操作人（记入审计日志；默认当前系统用户名）")
+
+
+T = TypeVar("T")
+
+
+def in_ledger(args: argparse.Namespace, work: Callable[[Session], T]) -> T:
+    """Open the ``--db`` ledger, run ``work`` in one committed session, close the ledger."""
+    ledger = open_ledger(args)
+    try:
+        with ledger.session() as session:
+            return work(session)
+    finally:
+        ledger.close()
+
+
+def add_workbook_output_options(parser: argparse.ArgumentParser) -> None:
+    """``-o FILE.xlsx`` and ``--full`` (unmasked personal data) of the 台账 exports."""
+    parser.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.xlsx）")
+    parser.add_argument("--full", action="store_true", help="完整导出身份证号和电话（不脱敏，记入审计日志）")

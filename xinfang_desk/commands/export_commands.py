@@ -10,8 +10,9 @@ from xinfang_desk.commands.common import (
     add_actor_option,
     add_db_option,
     add_period_options,
+    add_workbook_output_options,
     default_actor,
-    open_ledger,
+    in_ledger,
     period_of,
 )
 from xinfang_desk.export.document_facts import DocumentKind
@@ -25,8 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export-ledger", help="导出 Excel 信访台账（含统计表和交换信息）")
     add_db_option(p)
     add_period_options(p)
-    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.xlsx）")
-    p.add_argument("--full", action="store_true", help="完整导出身份证号和电话（不脱敏，记入审计日志）")
+    add_workbook_output_options(p)
     add_actor_option(p)
     p.set_defaults(func=cmd_export_ledger)
 
@@ -43,14 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     start, end = period_of(args)
-    ledger = open_ledger(args)
-    try:
-        with ledger.session() as session:
-            result = export_ledger(
-                session, args.output, args.actor or default_actor(), start=start, end=end, full=args.full
-            )
-    finally:
-        ledger.close()
+    actor = args.actor or default_actor()
+    result = in_ledger(
+        args, lambda session: export_ledger(session, args.output, actor, start=start, end=end, full=args.full)
+    )
     masked = "个人信息未脱敏（已记入审计日志）" if args.full else "身份证号和电话已脱敏"
     print(
         f"已导出 {result.identity.row_count} 件案件到 {result.path}"
@@ -60,14 +56,10 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
 
 
 def cmd_slip(args: argparse.Namespace) -> int:
-    ledger = open_ledger(args)
-    try:
-        with ledger.session() as session:
-            result = export_documents(
-                session, args.case_no, args.output, args.actor or default_actor(), kind=args.kind
-            )
-    finally:
-        ledger.close()
+    actor = args.actor or default_actor()
+    result = in_ledger(
+        args, lambda session: export_documents(session, args.case_no, args.output, actor, kind=args.kind)
+    )
     rendered = result.rendered
     kind = DocumentKind(args.kind).title
     print(f"已生成{kind} {rendered.documents} 份，共 {rendered.pages} 页：{result.path}")

@@ -16,8 +16,10 @@ from xinfang_desk.commands.common import (
     add_actor_option,
     add_db_option,
     add_period_options,
+    add_workbook_output_options,
     default_actor,
-    open_ledger,
+    in_ledger,
+    ledger_location,
     period_of,
 )
 from xinfang_desk.export.import_ledger import import_ledger
@@ -44,8 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export-office", help="导出全校汇总台账（含各单位统计）")
     add_db_option(p)
     add_period_options(p)
-    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.xlsx）")
-    p.add_argument("--full", action="store_true", help="完整导出身份证号和电话（不脱敏，记入审计日志）")
+    add_workbook_output_options(p)
     add_actor_option(p)
     p.set_defaults(func=cmd_export_office)
 
@@ -60,16 +61,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    ledger = open_ledger(args)
-    try:
-        with ledger.session() as session:
-            report = merge_workbooks(
-                session, args.files, args.actor or default_actor(), accept_edited=args.accept_edited
-            )
-        folder = args.report or (ledger.path.parent / REPORT_FOLDER if ledger.path else Path.cwd())
-        saved = write_report(report, folder)
-    finally:
-        ledger.close()
+    actor = args.actor or default_actor()
+    report = in_ledger(
+        args, lambda session: merge_workbooks(session, args.files, actor, accept_edited=args.accept_edited)
+    )
+    saved = write_report(report, args.report or ledger_location(args).parent / REPORT_FOLDER)
     for result in report.files:
         stream = sys.stderr if result.status is FileStatus.REFUSED else sys.stdout
         stream.write(result.summary() + "\n")
@@ -86,27 +82,22 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 def cmd_export_office(args: argparse.Namespace) -> int:
     start, end = period_of(args)
-    ledger = open_ledger(args)
-    try:
-        with ledger.session() as session:
-            result = export_office_ledger(
-                session, args.output, args.actor or default_actor(), start=start, end=end, full=args.full
-            )
-    finally:
-        ledger.close()
+    actor = args.actor or default_actor()
+    result = in_ledger(
+        args,
+        lambda session: export_office_ledger(
+            session, args.output, actor, start=start, end=end, full=args.full
+        ),
+    )
     print(f"已导出全校汇总台账 {result.identity.row_count} 件案件到 {result.path}（{start}至{end}）")
     return 0
 
 
 def cmd_import_ledger(args: argparse.Namespace) -> int:
-    ledger = open_ledger(args)
-    try:
-        with ledger.session() as session:
-            report = import_ledger(
-                session, args.file, args.actor or default_actor(), good_rows_only=args.good_rows_only
-            )
-    finally:
-        ledger.close()
+    actor = args.actor or default_actor()
+    report = in_ledger(
+        args, lambda session: import_ledger(session, args.file, actor, good_rows_only=args.good_rows_only)
+    )
     (sys.stdout if report.written else sys.stderr).write(report.headline() + "\n")
     for problem in report.problems:
         sys.stderr.write(f"    {problem.text()}\n")
