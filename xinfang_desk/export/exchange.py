@@ -27,9 +27,10 @@ recomputes the figures from the merged rows.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ EXCHANGE_SHEET = "_交换信息"
 CHECKSUM_ALGORITHM = "sha256"
 
 _CELL_SEPARATOR = "\x1f"
-_ROW_SEPARATOR = b"\x1e"
+_ROW_SEPARATOR = "\x1e"
 
 
 class ExchangeFileError(LedgerFileError):
@@ -99,35 +100,133 @@ def canonical_text(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        return _float_text(value)
     if isinstance(value, datetime):
-        rounded = (value + timedelta(microseconds=500_000)).replace(microsecond=0)
-        if rounded.hour == rounded.minute == rounded.second == 0:
-            return rounded.date().isoformat()
-        return rounded.isoformat(sep=" ")
+        return _datetime_text(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
 
+def _float_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _datetime_text(value: datetime) -> str:
+    if value.microsecond:  # rounded to the nearest second
+        value = (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+    if value.hour == value.minute == value.second == 0:
+        return value.date().isoformat()
+    return value.isoformat(sep=" ")
+
+
+#: ``canonical_text`` for the exact classes spreadsheet libraries return, one lookup per cell;
+#: any other class (subclasses included) goes through ``canonical_text`` itself.
+_TEXT_OF_CLASS: dict[type, Callable[[Any], str]] = {
+    type(None): lambda _value: "",
+    bool: lambda value: "是" if value else "否",
+    int: int.__repr__,
+    float: _float_text,
+    date: date.isoformat,
+    datetime: _datetime_text,
+}
+
+
+def _cell_text(value: Any) -> str:
+    return _TEXT_OF_CLASS.get(value.__class__, canonical_text)(value)
+
+
+#: Classes whose equal values always have the same text (no time zones), so a column of them
+#: is converted once per distinct value.  ``True == 1 == 1.0``: at most one number class at a time.
+_DISTINCT_SAFE = frozenset((str, type(None), bool, int, float, date))
+_NUMBER_CLASSES = frozenset((bool, int, float))
+_ONLY_DATETIME = frozenset((datetime,))
+_PLAIN_LENGTH = {len("2025-01-01 00:00:00")}
+_MIDNIGHT = " 00:00:00\x1f"
+
+
+def _column_texts(cells: Sequence[Any]) -> Sequence[str]:
+    """``canonical_text`` of each of one column's cells; a column of strings is taken as it is."""
+    try:
+        _CELL_SEPARATOR.join(cells)  # the quickest test that every cell is a string
+    except TypeError:
+        pass
+    else:
+        return cells
+    classes = set(map(type, cells))
+    if classes == _ONLY_DATETIME:
+        texts = list(map(datetime.isoformat, cells, repeat(" ")))
+        # whole seconds, no time zone and none at midnight: the ISO texts are already canonical
+        if set(map(len, texts)) == _PLAIN_LENGTH and _MIDNIGHT not in _CELL_SEPARATOR.join(texts) + "\x1f":
+            return texts
+        return list(map(_datetime_text, cells))
+    if classes <= _DISTINCT_SAFE and len(classes & _NUMBER_CLASSES) <= 1:
+        texts = {v: v if v.__class__ is str else _TEXT_OF_CLASS[v.__class__](v) for v in set(cells)}
+        return list(map(texts.__getitem__, cells))
+    return [v if v.__class__ is str else _cell_text(v) for v in cells]
+
+
 class RowHasher:
-    """Feeds rows into the canonical checksum one at a time (writer and reader share it)."""
+    """Feeds rows into the canonical checksum (writer and reader share it).
+
+    Row texts are collected and hashed in large joined chunks; ``add_rows`` converts a batch of
+    rows column by column, so each column's cells are dispatched on their type once.
+    """
+
+    #: Row texts collected before they are hashed together.
+    CHUNK_ROWS = 1024
 
     def __init__(self, width: int = len(LEDGER_HEADERS)) -> None:
         self.width = width
-        self.rows = 0
+        self._hashed = 0
+        self._pending: list[str] = []
         self._digest = hashlib.sha256()
 
+    @property
+    def rows(self) -> int:
+        """Rows fed so far (the header row included)."""
+        return self._hashed + len(self._pending)
+
     def add(self, values: Sequence[Any]) -> None:
-        cells = [canonical_text(v) for v in values[: self.width]]
-        cells.extend([""] * (self.width - len(cells)))
-        if self.rows:
-            self._digest.update(_ROW_SEPARATOR)
-        self._digest.update(_CELL_SEPARATOR.join(cells).encode("utf-8"))
-        self.rows += 1
+        """Feed one row."""
+        cells = values[: self.width]
+        texts = [v if v.__class__ is str else _cell_text(v) for v in cells]
+        if len(texts) < self.width:
+            texts.extend([""] * (self.width - len(texts)))
+        self._pending.append(_CELL_SEPARATOR.join(texts))
+        if len(self._pending) >= self.CHUNK_ROWS:
+            self._flush()
+
+    def add_rows(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Feed several rows, in order (the same checksum as ``add`` on each)."""
+        width = self.width
+        if not width:
+            for row in rows:
+                self.add(row)
+            return
+        fitted = [row if len(row) == width else _fitted(row, width) for row in rows]
+        columns = [_column_texts(cells) for cells in zip(*fitted, strict=True)]
+        self._pending.extend(map(_CELL_SEPARATOR.join, zip(*columns, strict=True)))
+        if len(self._pending) >= self.CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        text = _ROW_SEPARATOR.join(self._pending)
+        self._digest.update(((_ROW_SEPARATOR if self._hashed else "") + text).encode("utf-8"))
+        self._hashed += len(self._pending)
+        self._pending = []
 
     def hexdigest(self) -> str:
+        self._flush()
         return self._digest.hexdigest()
+
+
+def _fitted(row: Sequence[Any], width: int) -> list[Any]:
+    cells = list(row[:width])
+    cells.extend([None] * (width - len(cells)))
+    return cells
 
 
 def ledger_checksum(rows: Iterable[Sequence[Any]], width: int = len(LEDGER_HEADERS)) -> str:
