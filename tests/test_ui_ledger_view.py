@@ -29,7 +29,7 @@ CASES = 450
 def demo_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("ledger") / "demo.sqlite"
     ledger = create_ledger(path, "JWC", "教务处")
-    build_demo(ledger, cases=CASES - 4, seed=11, today=date.today())
+    build_demo(ledger, cases=CASES - 6, seed=11, today=date.today())
     # Fresh walk-ins: two today, two that must be decided within the next few days.
     with ledger.session() as s:
         wf = Workflow(s, "接待员")
@@ -46,6 +46,22 @@ def demo_path(tmp_path_factory):
                     received_at=now - timedelta(days=days_ago),
                 )
             )
+        # Two assigned cases whose deadline has passed, whatever the demo's random draw left open.
+        for days_ago, name in ((120, "李䶮"), (95, "周昇")):
+            received = now - timedelta(days=days_ago)
+            case = wf.register(
+                CaseDraft(
+                    channel=Channel.LETTER,
+                    source=Source.OWN,
+                    nature=Nature.CLAIM,
+                    category="教学管理类",
+                    summary="反映补考安排通知过晚",
+                    petitioner=PetitionerInput(name=name),
+                    received_at=received,
+                )
+            )
+            wf.accept(case, at=received + timedelta(days=1))
+            wf.assign(case, "教务处", "请核实并答复", at=received + timedelta(days=2))
     ledger.close()
     return path
 
