@@ -274,6 +274,7 @@ def merge_workbooks(
                 report.cancelled = True
                 break
             context.merge_file(result)
+            session.commit()  # whatever the file's outcome: the index pass below uses its own connection
             if progress is not None:
                 progress(done + 1, len(report.files))
     if report.count(FileStatus.TAKEN):
