@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xinfang_desk.export.exchange import RowHasher, canonical_text
-from xinfang_desk.ledger.vocab import Status
+from xinfang_desk.export.ledger_rows import LEDGER_HEADERS
+from xinfang_desk.export.workbook_reader import (
+    COLUMNS,
+    CaseRecord,
+    CellError,
+    Column,
+    RowProblem,
+    RowReader,
+    cell_reader,
+    column_reader,
+    fingerprints,
+)
+from xinfang_desk.ledger.identity import mask_id_number, mask_phone
+from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Satisfaction, Source, Status
 
 _cells = st.one_of(
     st.none(),
@@ -98,3 +111,131 @@ def test_equal_values_of_different_kinds_keep_their_own_text() -> None:
     hasher = RowHasher(2)
     hasher.add_rows(rows)
     assert hasher.hexdigest() == _documented_checksum(rows, 2)
+
+
+# -- reading rows a column at a time -------------------------------------------------------------
+_uuids = st.uuids().map(str)
+_row_cells = st.one_of(
+    st.just(""),
+    st.sampled_from(
+        ["是", "否", " 是", "Y", "0", "来信", "letter", "已办结", "未评价", "学生", "  张喆 ", "x" * 120]
+    ),
+    st.sampled_from([s.label for s in Status] + [c.label for c in Channel] + [s.label for s in Satisfaction]),
+    st.text(max_size=6),
+    _uuids,
+    _uuids.map(str.upper),
+    st.sampled_from([0.0, 1.0, 2.0, 7.0, -1.0, 1.5, 2_000_000.0, float("nan")]),
+    st.integers(-3, 3),
+    st.booleans(),
+    st.dates(date(1995, 1, 1), date(2030, 12, 31)),
+    st.datetimes(datetime(1995, 1, 1), datetime(2030, 12, 31)),
+    st.sampled_from(["2025-03-01", "2025/3/1", "2025年03月01日", "2025-03-01 08:30", "昨天"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(column=st.sampled_from(COLUMNS), cells=st.lists(_row_cells, max_size=12), uniform=st.booleans())
+def test_a_whole_column_reads_as_its_cells_one_by_one(column: Column, cells: list, uniform: bool) -> None:
+    if uniform and cells:  # columns of one class of cell take the quick paths
+        cells = [c for c in cells if type(c) is type(cells[0])]
+    each = cell_reader(column)
+    together = column_reader(column)(cells)
+    try:
+        one_by_one = [each(c) for c in cells]
+    except CellError:
+        assert together is None  # a cell with a reason is left to the cell-by-cell reading
+        return
+    if together is not None:
+        assert together == one_by_one
+        assert [type(v) for v in together] == [type(v) for v in one_by_one]
+
+
+_sheet_rows = st.lists(
+    st.lists(_row_cells, min_size=len(LEDGER_HEADERS) - 2, max_size=len(LEDGER_HEADERS) + 1), max_size=8
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=_sheet_rows, shuffled=st.permutations(LEDGER_HEADERS))
+def test_reading_rows_together_gives_each_row_its_own_record_or_reasons(rows: list, shuffled: list) -> None:
+    reader = RowReader(shuffled, required=LEDGER_HEADERS, file_name="x.xlsx", today=date(2025, 6, 30))
+    numbered = [(row_number, cells) for row_number, cells in enumerate(rows, start=2)]
+    together = reader.read_rows(numbered)
+    alone = [reader.read(n, c) for n, c in numbered]
+    assert together == alone
+    for (row_number, _cells), result in zip(numbered, together, strict=True):
+        assert result.row_number == row_number
+        assert isinstance(result, CaseRecord | RowProblem)
+
+
+def test_a_bad_cell_spoils_only_its_own_row() -> None:
+    reader = RowReader(LEDGER_HEADERS, required=LEDGER_HEADERS, file_name="x.xlsx", today=date(2025, 6, 30))
+    good = {
+        "案件编号": "JWC-2025-0001",
+        "登记日期": date(2025, 3, 1),
+        "信访形式": "来信",
+        "信访人": "张喆",
+        "人数": 2.0,
+        "事项性质": Nature.CLAIM.label,
+        "问题类别": "教学管理",
+        "内容摘要": "补考安排",
+        "办理状态": Status.REGISTERED.label,
+        "修订号": 1.0,
+    }
+    rows = []
+    for number, people in ((2, 2.0), (3, "三个"), (4, 3.0)):
+        cells = dict(good, 人数=people)
+        rows.append((number, [cells.get(h, "") for h in LEDGER_HEADERS]))
+    first, bad, last = reader.read_rows(rows)
+    assert isinstance(first, CaseRecord) and first.people_count == 2
+    assert isinstance(bad, RowProblem) and bad.reasons == ("人数“三个”不是整数",)
+    assert isinstance(last, CaseRecord) and last.people_count == 3
+    # empty cells keep the record's defaults
+    assert first.identity_type is IdentityType.STUDENT and first.satisfaction is Satisfaction.NONE
+    assert first.source is Source.OWN and first.supervise_count == 0 and first.accepted_on is None
+    empty_people = reader.read_rows([(5, [dict(good, 人数="").get(h, "") for h in LEDGER_HEADERS])])[0]
+    assert isinstance(empty_people, CaseRecord) and empty_people.people_count == 1
+
+
+def _documented_fingerprint(record: CaseRecord) -> str:
+    """CaseRecord.fingerprint as its docstring words it."""
+    values = dict(record.__dict__)
+    del values["row_number"], values["present"]
+    values["id_number"] = mask_id_number(record.id_number)
+    values["phone"] = mask_phone(record.phone)
+    text = "\x1f".join("" if v is None else str(v) for v in values.values())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=_sheet_rows)
+def test_fingerprints_together_are_each_records_own(rows: list) -> None:
+    reader = RowReader(LEDGER_HEADERS, required=LEDGER_HEADERS, file_name="x.xlsx", today=date(2030, 12, 31))
+    records = [r for r in reader.read_rows(list(enumerate(rows, start=2))) if isinstance(r, CaseRecord)]
+    records += [
+        CaseRecord(9, case_no="JWC-2025-0009", id_number="340102199001011234", phone="13812345678"),
+        CaseRecord(10, people_count=1, closed_on_time=True, is_repeat=True, revision=1),
+        # values of unexpected kinds that compare equal still keep their own text
+        CaseRecord(11, people_count=True, updated_at=datetime(2025, 3, 1, 8, tzinfo=UTC)),
+        CaseRecord(
+            12, people_count=1.0, updated_at=datetime(2025, 3, 1, 16, tzinfo=timezone(timedelta(hours=8)))
+        ),
+    ]
+    assert fingerprints(records) == [_documented_fingerprint(r) for r in records]
+    assert [r.fingerprint() for r in records] == fingerprints(records)
+
+
+def test_case_ids_in_capitals_or_braces_read_as_the_usual_lowercase_form() -> None:
+    reader = RowReader(
+        ["案件ID", "登记日期"], required=["案件ID"], file_name="x.xlsx", today=date(2025, 6, 30)
+    )
+    day = date(2025, 3, 1)
+    for given_ids in (
+        ["2655634C-2260-4F0D-96FA-497F5519D86A", "2655634C-2260-4F0D-96FA-497F5519D86B"],
+        ["{2655634c-2260-4f0d-96fa-497f5519d86a}", "2655634c22604f0d96fa497f5519d86b"],
+    ):
+        records = reader.read_rows([(2, [given_ids[0], day]), (3, [given_ids[1], day])])
+        assert [r.uuid for r in records] == [
+            "2655634c-2260-4f0d-96fa-497f5519d86a",
+            "2655634c-2260-4f0d-96fa-497f5519d86b",
+        ]

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -482,18 +483,47 @@ class CaseRecord:
     present: frozenset[str] = field(default_factory=frozenset)
 
     def fingerprint(self) -> str:
-        """SHA-256 of the case's content as exported, personal data in masked form (mask-independent)."""
-        parts = ["" if v is None else str(v) for v in self.__dict__.values()]
-        parts[_ID_AT] = mask_id_number(self.id_number)
-        parts[_PHONE_AT] = mask_phone(self.phone)
-        del parts[_PRESENT_AT], parts[_ROW_AT]
-        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+        """SHA-256 of the case's content as exported, personal data in masked form (mask-independent).
+
+        The fields in order (all but the row number and the columns present), each as ``str`` (None
+        as ""), the ID and phone number masked, joined with U+001F.
+        """
+        return fingerprints([self])[0]
+
+
+def fingerprints(records: Sequence[CaseRecord]) -> list[str]:
+    """``CaseRecord.fingerprint`` of each record, a field at a time (each distinct value once)."""
+    if not records:
+        return []
+    fields_of = list(zip(*(r.__dict__.values() for r in records), strict=True))
+    texts: list[Sequence[str]] = [_field_texts(values) for values in fields_of[1:-1]]
+    texts[_ID_AT - 1] = list(map(mask_id_number, fields_of[_ID_AT]))
+    texts[_PHONE_AT - 1] = list(map(mask_phone, fields_of[_PHONE_AT]))
+    sha256 = hashlib.sha256
+    return [sha256("\x1f".join(parts).encode("utf-8")).hexdigest() for parts in zip(*texts, strict=True)]
+
+
+def _field_texts(values: Sequence[Any]) -> Sequence[str]:
+    """``str`` of each value (None as ""), converting each distinct value once where that is safe."""
+    try:
+        "".join(values)  # the quickest test that every value is a string
+    except TypeError:
+        pass
+    else:
+        return values
+    classes = set(map(type, values))
+    if len(classes & _NUMBER_CLASSES) > 1 or datetime in classes:  # True == 1, time zones
+        return ["" if v is None else str(v) for v in values]
+    texts = {v: "" if v is None else str(v) for v in set(values)}
+    return list(map(texts.__getitem__, values))
 
 
 _FIELD_NAMES = [f.name for f in fields(CaseRecord)]
 _ID_AT, _PHONE_AT = _FIELD_NAMES.index("id_number"), _FIELD_NAMES.index("phone")
 _ROW_AT, _PRESENT_AT = _FIELD_NAMES.index("row_number"), _FIELD_NAMES.index("present")
-assert _ROW_AT < _PRESENT_AT
+assert _FIELD_NAMES[0] == "row_number" and _FIELD_NAMES[-1] == "present"
+#: The fields a row's cells fill (between the row number and the columns present), with defaults.
+_CELL_FIELDS: dict[str, Any] = {f.name: f.default for f in fields(CaseRecord)[1:-1]}
 
 
 class CellError(ValueError):
@@ -633,9 +663,14 @@ def _read_uuid(value: Any) -> str:
         raise CellError(f"“{_shorten(text)}”不是有效的案件ID") from None
 
 
+def _label_members(vocab: type[Any]) -> dict[str, Any]:
+    """Label and code → member."""
+    return {m.label: m for m in vocab} | {m.value: m for m in vocab}
+
+
 def _read_label(column: Column) -> Callable[[Any], Any]:
     assert column.vocab is not None
-    members = {m.label: m for m in column.vocab} | {m.value: m for m in column.vocab}
+    members = _label_members(column.vocab)
     allowed = "、".join(column.vocab.labels())
 
     def read(value: Any) -> Any:
@@ -650,6 +685,102 @@ def _read_label(column: Column) -> Callable[[Any], Any]:
         raise CellError(f"“{_shorten(text)}”不是可选值（可选：{allowed}）")
 
     return read
+
+
+#: The whole-column readers: the values of all of a column's cells when each takes the usual
+#: quick path, None when some cell needs ``cell_reader`` (to be read, or to give its reason).
+ColumnReader = Callable[[Sequence[Any]], "list[Any] | None"]
+_NUMBER_CLASSES = frozenset((bool, int, float))
+_ONLY_STR = frozenset((str,))
+_ONLY_FLOAT = frozenset((float,))
+_DATE_OR_NONE = frozenset((date, type(None)))
+_UNREAD = object()
+_YES_NO_TEXTS: dict[str, bool | None] = {
+    **dict.fromkeys(_YES_TEXTS, True),
+    **dict.fromkeys(_NO_TEXTS, False),
+    "": None,
+}
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _texts_reader(limit: int) -> ColumnReader:
+    def read_all(cells: Sequence[Any]) -> list[Any] | None:
+        try:
+            texts = list(map(str.strip, cells))
+        except TypeError:  # a number or date in a text column
+            return None
+        return texts if not texts or max(map(len, texts)) <= limit else None
+
+    return read_all
+
+
+def _read_dates(cells: Sequence[Any]) -> list[Any] | None:
+    values = [None if v == "" else v for v in cells]
+    return values if set(map(type, values)) <= _DATE_OR_NONE else None
+
+
+def _counts_reader(minimum: int) -> ColumnReader:
+    def read_all(cells: Sequence[Any]) -> list[Any] | None:
+        if not cells:
+            return []
+        if set(map(type, cells)) != _ONLY_FLOAT or not all(map(float.is_integer, cells)):
+            return None
+        return list(map(int, cells)) if minimum <= min(cells) and max(cells) <= 1_000_000 else None
+
+    return read_all
+
+
+def _labels_reader(members: dict[str, Any]) -> ColumnReader:
+    def read_all(cells: Sequence[Any]) -> list[Any] | None:
+        if set(map(type, cells)) != _ONLY_STR:
+            return None
+        values = list(map(members.get, cells))
+        if None in values and any(v is None and c != "" for v, c in zip(values, cells, strict=True)):
+            return None
+        return values
+
+    return read_all
+
+
+def _read_yes_nos(cells: Sequence[Any]) -> list[Any] | None:
+    if set(map(type, cells)) != _ONLY_STR:
+        return None
+    values = list(map(_YES_NO_TEXTS.get, cells, repeat(_UNREAD)))
+    return None if _UNREAD in values else values
+
+
+def _read_uuids(cells: Sequence[Any]) -> list[Any] | None:
+    if set(map(type, cells)) != _ONLY_STR or not all(map(_CANONICAL_UUID.fullmatch, cells)):
+        return None
+    return list(cells)
+
+
+def _each_reader(read: Callable[[Any], Any]) -> ColumnReader:
+    def read_all(cells: Sequence[Any]) -> list[Any] | None:
+        try:
+            return list(map(read, cells))
+        except CellError:
+            return None
+
+    return read_all
+
+
+def column_reader(column: Column) -> ColumnReader:
+    """The function that reads all of ``column``'s cells at once when they are all plainly valid."""
+    if column.kind is Kind.TEXT:
+        return _texts_reader(column.max_chars)
+    if column.kind is Kind.LABEL:
+        assert column.vocab is not None
+        return _labels_reader(_label_members(column.vocab))
+    readers: dict[Kind, ColumnReader] = {
+        Kind.DATE: _read_dates,
+        Kind.COUNT: _counts_reader(0),
+        Kind.PEOPLE: _counts_reader(1),
+        Kind.REVISION: _counts_reader(1),
+        Kind.YES_NO: _read_yes_nos,
+        Kind.UUID: _read_uuids,
+    }
+    return readers.get(column.kind) or _each_reader(cell_reader(column))
 
 
 def cell_reader(column: Column) -> Callable[[Any], Any]:
@@ -709,8 +840,9 @@ class RowReader:
         if missing:
             raise ExchangeFileError(f"“{file_name}”缺少必需的列：{self._describe_missing(missing)}。")
         known = [(COLUMNS_BY_HEADER[h], i) for h, i in self.index.items() if h in COLUMNS_BY_HEADER]
-        self.columns = [(c.key, c.header, cell_reader(c), i) for c, i in known]
+        self.columns = [(c.key, c.header, cell_reader(c), column_reader(c), i) for c, i in known]
         self.present = frozenset(c.key for c, _ in known)
+        self._width = max((i + 1 for _c, i in known), default=0)
 
     def _describe_missing(self, missing: list[str]) -> str:
         parts = []
@@ -722,23 +854,40 @@ class RowReader:
 
     def read(self, row_number: int, cells: Sequence[Any]) -> CaseRecord | RowProblem:
         """The row as a record, or the reasons it cannot be one."""
-        values: dict[str, Any] = {}
-        reasons: list[str] = []
-        width = len(cells)
-        for key, header, read, position in self.columns:
-            try:
-                value = read(cells[position] if position < width else "")
-            except CellError as exc:
-                reasons.append(f"{header}{exc}")
+        return self.read_rows([(row_number, cells)])[0]
+
+    def read_rows(self, rows: Sequence[tuple[int, Sequence[Any]]]) -> list[CaseRecord | RowProblem]:
+        """``read`` of each (row number, cells), a column at a time: each column's cells are
+        converted together and only a column with an unusual cell is read cell by cell."""
+        count = len(rows)
+        if not count:
+            return []
+        width = self._width
+        padded = (cells if len(cells) >= width else _padded(cells, width) for _n, cells in rows)
+        table = list(zip(*padded, strict=False))  # longer rows: the columns after ``width`` are not read
+        reasons: dict[int, list[str]] = {}
+        values = {key: [default] * count for key, default in _CELL_FIELDS.items()}
+        for key, header, read, read_all, position in self.columns:
+            cells = table[position]
+            column = read_all(cells)
+            if column is None:
+                column = _read_each(cells, read, header, reasons)
+            default = _CELL_FIELDS[key]
+            if default is not None and None in column:  # an empty cell keeps the field's default
+                column = [default if v is None else v for v in column]
+            values[key] = column
+        results: list[CaseRecord | RowProblem] = []
+        for index, ((number, _cells), fields_of_row) in enumerate(
+            zip(rows, zip(*values.values(), strict=True), strict=True)
+        ):
+            problems = reasons.get(index)
+            if problems:  # a cell that could not be read is not also reported as missing
+                results.append(RowProblem(number, tuple(problems)))
                 continue
-            if value is not None:
-                values[key] = value
-        record = CaseRecord(row_number=row_number, present=self.present, **values)
-        if not reasons:  # a cell that could not be read is not also reported as missing
-            reasons.extend(self._consistency(record))
-        if reasons:
-            return RowProblem(row_number, tuple(reasons))
-        return record
+            record = CaseRecord(number, *fields_of_row, self.present)
+            problems = self._consistency(record)
+            results.append(RowProblem(number, tuple(problems)) if problems else record)
+        return results
 
     def _consistency(self, r: CaseRecord) -> list[str]:
         reasons: list[str] = []
@@ -791,6 +940,24 @@ class RowReader:
         if not parse_case_no(r.case_no, unit_code):
             reasons.append(f"案件编号“{_shorten(r.case_no)}”应为“{unit_code}-年度-序号”")
         return reasons
+
+
+def _padded(cells: Sequence[Any], width: int) -> list[Any]:
+    return [*cells, *[""] * (width - len(cells))]
+
+
+def _read_each(
+    cells: Sequence[Any], read: Callable[[Any], Any], header: str, reasons: dict[int, list[str]]
+) -> list[Any]:
+    """A column's cells one by one; a cell's reason goes into ``reasons`` under its row's index."""
+    values: list[Any] = []
+    for index, cell in enumerate(cells):
+        try:
+            values.append(read(cell))
+        except CellError as exc:
+            reasons.setdefault(index, []).append(f"{header}{exc}")
+            values.append(None)
+    return values
 
 
 _CASE_NO = re.compile(r"^(?P<unit>[A-Za-z0-9_]{1,16})-(?P<year>\d{4})-(?P<seq>\d{1,6})$")
