@@ -15,11 +15,11 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy import select
 
-from xinfang_desk.export import audit
-from xinfang_desk.export.audit import REVEAL_PERSONAL_DATA
 from xinfang_desk.export.document_facts import DocumentKind
 from xinfang_desk.export.exchange import LEDGER_SHEET
 from xinfang_desk.export.progress import ExportCancelled
+from xinfang_desk.ledger import audit
+from xinfang_desk.ledger.audit import REVEAL_PERSONAL_DATA
 from xinfang_desk.ledger.models import AuditEntry
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow, find_case
 from xinfang_desk.ui import pdf_preview

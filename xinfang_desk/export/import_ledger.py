@@ -22,7 +22,6 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export import audit
 from xinfang_desk.export.exchange import LEDGER_SHEET
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.export.workbook_reader import (
@@ -37,6 +36,7 @@ from xinfang_desk.export.workbook_reader import (
     find_header_row,
     open_workbook,
 )
+from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import LedgerError, NotFoundError
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo

@@ -25,7 +25,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
-from xinfang_desk.export import audit
 from xinfang_desk.export.cells import looks_like_formula, safe_value, text_cell
 from xinfang_desk.export.exchange import (
     EXCHANGE_SHEET,
@@ -45,6 +44,7 @@ from xinfang_desk.export.ledger_rows import (
 )
 from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
 from xinfang_desk.export.statistics_sheet import write_statistics
+from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import compute_figures
 from xinfang_desk.ledger.models import LedgerInfo

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export import audit
+from xinfang_desk.ledger import audit
 from xinfang_desk.export.exchange import LEDGER_SHEET, ExchangeIdentity, RowHasher
 from xinfang_desk.export.ledger_rows import LEDGER_HEADERS
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback

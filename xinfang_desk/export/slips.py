@@ -27,7 +27,6 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, Page
 from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
-from xinfang_desk.export import audit
 from xinfang_desk.export.document_facts import DocumentFacts, DocumentKind, gather_facts, resolve_cases
 from xinfang_desk.export.pdf_fonts import TextMarkup, pdf_fonts
 from xinfang_desk.export.pdf_layouts import (
@@ -41,6 +40,7 @@ from xinfang_desk.export.pdf_layouts import (
     Styles,
 )
 from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
+from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import ValidationError
 
 _FRAME_WIDTH = A4[0] - 2 * PAGE_MARGIN_X

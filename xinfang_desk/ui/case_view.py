@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export.audit import REVEAL_PERSONAL_DATA, record_audit
 from xinfang_desk.export.document_facts import DocumentKind
+from xinfang_desk.ledger.audit import REVEAL_PERSONAL_DATA, record_audit
 from xinfang_desk.ledger.case_details import CaseDetails, load_case_details, read_attachment
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.vocab import EventKind, Satisfaction, Status
