@@ -31,7 +31,6 @@ from typing import Any
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger import audit
 from xinfang_desk.export.exchange import LEDGER_SHEET, ExchangeIdentity, RowHasher
 from xinfang_desk.export.ledger_rows import LEDGER_HEADERS
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
@@ -45,7 +44,7 @@ from xinfang_desk.export.workbook_reader import (
     parse_case_no,
     read_exchange_identity,
 )
-from xinfang_desk.ledger import sqlite
+from xinfang_desk.ledger import audit, sqlite
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import LedgerError, ValidationError
 from xinfang_desk.ledger.models import (
