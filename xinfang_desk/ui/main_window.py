@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardPage(runner)
         self.registration = RegistrationPage(runner, actor)
         self.ledger_page = LedgerPage(runner, settings)
-        self.settings_page = SettingsPage(runner)
+        self.settings_page = SettingsPage(runner, actor)
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")

@@ -8,8 +8,6 @@ the holiday calendar does not cover are warned about, since working-day limits t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -34,156 +32,21 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.calendar import WorkCalendar
-from xinfang_desk.ledger.errors import ValidationError
-from xinfang_desk.ledger.models import Category, Department, LedgerInfo, Unit
-from xinfang_desk.ledger.settings import DEADLINE_RULES, GENERAL, DeadlineRule, Settings, store
+from xinfang_desk.ledger.administration import (
+    CategoryItem,
+    SettingsSnapshot,
+    add_category,
+    add_department,
+    load_snapshot,
+    save_category,
+    save_settings,
+    set_department_active,
+)
+from xinfang_desk.ledger.settings import DEADLINE_RULES, GENERAL, DeadlineRule
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 
 DAY_KINDS = (("calendar", "日（自然日）"), ("workday", "工作日"))
-
-
-# -- what the page shows, as plain data ------------------------------------------------------------
-@dataclass(frozen=True)
-class DepartmentItem:
-    id: int
-    name: str
-    active: bool
-
-
-@dataclass(frozen=True)
-class CategoryItem:
-    id: int
-    name: str
-    parent_id: int | None
-    deadline_days: int | None
-    department: str
-    active: bool
-
-
-@dataclass(frozen=True)
-class SettingsSnapshot:
-    unit_code: str
-    unit_name: str
-    office: bool
-    rules: dict[str, DeadlineRule]
-    general: dict[str, Any]
-    departments: tuple[DepartmentItem, ...]
-    categories: tuple[CategoryItem, ...]
-    uncovered_years: tuple[int, ...]
-
-
-def load_snapshot(session: Session, today: date | None = None) -> SettingsSnapshot:
-    today = today or date.today()
-    info = {row.key: row.value for row in session.scalars(select(LedgerInfo))}
-    settings = Settings.load(session)
-    calendar = WorkCalendar.load(session)
-    departments = tuple(
-        DepartmentItem(d.id, d.name, d.active)
-        for d in session.scalars(select(Department).order_by(Department.id))
-    )
-    categories = tuple(
-        CategoryItem(
-            c.id,
-            c.name,
-            c.parent_id,
-            c.default_deadline_days,
-            c.default_department.name if c.default_department else "",
-            c.active,
-        )
-        for c in session.scalars(select(Category).order_by(Category.sort_order, Category.id))
-    )
-    return SettingsSnapshot(
-        unit_code=info.get("unit_code", ""),
-        unit_name=info.get("unit_name", ""),
-        office=info.get("office") == "1",
-        rules={key: settings.rule(key.removeprefix("rule.")) for key in DEADLINE_RULES},
-        general={key: settings.get(key) for key in GENERAL},
-        departments=departments,
-        categories=categories,
-        uncovered_years=tuple(y for y in (today.year, today.year + 1) if not calendar.covers(y)),
-    )
-
-
-# -- operations (run on the worker) ----------------------------------------------------------------
-def save_settings(
-    session: Session, unit_name: str, rules: dict[str, DeadlineRule], general: dict[str, Any]
-) -> None:
-    """Save the unit's name, the time-limit rules and the general settings."""
-    unit_name = (unit_name or "").strip()
-    if not unit_name:
-        raise ValidationError("请填写单位名称。")
-    info = session.get(LedgerInfo, "unit_name")
-    if info is None:
-        session.add(LedgerInfo(key="unit_name", value=unit_name))
-    else:
-        info.value = unit_name
-    code = session.get(LedgerInfo, "unit_code")
-    unit = session.scalars(select(Unit).where(Unit.code == (code.value if code else ""))).first()
-    if unit is not None:
-        unit.name = unit_name
-    for key, rule in rules.items():
-        store(session, key, rule)
-    for key, value in general.items():
-        store(session, key, value)
-
-
-def add_department(session: Session, name: str) -> None:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError("请填写承办单位名称。")
-    existing = session.scalars(select(Department).where(Department.name == name)).first()
-    if existing is not None:
-        state = "" if existing.active else "（已停用，可在列表中重新启用）"
-        raise ValidationError(f"承办单位“{name}”已存在{state}。")
-    session.add(Department(name=name, active=True))
-
-
-def set_department_active(session: Session, department_id: int, active: bool) -> None:
-    department = session.get(Department, department_id)
-    if department is None:
-        raise ValidationError("该承办单位已不存在。")
-    department.active = active
-
-
-def add_category(session: Session, name: str, parent_id: int | None) -> None:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError("请填写类别名称。")
-    same = select(Category).where(
-        Category.name == name,
-        Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id,
-    )
-    if session.scalars(same).first() is not None:
-        raise ValidationError(f"类别“{name}”已存在。")
-    siblings = session.scalars(
-        select(Category.sort_order).where(
-            Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
-        )
-    ).all()
-    session.add(Category(name=name, parent_id=parent_id, sort_order=max(siblings, default=-1) + 1))
-
-
-def save_category(
-    session: Session, category_id: int, deadline_days: int | None, department: str, active: bool
-) -> None:
-    """A category's default deadline (None: the general rule), default department ("" for none), state."""
-    category = session.get(Category, category_id)
-    if category is None:
-        raise ValidationError("该类别已不存在。")
-    if deadline_days is not None and deadline_days <= 0:
-        raise ValidationError("默认期限须为正整数天数。")
-    dept = None
-    if department:
-        dept = session.scalars(select(Department).where(Department.name == department)).first()
-        if dept is None or not dept.active:
-            raise ValidationError(f"没有名为“{department}”的承办单位。")
-    category.default_deadline_days = deadline_days
-    category.default_department = dept
-    category.active = active
 
 
 # -- the page --------------------------------------------------------------------------------------
@@ -202,8 +65,9 @@ class SettingsPage(QWidget):
     #: A change was saved.
     saved = Signal()
 
-    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: OpRunner, actor: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.actor = actor
         self.runner = runner
         self.snapshot: SettingsSnapshot | None = None
         self._stale = False
@@ -499,18 +363,18 @@ class SettingsPage(QWidget):
             key: (widget.isChecked() if isinstance(widget, QCheckBox) else widget.value())
             for key, widget in self.general_inputs.items()
         }
-        self._run(lambda s, _p: save_settings(s, name, rules, general), "设置已保存。")
+        self._run(lambda s, _p: save_settings(s, self.actor, name, rules, general), "设置已保存。")
 
     def add_department(self) -> None:
         name = self.new_department.text()
         self.new_department.clear()
-        self._run(lambda s, _p: add_department(s, name), f"已添加承办单位“{name.strip()}”。")
+        self._run(lambda s, _p: add_department(s, self.actor, name), f"已添加承办单位“{name.strip()}”。")
 
     def _department_toggled(self, item: QListWidgetItem) -> None:
         dept_id = int(item.data(Qt.ItemDataRole.UserRole))
         active = item.checkState() == Qt.CheckState.Checked
         self._run(
-            lambda s, _p: set_department_active(s, dept_id, active),
+            lambda s, _p: set_department_active(s, self.actor, dept_id, active),
             "已启用承办单位。" if active else "已停用承办单位。",
         )
 
@@ -526,7 +390,9 @@ class SettingsPage(QWidget):
         title = "新增子类别" if sub else "新增类别"
         name, ok = QInputDialog.getText(self, title, "类别名称：")
         if ok and name.strip():
-            self._run(lambda s, _p: add_category(s, name, parent_id), f"已新增类别“{name.strip()}”。")
+            self._run(
+                lambda s, _p: add_category(s, self.actor, name, parent_id), f"已新增类别“{name.strip()}”。"
+            )
 
     def save_category(self) -> None:
         item = self.category_tree.currentItem()
@@ -536,7 +402,9 @@ class SettingsPage(QWidget):
         days = self.category_days.value() or None
         department = self.category_department.currentData() or ""
         active = self.category_active.isChecked()
-        self._run(lambda s, _p: save_category(s, category_id, days, department, active), "类别已保存。")
+        self._run(
+            lambda s, _p: save_category(s, self.actor, category_id, days, department, active), "类别已保存。"
+        )
 
     # -- changes ------------------------------------------------------------------------------
     def _on_changed(self, changes: Changes) -> None:

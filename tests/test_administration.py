@@ -1,0 +1,70 @@
+"""设置 changes: validated, applied, and each recorded in the audit log with who made it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from xinfang_desk.ledger.administration import (
+    add_category,
+    add_department,
+    load_snapshot,
+    save_category,
+    save_settings,
+    set_department_active,
+)
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.models import AuditEntry
+from xinfang_desk.ledger.settings import DeadlineRule
+
+
+def test_changes_are_applied_and_audited(ledger: Ledger) -> None:
+    with ledger.session() as s:
+        save_settings(
+            s,
+            "科长甲",
+            "教务处（本科生院）",
+            {"rule.handle": DeadlineRule(45, "workday")},
+            {"due_soon_days": 5},
+        )
+        add_department(s, "科长甲", "校医院")
+        snapshot = load_snapshot(s)
+        hospital = next(d for d in snapshot.departments if d.name == "校医院")
+        set_department_active(s, "科长乙", hospital.id, False)
+        add_category(s, "科长乙", "网络舆情类", None)
+        dorm = next(c for c in load_snapshot(s).categories if c.name == "宿舍条件与维修")
+        save_category(s, "科长乙", dorm.id, 10, "保卫处", True)
+    with ledger.session() as s:
+        snapshot = load_snapshot(s)
+        assert snapshot.unit_name == "教务处（本科生院）"
+        assert snapshot.rules["rule.handle"] == DeadlineRule(45, "workday")
+        assert snapshot.general["due_soon_days"] == 5
+        assert not next(d for d in snapshot.departments if d.name == "校医院").active
+        dorm = next(c for c in snapshot.categories if c.name == "宿舍条件与维修")
+        assert (dorm.deadline_days, dorm.department) == (10, "保卫处")
+        log = [(e.actor, e.action) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert log == [
+        ("科长甲", "save_settings"),
+        ("科长甲", "add_department"),
+        ("科长乙", "set_department_active"),
+        ("科长乙", "add_category"),
+        ("科长乙", "save_category"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: add_department(s, "科长", "教务处"), "已存在"),
+        (lambda s: add_category(s, "科长", "教学管理类", None), "已存在"),
+        (lambda s: save_settings(s, "科长", " ", {}, {}), "单位名称"),
+        (lambda s: save_settings(s, "科长", "教务处", {"rule.handle": DeadlineRule(0)}, {}), "正整数"),
+        (lambda s: add_department(s, "", "新部门"), "操作人"),
+    ],
+)
+def test_bad_changes_are_refused_and_leave_no_trace(ledger: Ledger, change, message: str) -> None:
+    with pytest.raises(ValidationError, match=message), ledger.session() as s:
+        change(s)
+    with ledger.session() as s:
+        assert s.scalars(select(AuditEntry)).all() == []

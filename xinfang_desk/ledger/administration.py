@@ -1,0 +1,184 @@
+"""The unit's settings and reference data as 设置 shows and changes them (no Qt).
+
+``load_snapshot`` reads everything the page shows as plain data; each change takes the acting user
+and is recorded in the audit log, since deadlines and departments decide how cases are handled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinfang_desk.ledger.audit import record_audit
+from xinfang_desk.ledger.calendar import WorkCalendar
+from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.models import Category, Department, LedgerInfo, Unit
+from xinfang_desk.ledger.settings import DEADLINE_RULES, GENERAL, DeadlineRule, Settings, store
+
+
+def _record(session: Session, actor: str, action: str, **detail: Any) -> None:
+    record_audit(session, actor, action, detail)
+
+
+# -- what the page shows, as plain data ------------------------------------------------------------
+@dataclass(frozen=True)
+class DepartmentItem:
+    id: int
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class CategoryItem:
+    id: int
+    name: str
+    parent_id: int | None
+    deadline_days: int | None
+    department: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class SettingsSnapshot:
+    unit_code: str
+    unit_name: str
+    office: bool
+    rules: dict[str, DeadlineRule]
+    general: dict[str, Any]
+    departments: tuple[DepartmentItem, ...]
+    categories: tuple[CategoryItem, ...]
+    uncovered_years: tuple[int, ...]
+
+
+def load_snapshot(session: Session, today: date | None = None) -> SettingsSnapshot:
+    today = today or date.today()
+    info = {row.key: row.value for row in session.scalars(select(LedgerInfo))}
+    settings = Settings.load(session)
+    calendar = WorkCalendar.load(session)
+    departments = tuple(
+        DepartmentItem(d.id, d.name, d.active)
+        for d in session.scalars(select(Department).order_by(Department.id))
+    )
+    categories = tuple(
+        CategoryItem(
+            c.id,
+            c.name,
+            c.parent_id,
+            c.default_deadline_days,
+            c.default_department.name if c.default_department else "",
+            c.active,
+        )
+        for c in session.scalars(select(Category).order_by(Category.sort_order, Category.id))
+    )
+    return SettingsSnapshot(
+        unit_code=info.get("unit_code", ""),
+        unit_name=info.get("unit_name", ""),
+        office=info.get("office") == "1",
+        rules={key: settings.rule(key.removeprefix("rule.")) for key in DEADLINE_RULES},
+        general={key: settings.get(key) for key in GENERAL},
+        departments=departments,
+        categories=categories,
+        uncovered_years=tuple(y for y in (today.year, today.year + 1) if not calendar.covers(y)),
+    )
+
+
+# -- changes, each recorded in the audit log ----------------------------------------------------------------
+def save_settings(
+    session: Session, actor: str, unit_name: str, rules: dict[str, DeadlineRule], general: dict[str, Any]
+) -> None:
+    """Save the unit's name, the time-limit rules and the general settings."""
+    unit_name = (unit_name or "").strip()
+    if not unit_name:
+        raise ValidationError("请填写单位名称。")
+    info = session.get(LedgerInfo, "unit_name")
+    if info is None:
+        session.add(LedgerInfo(key="unit_name", value=unit_name))
+    else:
+        info.value = unit_name
+    code = session.get(LedgerInfo, "unit_code")
+    unit = session.scalars(select(Unit).where(Unit.code == (code.value if code else ""))).first()
+    if unit is not None:
+        unit.name = unit_name
+    for key, rule in rules.items():
+        store(session, key, rule)
+    for key, value in general.items():
+        store(session, key, value)
+    _record(
+        session,
+        actor,
+        "save_settings",
+        unit_name=unit_name,
+        rules={k: [r.days, r.kind] for k, r in rules.items()},
+        general=dict(general),
+    )
+
+
+def add_department(session: Session, actor: str, name: str) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("请填写承办单位名称。")
+    existing = session.scalars(select(Department).where(Department.name == name)).first()
+    if existing is not None:
+        state = "" if existing.active else "（已停用，可在列表中重新启用）"
+        raise ValidationError(f"承办单位“{name}”已存在{state}。")
+    session.add(Department(name=name, active=True))
+    _record(session, actor, "add_department", name=name)
+
+
+def set_department_active(session: Session, actor: str, department_id: int, active: bool) -> None:
+    department = session.get(Department, department_id)
+    if department is None:
+        raise ValidationError("该承办单位已不存在。")
+    department.active = active
+    _record(session, actor, "set_department_active", name=department.name, active=active)
+
+
+def add_category(session: Session, actor: str, name: str, parent_id: int | None) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("请填写类别名称。")
+    same = select(Category).where(
+        Category.name == name,
+        Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id,
+    )
+    if session.scalars(same).first() is not None:
+        raise ValidationError(f"类别“{name}”已存在。")
+    siblings = session.scalars(
+        select(Category.sort_order).where(
+            Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
+        )
+    ).all()
+    session.add(Category(name=name, parent_id=parent_id, sort_order=max(siblings, default=-1) + 1))
+    _record(session, actor, "add_category", name=name, parent_id=parent_id)
+
+
+def save_category(
+    session: Session, actor: str, category_id: int, deadline_days: int | None, department: str, active: bool
+) -> None:
+    """A category's default deadline (None: the general rule), default department ("" for none), state."""
+    category = session.get(Category, category_id)
+    if category is None:
+        raise ValidationError("该类别已不存在。")
+    if deadline_days is not None and deadline_days <= 0:
+        raise ValidationError("默认期限须为正整数天数。")
+    dept = None
+    if department:
+        dept = session.scalars(select(Department).where(Department.name == department)).first()
+        if dept is None or not dept.active:
+            raise ValidationError(f"没有名为“{department}”的承办单位。")
+    category.default_deadline_days = deadline_days
+    category.default_department = dept
+    category.active = active
+    _record(
+        session,
+        actor,
+        "save_category",
+        name=category.name,
+        deadline_days=deadline_days,
+        department=department,
+        active=active,
+    )
