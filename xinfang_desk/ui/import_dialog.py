@@ -12,30 +12,25 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from xinfang_desk.export.import_ledger import IMPORT_REQUIRED, ImportReport, import_ledger
-from xinfang_desk.ui.merge_dialog import XLSX_FILTER, XlsxDropList
-from xinfang_desk.ui.ops import Changes, OpRunner, Progress, error_text
+from xinfang_desk.ui.merge_dialog import XLSX_FILTER, WorkbookTaskDialog, XlsxDropList
+from xinfang_desk.ui.ops import OpRunner, Progress
 
 
-class ImportDialog(QDialog):
+class ImportDialog(WorkbookTaskDialog):
     """Chooses the file, runs the import and shows its report."""
 
     def __init__(self, runner: OpRunner, actor: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.runner = runner
-        self.actor = actor
+        super().__init__(runner, actor, parent, title="导入台账", start="开始导入")
         self.report: ImportReport | None = None
-        self.setWindowTitle("导入台账")
         self.resize(720, 520)
 
         hint = QLabel(
@@ -49,13 +44,6 @@ class ImportDialog(QDialog):
         choose = QPushButton("选择文件…")
         choose.clicked.connect(self.choose_file)
         self.good_rows_only = QCheckBox("只导入正确的行（默认：有任何一行有误则全部不导入）")
-        self.start_button = QPushButton("开始导入")
-        self.start_button.setDefault(True)
-        self.start_button.clicked.connect(self.start)
-        close = QPushButton("关闭")
-        close.clicked.connect(self.reject)
-        self.report_view = QPlainTextEdit(self)
-        self.report_view.setReadOnly(True)
         self.report_view.setPlaceholderText("导入完成后在此显示结果；有误的行会列出行号和原因。")
 
         row = QHBoxLayout()
@@ -64,7 +52,7 @@ class ImportDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(self.start_button)
-        bottom.addWidget(close)
+        bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
         layout.addLayout(row)
@@ -74,8 +62,8 @@ class ImportDialog(QDialog):
         self.file.files_changed.connect(self._update_buttons)
         self._update_buttons()
 
-    def _update_buttons(self) -> None:
-        self.start_button.setEnabled(self.file.count() == 1 and not self.runner.busy)
+    def ready(self) -> bool:
+        return self.file.count() == 1
 
     def choose_file(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "选择 Excel 台账", "", XLSX_FILTER)
@@ -103,24 +91,11 @@ class ImportDialog(QDialog):
                 cancelled=lambda: progress.cancelled,
             )
 
-        self.start_button.setEnabled(False)
-        self.report_view.setPlainText("正在导入……")
-        self.runner.run(
-            work,
-            on_success=self._show_report,
-            on_failure=self._show_failure,
-            changes=Changes(everything=True),
-            progress_label="正在导入台账…",
-            parent=self,
-        )
+        self._run_task(work, self._show_report, busy_text="正在导入……", progress_label="正在导入台账…")
 
     def _show_report(self, report: ImportReport) -> None:
         self.report = report
         self.report_view.setPlainText(report.text())
-        self._update_buttons()
-
-    def _show_failure(self, error: BaseException) -> None:
-        self.report_view.setPlainText(error_text(error))
         self._update_buttons()
 
 

@@ -100,16 +100,58 @@ class XlsxDropList(QListWidget):
             event.acceptProposedAction()
 
 
-class MergeDialog(QDialog):
-    """Chooses the files, runs the merge and shows its report."""
+class WorkbookTaskDialog(QDialog):
+    """What the merge and import dialogs share: a report view, 开始/关闭 buttons, the run on the worker."""
 
-    def __init__(self, runner: OpRunner, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: OpRunner, actor: str, parent: QWidget | None, *, title: str, start: str
+    ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.actor = actor
+        self.setWindowTitle(title)
+        self.start_button = QPushButton(start)
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.close_button = QPushButton("关闭")
+        self.close_button.clicked.connect(self.reject)
+        self.report_view = QPlainTextEdit(self)
+        self.report_view.setReadOnly(True)
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def ready(self) -> bool:
+        """Whether the files chosen so far can be started on."""
+        raise NotImplementedError
+
+    def _update_buttons(self) -> None:
+        self.start_button.setEnabled(self.ready() and not self.runner.busy)
+
+    def _run_task(self, work: Any, on_success: Any, *, busy_text: str, progress_label: str) -> None:
+        self.start_button.setEnabled(False)
+        self.report_view.setPlainText(busy_text)
+        self.runner.run(
+            work,
+            on_success=on_success,
+            on_failure=self._show_failure,
+            changes=Changes(everything=True),
+            progress_label=progress_label,
+            parent=self,
+        )
+
+    def _show_failure(self, error: BaseException) -> None:
+        self.report_view.setPlainText(error_text(error))
+        self._update_buttons()
+
+
+class MergeDialog(WorkbookTaskDialog):
+    """Chooses the files, runs the merge and shows its report."""
+
+    def __init__(self, runner: OpRunner, actor: str, parent: QWidget | None = None) -> None:
+        super().__init__(runner, actor, parent, title="合并台账", start="开始合并")
         self.report: MergeReport | None = None
         self.saved_report: Path | None = None
-        self.setWindowTitle("合并台账")
         self.resize(760, 560)
 
         hint = QLabel(
@@ -122,13 +164,6 @@ class MergeDialog(QDialog):
         remove = QPushButton("移除所选")
         remove.clicked.connect(self.files.remove_selected)
         self.accept_edited = QCheckBox("接受导出后被修改过的文件（校验值不符；合并后标记为“已修改”）")
-        self.start_button = QPushButton("开始合并")
-        self.start_button.setDefault(True)
-        self.start_button.clicked.connect(self.start)
-        close = QPushButton("关闭")
-        close.clicked.connect(self.reject)
-        self.report_view = QPlainTextEdit(self)
-        self.report_view.setReadOnly(True)
         self.report_view.setPlaceholderText(
             "合并完成后在此显示报告：每个文件合并或拒绝的原因，新增、更新、未变、冲突的案件，多头访提示。"
         )
@@ -142,7 +177,7 @@ class MergeDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.saved_label, 1)
         bottom.addWidget(self.start_button)
-        bottom.addWidget(close)
+        bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
         layout.addWidget(self.files)
@@ -153,8 +188,8 @@ class MergeDialog(QDialog):
         self.files.files_changed.connect(self._update_buttons)
         self._update_buttons()
 
-    def _update_buttons(self) -> None:
-        self.start_button.setEnabled(self.files.count() > 0 and not self.runner.busy)
+    def ready(self) -> bool:
+        return self.files.count() > 0
 
     def choose_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "选择各单位导出的台账", "", XLSX_FILTER)
@@ -187,26 +222,13 @@ class MergeDialog(QDialog):
             )
             return report, write_report(report, folder)
 
-        self.start_button.setEnabled(False)
-        self.report_view.setPlainText("正在合并……")
-        self.runner.run(
-            work,
-            on_success=self._show_report,
-            on_failure=self._show_failure,
-            changes=Changes(everything=True),
-            progress_label="正在合并台账…",
-            parent=self,
-        )
+        self._run_task(work, self._show_report, busy_text="正在合并……", progress_label="正在合并台账…")
 
     def _show_report(self, result: tuple[MergeReport, Path]) -> None:
         self.report, self.saved_report = result
         self.report_view.setPlainText(self.report.text())
         self.saved_label.setText(f"报告已保存：{self.saved_report}")
         self.files.clear()
-        self._update_buttons()
-
-    def _show_failure(self, error: BaseException) -> None:
-        self.report_view.setPlainText(error_text(error))
         self._update_buttons()
 
 
