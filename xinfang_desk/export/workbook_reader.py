@@ -296,7 +296,8 @@ def _count_rows(data: bytes) -> int:
 
 
 def _may_hold_formula(data: bytes) -> bool:
-    return b"<f>" in data or b"<f " in data or b"<f/" in data or b":f>" in data or b":f " in data
+    """A quick test (two passes) before ``_FORMULA_TAG``: an ``<f`` or a namespaced ``:f``."""
+    return b"<f" in data or b":f" in data
 
 
 def _too_many_rows(name: str, sheet: str, found: str) -> ExchangeFileError:
@@ -493,9 +494,20 @@ class CaseRecord:
 
 def fingerprints(records: Sequence[CaseRecord]) -> list[str]:
     """``CaseRecord.fingerprint`` of each record, a field at a time (each distinct value once)."""
+    return field_fingerprints(record_fields(records))
+
+
+def record_fields(records: Sequence[CaseRecord]) -> list[tuple[Any, ...]]:
+    """The records' values a field at a time: one tuple per field of ``CaseRecord``, in order."""
     if not records:
         return []
-    fields_of = list(zip(*(r.__dict__.values() for r in records), strict=True))
+    return list(zip(*(r.__dict__.values() for r in records), strict=True))
+
+
+def field_fingerprints(fields_of: Sequence[Sequence[Any]]) -> list[str]:
+    """``fingerprints`` of records given by ``record_fields``."""
+    if not fields_of:
+        return []
     texts: list[Sequence[str]] = [_field_texts(values) for values in fields_of[1:-1]]
     texts[_ID_AT - 1] = list(map(mask_id_number, fields_of[_ID_AT]))
     texts[_PHONE_AT - 1] = list(map(mask_phone, fields_of[_PHONE_AT]))

@@ -128,6 +128,28 @@ def _flagged(petitions: list[_Petition]) -> list[_Petition]:
     return [p for i, p in enumerate(petitions) if i in marked]
 
 
+_Row = tuple[int, str, str, datetime, int, str, str | None, str | None]
+
+
+def _in_several_units(named: list[_Row]) -> list[_Row]:
+    """The petitions whose name, or ID number, appears in the same category in two or more units.
+
+    Every key a person is recognised by holds the name or the ID number, so only these petitions
+    can be in a group spanning units, and such a group has all its petitions here.
+    """
+    units: dict[tuple[str, str | None, int], str | None] = {}  # one unit, or None for several
+    for _id, _no, unit_code, _at, category_id, name, id_number, _phone in named:
+        for key in (("name", name, category_id), ("id", id_number, category_id)):
+            seen = units.setdefault(key, unit_code)
+            if seen is not None and seen != unit_code:
+                units[key] = None
+    return [
+        row
+        for row in named
+        if units[("name", row[5], row[4])] is None or (row[6] and units[("id", row[6], row[4])] is None)
+    ]
+
+
 def flag_multi_unit(session: Session, now: datetime) -> list[FlaggedPerson]:
     """Find 多头访 over the whole ledger; record new flags, grow existing ones; return what changed."""
     groups: dict[tuple[str, int], list[_Petition]] = defaultdict(list)
@@ -147,14 +169,18 @@ def flag_multi_unit(session: Session, now: datetime) -> list[FlaggedPerson]:
         .join(Petitioner, Petitioner.id == Case.petitioner_id)
         .where(Petitioner.anonymous.is_(False))
     )
-    for case_id, case_no, unit_code, received_at, category_id, name, id_number, phone in rows:
-        if not name or name == "匿名":
-            continue
+    named: list[_Row] = [row for row in rows if row[5] and row[5] != "匿名"]
+    for case_id, case_no, unit_code, received_at, category_id, name, id_number, phone in _in_several_units(
+        named
+    ):
         petition = _Petition(case_id, case_no, unit_code, received_at.date())
         for level, key in _person_keys(name, id_number, phone):
             groups[(key, category_id)].append(petition)
             certainty[key] = level
             names[key] = name
+    # an ID number is shown with the name of its last petition, in whichever category
+    last_name = {row[6]: row[5] for row in named if row[6]}
+    names.update({key: last_name[key[3:]] for key in names if key.startswith("id:")})
     found: dict[tuple[str, int], list[_Petition]] = {}
     for group_key, petitions in groups.items():
         if len(petitions) > 1 and len({p.unit_code for p in petitions}) > 1:

@@ -6,13 +6,16 @@ SQL on other databases (PostgreSQL).
 
 from __future__ import annotations
 
+import operator
+import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, column, event, text
+from sqlalchemy import Connection, Engine, Integer, Table, column, event, insert, text
 from sqlalchemy.sql.elements import ColumnElement
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -39,16 +42,33 @@ def short_grams(text: str | None) -> str:
     (two characters) or a prefix query (one character), through the index instead of a scan.
     """
     grams: list[str] = []
-    run: list[str] = []
-    for ch in (text or "").lower() + " ":
-        if ch.isalnum():
-            run.append(ch)
-            continue
-        if run:
-            grams.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
-            grams.append(run[-1])
-            run = []
+    for run in _RUN.findall((text or "").lower()):
+        grams.extend(map(operator.add, run, run[1:]))
+        grams.append(run[-1])
     return " ".join(grams)
+
+
+#: A run of letters and digits: ``str.isalnum`` characters (``\w`` is those and the underscore).
+_RUN = re.compile(r"[^\W_]+")
+
+
+def index_texts(case_no: str, summary: str, content: str, name: str) -> tuple[str, str]:
+    """What the two full-text indexes hold for a case (``_BODY`` above, computed in Python).
+
+    For a bulk write that prepares its index rows ahead (``add_to_index``): the same texts the
+    triggers would make from the stored case and petitioner.
+    """
+    body = f"{case_no} {summary} {content} {name}"
+    return body, short_grams(body)
+
+
+def add_to_index(connection: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Index new cases given as (case id, *``index_texts``), in ``connection``'s transaction."""
+    if is_sqlite(connection) and rows:
+        for position, table in enumerate(_INDEXES, start=1):
+            connection.exec_driver_sql(
+                f"INSERT INTO {table}(rowid, body) VALUES (?, ?)", [(row[0], row[position]) for row in rows]
+            )
 
 
 def _index_rows(table: str, rowid: str, body: str) -> str:
@@ -90,15 +110,19 @@ _FTS_INSERT_TRIGGER = (
 )
 
 
-def _index_missing(connection: Connection, table: str) -> None:
-    """Index the cases above the highest one ``table`` already has."""
-    indexed = connection.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {table}")).scalar_one()
+def _index_missing(connection: Connection, table: str, after: int = 0) -> None:
+    """Index the cases above id ``after`` that ``table`` does not have yet.
+
+    Not just those above the highest indexed one: while the insert trigger is away, the update
+    triggers still index a new case that is changed again (a later revision in the same merge).
+    """
     connection.execute(
         text(
             f"INSERT INTO {table}(rowid, body) SELECT c.id, {_INDEXES[table][1].format(_JOINED_BODY)} "
-            "FROM cases c LEFT JOIN petitioners p ON p.id = c.petitioner_id WHERE c.id > :after"
+            "FROM cases c LEFT JOIN petitioners p ON p.id = c.petitioner_id "
+            f"WHERE c.id > :after AND c.id NOT IN (SELECT rowid FROM {table} WHERE rowid > :after)"
         ),
-        {"after": indexed},
+        {"after": after},
     )
 
 
@@ -180,13 +204,117 @@ def bulk_loading(engine: Engine) -> Iterator[None]:
         return
     with engine.begin() as conn:
         conn.execute(text("DROP TRIGGER IF EXISTS cases_fts_ai"))
+        # cases up to here are indexed (``install_speedups`` saw to it when the ledger was opened)
+        before = conn.execute(text("SELECT coalesce(max(id), 0) FROM cases")).scalar_one()
     try:
         yield
     finally:
         with engine.begin() as conn:
             for table in _INDEXES:
-                _index_missing(conn, table)
+                _index_missing(conn, table, before)
             conn.execute(text(_FTS_INSERT_TRIGGER))
+
+
+def index_new_cases(connection: Connection, after: int) -> None:
+    """Index the cases above id ``after`` not yet indexed, in ``connection``'s transaction.
+
+    For a bulk write inside ``bulk_loading``: its new cases become searchable in the same commit.
+    """
+    if is_sqlite(connection):
+        for table in _INDEXES:
+            _index_missing(connection, table, after)
+
+
+#: Page cache of the connection doing a bulk write (KiB, as ``PRAGMA cache_size`` takes it negated).
+BULK_CACHE_KIB = 64 * 1024
+
+
+@contextmanager
+def bulk_writing(connection: Connection) -> Iterator[None]:
+    """A larger page cache on ``connection`` while a transaction writes many rows.
+
+    Index pages then stay in memory instead of being spilled to the WAL and read back before the
+    commit.  Durability is unchanged (every commit is still synced); the usual cache size is put
+    back at the end, before the commit.
+    """
+    if not is_sqlite(connection):
+        yield
+        return
+    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+
+
+class RowWriter:
+    """INSERTs rows of ``table`` given as tuples in the order of ``columns``, one executemany a time.
+
+    Values are converted by the columns' types as SQLAlchemy would (dates to SQLite's text form,
+    booleans to 0/1, JSON to text); a date, time or flag met before is converted once.  A column
+    not named takes its constant default, as with ``insert()``, or else the database's.  On other
+    databases each ``insert`` is a Core ``insert()`` executemany.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+        self._defaults = [
+            (c.name, c.default.arg)  # type: ignore[attr-defined]
+            for c in table.c
+            if c.name not in self.columns and c.default is not None and c.default.is_scalar
+        ]
+        names = [*self.columns, *(name for name, _value in self._defaults)]
+        self._sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        self._processors: list[Callable[[Any], Any] | None] | None = None
+        self._seen: list[dict[Any, Any]] = [{} for _name in names]
+
+    def insert(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if not is_sqlite(connection):
+            connection.execute(
+                insert(self.table), [dict(zip(self.columns, row, strict=True)) for row in rows]
+            )
+            return
+        if self._processors is None:
+            dialect = connection.dialect
+            names = [*self.columns, *(name for name, _value in self._defaults)]
+            self._processors = [
+                self.table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+            ]
+        values_of: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        values_of.extend((value,) * len(rows) for _name, value in self._defaults)
+        converted = [
+            values if process is None else _converted(values, process, seen)
+            for values, process, seen in zip(values_of, self._processors, self._seen, strict=True)
+        ]
+        connection.exec_driver_sql(self._sql, list(zip(*converted, strict=True)))
+
+
+def _converted(values: Sequence[Any], process: Callable[[Any], Any], seen: dict[Any, Any]) -> list[Any]:
+    """``process`` of each value, remembering the results for dates, naive times and flags.
+
+    Only values of those classes are looked up: equal values of them convert alike (``True == 1``
+    or two equal times in different zones would not).
+    """
+    out: list[Any] = []
+    append = out.append
+    for value in values:
+        kind = value.__class__
+        if kind in _SAME_WHEN_EQUAL or (kind is datetime and value.tzinfo is None):
+            done = seen.get(value, _UNSEEN)
+            if done is _UNSEEN:
+                done = seen[value] = process(value)
+            append(done)
+        else:
+            append(process(value))
+    return out
+
+
+_UNSEEN = object()
+_SAME_WHEN_EQUAL = frozenset((date, bool, type(None)))
 
 
 def fulltext_filter(id_column: ColumnElement[int], words: list[str]) -> ColumnElement[bool]:
