@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from pathlib import Path
 
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    insert,
+)
 
 from xinfang_desk.export.exchange import RowHasher, canonical_text
 from xinfang_desk.export.ledger_rows import LEDGER_HEADERS
+from xinfang_desk.export.merge import _new_uuids
 from xinfang_desk.export.workbook_reader import (
     COLUMNS,
     CaseRecord,
@@ -22,6 +38,8 @@ from xinfang_desk.export.workbook_reader import (
     fingerprints,
 )
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
+from xinfang_desk.ledger.provenance import _in_several_units, _person_keys
+from xinfang_desk.ledger.sqlite import RowWriter, short_grams
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Satisfaction, Source, Status
 
 _cells = st.one_of(
@@ -239,3 +257,109 @@ def test_case_ids_in_capitals_or_braces_read_as_the_usual_lowercase_form() -> No
             "2655634c-2260-4f0d-96fa-497f5519d86a",
             "2655634c-2260-4f0d-96fa-497f5519d86b",
         ]
+
+
+# -- the short-word index of merged (and all) cases ------------------------------------------------
+def _documented_short_grams(text: str | None) -> str:
+    """sqlite.short_grams as its docstring words it, a character at a time."""
+    grams: list[str] = []
+    run: list[str] = []
+    for ch in (text or "").lower() + " ":
+        if ch.isalnum():
+            run.append(ch)
+            continue
+        if run:
+            grams.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
+            grams.append(run[-1])
+            run = []
+    return " ".join(grams)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.none(), st.text(), st.text(alphabet="宿舍空调_- İıßǅⅫ①²٣〇a1.")))
+def test_short_grams_are_the_documented_grams(text: str | None) -> None:
+    assert short_grams(text) == _documented_short_grams(text)
+
+
+# -- 多头访: only people named in two units are looked at ---------------------------------------------
+_people = st.tuples(
+    st.sampled_from(["王喆", "李玥", "张伟", "", "匿名"]),
+    st.sampled_from([None, "340104199001011239", "3401**********1239", "110101198002023456"]),
+    st.sampled_from([None, "13812345678", "138****5678", "13900001111"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_people, st.sampled_from(["JWC", "HQ", "TSG"]), st.integers(1, 3), st.integers(0, 200)),
+        max_size=30,
+    )
+)
+def test_people_in_one_unit_only_are_left_out_but_no_group_across_units_loses_a_petition(
+    petitions: list,
+) -> None:
+    named = [
+        (i, f"{unit}-{i}", unit, datetime(2025, 1, 1) + timedelta(days=day), category, name, id_number, phone)
+        for i, ((name, id_number, phone), unit, category, day) in enumerate(petitions)
+        if name and name != "匿名"
+    ]
+    kept = set(_in_several_units(named))
+    groups: dict[tuple[str, int], list[tuple]] = {}
+    for row in named:
+        for _level, key in _person_keys(row[5], row[6], row[7]):
+            groups.setdefault((key, row[4]), []).append(row)
+    across = [members for members in groups.values() if len({m[2] for m in members}) > 1]
+    assert all(set(members) <= kept for members in across)
+
+    def units_sharing(index: int, row: tuple) -> set[str]:
+        return {r[2] for r in named if r[index] == row[index] and r[4] == row[4]}
+
+    alone = {
+        row
+        for row in named
+        if len(units_sharing(5, row)) == 1 and (not row[6] or len(units_sharing(6, row)) == 1)
+    }
+    assert not alone & kept
+
+
+def test_new_petitioner_ids_are_distinct_version_4_uuids() -> None:
+    made = _new_uuids(500)
+    assert len(set(made)) == 500
+    assert all(uuid.UUID(text).version == 4 and str(uuid.UUID(text)) == text for text in made)
+    assert all(uuid.UUID(text).variant == uuid.RFC_4122 for text in made)
+
+
+# -- rows written as SQLAlchemy would write them --------------------------------------------------------
+def test_rows_are_stored_exactly_as_an_orm_insert_stores_them(tmp_path: Path) -> None:
+    metadata = MetaData()
+
+    def columns() -> list[sa.Column]:
+        return [
+            sa.Column("id", Integer, primary_key=True),
+            sa.Column("day", Date),
+            sa.Column("at", DateTime),
+            sa.Column("flag", Boolean),
+            sa.Column("data", JSON),
+            sa.Column("note", String(20), nullable=False, default="空"),
+        ]
+
+    tables = [Table(name, metadata, *columns()) for name in ("by_core", "by_writer")]
+    engine = create_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    metadata.create_all(engine)
+    values = [
+        (1, date(2025, 3, 1), datetime(2025, 3, 1), True, {"a": 1}),
+        (2, date(2025, 3, 1), datetime(2025, 3, 1, 8, 30, 5, 12), False, [1, 2]),
+        (3, None, datetime(2025, 3, 1, 8, tzinfo=timezone(timedelta(hours=8))), None, None),
+        (4, date(2025, 3, 1), datetime(2025, 3, 1, 0, tzinfo=UTC), True, 5),
+        (5, date(1999, 12, 31), datetime(2025, 3, 1), True, True),
+    ]
+    names = ("id", "day", "at", "flag", "data")
+    writer = RowWriter(tables[1], names)
+    with engine.begin() as connection:
+        connection.execute(insert(tables[0]), [dict(zip(names, row, strict=True)) for row in values])
+        writer.insert(connection, values[:2])
+        writer.insert(connection, values[2:])
+    with engine.connect() as connection:
+        stored = [connection.exec_driver_sql(f"SELECT * FROM {t.name} ORDER BY id").all() for t in tables]
+    assert stored[1] == stored[0]

@@ -1,10 +1,12 @@
-"""合并台账: taking the units' exported workbooks into the office ledger, one transaction per file.
+"""合并台账: taking the units' exported workbooks into the office ledger, each file whole or not at all.
 
-Each file is checked whole before anything is written (``workbook_reader``): container, exchange
-identity and format version, headers by name, every row's types and dates, the unit code, duplicate
-case ids, and the canonical checksum.  A file that fails is refused with a Chinese reason; one whose
-checksum fails (edited after the export) is refused unless the user accepts edited files, and is
-then marked as edited.  The same file twice (same SHA-256) changes nothing.
+Each file is checked whole before anything is written (``merge_reading``, ``workbook_reader``):
+container, exchange identity and format version, headers by name, every row's types and dates, the
+unit code, duplicate case ids, and the canonical checksum.  A file that fails is refused with a
+Chinese reason; one whose checksum fails (edited after the export) is refused unless the user
+accepts edited files, and is then marked as edited.  The same file twice (same SHA-256) changes
+nothing.  With several large files the next ones are read in a second process while this one
+writes.
 
 The rules for a case, identified by its UUID (案件ID): a newer 修订号 replaces the older; the same or
 an older one changes nothing; the same revision with different content is a conflict, recorded and
@@ -13,36 +15,42 @@ is a conflict too.
 
 Merged cases live in the office's ``cases`` table like its own (figures, search and the ledger
 view work on them) but have no events: their history stays in the unit's ledger, and the office
-keeps provenance (``CaseOrigin``, ``MergedFile``) and an audit entry per file instead.  Writes are
-batched (one executemany per table per file).  After the files, ``provenance.flag_multi_unit``
-flags people petitioning several units (多头访).
+keeps provenance (``CaseOrigin``, ``MergedFile``) and an audit entry per file instead.  Each file
+is written in a savepoint (one executemany per table, ids given here, full-text index rows
+included); the files of about a second share a commit.  After the files,
+``provenance.flag_multi_unit`` flags people petitioning several units (多头访).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export.exchange import LEDGER_SHEET, ExchangeIdentity, RowHasher
-from xinfang_desk.export.ledger_rows import LEDGER_HEADERS
+from xinfang_desk.export.exchange import ExchangeIdentity
+from xinfang_desk.export.merge_reading import (
+    ANONYMOUS_NAME,
+    MergeRow,
+    ReadOptions,
+    UnitFile,
+    collector_paused,
+    read_unit_file,
+    read_unit_files,
+)
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.export.workbook_reader import (
-    CaseRecord,
-    RowProblem,
-    RowReader,
-    Workbook,
     describe_problems,
-    open_workbook,
     parse_case_no,
-    read_exchange_identity,
 )
 from xinfang_desk.ledger import audit, sqlite
 from xinfang_desk.ledger.calendar import WorkCalendar
@@ -57,12 +65,10 @@ from xinfang_desk.ledger.models import (
     MergedFile,
     Petitioner,
     Unit,
-    new_uuid,
 )
 from xinfang_desk.ledger.provenance import POSSIBLE, FlaggedPerson, flag_multi_unit
-from xinfang_desk.ledger.reference import validate_unit
 from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.vocab import HANDLING_STATUSES, IdentityType, Satisfaction, Source, Status
+from xinfang_desk.ledger.vocab import HANDLING_STATUSES, IdentityType, Satisfaction, Status
 
 log = logging.getLogger(__name__)
 
@@ -266,20 +272,91 @@ def merge_workbooks(
     if not report.files:
         raise ValidationError("请选择要合并的台账文件。")
     context = _MergeContext(session, actor, now, accept_edited)
+    options = ReadOptions(context.office_unit, now, frozenset(session.scalars(select(MergedFile.sha256))))
     session.commit()  # nothing pending: the index maintenance below uses its own connection
-    with sqlite.bulk_loading(session.get_bind()):
-        for done, result in enumerate(report.files):
-            if cancelled is not None and cancelled():
-                report.cancelled = True
-                break
-            context.merge_file(result)
-            session.commit()  # whatever the file's outcome: the index pass below uses its own connection
-            if progress is not None:
-                progress(done + 1, len(report.files))
-    if report.count(FileStatus.TAKEN):
-        report.flags = flag_multi_unit(session, now)
-        session.commit()
+    with collector_paused():
+        with sqlite.bulk_loading(session.get_bind()):
+            reads = read_unit_files([f.path for f in report.files], options)
+            writes = _Writes(session)
+            try:
+                for done, result in enumerate(report.files):
+                    if cancelled is not None and cancelled():
+                        report.cancelled = True
+                        break
+                    writes.merge(context, result, next(reads))
+                    if progress is not None:
+                        progress(done + 1, len(report.files))
+            finally:
+                reads.close()  # a cancelled merge stops reading the files ahead
+                writes.commit()  # whatever the last file's outcome: the index pass uses its own connection
+        if report.count(FileStatus.TAKEN):
+            report.flags = flag_multi_unit(session, now)
+            session.commit()
     return report
+
+
+class _Writes:
+    """The files merged since the last commit: one transaction, a savepoint per file.
+
+    A file is taken whole or not at all (its savepoint); the transaction is committed about once
+    a second, so that pages shared by several files (indexes) are written and synced once.  At the
+    commit the full-text indexes get the new cases of the transaction (``bulk_loading`` keeps the
+    row-by-row trigger away), so they always match what is committed.
+    """
+
+    #: Seconds of writing gathered into one commit.
+    COMMIT_EVERY = 1.0
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._started = 0.0
+        self._indexed_up_to = 0
+        self._taken: list[FileResult] = []
+        self._open = ExitStack()
+
+    def merge(self, context: _MergeContext, result: FileResult, read: UnitFile) -> None:
+        """Merge one file in its savepoint; commit when the transaction is old enough."""
+        if not self._started:
+            self._started = monotonic()
+            connection = self.session.connection()
+            self._open.enter_context(sqlite.bulk_writing(connection))
+            self._indexed_up_to = self.session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0
+        try:
+            context.merge_file(result, read)
+        except Exception:  # the savepoint could not be undone: the whole transaction goes
+            self._fail()
+            raise
+        if result.status is FileStatus.TAKEN:
+            self._taken.append(result)
+        if monotonic() - self._started >= self.COMMIT_EVERY:
+            self.commit()
+
+    def commit(self) -> None:
+        """Index the transaction's new cases and commit it (the files since the last commit)."""
+        if not self._started:
+            self.session.commit()  # ends the read transaction of a file refused before any write
+            return
+        try:
+            sqlite.index_new_cases(self.session.connection(), self._indexed_up_to)
+            self._open.close()
+            self.session.commit()
+        except Exception:
+            self._fail()
+            raise
+        self._reset()
+
+    def _fail(self) -> None:
+        """The transaction is lost: its files are reported as not merged after all."""
+        self._open.close()
+        self.session.rollback()
+        for result in self._taken:
+            _refuse(result, "合并时数据库出错，该文件未作任何改动，请重新合并。")
+        self._reset()
+
+    def _reset(self) -> None:
+        self._started = 0.0
+        self._taken = []
+        self._open = ExitStack()
 
 
 class _MergeContext:
@@ -289,7 +366,6 @@ class _MergeContext:
         self.session = session
         self.actor = actor
         self.now = now
-        self.today = now.date()
         self.accept_edited = accept_edited
         self.office_unit = _office_unit(session)
         self.calendar = WorkCalendar.load(session)
@@ -299,117 +375,73 @@ class _MergeContext:
             (c.parent_id, c.name): c.id for c in session.scalars(select(Category))
         }
         self.departments: dict[str, int] = dict(session.execute(select(Department.name, Department.id)).all())
+        self.petitioner_writer = sqlite.RowWriter(Petitioner.__table__, ("id", "uuid", *_PETITIONER_FIELDS))
+        self.case_writer = sqlite.RowWriter(
+            Case.__table__, ("id", "petitioner_id", "uuid", "created_at", *_CASE_FIELDS)
+        )
+        self.origin_writer = sqlite.RowWriter(CaseOrigin.__table__, _ORIGIN_COLUMNS)
 
     # -- one file ------------------------------------------------------------------------------
-    def merge_file(self, result: FileResult) -> None:
+    def merge_file(self, result: FileResult, read: UnitFile) -> None:
+        """Take the file whole in a savepoint, or refuse it and leave the ledger as it was."""
+        savepoint = self.session.begin_nested()
         try:
-            read = self._read(result)
-            if read is not None:
-                self._apply(result, *read)
-                self.session.commit()
+            taken = self._take(result, read)
+            if taken is not None:
+                assert taken.identity is not None
+                self._apply(result, taken.identity, taken)
                 result.status = FileStatus.TAKEN
+            savepoint.commit()
         except LedgerError as exc:
-            self.session.rollback()
+            savepoint.rollback()
             _refuse(result, str(exc))
         except Exception as exc:  # a bug or a database failure: the file is not taken, the others go on
-            self.session.rollback()
+            savepoint.rollback()
             log.exception("merging %s failed", result.path)
             _refuse(result, f"合并时出错（{exc.__class__.__name__}），该文件未作任何改动。")
 
-    def _read(self, result: FileResult) -> tuple[ExchangeIdentity, list[CaseRecord]] | None:
-        with open_workbook(result.path) as workbook:
-            result.sha256 = workbook.sha256
-            earlier = self.session.scalar(select(MergedFile).where(MergedFile.sha256 == workbook.sha256))
+    def _take(self, result: FileResult, read: UnitFile) -> UnitFile | None:
+        """Fill in what reading the file found; the file as read when its cases are to be written."""
+        result.sha256 = read.sha256
+        if read.sha256:
+            earlier = self.session.scalar(select(MergedFile).where(MergedFile.sha256 == read.sha256))
             if earlier is not None:
                 result.status = FileStatus.ALREADY
                 result.unit_code, result.unit_name = earlier.unit_code, earlier.unit_name
                 result.reason = f"此文件已于 {earlier.merged_at:%Y-%m-%d %H:%M} 合并过，未作任何改动。"
                 return None
-            identity = read_exchange_identity(workbook)
-            result.unit_code, result.unit_name = identity.unit_code, identity.unit_name
-            result.masked = identity.masked
-            self._check_unit(workbook, identity)
-            records, problems, edited = self._read_rows(workbook, identity)
-        result.rows = len(records) + len(problems)
-        if problems:
-            _refuse(result, f"有 {len(problems)} 行数据有误，整个文件未合并。")
-            result.problems = describe_problems(problems).splitlines()
+        if read.known:  # merged before, but no longer listed as merged: read it again here
+            read = read_unit_file(read.path, ReadOptions(self.office_unit, self.now))
+        if read.identity is not None:
+            result.unit_code, result.unit_name = read.identity.unit_code, read.identity.unit_name
+            result.masked = read.identity.masked
+        if read.refusal:
+            _refuse(result, read.refusal)
             return None
-        if edited:
+        result.rows = len(read.rows) + len(read.problems)
+        if read.problems:
+            _refuse(result, f"有 {len(read.problems)} 行数据有误，整个文件未合并。")
+            result.problems = describe_problems(read.problems).splitlines()
+            return None
+        if read.edited:
             if not self.accept_edited:
                 _refuse(
                     result,
-                    f"{edited}如确认要合并，请选择“接受导出后被修改的文件”（命令行加 --accept-edited），"
+                    f"{read.edited}如确认要合并，请选择“接受导出后被修改的文件”（命令行加 --accept-edited），"
                     "合并后将标记为已修改。",
                 )
                 return None
             result.edited = True
-            result.warnings.append(edited + "已按您的选择合并，并标记为“导出后被修改”。")
+            result.warnings.append(read.edited + "已按您的选择合并，并标记为“导出后被修改”。")
         if result.masked:
             result.warnings.append("该文件为脱敏导出：多头访只能按姓名和脱敏号码比对，结果为“疑似”。")
-        return identity, records
-
-    def _check_unit(self, workbook: Workbook, identity: ExchangeIdentity) -> None:
-        try:
-            validate_unit(identity.unit_code, identity.unit_name or identity.unit_code)
-        except ValidationError as exc:
-            raise ValidationError(f"“{workbook.name}”的单位代码“{identity.unit_code}”无效。") from exc
-        if identity.unit_code == self.office_unit:
-            raise ValidationError(
-                f"“{workbook.name}”的单位代码“{identity.unit_code}”与本汇总台账相同，不能合并本台账自己的导出文件。"
-            )
-
-    def _read_rows(
-        self, workbook: Workbook, identity: ExchangeIdentity
-    ) -> tuple[list[CaseRecord], list[RowProblem], str]:
-        sheet = workbook.sheet(LEDGER_SHEET)
-        rows = sheet.numbered()
-        first = next(rows, None)
-        if first is None:
-            raise ValidationError(f"“{workbook.name}”的“{LEDGER_SHEET}”工作表是空的。")
-        _number, header = first
-        reader = RowReader(header, required=LEDGER_HEADERS, file_name=workbook.name, today=self.today)
-        hasher = RowHasher()
-        hasher.add(header)
-        records: list[CaseRecord] = []
-        problems: list[RowProblem] = []
-        seen_uuid: dict[str, int] = {}
-        seen_no: dict[str, int] = {}
-        for number, cells in rows:
-            hasher.add(cells)
-            if not any(c not in ("", None) for c in cells):
-                continue
-            record = reader.read(number, cells)
-            if isinstance(record, RowProblem):
-                problems.append(record)
-                continue
-            reasons = reader.check_exported(record, identity.unit_code, self.now)
-            if record.uuid in seen_uuid:
-                reasons.append(f"案件ID与第 {seen_uuid[record.uuid]} 行重复")
-            if record.case_no in seen_no:
-                reasons.append(f"案件编号与第 {seen_no[record.case_no]} 行重复")
-            seen_uuid.setdefault(record.uuid, number)
-            seen_no.setdefault(record.case_no, number)
-            if reasons:
-                problems.append(RowProblem(number, tuple(reasons)))
-            else:
-                records.append(record)
-        found = tuple("" if h is None else str(h) for h in header[: len(LEDGER_HEADERS)])
-        count = hasher.rows - 1
-        if found != LEDGER_HEADERS:
-            edited = "台账的表头与导出格式不同（列被改名、增删或调换过），文件在导出后被修改过。"
-        elif count != identity.row_count:
-            edited = f"交换信息记载 {identity.row_count} 行案件，实际为 {count} 行，文件可能被截断或改动过。"
-        elif hasher.hexdigest() != identity.checksum:
-            edited = "台账数据与校验值不符，文件在导出后被修改过。"
-        else:
-            edited = ""
-        return records, problems, edited
+        return read
 
     # -- writing -------------------------------------------------------------------------------
-    def _apply(self, result: FileResult, identity: ExchangeIdentity, records: list[CaseRecord]) -> None:
+    def _apply(self, result: FileResult, identity: ExchangeIdentity, read: UnitFile) -> None:
         unit_code = identity.unit_code
         session = self.session
+        rows = list(map(MergeRow._make, read.rows))
         self._ensure_unit(unit_code, identity.unit_name)
         merged = MergedFile(
             sha256=result.sha256,
@@ -421,70 +453,110 @@ class _MergeContext:
             format_version=identity.format_version,
             masked=identity.masked,
             edited=result.edited,
-            row_count=len(records),
+            row_count=len(rows),
             merged_at=self.now,
             merged_by=self.actor,
         )
         session.add(merged)
         session.flush()
 
-        existing = self._existing(records)
+        existing = self._existing([r.uuid for r in rows])
         numbers = self._numbers_in_use(unit_code)
-        new: list[CaseRecord] = []
-        newer: list[tuple[int, int, CaseRecord]] = []
-        conflicts: list[tuple[int | None, CaseRecord, ConflictKind, str]] = []
-        fingerprints: dict[int, str] = {}
-        for record in records:
-            fingerprint = fingerprints[record.row_number] = record.fingerprint()
-            known = existing.get(record.uuid)
+        new: list[_Incoming] = []
+        newer: list[_Incoming] = []
+        conflicts: list[tuple[int | None, MergeRow, ConflictKind, str]] = []
+        for row, fingerprint, texts in zip(rows, read.fingerprints, read.index_texts, strict=True):
+            number = parse_case_no(row.case_no, unit_code)
+            known = existing.get(row.uuid)
             if known is None:
-                owner = numbers.get(parse_case_no(record.case_no, unit_code))
-                if owner is not None and owner != record.uuid:
-                    conflicts.append((None, record, ConflictKind.NUMBER, fingerprint))
+                owner = numbers.get(number)
+                if owner is not None and owner != row.uuid:
+                    conflicts.append((None, row, ConflictKind.NUMBER, fingerprint))
                 else:
-                    new.append(record)
+                    new.append(_Incoming(row, fingerprint, number, texts))
                 continue
             case_id, revision, petitioner_id, stored = known
-            if record.revision > revision:
-                newer.append((case_id, petitioner_id, record))
-            elif record.revision == revision and stored is not None and stored != fingerprint:
-                conflicts.append((case_id, record, ConflictKind.CONTENT, fingerprint))
+            if row.revision > revision:
+                newer.append(_Incoming(row, fingerprint, number, texts, case_id, petitioner_id))
+            elif row.revision == revision and stored is not None and stored != fingerprint:
+                conflicts.append((case_id, row, ConflictKind.CONTENT, fingerprint))
             else:
                 result.unchanged += 1
 
-        origins: list[dict[str, Any]] = []
         if new:
-            # ids given here: a plain executemany, no RETURNING round trips (SQLite has one writer)
-            petitioner_ids = _next_ids(session, Petitioner, len(new))
-            case_ids = _next_ids(session, Case, len(new))
-            session.execute(
-                insert(Petitioner.__table__),
-                [{"id": i, **self._petitioner_values(r)} for i, r in zip(petitioner_ids, new, strict=True)],
-            )
-            session.execute(
-                insert(Case.__table__),
+            # ids given here: one plain executemany per table, no RETURNING (SQLite has one writer)
+            for incoming, case_id, petitioner_id in zip(
+                new, _next_ids(session, Case, len(new)), _next_ids(session, Petitioner, len(new)), strict=True
+            ):
+                incoming.case_id, incoming.petitioner_id = case_id, petitioner_id
+        links, missing_originals = self._repeat_links(new + newer)
+        # a new case points at its original as it goes in when that one is in already
+        earlier = {case_id: original for case_id, original in links.items() if original < case_id}
+        connection = session.connection()
+        if new:
+            self.petitioner_writer.insert(
+                connection,
                 [
-                    {"id": c, "petitioner_id": p, **self._case_values(r, unit_code)}
-                    for c, p, r in zip(case_ids, petitioner_ids, new, strict=True)
+                    (i.petitioner_id, uuid, *_petitioner_row(i.row))
+                    for i, uuid in zip(new, _new_uuids(len(new)), strict=True)
                 ],
             )
-            origins.extend(
-                self._origin(c, r, merged.id, unit_code, fingerprints)
-                for c, r in zip(case_ids, new, strict=True)
+            self.case_writer.insert(
+                connection,
+                [
+                    (
+                        i.case_id,
+                        i.petitioner_id,
+                        i.row.uuid,
+                        self.now,
+                        *self._case_row(i, unit_code, earlier.get(i.case_id)),
+                    )
+                    for i in new
+                ],
             )
-        if newer:
+            sqlite.add_to_index(connection, [(i.case_id, *i.index_texts) for i in new])
+        if newer:  # their index rows follow through the update triggers
             session.execute(
                 update(Petitioner),
-                [{"id": p, **self._petitioner_values(r, keep_uuid=True)} for _c, p, r in newer],
+                [
+                    {
+                        "id": i.petitioner_id,
+                        **dict(zip(_PETITIONER_FIELDS, _petitioner_row(i.row), strict=True)),
+                    }
+                    for i in newer
+                ],
             )
             session.execute(
                 update(Case),
-                [{"id": c, **self._case_values(r, unit_code, update=True)} for c, _p, r in newer],
+                [
+                    {
+                        "id": i.case_id,
+                        **dict(
+                            zip(_CASE_FIELDS, self._case_row(i, unit_code, links.get(i.case_id)), strict=True)
+                        ),
+                    }
+                    for i in newer
+                ],
             )
-            origins.extend(self._origin(c, r, merged.id, unit_code, fingerprints) for c, _p, r in newer)
-        if origins:
-            session.execute(insert(CaseOrigin.__table__), origins)
-        missing_originals = self._link_repeats(new, newer, unit_code)
+        later = [
+            {"case_id": i.case_id, "original_id": links[i.case_id]}
+            for i in new
+            if i.case_id in links and i.case_id not in earlier
+        ]
+        if later:  # originals further down the same file (or itself): linked once they are in
+            session.execute(
+                update(Case.__table__)
+                .where(Case.id == bindparam("case_id"))
+                .values(repeat_of_id=bindparam("original_id")),
+                later,
+            )
+        self.origin_writer.insert(
+            connection,
+            [
+                (i.case_id, merged.id, unit_code, i.row.revision, i.fingerprint, i.row.row_number, self.now)
+                for i in new + newer
+            ],
+        )
         if missing_originals:
             result.warnings.append(
                 f"{missing_originals} 件重复访的原案不在汇总台账中（原案可能不在本次导出的期间内），暂未关联。"
@@ -510,10 +582,10 @@ class _MergeContext:
             clock=lambda: self.now,
         )
 
-    def _existing(self, records: list[CaseRecord]) -> dict[str, tuple[int, int, int, str | None]]:
+    def _existing(self, uuids: list[str]) -> dict[str, tuple[int, int, int, str | None]]:
         """uuid → (case id, revision, petitioner id, fingerprint of that revision if merged)."""
         found: dict[str, tuple[int, int, int, str | None]] = {}
-        for chunk in _chunks([r.uuid for r in records]):
+        for chunk in _chunks(uuids):
             rows = self.session.execute(
                 select(Case.uuid, Case.id, Case.revision, Case.petitioner_id, CaseOrigin.fingerprint)
                 .outerjoin(
@@ -558,28 +630,16 @@ class _MergeContext:
             self._decide_due[received] = self.calendar.deadline(received, self.decide_rule)
         return self._decide_due[received]
 
-    def _petitioner_values(self, r: CaseRecord, *, keep_uuid: bool = False) -> dict[str, Any]:
-        anonymous = r.identity_type is IdentityType.ANONYMOUS or r.petitioner_name in ("", "匿名")
-        values = {
-            "name": r.petitioner_name or "匿名",
-            "id_number": r.id_number or None,
-            "phone": r.phone or None,
-            "identity_type": r.identity_type.value,
-            "affiliation": r.affiliation,
-            "anonymous": anonymous,
-        }
-        if not keep_uuid:
-            values["uuid"] = new_uuid()
-        return values
-
-    def _case_values(self, r: CaseRecord, unit_code: str, *, update: bool = False) -> dict[str, Any]:
+    def _case_row(self, incoming: _Incoming, unit_code: str, original: int | None) -> tuple[Any, ...]:
+        """The case's values in the order of ``_CASE_FIELDS`` (codes as the ledger stores them)."""
+        r = incoming.row
         assert r.received_on is not None and r.status is not None
         assert r.channel is not None and r.nature is not None
-        year, seq = parse_case_no(r.case_no, unit_code) or (r.received_on.year, 0)
+        year, seq = incoming.number or (r.received_on.year, 0)
         category_id = self._category_id(r.category, None)
         decide_due = self._decide_due_on(r.received_on)
-        status = r.status.value
-        if status == Status.REGISTERED.value:
+        status = r.status
+        if status == Status.REGISTERED:
             due_on: date | None = decide_due
         elif status in _DUE_STATUSES:
             due_on = r.handle_due_on or decide_due
@@ -587,98 +647,63 @@ class _MergeContext:
             due_on = None
         replied_at = _at(r.replied_on)
         closed_at = _at(r.closed_on)
-        values: dict[str, Any] = {
-            "unit_code": unit_code,
-            "year": year,
-            "seq": seq,
-            "case_no": r.case_no,
-            "received_at": _at(r.received_on),
-            "channel": r.channel.value,
-            "source": (r.source or Source.OWN).value,
-            "nature": r.nature.value,
-            "category_id": category_id,
-            "subcategory_id": self._category_id(r.subcategory, category_id) if r.subcategory else None,
-            "people_count": r.people_count,
-            "summary": r.summary,
-            "is_repeat": bool(r.is_repeat),
-            "repeat_of_id": None,
-            "bypassed_level": bool(r.bypassed_level),
-            "status": status,
-            "decide_due_on": decide_due,
-            "accepted_at": _at(r.accepted_on),
-            "department_id": self._department_id(r.department),
-            "assigned_at": _at(r.assigned_on),
-            "assign_count": 1 if r.assigned_on else 0,
-            "handle_due_on": r.handle_due_on,
-            "due_on": due_on,
-            "supervise_count": r.supervise_count,
-            "replied_at": replied_at,
-            "outcome": r.outcome.value if r.outcome else None,
-            "satisfaction": r.satisfaction.value,
-            "evaluated_at": (closed_at or replied_at) if r.satisfaction is not Satisfaction.NONE else None,
-            "closed_at": closed_at,
-            "closed_on_time": r.closed_on_time if closed_at else None,
-            "reopen_count": r.reopen_count,
-            "review_requested": r.reopen_count > 0,
-            "owner_leader": r.owner_leader,
-            "remarks": r.remarks,
-            "revision": r.revision,
-            "updated_at": r.updated_at,
-        }
-        if not update:
-            values.update(
-                uuid=r.uuid,
-                content="",
-                superior_ref="",
-                superior_due_on=None,
-                objection_due_on=None,
-                decline_reason="",
-                forwarded_to="",
-                assign_opinion="",
-                extended_days=0,
-                extension_count=0,
-                reply_text="",
-                created_at=self.now,
-            )
-        return values
+        return (
+            unit_code,
+            year,
+            seq,
+            r.case_no,
+            _at(r.received_on),
+            r.channel,
+            r.source,
+            r.nature,
+            category_id,
+            self._category_id(r.subcategory, category_id) if r.subcategory else None,
+            r.people_count,
+            r.summary,
+            bool(r.is_repeat),
+            original,
+            bool(r.bypassed_level),
+            status,
+            decide_due,
+            _at(r.accepted_on),
+            self._department_id(r.department),
+            _at(r.assigned_on),
+            1 if r.assigned_on else 0,
+            r.handle_due_on,
+            due_on,
+            r.supervise_count,
+            replied_at,
+            r.outcome,
+            r.satisfaction,
+            (closed_at or replied_at) if r.satisfaction != Satisfaction.NONE else None,
+            closed_at,
+            r.closed_on_time if closed_at else None,
+            r.reopen_count,
+            r.reopen_count > 0,
+            r.owner_leader,
+            r.remarks,
+            r.revision,
+            r.updated_at,
+        )
 
-    def _origin(
-        self, case_id: int, r: CaseRecord, merged_file_id: int, unit_code: str, fingerprints: dict[int, str]
-    ) -> dict[str, Any]:
-        return {
-            "case_id": case_id,
-            "merged_file_id": merged_file_id,
-            "unit_code": unit_code,
-            "revision": r.revision,
-            "fingerprint": fingerprints[r.row_number],
-            "row_number": r.row_number,
-            "merged_at": self.now,
-        }
-
-    def _link_repeats(
-        self, new: list[CaseRecord], newer: list[tuple[int, int, CaseRecord]], unit_code: str
-    ) -> int:
-        """Point repeats at their original case (原案编号); returns how many originals are missing."""
-        changed = new + [r for _c, _p, r in newer]
-        repeats = [r for r in changed if r.repeat_of]
+    def _repeat_links(self, changed: list[_Incoming]) -> tuple[dict[int, int], int]:
+        """Case id → its original's id (原案编号), for the repeats among ``changed``; and how many
+        originals are not in the office ledger.  New cases are found by their given ids."""
+        repeats = [i for i in changed if i.row.repeat_of]
         if not repeats:
-            return 0
-        wanted = sorted({r.repeat_of for r in repeats} | {r.case_no for r in repeats})
-        ids: dict[str, int] = {}
+            return {}, 0
+        ids = {i.row.case_no: i.case_id for i in changed}
+        wanted = sorted({i.row.repeat_of for i in repeats} - ids.keys())
         for chunk in _chunks(wanted):
             ids.update(
                 self.session.execute(select(Case.case_no, Case.id).where(Case.case_no.in_(chunk))).all()
             )
-        links = [
-            {"id": ids[r.case_no], "repeat_of_id": ids[r.repeat_of]} for r in repeats if r.repeat_of in ids
-        ]
-        if links:
-            self.session.execute(update(Case), links)
-        return len(repeats) - len(links)
+        links = {i.case_id: ids[i.row.repeat_of] for i in repeats if i.row.repeat_of in ids}
+        return links, len(repeats) - len(links)
 
     def _record_conflicts(
         self,
-        conflicts: list[tuple[int | None, CaseRecord, ConflictKind, str]],
+        conflicts: list[tuple[int | None, MergeRow, ConflictKind, str]],
         merged_file_id: int,
         result: FileResult,
     ) -> None:
@@ -719,6 +744,97 @@ class _MergeContext:
             self.session.execute(insert(MergeConflict), rows)
 
 
+#: The petitioner's values a merged row gives (``_petitioner_row``), for insert and update.
+_PETITIONER_FIELDS = ("name", "id_number", "phone", "identity_type", "affiliation", "anonymous")
+#: The case's values a merged row gives (``_MergeContext._case_row``), for insert and update; the
+#: other columns of a new case keep their defaults (content, reply text … stay in the unit's ledger).
+_CASE_FIELDS = (
+    "unit_code",
+    "year",
+    "seq",
+    "case_no",
+    "received_at",
+    "channel",
+    "source",
+    "nature",
+    "category_id",
+    "subcategory_id",
+    "people_count",
+    "summary",
+    "is_repeat",
+    "repeat_of_id",
+    "bypassed_level",
+    "status",
+    "decide_due_on",
+    "accepted_at",
+    "department_id",
+    "assigned_at",
+    "assign_count",
+    "handle_due_on",
+    "due_on",
+    "supervise_count",
+    "replied_at",
+    "outcome",
+    "satisfaction",
+    "evaluated_at",
+    "closed_at",
+    "closed_on_time",
+    "reopen_count",
+    "review_requested",
+    "owner_leader",
+    "remarks",
+    "revision",
+    "updated_at",
+)
+_ORIGIN_COLUMNS = (
+    "case_id",
+    "merged_file_id",
+    "unit_code",
+    "revision",
+    "fingerprint",
+    "row_number",
+    "merged_at",
+)
+
+
+def _petitioner_row(r: MergeRow) -> tuple[Any, ...]:
+    """The petitioner's values in the order of ``_PETITIONER_FIELDS``."""
+    anonymous = r.identity_type == IdentityType.ANONYMOUS or r.petitioner_name in ("", ANONYMOUS_NAME)
+    return (
+        r.petitioner_name or ANONYMOUS_NAME,
+        r.id_number or None,
+        r.phone or None,
+        r.identity_type,
+        r.affiliation,
+        anonymous,
+    )
+
+
+@dataclass(slots=True)
+class _Incoming:
+    """A row to write: the row, its fingerprint and case number (year, seq), the ids it has."""
+
+    row: MergeRow
+    fingerprint: str
+    number: tuple[int, int] | None
+    index_texts: tuple[str, str]
+    case_id: int = 0
+    petitioner_id: int = 0
+
+
+def _new_uuids(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs as text, as ``models.new_uuid`` makes them one at a time."""
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = bytes(b & 0x0F | 0x40 for b in raw[6::16])  # version 4
+    raw[8::16] = bytes(b & 0x3F | 0x80 for b in raw[8::16])  # RFC 4122 variant
+    text = raw.hex()
+    return [
+        f"{text[at : at + 8]}-{text[at + 8 : at + 12]}-{text[at + 12 : at + 16]}-"
+        f"{text[at + 16 : at + 20]}-{text[at + 20 : at + 32]}"
+        for at in range(0, 32 * count, 32)
+    ]
+
+
 def _next_ids(session: Session, model: type[Case] | type[Petitioner], count: int) -> range:
     """``count`` unused primary keys of ``model``'s table, after the highest one."""
     highest = session.scalar(select(func.max(model.id))) or 0
@@ -741,10 +857,5 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
         yield values[start : start + _CHUNK]
 
 
-def _jsonable(record: CaseRecord) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in record.__dict__.items():
-        if key == "present":
-            continue
-        out[key] = value.isoformat() if isinstance(value, date | datetime) else value
-    return out
+def _jsonable(row: MergeRow) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in row._asdict().items()}
