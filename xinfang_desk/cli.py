@@ -7,6 +7,7 @@ error a user can cause ends in one Chinese line on stderr and a non-zero exit, n
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
 from collections.abc import Sequence
 
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

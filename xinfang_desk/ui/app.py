@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import multiprocessing
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -91,6 +92,7 @@ def make_app() -> QApplication:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
     args = parse_args(argv)
     app = make_app()
     try:
