@@ -39,7 +39,7 @@ from xinfang_desk.export.workbook_reader import (
 )
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
 from xinfang_desk.ledger.provenance import _in_several_units, _person_keys
-from xinfang_desk.ledger.sqlite import RowWriter, short_grams
+from xinfang_desk.ledger.sqlite import RowWriter, index_texts, short_grams
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Satisfaction, Source, Status
 
 _cells = st.one_of(
@@ -363,3 +363,14 @@ def test_rows_are_stored_exactly_as_an_orm_insert_stores_them(tmp_path: Path) ->
     with engine.connect() as connection:
         stored = [connection.exec_driver_sql(f"SELECT * FROM {t.name} ORDER BY id").all() for t in tables]
     assert stored[1] == stored[0]
+
+
+_parts = st.text(alphabet="宿舍空调_- .ΣσİıßǅⅫ①²٣〇aA1", max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_parts, _parts, _parts, _parts)
+def test_prepared_index_texts_are_what_the_triggers_would_index(case_no, summary, content, name) -> None:
+    body, grams = index_texts(case_no, summary, content, name)
+    assert body == f"{case_no} {summary} {content} {name}"
+    assert grams == _documented_short_grams(body)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -168,3 +168,11 @@ def test_a_file_failing_halfway_leaves_nothing_of_itself(
         assert s.scalar(select(func.count(Petitioner.id))) == 6
         assert s.scalar(select(func.count(CaseOrigin.id))) == 6
     assert index_matches_ledger(office)
+
+
+def test_merged_days_are_found_by_the_ledgers_date_filters(office: Ledger, tmp_path: Path) -> None:
+    merge(office, unit_export(tmp_path, "JWC", "教务处", cases=3))  # received 6, 7 and 8 January
+    with office.session() as s:
+        on_the_7th = case_ids(s, CaseFilter(received_from=date(2025, 1, 7), received_to=date(2025, 1, 7)))
+        assert [s.get(Case, i).received_at for i in on_the_7th] == [datetime(2025, 1, 7)]
+        assert len(case_ids(s, CaseFilter(received_from=date(2025, 1, 7)))) == 2

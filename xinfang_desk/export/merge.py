@@ -28,7 +28,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from time import monotonic
@@ -298,20 +298,21 @@ def merge_workbooks(
 class _Writes:
     """The files merged since the last commit: one transaction, a savepoint per file.
 
-    A file is taken whole or not at all (its savepoint); the transaction is committed about once
-    a second, so that pages shared by several files (indexes) are written and synced once.  At the
-    commit the full-text indexes get the new cases of the transaction (``bulk_loading`` keeps the
-    row-by-row trigger away), so they always match what is committed.
+    A file is taken whole or not at all (its savepoint); the transaction is committed every couple
+    of seconds, so that pages shared by several files (indexes) are written and synced once.  At
+    the commit the full-text indexes get the new cases of the transaction in one go
+    (``bulk_loading`` keeps the row-by-row trigger away), so they always match what is committed.
     """
 
     #: Seconds of writing gathered into one commit.
-    COMMIT_EVERY = 1.0
+    COMMIT_EVERY = 2.0
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._started = 0.0
         self._indexed_up_to = 0
         self._taken: list[FileResult] = []
+        self._index_rows: dict[int, tuple[str, str]] = {}
         self._open = ExitStack()
 
     def merge(self, context: _MergeContext, result: FileResult, read: UnitFile) -> None:
@@ -322,12 +323,15 @@ class _Writes:
             self._open.enter_context(sqlite.bulk_writing(connection))
             self._indexed_up_to = self.session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0
         try:
-            context.merge_file(result, read)
+            written = context.merge_file(result, read)
         except Exception:  # the savepoint could not be undone: the whole transaction goes
             self._fail()
             raise
         if result.status is FileStatus.TAKEN:
             self._taken.append(result)
+            for case_id in written.updated:  # indexed again by the update triggers already
+                self._index_rows.pop(case_id, None)
+            self._index_rows.update(written.new)
         if monotonic() - self._started >= self.COMMIT_EVERY:
             self.commit()
 
@@ -337,7 +341,9 @@ class _Writes:
             self.session.commit()  # ends the read transaction of a file refused before any write
             return
         try:
-            sqlite.index_new_cases(self.session.connection(), self._indexed_up_to)
+            connection = self.session.connection()
+            sqlite.add_to_index(connection, [(i, *texts) for i, texts in self._index_rows.items()])
+            sqlite.index_new_cases(connection, self._indexed_up_to)  # nothing, unless a case slipped by
             self._open.close()
             self.session.commit()
         except Exception:
@@ -356,6 +362,7 @@ class _Writes:
     def _reset(self) -> None:
         self._started = 0.0
         self._taken = []
+        self._index_rows = {}
         self._open = ExitStack()
 
 
@@ -382,16 +389,18 @@ class _MergeContext:
         self.origin_writer = sqlite.RowWriter(CaseOrigin.__table__, _ORIGIN_COLUMNS)
 
     # -- one file ------------------------------------------------------------------------------
-    def merge_file(self, result: FileResult, read: UnitFile) -> None:
+    def merge_file(self, result: FileResult, read: UnitFile) -> _Written:
         """Take the file whole in a savepoint, or refuse it and leave the ledger as it was."""
         savepoint = self.session.begin_nested()
+        written = _Written()
         try:
             taken = self._take(result, read)
             if taken is not None:
                 assert taken.identity is not None
-                self._apply(result, taken.identity, taken)
+                written = self._apply(result, taken.identity, taken)
                 result.status = FileStatus.TAKEN
             savepoint.commit()
+            return written
         except LedgerError as exc:
             savepoint.rollback()
             _refuse(result, str(exc))
@@ -399,6 +408,7 @@ class _MergeContext:
             savepoint.rollback()
             log.exception("merging %s failed", result.path)
             _refuse(result, f"合并时出错（{exc.__class__.__name__}），该文件未作任何改动。")
+        return _Written()
 
     def _take(self, result: FileResult, read: UnitFile) -> UnitFile | None:
         """Fill in what reading the file found; the file as read when its cases are to be written."""
@@ -438,7 +448,7 @@ class _MergeContext:
         return read
 
     # -- writing -------------------------------------------------------------------------------
-    def _apply(self, result: FileResult, identity: ExchangeIdentity, read: UnitFile) -> None:
+    def _apply(self, result: FileResult, identity: ExchangeIdentity, read: UnitFile) -> _Written:
         unit_code = identity.unit_code
         session = self.session
         rows = list(map(MergeRow._make, read.rows))
@@ -514,7 +524,6 @@ class _MergeContext:
                     for i in new
                 ],
             )
-            sqlite.add_to_index(connection, [(i.case_id, *i.index_texts) for i in new])
         if newer:  # their index rows follow through the update triggers
             session.execute(
                 update(Petitioner),
@@ -581,6 +590,7 @@ class _MergeContext:
             },
             clock=lambda: self.now,
         )
+        return _Written({i.case_id: i.index_texts for i in new}, [i.case_id for i in newer])
 
     def _existing(self, uuids: list[str]) -> dict[str, tuple[int, int, int, str | None]]:
         """uuid → (case id, revision, petitioner id, fingerprint of that revision if merged)."""
@@ -645,14 +655,15 @@ class _MergeContext:
             due_on = r.handle_due_on or decide_due
         else:
             due_on = None
-        replied_at = _at(r.replied_on)
-        closed_at = _at(r.closed_on)
+        # a day given for a date-time column is stored as its midnight (as ``datetime.combine`` would)
+        replied_at = r.replied_on
+        closed_at = r.closed_on
         return (
             unit_code,
             year,
             seq,
             r.case_no,
-            _at(r.received_on),
+            r.received_on,
             r.channel,
             r.source,
             r.nature,
@@ -665,9 +676,9 @@ class _MergeContext:
             bool(r.bypassed_level),
             status,
             decide_due,
-            _at(r.accepted_on),
+            r.accepted_on,
             self._department_id(r.department),
-            _at(r.assigned_on),
+            r.assigned_on,
             1 if r.assigned_on else 0,
             r.handle_due_on,
             due_on,
@@ -810,6 +821,14 @@ def _petitioner_row(r: MergeRow) -> tuple[Any, ...]:
     )
 
 
+@dataclass
+class _Written:
+    """What a file wrote: its new cases' full-text index rows (by case id) and the cases it updated."""
+
+    new: dict[int, tuple[str, str]] = field(default_factory=dict)
+    updated: list[int] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class _Incoming:
     """A row to write: the row, its fingerprint and case number (year, seq), the ids it has."""
@@ -846,10 +865,6 @@ def _refuse(result: FileResult, reason: str) -> None:
     result.reason = reason
     result.added = result.updated = result.unchanged = 0
     result.conflicts = []
-
-
-def _at(day: date | None) -> datetime | None:
-    return datetime.combine(day, time.min) if day is not None else None
 
 
 def _chunks(values: list[str]) -> Iterable[list[str]]:

@@ -50,9 +50,11 @@ BATCH_ROWS = 1024
 #: Several files taking at least this many bytes are read in a second process.
 PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 #: Files the second process may read ahead of the merge.
-READ_AHEAD = 2
-#: While the second process is still on the file the merge needs, the merge reads a later one.
+READ_AHEAD = 3
+#: While the second process is still on the file the merge needs, the merge reads a later one
+#: (after waiting ``PATIENCE`` seconds: writing is the merge's own work, reading can be shared).
 CALLER_HELPS = True
+PATIENCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,9 @@ class ReadOptions:
 MergeRow = namedtuple("MergeRow", [f.name for f in fields(CaseRecord)][:-1])  # type: ignore[misc]
 #: The petitioner's name of a row that gives none.
 ANONYMOUS_NAME = "匿名"
-#: Fields given as vocabulary members in a ``CaseRecord``.
+#: Fields given as vocabulary members in a ``CaseRecord``, and each member's code.
 _CODED = frozenset(c.key for c in COLUMNS if c.kind is Kind.LABEL)
+_CODES = {m: m.value for c in COLUMNS if c.vocab is not None for m in c.vocab}
 #: Fields whose values repeat from row to row: each distinct value travels once.
 _REPEATING = frozenset(
     c.key
@@ -190,7 +193,7 @@ def _plain_rows(fields_of: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     columns: list[Sequence[Any]] = []
     for name, values in zip(MergeRow._fields, fields_of, strict=False):
         if name in _CODED:
-            values = [None if v is None else v.value for v in values]
+            values = list(map(_CODES.get, values))  # None stays None
         elif name in _REPEATING:
             shared: dict[Any, Any] = {}
             values = [shared.setdefault(v, v) for v in values]
@@ -256,7 +259,7 @@ def _read_ahead(paths: Sequence[Path], options: ReadOptions) -> Generator[UnitFi
             while (
                 CALLER_HELPS
                 and isinstance(slot, Future)
-                and not slot.done()
+                and not _done_soon(slot)
                 and assigned < len(paths)
                 and held(UnitFile) < READ_AHEAD
             ):
@@ -287,6 +290,17 @@ def _reading_pool() -> ProcessPoolExecutor | None:
     except Exception:  # no processes here (a sandbox): read in this process
         log.warning("no reading process; reading in this process", exc_info=True)
         return None
+
+
+def _done_soon(future: Future[UnitFile]) -> bool:
+    """True when ``future`` is done within ``PATIENCE`` seconds (the worker is about to deliver)."""
+    try:
+        future.result(timeout=PATIENCE)
+    except TimeoutError:
+        return False
+    except Exception:  # a failed read: ``_worker_result`` deals with it
+        return True
+    return True
 
 
 def _worker_result(future: Future[UnitFile], path: Path, options: ReadOptions) -> UnitFile:

@@ -272,9 +272,9 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, sheet: str) ->
                 rows += _count_rows(window) - _count_rows(carry)
                 if rows > MAX_ROWS:
                     raise _too_many_rows(name, sheet, f"已读到 {rows:,} 行仍未结束")
-                formula = _FORMULA_TAG.search(window) if _may_hold_formula(window) else None
-                if formula:
-                    raise _formula_found(name, sheet, window[: formula.start()])
+                formula = _first_formula(window)
+                if formula >= 0:
+                    raise _formula_found(name, sheet, window[:formula])
                 carry = window[-64:]
     except KeyError as exc:
         raise ExchangeFileError(f"“{name}”缺少“{sheet}”工作表的数据，文件已损坏。") from exc
@@ -290,14 +290,27 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, sheet: str) ->
 def _count_rows(data: bytes) -> int:
     """Row tags in ``data`` (``<row …>`` or a namespaced ``<x:row …>``; not ``<rowBreaks>``)."""
     count = data.count(b"<row") - data.count(b"<rowBreaks")
-    if b":row" in data:
+    if b":" in data and b":row" in data:  # a colon is rare past the sheet's first bytes (one quick pass)
         count += len(re.findall(rb"<\w+:row[\s>/]", data))
     return count
 
 
-def _may_hold_formula(data: bytes) -> bool:
-    """A quick test (two passes) before ``_FORMULA_TAG``: an ``<f`` or a namespaced ``:f``."""
-    return b"<f" in data or b":f" in data
+def _first_formula(data: bytes) -> int:
+    """Where the first formula tag (``_FORMULA_TAG``) in ``data`` starts, or -1.
+
+    Two quick passes for ``<f`` and a namespaced ``:f``; only those places are matched against
+    the tag (``<firstHeader>`` and the like are not formulas).
+    """
+    found = -1
+    for needle in (b"<f", b":f") if b":" in data else (b"<f",):
+        at = data.find(needle)
+        while at >= 0 and (found < 0 or at < found):
+            begin = at if needle == b"<f" else data.rfind(b"<", max(0, at - 32), at)
+            if begin >= 0 and _FORMULA_TAG.match(data, begin):
+                found = begin
+                break
+            at = data.find(needle, at + 1)
+    return found
 
 
 def _too_many_rows(name: str, sheet: str, found: str) -> ExchangeFileError:

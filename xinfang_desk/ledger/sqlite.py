@@ -294,27 +294,25 @@ class RowWriter:
 
 
 def _converted(values: Sequence[Any], process: Callable[[Any], Any], seen: dict[Any, Any]) -> list[Any]:
-    """``process`` of each value, remembering the results for dates, naive times and flags.
+    """``process`` of each value; a column of dates, flags, times without a zone and NULLs converts
+    each distinct value once.
 
-    Only values of those classes are looked up: equal values of them convert alike (``True == 1``
-    or two equal times in different zones would not).
+    Only for those classes: their equal values convert alike (``True == 1`` or two equal times in
+    different zones would not).
     """
-    out: list[Any] = []
-    append = out.append
-    for value in values:
-        kind = value.__class__
-        if kind in _SAME_WHEN_EQUAL or (kind is datetime and value.tzinfo is None):
-            done = seen.get(value, _UNSEEN)
-            if done is _UNSEEN:
-                done = seen[value] = process(value)
-            append(done)
-        else:
-            append(process(value))
-    return out
+    classes = set(map(type, values))
+    if classes <= _SAME_WHEN_EQUAL or (
+        classes <= _TIMES and all(v.tzinfo is None for v in values if v is not None)
+    ):
+        new = set(values).difference(seen)
+        if new:
+            seen.update({value: process(value) for value in new})
+        return list(map(seen.__getitem__, values))
+    return list(map(process, values))
 
 
-_UNSEEN = object()
 _SAME_WHEN_EQUAL = frozenset((date, bool, type(None)))
+_TIMES = frozenset((datetime, type(None)))
 
 
 def fulltext_filter(id_column: ColumnElement[int], words: list[str]) -> ColumnElement[bool]:
