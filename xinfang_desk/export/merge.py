@@ -74,8 +74,8 @@ log = logging.getLogger(__name__)
 
 #: Audit action of one merged file.
 MERGE_ACTION = "merge_ledger"
-#: Rows per IN (…) list when looking cases up.
-_CHUNK = 500
+#: Rows per IN (…) list when looking cases up (SQLite takes 32,766 parameters, PostgreSQL 65,535).
+_CHUNK = 2000
 _DUE_STATUSES = frozenset(s.value for s in HANDLING_STATUSES | {Status.REPLIED, Status.EVALUATED})
 
 
@@ -260,8 +260,8 @@ def merge_workbooks(
 ) -> MergeReport:
     """Merge unit workbooks into the office ledger of ``session`` (see the module docstring).
 
-    Each file is committed on its own; a refused file leaves the ledger as it was.  ``progress(done,
-    total)`` is called after each file; when ``cancelled()`` turns true the remaining files are left
+    Each file is taken whole or not at all; a refused file leaves the ledger as it was.
+    ``progress(done, total)`` is called after each file; when ``cancelled()`` turns true the remaining files are left
     untouched and listed as not processed.
     """
     actor = audit.require_actor(actor)
@@ -271,27 +271,30 @@ def merge_workbooks(
     report = MergeReport(now, actor, [FileResult(Path(p)) for p in paths])
     if not report.files:
         raise ValidationError("请选择要合并的台账文件。")
-    context = _MergeContext(session, actor, now, accept_edited)
-    options = ReadOptions(context.office_unit, now, frozenset(session.scalars(select(MergedFile.sha256))))
-    session.commit()  # nothing pending: the index maintenance below uses its own connection
-    with collector_paused():
-        with sqlite.bulk_loading(session.get_bind()):
-            reads = read_unit_files([f.path for f in report.files], options)
-            writes = _Writes(session)
-            try:
-                for done, result in enumerate(report.files):
-                    if cancelled is not None and cancelled():
-                        report.cancelled = True
-                        break
-                    writes.merge(context, result, next(reads))
-                    if progress is not None:
-                        progress(done + 1, len(report.files))
-            finally:
-                reads.close()  # a cancelled merge stops reading the files ahead
-                writes.commit()  # whatever the last file's outcome: the index pass uses its own connection
-        if report.count(FileStatus.TAKEN):
-            report.flags = flag_multi_unit(session, now)
-            session.commit()
+    merged = frozenset(session.scalars(select(MergedFile.sha256)))
+    reads = read_unit_files([f.path for f in report.files], ReadOptions(_office_unit(session), now, merged))
+    try:
+        context = _MergeContext(session, actor, now, accept_edited)
+        session.commit()  # nothing pending: the index maintenance below uses its own connection
+        with collector_paused():
+            with sqlite.bulk_loading(session.get_bind()):
+                writes = _Writes(session)
+                try:
+                    for done, result in enumerate(report.files):
+                        if cancelled is not None and cancelled():
+                            report.cancelled = True
+                            break
+                        writes.merge(context, result, next(reads))
+                        if progress is not None:
+                            progress(done + 1, len(report.files))
+                finally:
+                    reads.close()  # a cancelled merge stops reading the files ahead
+                    writes.commit()  # whatever the last outcome: the index pass uses its own connection
+            if report.count(FileStatus.TAKEN):
+                report.flags = flag_multi_unit(session, now)
+                session.commit()
+    finally:
+        reads.close()
     return report
 
 

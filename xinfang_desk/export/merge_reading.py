@@ -13,6 +13,7 @@ still writing the previous one; if that process cannot be started or dies, the f
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import multiprocessing
 from collections import namedtuple
@@ -29,6 +30,7 @@ from xinfang_desk.export.exchange import LEDGER_SHEET, ExchangeIdentity, RowHash
 from xinfang_desk.export.ledger_rows import LEDGER_HEADERS
 from xinfang_desk.export.workbook_reader import (
     COLUMNS,
+    MAX_FILE_BYTES,
     CaseRecord,
     Kind,
     RowProblem,
@@ -50,11 +52,13 @@ BATCH_ROWS = 1024
 #: Several files taking at least this many bytes are read in a second process.
 PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 #: Files the second process may read ahead of the merge.
-READ_AHEAD = 3
+READ_AHEAD = 5
 #: While the second process is still on the file the merge needs, the merge reads a later one
 #: (after waiting ``PATIENCE`` seconds: writing is the merge's own work, reading can be shared).
 CALLER_HELPS = True
 PATIENCE = 0.05
+#: Files the merge reads itself while the second process starts (about half a second).
+FIRST_HERE = 3
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,10 @@ def _read_rows(workbook: Workbook, result: UnitFile, now: datetime) -> None:
     seen_no: dict[str, int] = {}
     while batch := list(islice(rows, BATCH_ROWS)):
         hasher.add_rows([cells for _number, cells in batch])
-        filled = [(n, cells) for n, cells in batch if cells.count("") + cells.count(None) < len(cells)]
+        # a row of empty cells is skipped (it is in the checksum all the same)
+        filled = [
+            (n, cells) for n, cells in batch if any(cells) or cells.count("") + cells.count(None) < len(cells)
+        ]
         good: list[CaseRecord] = []
         for record in reader.read_rows(filled):
             if isinstance(record, RowProblem):
@@ -202,16 +209,53 @@ def _plain_rows(fields_of: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 # ------------------------------------------------------------------------------------ many files
-def read_unit_files(paths: Sequence[Path], options: ReadOptions) -> Generator[UnitFile, None, None]:
-    """``read_unit_file`` of each path, in order; several large files are read ahead elsewhere.
+def read_unit_files(paths: Sequence[Path], options: ReadOptions) -> UnitFiles:
+    """``read_unit_file`` of each path, in order (see ``UnitFiles``); reading ahead starts now."""
+    return UnitFiles(paths, options)
 
-    Closing the iterator early (a cancelled merge) stops the reading of the files not yet read.
+
+class UnitFiles(Iterator[UnitFile]):
+    """The files of a merge as read, in order; several large files are read ahead elsewhere.
+
+    A file merged before (its SHA-256 among ``options.merged``) is only hashed here.  ``close``
+    (a cancelled merge, or the end) stops the reading of the files not yet read.
     """
-    if len(paths) > 1 and _total_bytes(paths) >= PARALLEL_FROM_BYTES:
-        yield from _read_ahead(paths, options)
-    else:
-        for path in paths:
-            yield read_unit_file(path, options)
+
+    def __init__(self, paths: Sequence[Path], options: ReadOptions) -> None:
+        self._known = {path: digest for path in paths if (digest := _merged_digest(path, options.merged))}
+        to_read = [path for path in paths if path not in self._known]
+        self._ahead: _ReadAhead | None = None
+        if len(to_read) > 1 and _total_bytes(to_read) >= PARALLEL_FROM_BYTES:
+            self._ahead = _ReadAhead(to_read, options)
+            self._reads: Generator[UnitFile, None, None] = self._ahead.results()
+        else:
+            self._reads = (read_unit_file(path, options) for path in to_read)
+        self._order = iter(paths)
+
+    def __next__(self) -> UnitFile:
+        path = next(self._order)
+        if path in self._known:
+            return UnitFile(path, sha256=self._known[path], known=True)
+        return next(self._reads)
+
+    def close(self) -> None:
+        self._reads.close()
+        if self._ahead is not None:
+            self._ahead.close()
+
+
+def _merged_digest(path: Path, merged: frozenset[str]) -> str:
+    """The file's SHA-256 when it is among ``merged``, else "" (unreadable or too large: "" too)."""
+    if not merged:
+        return ""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return ""
+        with path.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError:
+        return ""
+    return digest if digest in merged else ""
 
 
 def _total_bytes(paths: Sequence[Path]) -> int:
@@ -224,60 +268,67 @@ def _total_bytes(paths: Sequence[Path]) -> int:
     return total
 
 
-def _read_ahead(paths: Sequence[Path], options: ReadOptions) -> Generator[UnitFile, None, None]:
-    """Read in a worker process, ``READ_AHEAD`` files ahead of the caller, in order.
+class _ReadAhead:
+    """Files read in a worker process, ``READ_AHEAD`` ahead of the caller, handed over in order.
 
     While the worker is still on the file the caller needs, the caller reads a later one itself
     instead of waiting (at most ``READ_AHEAD`` kept that way).  Without a worker (it could not
     start, or it died) the files are read here.
     """
-    pool: ProcessPoolExecutor | None = _reading_pool()
-    slots: dict[int, Future[UnitFile] | UnitFile] = {}
-    assigned = 0  # paths[:assigned] are read or being read
 
-    def give_worker() -> None:
-        nonlocal assigned, pool
-        if pool is None:
-            return
-        try:
-            slots[assigned] = pool.submit(read_unit_file, paths[assigned], options)
-        except Exception:  # broken or unable to start: the rest is read here
-            log.warning("the reading process is unavailable; reading in this process", exc_info=True)
-            pool.shutdown(wait=False, cancel_futures=True)
-            pool = None
-            return
-        assigned += 1
+    def __init__(self, paths: Sequence[Path], options: ReadOptions) -> None:
+        self.paths = paths
+        self.options = options
+        self.pool = _reading_pool()
+        self.slots: dict[int, Future[UnitFile] | UnitFile] = {}
+        # paths[:assigned] are read or being read; the first ones here while the worker starts
+        self.assigned = min(FIRST_HERE, len(paths)) if CALLER_HELPS else 0
+        self._feed()
 
-    def held(kind: type) -> int:
-        return sum(isinstance(slot, kind) for slot in slots.values())
-
-    try:
-        while pool is not None and assigned < len(paths) and held(Future) < READ_AHEAD:
-            give_worker()
+    def results(self) -> Generator[UnitFile, None, None]:
+        paths, options, slots = self.paths, self.options, self.slots
         for index, path in enumerate(paths):
             slot = slots.pop(index, None)
             while (
                 CALLER_HELPS
                 and isinstance(slot, Future)
                 and not _done_soon(slot)
-                and assigned < len(paths)
-                and held(UnitFile) < READ_AHEAD
+                and self.assigned < len(paths)
+                and self._held(UnitFile) < READ_AHEAD
             ):
-                slots[assigned] = read_unit_file(paths[assigned], options)
-                assigned += 1
+                slots[self.assigned] = read_unit_file(paths[self.assigned], options)
+                self.assigned += 1
             if isinstance(slot, Future):
                 result = _worker_result(slot, path, options)
             elif slot is None:  # no worker took it
                 result = read_unit_file(path, options)
-                assigned = max(assigned, index + 1)
+                self.assigned = max(self.assigned, index + 1)
             else:
                 result = slot
-            while pool is not None and assigned < len(paths) and held(Future) < READ_AHEAD:
-                give_worker()
+            self._feed()
             yield result
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        if self.pool is not None:  # a worker on a file is not waited for: its result is not wanted
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+    def _feed(self) -> None:
+        """Give the worker files until it has ``READ_AHEAD`` of them."""
+        while self.pool is not None and self.assigned < len(self.paths) and self._held(Future) < READ_AHEAD:
+            try:
+                self.slots[self.assigned] = self.pool.submit(
+                    read_unit_file, self.paths[self.assigned], self.options
+                )
+            except Exception:  # broken or unable to start: the rest is read here
+                log.warning("the reading process is unavailable; reading in this process", exc_info=True)
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = None
+                return
+            self.assigned += 1
+
+    def _held(self, kind: type) -> int:
+        return sum(isinstance(slot, kind) for slot in self.slots.values())
 
 
 def _reading_pool() -> ProcessPoolExecutor | None:
