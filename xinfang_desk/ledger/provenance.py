@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
@@ -128,7 +128,12 @@ def _flagged(petitions: list[_Petition]) -> list[_Petition]:
     return [p for i, p in enumerate(petitions) if i in marked]
 
 
-_Row = tuple[int, str, str, datetime, int, str, str | None, str | None]
+_Row = tuple[int, str, str, datetime | str, int, str, str | None, str | None]
+
+
+def _day(stored: datetime | str) -> date:
+    """The day of a date-time as the driver returns it when not converted (text, or a datetime)."""
+    return stored.date() if isinstance(stored, datetime) else date.fromisoformat(stored[:10])
 
 
 def _in_several_units(named: list[_Row]) -> list[_Row]:
@@ -155,25 +160,30 @@ def flag_multi_unit(session: Session, now: datetime) -> list[FlaggedPerson]:
     groups: dict[tuple[str, int], list[_Petition]] = defaultdict(list)
     certainty: dict[str, str] = {}
     names: dict[str, str] = {}
-    rows = session.execute(
-        select(
-            Case.id,
-            Case.case_no,
-            Case.unit_code,
-            Case.received_at,
-            Case.category_id,
-            Petitioner.name,
-            Petitioner.id_number,
-            Petitioner.phone,
+    session.flush()
+    rows = (
+        session.connection()
+        .execute(  # plain rows; the date is read for the few that need it
+            select(
+                Case.id,
+                Case.case_no,
+                Case.unit_code,
+                type_coerce(Case.received_at, String),
+                Case.category_id,
+                Petitioner.name,
+                Petitioner.id_number,
+                Petitioner.phone,
+            )
+            .join(Petitioner, Petitioner.id == Case.petitioner_id)
+            .where(Petitioner.anonymous.is_(False))
         )
-        .join(Petitioner, Petitioner.id == Case.petitioner_id)
-        .where(Petitioner.anonymous.is_(False))
+        .all()
     )
     named: list[_Row] = [row for row in rows if row[5] and row[5] != "匿名"]
     for case_id, case_no, unit_code, received_at, category_id, name, id_number, phone in _in_several_units(
         named
     ):
-        petition = _Petition(case_id, case_no, unit_code, received_at.date())
+        petition = _Petition(case_id, case_no, unit_code, _day(received_at))
         for level, key in _person_keys(name, id_number, phone):
             groups[(key, category_id)].append(petition)
             certainty[key] = level
