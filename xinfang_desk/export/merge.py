@@ -313,7 +313,6 @@ class _Writes:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._started = 0.0
-        self._indexed_up_to = 0
         self._taken: list[FileResult] = []
         self._index_rows: dict[int, tuple[str, str]] = {}
         self._open = ExitStack()
@@ -324,7 +323,6 @@ class _Writes:
             self._started = monotonic()
             connection = self.session.connection()
             self._open.enter_context(sqlite.bulk_writing(connection))
-            self._indexed_up_to = self.session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0
         try:
             written = context.merge_file(result, read)
         except Exception:  # the savepoint could not be undone: the whole transaction goes
@@ -346,7 +344,6 @@ class _Writes:
         try:
             connection = self.session.connection()
             sqlite.add_to_index(connection, [(i, *texts) for i, texts in self._index_rows.items()])
-            sqlite.index_new_cases(connection, self._indexed_up_to)  # nothing, unless a case slipped by
             self._open.close()
             self.session.commit()
         except Exception:

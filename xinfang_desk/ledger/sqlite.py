@@ -215,16 +215,6 @@ def bulk_loading(engine: Engine) -> Iterator[None]:
             conn.execute(text(_FTS_INSERT_TRIGGER))
 
 
-def index_new_cases(connection: Connection, after: int) -> None:
-    """Index the cases above id ``after`` not yet indexed, in ``connection``'s transaction.
-
-    For a bulk write inside ``bulk_loading``: its new cases become searchable in the same commit.
-    """
-    if is_sqlite(connection):
-        for table in _INDEXES:
-            _index_missing(connection, table, after)
-
-
 #: Page cache of the connection doing a bulk write (KiB, as ``PRAGMA cache_size`` takes it negated).
 BULK_CACHE_KIB = 64 * 1024
 
