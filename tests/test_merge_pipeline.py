@@ -13,12 +13,13 @@ from sqlalchemy import func, select, text
 from xinfang_desk.export import merge as merge_module
 from xinfang_desk.export import merge_reading
 from xinfang_desk.export.merge import FileStatus, MergeReport, merge_workbooks
+from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import AuditEntry, Case, CaseOrigin, MergedFile, Petitioner
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter, case_ids
-from xinfang_desk.ledger.workflow import find_case
+from xinfang_desk.ledger.workflow import Workflow, find_case
 
 
 @pytest.fixture
@@ -176,3 +177,18 @@ def test_merged_days_are_found_by_the_ledgers_date_filters(office: Ledger, tmp_p
         on_the_7th = case_ids(s, CaseFilter(received_from=date(2025, 1, 7), received_to=date(2025, 1, 7)))
         assert [s.get(Case, i).received_at for i in on_the_7th] == [datetime(2025, 1, 7)]
         assert len(case_ids(s, CaseFilter(received_from=date(2025, 1, 7)))) == 2
+
+
+def test_a_bulk_load_that_changes_a_new_case_again_still_indexes_every_case(
+    ledger: Ledger, register_case
+) -> None:
+    with sqlite.bulk_loading(ledger.engine):
+        ids = [register_case(summary=f"第{i}件：图书馆空调噪音") for i in range(3)]
+        with ledger.session() as s:  # the last one changed while the insert trigger is away
+            Workflow(s, "主任").correct(s.get(Case, ids[-1]), "summary", "食堂饭菜变质", "更正")
+    assert index_matches_ledger(ledger)
+    with ledger.session() as s:
+        assert case_ids(s, CaseFilter(text="空调")) and set(case_ids(s, CaseFilter(text="空调"))) == set(
+            ids[:2]
+        )
+        assert case_ids(s, CaseFilter(text="饭菜")) == [ids[-1]]
