@@ -16,6 +16,8 @@ import gc
 import hashlib
 import logging
 import multiprocessing
+import sys
+import threading
 from collections import namedtuple
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -57,8 +59,8 @@ READ_AHEAD = 5
 #: (after waiting ``PATIENCE`` seconds: writing is the merge's own work, reading can be shared).
 CALLER_HELPS = True
 PATIENCE = 0.05
-#: Files the merge reads itself while the second process starts (about half a second).
-FIRST_HERE = 3
+#: Files the merge reads itself while the second process starts (``start_method``).
+FIRST_HERE = {"fork": 1, "spawn": 3}
 
 
 @dataclass(frozen=True)
@@ -279,10 +281,11 @@ class _ReadAhead:
     def __init__(self, paths: Sequence[Path], options: ReadOptions) -> None:
         self.paths = paths
         self.options = options
-        self.pool = _reading_pool()
+        method = start_method()
+        self.pool = _reading_pool(method)
         self.slots: dict[int, Future[UnitFile] | UnitFile] = {}
         # paths[:assigned] are read or being read; the first ones here while the worker starts
-        self.assigned = min(FIRST_HERE, len(paths)) if CALLER_HELPS else 0
+        self.assigned = min(FIRST_HERE[method], len(paths)) if CALLER_HELPS else 0
         self._feed()
 
     def results(self) -> Generator[UnitFile, None, None]:
@@ -331,11 +334,23 @@ class _ReadAhead:
         return sum(isinstance(slot, kind) for slot in self.slots.values())
 
 
-def _reading_pool() -> ProcessPoolExecutor | None:
+def start_method() -> str:
+    """How the second process starts: forked (at once) where that is safe, else a fresh interpreter.
+
+    Forking copies only the calling thread, so it is used on Linux in a process with no other
+    thread (the command line); the desktop app, with its threads, and Windows and macOS spawn a
+    new interpreter, which needs about half a second to import the reading code.
+    """
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def _reading_pool(method: str) -> ProcessPoolExecutor | None:
     try:
         return ProcessPoolExecutor(
             max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=multiprocessing.get_context(method),
             initializer=gc.disable,  # a short-lived reader: no cycles worth the collector's time
         )
     except Exception:  # no processes here (a sandbox): read in this process
