@@ -1,13 +1,14 @@
-"""Reading the units' exported workbooks for the merge, apart from the ledger, one file ahead.
+"""Reading the units' exported workbooks for the merge, apart from the ledger, files ahead.
 
 ``read_unit_file`` does everything about one file that needs no database: the container and sheet
 guards, the exchange identity and unit code, every row typed and checked, duplicate case ids and
-numbers, the canonical checksum and each case's fingerprint.  It returns plain data (``UnitFile``),
-which the merge then compares with the office ledger and writes.
+numbers, the canonical checksum, each case's fingerprint and its full-text index texts.  It
+returns plain data (``UnitFile``), which the merge then compares with the office ledger and writes.
 
 ``read_unit_files`` reads a list of files in order.  When there are several large ones it reads in
-a second process, a file or two ahead, so the next file is parsed and checked while the merge is
-still writing the previous one; if that process cannot be started or dies, the files are read here.
+a second process (``start_method``), up to ``READ_AHEAD`` files ahead, so the next files are parsed
+and checked while the merge is still writing; the merge reads a file itself rather than wait.  If
+that process cannot be started or dies, the files are read here.
 """
 
 from __future__ import annotations
