@@ -73,7 +73,10 @@ def test_row_problems_name_every_bad_row(office: Ledger, good_export: Path, tmp_
 
 _cells = st.one_of(
     st.none(),
-    st.text(alphabet=string.printable + "是否来访已办结二〇二五年月日-/", max_size=40),
+    st.text(
+        alphabet=string.printable.replace("\x0b", "").replace("\x0c", "") + "是否来访已办结二〇二五年月日-/",
+        max_size=40,
+    ),
     st.integers(min_value=-(10**12), max_value=10**12),
     st.floats(allow_nan=True, allow_infinity=True),
     st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 1, 1)),
