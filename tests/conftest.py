@@ -41,23 +41,14 @@ def qsettings_dir(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def register_case(ledger: Ledger):
     """Register a case through the workflow (a 学生 walk-in about 宿舍维修 unless overridden); returns its id."""
-    from xinfang_desk.ledger.vocab import Channel, Nature, Source
-    from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
+    from ledger_helpers import draft
+
+    from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
 
     def register(actor: str = "接待员", **overrides) -> int:
         petitioner = overrides.pop("petitioner", None) or PetitionerInput(name="张喆", phone="13812345678")
-        fields = {
-            "channel": Channel.VISIT,
-            "source": Source.OWN,
-            "nature": Nature.CLAIM,
-            "category": "后勤服务类",
-            "subcategory": "宿舍条件与维修",
-            "summary": "宿舍热水器损坏两周未修",
-            "petitioner": petitioner,
-        }
-        fields.update(overrides)
         with ledger.session() as session:
-            case = Workflow(session, actor).register(CaseDraft(**fields))
+            case = Workflow(session, actor).register(draft(petitioner=petitioner, **overrides))
             session.flush()
             return case.id
 

@@ -43,3 +43,18 @@ def register(session: Session, clock: Clock, actor: str = "接待员", **overrid
     case = Workflow(session, actor, clock=clock).register(draft(received_at=clock.now, **overrides))
     session.flush()
     return case
+
+
+class Registrar:
+    """Registers cases through one workflow and remembers each case number under a short name."""
+
+    def __init__(self, session: Session, workflow: Workflow) -> None:
+        self.session = session
+        self.workflow = workflow
+        self.made: dict[str, str] = {}
+
+    def __call__(self, name: str, when: datetime, **overrides: object) -> Case:
+        case = self.workflow.register(draft(received_at=when, **overrides))
+        self.session.flush()
+        self.made[name] = case.case_no
+        return case

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from ledger_helpers import draft
 from sqlalchemy import func, select
 
 from xinfang_desk.ledger.dashboard import compute_dashboard
@@ -13,8 +14,7 @@ from xinfang_desk.ledger.demo import build_demo
 from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.search import case_ids, count_cases
 from xinfang_desk.ledger.settings import store
-from xinfang_desk.ledger.vocab import Channel, Nature, Source
-from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
+from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
 
 TODAY = date(2025, 6, 18)
 OPEN = ("registered", "accepted", "assigned", "in_progress", "replied", "evaluated")
@@ -28,11 +28,8 @@ def demo_ledger(ledger):
         wf = Workflow(s, "接待员", clock=lambda: datetime.combine(TODAY, time(16, 0)))
         for name in ("张喆", "李玥"):
             wf.register(
-                CaseDraft(
-                    channel=Channel.VISIT,
-                    source=Source.OWN,
-                    nature=Nature.CLAIM,
-                    category="后勤服务类",
+                draft(
+                    subcategory="",
                     summary="反映宿舍热水供应不稳定",
                     petitioner=PetitionerInput(name=name),
                     received_at=datetime.combine(TODAY, time(9, 30)),

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from ledger_helpers import Clock, draft
+from ledger_helpers import Clock, Registrar
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -73,15 +73,9 @@ TODAY = date(2025, 6, 30)
 def cases(ledger: Ledger) -> dict[str, str]:
     """Seven cases of 2025 in every decision state, one of 2024; name → case number."""
     clock = Clock(datetime(2025, 6, 1, 12, 0))
-    made: dict[str, str] = {}
     with ledger.session() as s:
         wf = Workflow(s, "王主任", clock=clock)
-
-        def reg(name: str, when: datetime, **kw: object):
-            case = wf.register(draft(received_at=when, **kw))
-            s.flush()
-            made[name] = case.case_no
-            return case
+        reg = Registrar(s, wf)
 
         done = reg(
             "closed",
@@ -114,7 +108,7 @@ def cases(ledger: Ledger) -> dict[str, str]:
         reg("pending", datetime(2025, 5, 20, 9), summary="@全体 宿舍停水", nature=Nature.SUGGESTION)
         reg("mailbox", datetime(2025, 5, 1, 9), channel=Channel.MAILBOX, source=Source.PRESIDENT_MAILBOX)
         reg("last_year", datetime(2024, 11, 1, 9))
-    return made
+    return reg.made
 
 
 def _export(ledger: Ledger, path: Path, **kw: object):

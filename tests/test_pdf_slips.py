@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from ledger_helpers import Clock, draft
+from ledger_helpers import Clock, Registrar, draft
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -33,15 +33,9 @@ TODAY = date(2025, 6, 1)
 def cases(ledger: Ledger) -> dict[str, str]:
     """Cases at the steps each document records; name → case number."""
     clock = Clock(datetime(2025, 6, 1, 12, 0))
-    made: dict[str, str] = {}
     with ledger.session() as s:
         wf = Workflow(s, "王主任", clock=clock)
-
-        def reg(name: str, when: datetime, **kw: object):
-            case = wf.register(draft(received_at=when, **kw))
-            s.flush()
-            made[name] = case.case_no
-            return case
+        reg = Registrar(s, wf)
 
         dorm = reg(
             "dorm",
@@ -86,7 +80,7 @@ def cases(ledger: Ledger) -> dict[str, str]:
         )
         wf.accept(superior, at=datetime(2025, 4, 10, 9))
         wf.assign(superior, "后勤集团", "请按上级要求办理。", at=datetime(2025, 4, 11, 9))
-    return made
+    return reg.made
 
 
 def _print(ledger: Ledger, refs: list[str], path: Path, kind: DocumentKind = DocumentKind.ASSIGN, **kw):

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from ledger_helpers import draft
 from PySide6.QtCore import QModelIndex, QSettings, Qt
 from sqlalchemy import func, or_, select
 
@@ -14,8 +15,8 @@ from xinfang_desk.ledger.demo import build_demo
 from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter
-from xinfang_desk.ledger.vocab import Channel, Nature, Source, Status
-from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
+from xinfang_desk.ledger.vocab import Channel, Status
+from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
 from xinfang_desk.ui.ledger_model import COLUMNS, PAGE, UNREADABLE, LedgerTableModel
 from xinfang_desk.ui.ledger_view import PERIOD_TODAY, FilterState, LedgerPage
 from xinfang_desk.ui.ops import OpRunner
@@ -36,11 +37,8 @@ def demo_path(tmp_path_factory):
         now = datetime.now().replace(microsecond=0)
         for days_ago, name in ((0, "王喆"), (0, "赵堃"), (12, "钱昇"), (13, "孙玥")):
             wf.register(
-                CaseDraft(
-                    channel=Channel.VISIT,
-                    source=Source.OWN,
-                    nature=Nature.CLAIM,
-                    category="后勤服务类",
+                draft(
+                    subcategory="",
                     summary="反映宿舍热水供应不稳定",
                     petitioner=PetitionerInput(name=name),
                     received_at=now - timedelta(days=days_ago),
@@ -50,11 +48,10 @@ def demo_path(tmp_path_factory):
         for days_ago, name in ((120, "李䶮"), (95, "周昇")):
             received = now - timedelta(days=days_ago)
             case = wf.register(
-                CaseDraft(
+                draft(
                     channel=Channel.LETTER,
-                    source=Source.OWN,
-                    nature=Nature.CLAIM,
                     category="教学管理类",
+                    subcategory="",
                     summary="反映补考安排通知过晚",
                     petitioner=PetitionerInput(name=name),
                     received_at=received,
