@@ -42,7 +42,7 @@ def _period(ledger: Ledger) -> tuple[date, date]:
 def _baseline(ledger: Ledger, start: date, end: date, target: Path) -> int:
     from openpyxl import Workbook
 
-    from xinfang_desk.export.ledger_rows import LEDGER_HEADERS, ledger_query
+    from xinfang_desk.export.exchange.ledger_rows import LEDGER_HEADERS, ledger_query
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("信访台账")
@@ -57,7 +57,7 @@ def _baseline(ledger: Ledger, start: date, end: date, target: Path) -> int:
 
 
 def _export(ledger: Ledger, start: date, end: date, target: Path) -> int:
-    from xinfang_desk.export.ledger_workbook import export_ledger
+    from xinfang_desk.export.exchange.ledger_workbook import export_ledger
 
     with ledger.session() as s:
         result = export_ledger(s, target, "bench", start=start, end=end)

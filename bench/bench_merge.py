@@ -41,7 +41,7 @@ def _unit_code(n: int) -> str:
 
 
 def _make_unit(folder: str, n: int) -> None:
-    from xinfang_desk.export.ledger_workbook import export_ledger
+    from xinfang_desk.export.exchange.ledger_workbook import export_ledger
     from xinfang_desk.ledger.demo import build_demo
     from xinfang_desk.ledger.reference import create_ledger
 
@@ -108,7 +108,7 @@ def phase_openpyxl(folder: Path) -> dict:
 
 
 def phase_merge(folder: Path, sub: str) -> dict:
-    from xinfang_desk.export.merge import merge_workbooks
+    from xinfang_desk.export.exchange.merge import merge_workbooks
     from xinfang_desk.ledger.db import Ledger
 
     ledger = Ledger.open(folder / "office.sqlite")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from xinfang_desk.export.slips import export_documents
+from xinfang_desk.export.documents.slips import export_documents
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import Case
 

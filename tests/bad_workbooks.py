@@ -18,18 +18,18 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ledger_helpers import Clock, draft
 from openpyxl import Workbook, load_workbook
 
-from xinfang_desk.export.exchange import (
+from tests.helpers import Clock, draft
+from xinfang_desk.export.exchange.identity import (
     EXCHANGE_SHEET,
     LEDGER_SHEET,
     ExchangeIdentity,
     identity_rows,
     ledger_checksum,
 )
-from xinfang_desk.export.ledger_rows import LEDGER_HEADERS
-from xinfang_desk.export.ledger_workbook import export_ledger
+from xinfang_desk.export.exchange.ledger_rows import LEDGER_HEADERS
+from xinfang_desk.export.exchange.ledger_workbook import export_ledger
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.vocab import Outcome, Satisfaction

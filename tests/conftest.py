@@ -41,8 +41,7 @@ def qsettings_dir(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def register_case(ledger: Ledger):
     """Register a case through the workflow (a 学生 walk-in about 宿舍维修 unless overridden); returns its id."""
-    from ledger_helpers import draft
-
+    from tests.helpers import draft
     from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
 
     def register(actor: str = "接待员", **overrides) -> int:

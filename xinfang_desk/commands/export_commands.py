@@ -15,9 +15,9 @@ from xinfang_desk.commands.common import (
     in_ledger,
     period_of,
 )
-from xinfang_desk.export.document_facts import DocumentKind
-from xinfang_desk.export.ledger_workbook import export_ledger
-from xinfang_desk.export.slips import export_documents
+from xinfang_desk.export.documents.facts import DocumentKind
+from xinfang_desk.export.documents.slips import export_documents
+from xinfang_desk.export.exchange.ledger_workbook import export_ledger
 
 _KIND_HELP = "文书种类：assign 交办单（默认）、supervise 督办单、accept-notice 受理告知书、decline-notice 不予受理告知书"
 

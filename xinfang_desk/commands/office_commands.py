@@ -22,9 +22,9 @@ from xinfang_desk.commands.common import (
     ledger_location,
     period_of,
 )
-from xinfang_desk.export.import_ledger import import_ledger
-from xinfang_desk.export.merge import FileStatus, merge_workbooks, write_report
-from xinfang_desk.export.office_workbook import export_office_ledger
+from xinfang_desk.export.exchange.import_ledger import import_ledger
+from xinfang_desk.export.exchange.merge import FileStatus, merge_workbooks, write_report
+from xinfang_desk.export.exchange.office_workbook import export_office_ledger
 
 EXIT_SOME_REFUSED = 1
 REPORT_FOLDER = "合并报告"

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export.document_facts import DocumentKind
+from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.ledger.audit import REVEAL_PERSONAL_DATA, record_audit
 from xinfang_desk.ledger.case_details import CaseDetails, load_case_details, read_attachment
 from xinfang_desk.ledger.errors import ValidationError

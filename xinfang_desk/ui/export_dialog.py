@@ -39,9 +39,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export.ledger_rows import count_ledger_rows
-from xinfang_desk.export.ledger_workbook import export_ledger
-from xinfang_desk.export.office_workbook import export_office_ledger
+from xinfang_desk.export.exchange.ledger_rows import count_ledger_rows
+from xinfang_desk.export.exchange.ledger_workbook import export_ledger
+from xinfang_desk.export.exchange.office_workbook import export_office_ledger
 from xinfang_desk.export.progress import ExportCancelled
 from xinfang_desk.ledger.figures import year_range
 from xinfang_desk.ledger.models import Case, LedgerInfo

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.export.import_ledger import IMPORT_REQUIRED, ImportReport, import_ledger
+from xinfang_desk.export.exchange.import_ledger import IMPORT_REQUIRED, ImportReport, import_ledger
 from xinfang_desk.ui.merge_dialog import XLSX_FILTER, WorkbookTaskDialog, XlsxDropList
 from xinfang_desk.ui.ops import OpRunner, Progress
 

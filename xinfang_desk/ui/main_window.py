@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from xinfang_desk import __version__
-from xinfang_desk.export.document_facts import DocumentKind
+from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.ledger.models import LedgerInfo
 from xinfang_desk.ledger.search import CaseFilter
 from xinfang_desk.ui.case_view import show_case

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.export.merge import MergeReport, merge_workbooks, write_report
+from xinfang_desk.export.exchange.merge import MergeReport, merge_workbooks, write_report
 from xinfang_desk.ui.ops import Changes, OpRunner, Progress, error_text
 
 REPORT_FOLDER = "合并报告"

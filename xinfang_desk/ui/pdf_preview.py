@@ -42,9 +42,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export.document_facts import DocumentKind, gather_facts
+from xinfang_desk.export.documents.facts import DocumentKind, gather_facts
+from xinfang_desk.export.documents.slips import export_documents
 from xinfang_desk.export.progress import ExportCancelled, file_written_whole
-from xinfang_desk.export.slips import export_documents
 from xinfang_desk.ledger.errors import LedgerFileError, WorkflowError
 from xinfang_desk.ledger.workflow import find_case
 from xinfang_desk.ui.ops import Cancelled, OpRunner, Progress, show_error

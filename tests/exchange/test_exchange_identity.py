@@ -1,0 +1,213 @@
+"""The exchange identity of an exported 台账: the checksum recognises an edited or truncated file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook, load_workbook
+
+from tests.helpers import Clock, draft
+from xinfang_desk.export.exchange.cells import clean_text, safe_value
+from xinfang_desk.export.exchange.identity import (
+    ExchangeFileError,
+    RowHasher,
+    canonical_text,
+    ledger_checksum,
+    read_identity,
+    verify_ledger_file,
+)
+from xinfang_desk.export.exchange.ledger_workbook import export_ledger
+from xinfang_desk.ledger.vocab import Outcome
+from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh export of a small ledger (five cases of 2025)."""
+    from xinfang_desk.ledger.reference import create_ledger
+
+    folder = tmp_path_factory.mktemp("exchange")
+    ledger = create_ledger(folder / "l.sqlite", "JWC", "教务处")
+    clock = Clock(datetime(2025, 9, 1, 12, 0))
+    with ledger.session() as s:
+        wf = Workflow(s, "王主任", clock=clock)
+        for day in range(5):
+            case = wf.register(
+                draft(
+                    received_at=datetime(2025, 3, 1 + day, 9, 7, 31),
+                    petitioner=PetitionerInput(name=f"张堃{day}", phone="13812345678"),
+                )
+            )
+            s.flush()
+            wf.accept(case, at=datetime(2025, 3, 2 + day, 10))
+            wf.reply(case, Outcome.EXPLAINED, "已解释", at=datetime(2025, 3, 9 + day, 10))
+    with ledger.session() as s:
+        export_ledger(s, folder / "t.xlsx", "王主任", start=date(2025, 1, 1), end=date(2025, 12, 31))
+    ledger.close()
+    return folder / "t.xlsx"
+
+
+def _edited(source: Path, target: Path, change) -> Path:
+    workbook = load_workbook(source)
+    change(workbook["信访台账"])
+    workbook.save(target)
+    return target
+
+
+def test_a_fresh_export_verifies(exported: Path) -> None:
+    identity = verify_ledger_file(exported)
+    assert identity.row_count == 5 and len(identity.checksum) == 64
+
+
+def test_saving_without_changes_still_verifies(exported: Path, tmp_path: Path) -> None:
+    assert verify_ledger_file(_edited(exported, tmp_path / "same.xlsx", lambda sheet: None)).row_count == 5
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("E3", "李四"),  # 信访人
+        ("F2", 2),  # 人数
+        ("B4", datetime(2025, 3, 4)),  # 登记日期, one day off
+        ("AJ6", datetime(2025, 9, 1, 12, 0, 1)),  # 最后修改时间, one second off
+        ("AI2", 2),  # 修订号
+        ("N5", "宿舍热水器损坏两周未修 "),  # a trailing space
+    ],
+)
+def test_one_changed_cell_fails_the_checksum(
+    exported: Path, tmp_path: Path, cell: str, value: object
+) -> None:
+    def change(sheet) -> None:
+        assert sheet[cell].value != value
+        sheet[cell].value = value
+
+    edited = _edited(exported, tmp_path / "edited.xlsx", change)
+    with pytest.raises(ExchangeFileError, match="校验值不符"):
+        verify_ledger_file(edited)
+
+
+def test_removed_rows_are_recognised(exported: Path, tmp_path: Path) -> None:
+    truncated = _edited(exported, tmp_path / "cut.xlsx", lambda sheet: sheet.delete_rows(5, 2))
+    with pytest.raises(ExchangeFileError, match="应有 5 行案件，实际为 3 行"):
+        verify_ledger_file(truncated)
+
+
+def test_an_added_row_is_recognised(exported: Path, tmp_path: Path) -> None:
+    def add(sheet) -> None:
+        sheet.append([c.value for c in sheet[2]])
+
+    with pytest.raises(ExchangeFileError, match="实际为 6 行"):
+        verify_ledger_file(_edited(exported, tmp_path / "more.xlsx", add))
+
+
+def test_swapped_rows_fail_the_checksum(exported: Path, tmp_path: Path) -> None:
+    def swap(sheet) -> None:
+        second = [c.value for c in sheet[2]]
+        third = [c.value for c in sheet[3]]
+        for cell, value in zip(sheet[2], third, strict=True):
+            cell.value = value
+        for cell, value in zip(sheet[3], second, strict=True):
+            cell.value = value
+
+    with pytest.raises(ExchangeFileError, match="校验值不符"):
+        verify_ledger_file(_edited(exported, tmp_path / "swap.xlsx", swap))
+
+
+def test_a_changed_header_is_refused(exported: Path, tmp_path: Path) -> None:
+    def rename(sheet) -> None:
+        sheet["E1"].value = "姓名"
+
+    with pytest.raises(ExchangeFileError, match="表头"):
+        verify_ledger_file(_edited(exported, tmp_path / "h.xlsx", rename))
+
+
+def test_a_forged_identity_is_refused(exported: Path, tmp_path: Path) -> None:
+    workbook = load_workbook(exported)
+    info = workbook["_交换信息"]
+    for row in info.iter_rows(min_row=2):
+        if row[0].value == "row_count":
+            row[1].value = "4"
+    workbook.save(tmp_path / "f.xlsx")
+    with pytest.raises(ExchangeFileError, match="应有 4 行"):
+        verify_ledger_file(tmp_path / "f.xlsx")
+
+
+def test_unknown_version_and_foreign_files_are_refused_with_a_reason(exported: Path, tmp_path: Path) -> None:
+    workbook = load_workbook(exported)
+    for row in workbook["_交换信息"].iter_rows(min_row=2):
+        if row[0].value == "format_version":
+            row[1].value = "2"
+    workbook.save(tmp_path / "v2.xlsx")
+    with pytest.raises(ExchangeFileError, match="版本为 2"):
+        read_identity(tmp_path / "v2.xlsx")
+
+    plain = Workbook()
+    plain.active.append(["案件编号"])
+    plain.save(tmp_path / "plain.xlsx")
+    with pytest.raises(ExchangeFileError, match="不是信访台账导出文件"):
+        verify_ledger_file(tmp_path / "plain.xlsx")
+
+    (tmp_path / "junk.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(ExchangeFileError, match="不是有效的 Excel"):
+        verify_ledger_file(tmp_path / "junk.xlsx")
+    with pytest.raises(ExchangeFileError, match="不存在"):
+        verify_ledger_file(tmp_path / "missing.xlsx")
+
+
+def test_canonical_text_follows_the_documented_rules() -> None:
+    assert canonical_text(None) == ""
+    assert canonical_text(5) == canonical_text(5.0) == "5"
+    assert canonical_text(2.5) == "2.5"
+    assert canonical_text(date(2025, 3, 1)) == canonical_text(datetime(2025, 3, 1)) == "2025-03-01"
+    assert canonical_text(datetime(2025, 3, 1, 9, 7, 30, 999_999)) == "2025-03-01 09:07:31"
+    assert canonical_text(True) == "是"
+    assert ledger_checksum([["a", "b"]], width=2) != ledger_checksum([["a", "b", "c"]], width=3)
+    assert ledger_checksum([["ab", ""]], width=2) != ledger_checksum([["a", "b"]], width=2)
+    assert ledger_checksum([["a"], ["b"]], width=1) != ledger_checksum([["b"], ["a"]], width=1)
+
+
+_texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+_values = st.one_of(
+    st.none(),
+    _texts,
+    st.integers(-(10**9), 10**9),
+    st.dates(date(1950, 1, 1), date(2100, 12, 31)),
+    st.datetimes(datetime(1950, 1, 1), datetime(2100, 12, 31)).map(lambda d: d.replace(microsecond=0)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_values, min_size=3, max_size=3), min_size=1, max_size=5))
+def test_the_checksum_survives_a_round_trip_through_the_file(tmp_path_factory, rows: list[list]) -> None:
+    rows = [[clean_text(v) if isinstance(v, str) else v for v in row] for row in rows]
+    path = tmp_path_factory.mktemp("rt") / "r.xlsx"
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("s")
+    written = RowHasher(width=3)
+    for row in rows:
+        written.add(row)
+        sheet.append([safe_value(sheet, v) for v in row])
+    workbook.save(path)
+    read = RowHasher(width=3)
+    for row in load_workbook(path, read_only=True)["s"].iter_rows(max_col=3, values_only=True):
+        read.add(row)
+    # rows that are entirely empty are not stored by the file format at all
+    assert read.rows <= written.rows
+    if all(any(canonical_text(v) for v in row) for row in rows):
+        assert read.hexdigest() == written.hexdigest()
+
+
+def test_datetimes_keep_their_second_through_excel_serial_numbers(tmp_path: Path) -> None:
+    start = datetime(2025, 1, 1, 0, 0, 1)
+    stamps = [start + timedelta(seconds=37 * i + 0.0) for i in range(2000)]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("s")
+    for stamp in stamps:
+        sheet.append([stamp])
+    workbook.save(tmp_path / "d.xlsx")
+    back = [r[0] for r in load_workbook(tmp_path / "d.xlsx", read_only=True)["s"].iter_rows(values_only=True)]
+    assert [canonical_text(v) for v in back] == [canonical_text(v) for v in stamps]

@@ -1,0 +1,133 @@
+"""Full-text search finds Chinese substrings of any length; filters combine; pages come in order."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import Clock, register
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.search import CaseFilter, case_ids, case_rows, count_cases, words_of
+from xinfang_desk.ledger.vocab import Channel, Outcome, Status
+from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
+
+
+@pytest.fixture
+def small(ledger: Ledger) -> dict[str, int]:
+    clock = Clock(datetime(2025, 11, 1, 9, 0))
+    made: dict[str, int] = {}
+    with ledger.session() as s:
+        made["dorm"] = register(
+            s, clock, summary="南区宿舍空调损坏", petitioner=PetitionerInput(name="王堃")
+        ).id
+        clock.advance(days=1)
+        made["canteen"] = register(
+            s, clock, summary="一食堂饭菜价格上涨", subcategory="食堂价格与卫生", channel=Channel.WEB
+        ).id
+        clock.advance(days=1)
+        made["exam"] = register(
+            s,
+            clock,
+            summary="期末考试与实习冲突",
+            category="教学管理类",
+            subcategory="考试安排",
+            petitioner=PetitionerInput(name="赵䶮"),
+        ).id
+        clock.advance(days=1)
+        wf = Workflow(s, "主任", clock=clock)
+        from xinfang_desk.ledger.models import Case
+
+        exam = s.get(Case, made["exam"])
+        wf.accept(exam)
+        wf.assign(exam, "教务处", "请调整")
+        canteen = s.get(Case, made["canteen"])
+        wf.accept(canteen)
+        wf.reply(canteen, Outcome.EXPLAINED, "价格随市场调整")
+        wf.close(canteen)
+    return made
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("宿", ["dorm"]),
+        ("宿舍", ["dorm"]),
+        ("空调损坏", ["dorm"]),
+        ("堃", ["dorm"]),
+        ("赵䶮", ["exam"]),
+        ("价格 食堂", ["canteen"]),
+        ("JWC-2025-0002", ["canteen"]),
+        ("50%", []),
+        ('"引号', []),
+        ("不存在的词", []),
+    ],
+)
+def test_text_search(ledger: Ledger, small: dict[str, int], text: str, expected: list[str]) -> None:
+    with ledger.session() as s:
+        assert case_ids(s, CaseFilter(text=text)) == [small[k] for k in expected]
+
+
+def test_filters(ledger: Ledger, small: dict[str, int]) -> None:
+    with ledger.session() as s:
+        assert case_ids(s, CaseFilter(statuses=[Status.CLOSED])) == [small["canteen"]]
+        assert case_ids(s, CaseFilter(category="教学管理类")) == [small["exam"]]
+        assert case_ids(s, CaseFilter(category="食堂价格与卫生")) == [small["canteen"]]
+        assert case_ids(s, CaseFilter(channel=Channel.WEB)) == [small["canteen"]]
+        assert case_ids(s, CaseFilter(department="教务处")) == [small["exam"]]
+        assert case_ids(s, CaseFilter(received_from=date(2025, 11, 2), received_to=date(2025, 11, 2))) == [
+            small["canteen"]
+        ]
+        assert case_ids(s, CaseFilter(year=2024)) == []
+        assert count_cases(s, CaseFilter(year=2025)) == 3
+
+
+def test_overdue_and_due_soon(ledger: Ledger, small: dict[str, int]) -> None:
+    with ledger.session() as s:
+        # the dorm case must be decided within 15 日 of 1 November: 16 November (a Sunday) → 17 November
+        late = CaseFilter(overdue=True, today=date(2025, 11, 18))
+        assert small["dorm"] in case_ids(s, late)
+        soon = CaseFilter(due_soon=True, due_soon_days=3, today=date(2025, 11, 15))
+        assert small["dorm"] in case_ids(s, soon)
+        assert small["canteen"] not in case_ids(s, late)  # closed cases are never overdue
+        row = case_rows(s, [small["dorm"]], today=date(2025, 11, 18))[0]
+        assert row.overdue and not row.due_soon and row.status == "待受理"
+
+
+def test_sorting_and_rows_follow_the_id_order(ledger: Ledger, small: dict[str, int]) -> None:
+    with ledger.session() as s:
+        newest_first = case_ids(s, CaseFilter())
+        assert newest_first == [small["exam"], small["canteen"], small["dorm"]]
+        assert case_ids(s, CaseFilter(), sort="case_no", descending=False) == newest_first[::-1]
+        rows = case_rows(s, newest_first)
+        assert [r.id for r in rows] == newest_first
+        assert rows[0].petitioner == "赵䶮" and rows[0].department == "教务处"
+
+
+SEARCHABLE = st.text(
+    alphabet=st.sampled_from(
+        list("宿舍空调损坏南区一食堂饭菜价格上涨期末考试实习冲突王堃赵䶮JWCjwc-2025-0001 %_\"'")
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(SEARCHABLE, st.text(min_size=1, max_size=8)))
+def test_any_text_search_is_a_safe_substring_search(ledger: Ledger, small: dict[str, int], text: str) -> None:
+    with ledger.session() as s:
+        found = set(case_ids(s, CaseFilter(text=text)))
+        rows = case_rows(s, list(small.values()))
+        from xinfang_desk.ledger.models import Case
+
+        for row in rows:
+            case = s.get(Case, row.id)
+            body = f"{case.case_no} {case.summary} {case.content} {case.petitioner.name}"
+            words = words_of(text)  # spaces separate words; control characters are ignored
+            if not words:
+                assert found == set(small.values())  # no words: no text filter
+            else:
+                assert (row.id in found) == all(w.lower() in body.lower() for w in words)

@@ -1,0 +1,294 @@
+"""The case view: a walk-in's case taken through its life with the buttons and dialogs, and what it shows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox, QSpinBox
+
+from tests.ui.test_registration import open_page, type_and_tab, type_text
+from xinfang_desk.ledger.dashboard import compute_dashboard
+from xinfang_desk.ledger.vocab import EventKind, Outcome, Satisfaction, Status
+from xinfang_desk.ledger.workflow import PetitionerInput, Workflow, find_case
+from xinfang_desk.ui import case_view as case_view_module
+from xinfang_desk.ui.action_dialogs import StepDialog
+from xinfang_desk.ui.case_view import CaseView
+from xinfang_desk.ui.ops import OpRunner
+from xinfang_desk.ui.registration import RegistrationPage
+
+
+@pytest.fixture
+def runner(ledger):
+    runner = OpRunner(ledger)
+    yield runner
+    runner.wait()
+
+
+def open_view(qtbot, runner: OpRunner, case_id: int) -> CaseView:
+    view = CaseView(runner, "主任老李", case_id)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.details is not None)
+    return view
+
+
+def shown_steps(view: CaseView) -> list[str]:
+    return [view.action_buttons[kind].text() for kind in view.details.actions]
+
+
+def press(qtbot, view: CaseView, label: str) -> StepDialog:
+    """Click the step button ``label`` and return the dialog it opens (the active modal window)."""
+    button = next(b for b in view.action_buttons.values() if b.text() == label)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), StepDialog))
+    return QApplication.activeModalWidget()
+
+
+def confirm(qtbot, view: CaseView, dialog: StepDialog, revision_before: int) -> None:
+    """Press the dialog's OK and wait until the view shows the changed case."""
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: not dialog.isVisible() and view.details.revision > revision_before, timeout=5000)
+
+
+def ledger_state(ledger, case_id: int):
+    with ledger.session() as session:
+        case = find_case(session, case_id)
+        board = compute_dashboard(session)
+        counts = {tile.key: tile.count for tile in board.tiles}
+        facts = SimpleNamespace(
+            handle_due_on=case.handle_due_on,
+            due_on=case.due_on,
+            department=case.department.name if case.department else "",
+            extended_days=case.extended_days,
+            outcome=case.outcome,
+            satisfaction=case.satisfaction,
+            closed_on_time=case.closed_on_time,
+            review_requested=case.review_requested,
+            reopen_count=case.reopen_count,
+        )
+        return case.status, facts, counts
+
+
+def test_a_walk_in_goes_from_registration_to_closing_through_the_buttons(qtbot, ledger, runner):
+    page: RegistrationPage = open_page(qtbot, runner)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.channel)
+    for text in (
+        "来访",
+        "本单位受理",
+        "申诉求决类",
+        "后勤服务类",
+        "宿舍条件与维修",
+        "张喆",
+        "",
+        "13812345678",
+    ):
+        type_and_tab(text)
+    for text in ("学生", "土木工程学院", "", "宿舍热水器损坏两周未修", "多次报修无人处理。"):
+        type_and_tab(text)
+    with qtbot.waitSignal(page.case_registered, timeout=5000) as registered:
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    case_id = registered.args[0]
+    status, _, counts = ledger_state(ledger, case_id)
+    assert status == Status.REGISTERED
+    assert counts["registered"] == 1 and counts["today"] == 1
+
+    view = open_view(qtbot, runner, case_id)
+    assert shown_steps(view) == ["受理", "不予受理", "转送", "督办"]
+
+    dialog = press(qtbot, view, "受理")
+    type_text(dialog.inputs["note"], "属本单位职责")
+    confirm(qtbot, view, dialog, view.details.revision)
+    status, case, counts = ledger_state(ledger, case_id)
+    assert status == Status.ACCEPTED and case.handle_due_on is not None
+    assert counts["registered"] == 0 and counts["accepted_this_year"] == 1
+    assert "交办" in shown_steps(view) and "受理" not in shown_steps(view)
+
+    dialog = press(qtbot, view, "交办")
+    assert dialog.inputs["department"].text() == "后勤集团", "the category's default department"
+    assert dialog.inputs["due_on"].date().toPython() == case.handle_due_on, "the case's handling deadline"
+    confirm(qtbot, view, dialog, view.details.revision)
+    status, case, _ = ledger_state(ledger, case_id)
+    assert status == Status.ASSIGNED and case.department == "后勤集团"
+    due_before = case.handle_due_on
+
+    dialog = press(qtbot, view, "延期")
+    days: QSpinBox = dialog.inputs["days"]
+    assert (days.minimum(), days.maximum()) == (1, 30)
+    days.setValue(10)
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert "请填写延期理由" in dialog.error.text(), "the reason is required"
+    type_text(dialog.inputs["reason"], "需采购配件")
+    confirm(qtbot, view, dialog, view.details.revision)
+    status, case, _ = ledger_state(ledger, case_id)
+    assert case.extended_days == 10 and case.handle_due_on >= due_before + timedelta(days=10)
+    assert "延期" not in shown_steps(view), "one extension only"
+
+    dialog = press(qtbot, view, "答复")
+    outcome: QComboBox = dialog.inputs["outcome"]
+    outcome.setCurrentText(Outcome.SOLVED.label)
+    type_text(dialog.inputs["text"], "已更换热水器，信访人确认可用")
+    confirm(qtbot, view, dialog, view.details.revision)
+    status, case, counts = ledger_state(ledger, case_id)
+    assert status == Status.REPLIED and case.outcome == Outcome.SOLVED
+    assert counts["awaiting_follow_up"] == 1
+    assert shown_steps(view) == ["督办", "回访评价", "办结"]
+
+    dialog = press(qtbot, view, "回访评价")
+    dialog.inputs["satisfaction"].setCurrentText(Satisfaction.SATISFIED.label)
+    confirm(qtbot, view, dialog, view.details.revision)
+    status, case, counts = ledger_state(ledger, case_id)
+    assert status == Status.EVALUATED and case.satisfaction == Satisfaction.SATISFIED
+    assert counts["awaiting_follow_up"] == 0
+    assert view.question is None, "a satisfied petitioner raises no reopening question"
+
+    dialog = press(qtbot, view, "办结")
+    confirm(qtbot, view, dialog, view.details.revision)
+    status, case, counts = ledger_state(ledger, case_id)
+    assert status == Status.CLOSED and case.closed_on_time
+    assert counts["satisfaction"] == 1
+    assert shown_steps(view) == ["重开"]
+    assert [row[1] for row in view.timeline.rows()] == [
+        "登记",
+        "受理",
+        "交办",
+        "延期",
+        "答复",
+        "回访评价",
+        "办结",
+    ]
+    assert view.timeline.rows()[1][2] == "主任老李"
+
+
+def _through(ledger, case_id: int, *steps: str) -> None:
+    with ledger.session() as session:
+        workflow = Workflow(session, "主任")
+        case = find_case(session, case_id)
+        for step in steps:
+            match step:
+                case "accept":
+                    workflow.accept(case)
+                case "decline":
+                    workflow.decline(case, "不属于信访事项")
+                case "reply":
+                    workflow.reply(case, Outcome.EXPLAINED, "已解释")
+                case "close":
+                    workflow.close(case)
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ((), ["受理", "不予受理", "转送", "督办"]),
+        (("accept",), ["交办", "办理进展", "延期", "督办", "答复"]),
+        (("accept", "reply", "close"), ["重开"]),
+        (("decline",), []),
+    ],
+)
+def test_only_the_steps_valid_for_the_state_are_buttons(
+    qtbot, ledger, runner, register_case, steps, expected
+):
+    case_id = register_case()
+    _through(ledger, case_id, *steps)
+    view = open_view(qtbot, runner, case_id)
+    assert shown_steps(view) == expected
+    assert view.actions_hint.text() == ("" if expected else "本案件已终结，无可办理的步骤。")
+
+
+def test_personal_data_is_masked_until_shown(qtbot, ledger, runner, register_case):
+    case_id = register_case(petitioner=PetitionerInput(name="李堃", id_number="11010519491231002X"))
+    view = open_view(qtbot, runner, case_id)
+    id_value = view.values[("信访人", "身份证号")]
+    assert id_value.shown_text() == "1101**********002X"
+    id_value.toggle.click()
+    assert id_value.shown_text() == "11010519491231002X"
+    assert id_value.toggle.text() == "隐藏"
+
+
+def test_a_refused_step_is_explained_in_the_dialog(qtbot, ledger, runner, register_case):
+    long_ago = datetime.now().replace(microsecond=0) - timedelta(days=80)
+    case_id = register_case(received_at=long_ago)
+    with ledger.session() as session:
+        workflow = Workflow(session, "主任")
+        case = find_case(session, case_id)
+        workflow.accept(case, at=long_ago + timedelta(days=1))
+        workflow.reply(case, Outcome.EXPLAINED, "已解释", at=long_ago + timedelta(days=2))
+        workflow.close(case, at=long_ago + timedelta(days=3))
+    view = open_view(qtbot, runner, case_id)
+    dialog = press(qtbot, view, "重开")
+    assert dialog.inputs["mode"].currentText() == "信访人申请复查、复核"
+    type_text(dialog.inputs["reason"], "信访人申请复查")
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: "期限" in dialog.error.text())
+    assert "Traceback" not in dialog.error.text()
+    assert dialog.isVisible(), "the clerk can correct and try again"
+    dialog.inputs["mode"].setCurrentText("本单位重新办理")
+    confirm(qtbot, view, dialog, view.details.revision)
+    assert ledger_state(ledger, case_id)[0] == Status.IN_PROGRESS
+
+
+def test_dissatisfaction_offers_a_review_request(qtbot, ledger, runner, register_case):
+    case_id = register_case()
+    _through(ledger, case_id, "accept", "reply")
+    view = open_view(qtbot, runner, case_id)
+    dialog = press(qtbot, view, "回访评价")
+    dialog.inputs["satisfaction"].setCurrentText(Satisfaction.UNSATISFIED.label)
+    confirm(qtbot, view, dialog, view.details.revision)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox))
+    box = QApplication.activeModalWidget()
+    assert "不满意" in box.text()
+    next(b for b in box.buttons() if b.text() == "记录复查申请").click()
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), StepDialog))
+    reopen = QApplication.activeModalWidget()
+    assert reopen.kind is EventKind.REOPEN
+    assert "申请复查" in reopen.inputs["reason"].toPlainText()
+    confirm(qtbot, view, reopen, view.details.revision)
+    status, case, _ = ledger_state(ledger, case_id)
+    assert status == Status.IN_PROGRESS
+    assert case.review_requested and case.reopen_count == 1
+    assert case.due_on == case.handle_due_on and case.due_on >= date.today() + timedelta(days=30)
+
+
+def test_attachments_are_added_by_dropping_and_opened_in_the_system_viewer(
+    qtbot, ledger, runner, register_case, tmp_path, monkeypatch
+):
+    case_id = register_case()
+    scan = tmp_path / "来信扫描件.pdf"
+    scan.write_bytes(b"%PDF-1.4 scanned letter")
+    view = open_view(qtbot, runner, case_id)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(scan))])
+    drop = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    view.dropEvent(drop)
+    qtbot.waitUntil(lambda: view.attachments.count() == 1)
+    assert view.attachments.item(0).text().startswith("来信扫描件.pdf")
+
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    monkeypatch.setattr(case_view_module, "attachment_folder", lambda: tmp_path / "opened")
+    view.open_button.click()
+    qtbot.waitUntil(lambda: bool(opened))
+    with open(opened[0], "rb") as file:
+        assert file.read() == b"%PDF-1.4 scanned letter"
+
+
+def test_the_view_follows_changes_made_elsewhere(qtbot, ledger, runner, register_case):
+    case_id = register_case()
+    view = open_view(qtbot, runner, case_id)
+    assert view.status_chip.text() == "待受理"
+    runner.run(
+        lambda session, _p: Workflow(session, "另一位老师").accept(find_case(session, case_id)) and None,
+        changes=case_view_module.Changes(case_ids=frozenset({case_id})),
+    )
+    qtbot.waitUntil(lambda: view.status_chip.text() == "已受理")
+    assert "交办" in shown_steps(view)

@@ -1,0 +1,134 @@
+"""导出汇总台账: the school-wide workbook of the office — every unit's cases, the figures, figures per unit.
+
+The 信访台账 and 统计 sheets and the exchange identity are written by the same functions as a unit's
+台账 (``ledger_workbook``), over the whole office ledger, so the school-wide figures are exactly
+``compute_figures`` of the office ledger.  A further sheet, 各单位统计, shows the plain figures per
+unit (cases received in the period), computed by ``compute_figures`` with a unit filter, and the
+whole school in the last column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from xinfang_desk.export.exchange.ledger_workbook import (
+    LedgerExport,
+    export_ledger,
+    period_title,
+    unit_of,
+)
+from xinfang_desk.export.exchange.merge import is_office_ledger
+from xinfang_desk.export.exchange.statistics_sheet import FIGURE_LABELS, NO_VALUE
+from xinfang_desk.export.progress import CancelCheck, ProgressCallback
+from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.figures import compute_figures, received_between
+from xinfang_desk.ledger.models import Case, Unit
+
+UNIT_FIGURES_SHEET = "各单位统计"
+SCHOOL_COLUMN = "全校"
+#: Audit action of an office export.
+EXPORT_OFFICE = "export_office"
+_HEAD_FONT = Font(bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def unit_figures(session: Session, start: date, end: date, unit_code: str) -> dict[str, Any]:
+    """``compute_figures`` over the cases of one unit."""
+    return compute_figures(session, start, end, unit_code=unit_code)
+
+
+def units_in_period(session: Session, start: date, end: date) -> list[tuple[str, str]]:
+    """(code, name) of every unit with a case received in the period, by code."""
+    rows = session.execute(
+        select(Case.unit_code, func.max(Unit.name))
+        .outerjoin(Unit, Unit.code == Case.unit_code)
+        .where(received_between(start, end))
+        .group_by(Case.unit_code)
+        .order_by(Case.unit_code)
+    ).all()
+    return [(code, name or code) for code, name in rows]
+
+
+def export_office_ledger(
+    session: Session,
+    path: str | Path,
+    actor: str,
+    *,
+    start: date,
+    end: date,
+    full: bool = False,
+    today: date | None = None,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
+    clock: Callable[[], datetime] = datetime.now,
+) -> LedgerExport:
+    """Write the 汇总台账 of cases received from ``start`` to ``end`` to ``path`` (.xlsx).
+
+    The unit's 台账 writer does the work, with the school's titles and a 各单位统计 sheet added.
+    """
+    if not is_office_ledger(session):
+        raise ValidationError("汇总台账只能由信访与督办室（汇总模式）的台账导出。")
+    _office_code, office_name = unit_of(session)
+
+    def per_unit_sheet(workbook: Workbook, title: str, figures: dict[str, Any]) -> None:
+        units = units_in_period(session, start, end)
+        per_unit = [(name, unit_figures(session, start, end, code)) for code, name in units]
+        _write_unit_figures(workbook, title, per_unit + [(SCHOOL_COLUMN, figures)])
+
+    return export_ledger(
+        session,
+        path,
+        actor,
+        start=start,
+        end=end,
+        full=full,
+        today=today,
+        progress=progress,
+        cancelled=cancelled,
+        clock=clock,
+        statistics_title=f"全校信访工作统计（{period_title(start, end)}，{office_name}汇总）",
+        document_title=f"{office_name}（全校汇总）",
+        add_sheets=per_unit_sheet,
+        audit_action=EXPORT_OFFICE,
+    )
+
+
+def _write_unit_figures(workbook: Workbook, title: str, columns: list[tuple[str, Mapping[str, Any]]]) -> None:
+    """The 各单位统计 sheet: a row per plain figure, a column per unit and one for the whole school."""
+    sheet = workbook.create_sheet(UNIT_FIGURES_SHEET)
+    sheet.column_dimensions["A"].width = 28
+    sheet.freeze_panes = "B3"
+    title_cell = WriteOnlyCell(sheet, value=f"各单位信访工作统计（{title}）")
+    title_cell.font = Font(bold=True, size=14)
+    sheet.append([title_cell])
+    head = []
+    for text in ["指标", *[name for name, _ in columns], "键"]:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
+        head.append(cell)
+    sheet.append(head)
+    keys = [k for k, v in columns[-1][1].items() if not isinstance(v, Mapping)]
+    for key in keys:
+        values = [figures.get(key) for _, figures in columns]
+        sheet.append([FIGURE_LABELS.get(key, key), *[NO_VALUE if v is None else v for v in values], key])
+
+
+def read_unit_figures(sheet: Any) -> dict[str, dict[str, Any]]:
+    """column (unit name or 全校) → figure key → value, from a 各单位统计 sheet (openpyxl)."""
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    names = list(rows[0][1:-1])
+    table: dict[str, dict[str, Any]] = {name: {} for name in names}
+    for row in rows[1:]:
+        key = row[-1]
+        for name, value in zip(names, row[1:-1], strict=True):
+            table[name][key] = None if value == NO_VALUE else value
+    return table

@@ -1,0 +1,137 @@
+"""The 统计 sheet of the 台账: the figures of ``compute_figures`` laid out for people, readable by programs.
+
+Layout: a title row, a header row, then one row per plain figure (指标 · 数值) in the order of the
+figures dict, then one small table per nested figure (统计期间, 类别占比, 结果分布, by department,
+channel, unit and month): a bold heading row and a row per item.  Two hidden columns carry the
+machine keys (``键`` = the figure's JSON key, ``子键`` = the item's key), so ``read_statistics``
+rebuilds exactly the dict that ``xinfang-desk stats --json`` prints.  A figure that has no value
+(JSON null) is shown as “—”.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook import Workbook
+
+from xinfang_desk.export.exchange.cells import clean_text, safe_value
+
+#: What a figure without a value (JSON null) looks like on the sheet.
+NO_VALUE = "—"
+
+#: Chinese names of the figures of ``compute_figures``; an unknown key is shown as itself.
+FIGURE_LABELS: dict[str, str] = {
+    "period": "统计期间",
+    "received": "登记量",
+    "accepted": "受理量",
+    "accepted_last_year": "上年同期受理量",
+    "accepted_yoy_pct": "受理量同比（%）",
+    "closed": "办结量",
+    "on_time_closure_pct": "按期办结率（%）",
+    "first_time_closed": "初信初访办结量",
+    "first_time_one_time_closure_pct": "初信初访一次性办结率（%）",
+    "repeat": "重复访",
+    "repeat_last_year": "上年同期重复访",
+    "repeat_yoy_pct": "重复访同比（%）",
+    "bypassed_level": "越级访",
+    "collective": "集体访",
+    "evaluated": "已回访评价",
+    "satisfaction_pct": "满意度（%）",
+    "category_share_pct": "类别占比（%）",
+    "outcomes": "结果分布",
+    "forwarded": "转送",
+    "assigned": "交办",
+    "supervised": "督办",
+    "by_department": "承办单位案件数",
+    "by_channel": "信访形式分布",
+    "by_unit": "各单位案件数",
+    "by_month": "各月登记量",
+}
+#: Chinese names of the items of nested figures whose keys are not already Chinese.
+ITEM_LABELS: dict[str, dict[str, str]] = {"period": {"from": "起始日期", "to": "截止日期"}}
+
+_KEY_COLUMN, _ITEM_COLUMN = 3, 4
+_TITLE_FONT = Font(bold=True, size=14)
+_HEAD_FONT = Font(bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+_SECTION_FILL = PatternFill("solid", fgColor="F2F2F2")
+
+
+def _styled(sheet: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None) -> Any:
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    return cell
+
+
+def _value_cell(sheet: Any, key: str, value: Any) -> Any:
+    if value is None:
+        cell = WriteOnlyCell(sheet, value=NO_VALUE)
+        cell.alignment = Alignment(horizontal="right")
+        return cell
+    if isinstance(value, float) or key.endswith("_pct"):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "0.0"
+        return cell
+    return safe_value(sheet, clean_text(value) if isinstance(value, str) else value)
+
+
+def write_statistics(workbook: Workbook, title: str, figures: Mapping[str, Any], *, name: str) -> None:
+    """Add the 统计 sheet ``name`` showing ``figures`` under ``title``."""
+    sheet = workbook.create_sheet(name)
+    for column, width in zip("ABCD", (30, 14, 24, 24), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.column_dimensions["C"].hidden = True
+    sheet.column_dimensions["D"].hidden = True
+    sheet.append([_styled(sheet, clean_text(title), font=_TITLE_FONT)])
+    sheet.append(
+        [_styled(sheet, text, font=_HEAD_FONT, fill=_HEAD_FILL) for text in ("指标", "数值", "键", "子键")]
+    )
+    nested = [(k, v) for k, v in figures.items() if isinstance(v, Mapping)]
+    for key, value in figures.items():
+        if not isinstance(value, Mapping):
+            sheet.append([FIGURE_LABELS.get(key, key), _value_cell(sheet, key, value), key])
+    for key, items in nested:
+        sheet.append([])
+        heading = FIGURE_LABELS.get(key, key)
+        sheet.append([_styled(sheet, heading, font=_HEAD_FONT, fill=_SECTION_FILL), None, key])
+        labels = ITEM_LABELS.get(key, {})
+        for item, value in items.items():
+            item_text = clean_text(str(item))
+            sheet.append(
+                [
+                    safe_value(sheet, labels.get(item_text, item_text)),
+                    _value_cell(sheet, key, value),
+                    key,
+                    safe_value(sheet, item_text),
+                ]
+            )
+    sheet.freeze_panes = "A3"
+
+
+def _read_value(value: Any) -> Any:
+    if value == NO_VALUE:
+        return None
+    return value
+
+
+def read_statistics(sheet: Any) -> dict[str, Any]:
+    """The figures dict shown on a 统计 sheet written by ``write_statistics`` (openpyxl worksheet)."""
+    figures: dict[str, Any] = {}
+    for row in sheet.iter_rows(min_row=3, values_only=True):
+        cells = list(row) + [None] * (_ITEM_COLUMN - len(row))
+        key, item = cells[_KEY_COLUMN - 1], cells[_ITEM_COLUMN - 1]
+        if not key:
+            continue
+        if item is not None:
+            figures.setdefault(key, {})[str(item)] = _read_value(cells[1])
+        elif cells[1] is None:
+            figures.setdefault(key, {})
+        else:
+            figures[key] = _read_value(cells[1])
+    return figures
