@@ -6,7 +6,7 @@ PostgreSQL URL.  Opening an older ledger upgrades its schema in place (Alembic),
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.errors import LedgerError, LedgerFileError
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
+from xinfang_desk.ledger.operations.context import Actor, OpContext
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PROTECTED = (Case, CaseEvent, Attachment, Petitioner, AuditEntry)
@@ -110,6 +111,12 @@ class Ledger:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def operation(self, actor: Actor, *, clock: Callable[[], datetime] = datetime.now) -> Iterator[OpContext]:
+        """An operation context for ``actor`` whose session commits when the block ends normally."""
+        with self.session() as session:
+            yield OpContext(session, actor, clock=clock, ledger=self)
 
     def new_session(self) -> Session:
         """A plain session the caller commits and closes (used by long-lived readers)."""

@@ -17,6 +17,7 @@ from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.identity import check_digit
 from xinfang_desk.ledger.models import Case
+from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
 from xinfang_desk.ledger.reference import DEFAULT_CATEGORIES
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Outcome, Satisfaction, Source
 from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
@@ -394,3 +395,12 @@ def demo_case_count(ledger: Ledger) -> int:
 
     with ledger.session() as s:
         return int(s.scalar(select(func.count(Case.id))) or 0)
+
+
+def fill_demo_ledger(
+    ctx: OpContext, *, cases: int, batch: int = 5000, progress: ProgressCallback | None = None
+) -> OpResult[int]:
+    """The operation behind 打开演示台账: ``build_demo`` into the context's ledger, dated up to today."""
+    assert ctx.ledger is not None, "a demo is built into an open ledger"
+    made = build_demo(ctx.ledger, cases=cases, today=ctx.now().date(), progress=progress, batch=batch)
+    return OpResult(made, Changes(everything=True))

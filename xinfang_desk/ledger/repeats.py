@@ -20,6 +20,7 @@ from xinfang_desk.ledger.vocab import OPEN_STATUSES, Status
 class RepeatCandidate:
     """An earlier case of the same person; ``same_category`` marks a likely 重复访."""
 
+    id: int
     case_no: str
     uuid: str
     received_at: datetime
@@ -63,6 +64,7 @@ def find_earlier_cases(
         status = Status(case.status)
         found.append(
             RepeatCandidate(
+                id=case.id,
                 case_no=case.case_no,
                 uuid=case.uuid,
                 received_at=case.received_at,

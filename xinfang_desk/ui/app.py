@@ -9,7 +9,6 @@ The acting user is the operating-system login name.
 from __future__ import annotations
 
 import argparse
-import getpass
 import multiprocessing
 import sys
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.paths import default_ledger_path
 from xinfang_desk.ui.first_run import (
     DEMO_CASES,
@@ -40,14 +40,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--demo", action="store_true", help="打开演示台账（不存在时自动生成）")
     parser.add_argument("--demo-cases", type=int, default=DEMO_CASES, help="新建演示台账的案件数")
     return parser.parse_args(list(argv) if argv is not None else sys.argv[1:])
-
-
-def current_actor() -> str:
-    """Who is acting (until the app has its own log-in): the operating-system user."""
-    try:
-        return getpass.getuser() or "本机用户"
-    except (OSError, KeyError):
-        return "本机用户"
 
 
 def _exists(path: Path) -> bool:
@@ -102,8 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if ledger is None:
         return 0
-    runner = OpRunner(ledger)
-    window = MainWindow(runner, current_actor(), app_settings())
+    runner = OpRunner(ledger, Actor.of_system_user())
+    window = MainWindow(runner, app_settings())
     window.show()
     if needs_demo:
         start_demo_build(runner, window, cases=args.demo_cases)
