@@ -58,7 +58,7 @@ def test_changes_are_applied_and_audited(ledger: Ledger) -> None:
         (lambda ctx: add_department(ctx, "教务处"), "已存在"),
         (lambda ctx: add_category(ctx, "教学管理类", None), "已存在"),
         (lambda ctx: save_settings(ctx, " ", {}, {}), "单位名称"),
-        (lambda ctx: save_settings(ctx, "教务处", {"rule.handle": DeadlineRule(0)}, {}), "正整数"),
+        (lambda ctx: save_settings(ctx, "教务处", {"rule.handle": DeadlineRule(0)}, {}), "应在1至365"),
     ],
 )
 def test_bad_changes_are_refused_and_leave_no_trace(ledger: Ledger, change, message: str) -> None:

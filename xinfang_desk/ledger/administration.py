@@ -79,7 +79,7 @@ def load_snapshot(ctx: OpContext) -> SettingsSnapshot:
     return SettingsSnapshot(
         unit_code=info.get("unit_code", ""),
         unit_name=info.get("unit_name", ""),
-        office=info.get("office") == "1",
+        office=LedgerInfo.is_office(info),
         rules={key: settings.rule(key.removeprefix("rule.")) for key in DEADLINE_RULES},
         general={key: settings.get(key) for key in GENERAL},
         departments=departments,

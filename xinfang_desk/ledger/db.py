@@ -133,7 +133,7 @@ class Ledger:
 
     @property
     def is_office(self) -> bool:
-        return self.info().get("office") == "1"
+        return LedgerInfo.is_office(self.info())
 
 
 def _migrate(engine: Engine, path: Path | None, *, create: bool) -> None:

@@ -31,10 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.ledger.dashboard import ACCEPTED_STATUSES, FOLLOWED_UP_STATUSES
 from xinfang_desk.ledger.operations.queries import FilterChoices, filter_choices
 from xinfang_desk.ledger.search import CaseFilter
-from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, Status
+from xinfang_desk.ledger.vocab import ACCEPTED_STATUSES, FOLLOWED_UP_STATUSES, OPEN_STATUSES, Channel, Status
 from xinfang_desk.ui.ledger_model import CASE_ID_ROLE, COLUMNS, LedgerTableModel
 from xinfang_desk.ui.ops import Changes, OpRunner
 

@@ -131,7 +131,7 @@ class SettingsPage(QWidget):
             label = QLabel(spec.description)
             label.setWordWrap(True)
             days = QSpinBox()
-            days.setRange(1, 365)
+            days.setRange(spec.minimum, spec.maximum)
             kind = QComboBox()
             for code, text in DAY_KINDS:
                 kind.addItem(text, code)
@@ -158,8 +158,8 @@ class SettingsPage(QWidget):
                 widget: QSpinBox | QCheckBox = QCheckBox()
             else:
                 widget = QSpinBox()
-                widget.setRange(0, 3650)
-                widget.setSuffix(" 天")
+                widget.setRange(spec.minimum, spec.maximum)
+                widget.setSuffix(f" {spec.unit}")
             form.addRow(spec.description, widget)
             self.general_inputs[key] = widget
         layout.addLayout(form)

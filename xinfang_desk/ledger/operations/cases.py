@@ -5,7 +5,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from xinfang_desk.ledger.case_details import (
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.operations.context import OpContext, OpResult
 from xinfang_desk.ledger.repeats import RepeatCandidate, find_earlier_cases
+from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import EventKind, Outcome, Satisfaction
 from xinfang_desk.ledger.workflow import MAX_ATTACHMENT_BYTES, CaseDraft, find_case
 
@@ -159,5 +160,6 @@ def reference_choices(ctx: OpContext) -> ReferenceChoices:
 
 
 def earlier_cases(ctx: OpContext, **person: Any) -> list[RepeatCandidate]:
-    """Earlier cases of the same person (open ones first), for the registration form's side list."""
-    return find_earlier_cases(ctx.session, **person)
+    """Earlier cases of the same person (open ones first) within the ledger's 重复访 look-back."""
+    window = Settings.load(ctx.session).get("repeat_window_days")
+    return find_earlier_cases(ctx.session, since=ctx.now() - timedelta(days=window), **person)

@@ -91,4 +91,4 @@ class LedgerFacts:
 
 def ledger_facts(ctx: OpContext) -> LedgerFacts:
     info = {row.key: row.value for row in ctx.session.scalars(select(LedgerInfo))}
-    return LedgerFacts(info.get("unit_code", ""), info.get("unit_name", ""), info.get("office") == "1")
+    return LedgerFacts(info.get("unit_code", ""), info.get("unit_name", ""), LedgerInfo.is_office(info))
