@@ -7,6 +7,7 @@ rows.  The report lists each bad row with its Excel row number and reason.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.export.exchange.import_ledger import IMPORT_REQUIRED, ImportReport
 from xinfang_desk.export.exchange.operations import import_file
 from xinfang_desk.ledger.operations.context import OpContext, OpResult
 from xinfang_desk.ui.merge_dialog import XLSX_FILTER, WorkbookTaskDialog, XlsxDropList
 from xinfang_desk.ui.ops import OpRunner, Progress
+
+if TYPE_CHECKING:
+    from xinfang_desk.export.exchange.import_ledger import ImportReport
 
 
 class ImportDialog(WorkbookTaskDialog):
@@ -31,6 +34,8 @@ class ImportDialog(WorkbookTaskDialog):
 
     def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(runner, parent, title="导入台账", start="开始导入")
+        from xinfang_desk.export.exchange.import_ledger import IMPORT_REQUIRED  # the reader loads on opening
+
         self.report: ImportReport | None = None
         self.resize(720, 520)
 

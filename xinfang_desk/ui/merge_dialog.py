@@ -9,7 +9,7 @@ files) is shared with the import dialog.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.export.exchange.merge import MergeReport
 from xinfang_desk.export.exchange.operations import MergeOutcome, merge_files
 from xinfang_desk.ledger.operations.context import OpContext, OpResult
 from xinfang_desk.ui.ops import OpRunner, Progress, error_text
+
+if TYPE_CHECKING:  # the merge and its workbook libraries load when a merge starts
+    from xinfang_desk.export.exchange.merge import MergeReport
 
 REPORT_FOLDER = "合并报告"
 XLSX_FILTER = "Excel 台账 (*.xlsx)"

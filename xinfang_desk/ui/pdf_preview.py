@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pypdfium2 as pdfium
 import shiboken6
 from PySide6.QtCore import QRectF, QSize, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QResizeEvent, QShortcut
@@ -44,11 +44,13 @@ from PySide6.QtWidgets import (
 
 from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.export.documents.operations import PreparedDocuments, prepare_documents
-from xinfang_desk.export.documents.slips import render_documents
 from xinfang_desk.export.progress import ExportCancelled, file_written_whole
 from xinfang_desk.export.progress import Progress as Steps
 from xinfang_desk.ledger.errors import LedgerFileError
 from xinfang_desk.ui.ops import Cancelled, OpRunner, Progress, show_error
+
+if TYPE_CHECKING:  # PDFium and the slip layout load on first use, not at start-up
+    import pypdfium2 as pdfium
 
 #: Printing never rasterises finer than this (an A4 page at 300 dpi is about 35 MB in memory).
 PRINT_DPI_LIMIT = 300
@@ -77,6 +79,8 @@ PageSize = tuple[float, float]  # width, height in PDF points (1/72 inch)
 @contextlib.contextmanager
 def open_pdf(data: bytes) -> Iterator[pdfium.PdfDocument]:
     """The PDF in ``data``, closed afterwards; a damaged file is refused in Chinese."""
+    import pypdfium2 as pdfium
+
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -214,6 +218,8 @@ def render_prepared(prepared: PreparedDocuments, progress: Progress) -> Document
             lambda: progress.cancelled,
             every=50,
         )
+        from xinfang_desk.export.documents.slips import render_documents
+
         rendered = render_documents(prepared.facts, target, progress=steps, author=prepared.author)
         data = target.read_bytes()
     finally:

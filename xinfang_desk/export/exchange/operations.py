@@ -6,18 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from xinfang_desk.export.exchange.import_ledger import ImportReport, import_ledger
-from xinfang_desk.export.exchange.ledger_rows import count_ledger_rows
-from xinfang_desk.export.exchange.ledger_workbook import export_ledger
-from xinfang_desk.export.exchange.merge import MergeReport, merge_workbooks, write_report
-from xinfang_desk.export.exchange.office_workbook import export_office_ledger
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.ledger.models import Case, LedgerInfo
 from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
+
+if TYPE_CHECKING:  # the workbook libraries load when an exchange runs, not when a window opens
+    from xinfang_desk.export.exchange.import_ledger import ImportReport
+    from xinfang_desk.export.exchange.merge import MergeReport
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,8 @@ def export_choices(ctx: OpContext) -> ExportChoices:
 
 def count_rows(ctx: OpContext, start: date, end: date) -> int:
     """How many cases received from ``start`` to ``end`` an export would write."""
+    from xinfang_desk.export.exchange.ledger_rows import count_ledger_rows
+
     return count_ledger_rows(ctx.session, start, end)
 
 
@@ -69,6 +70,9 @@ def export_workbook(
     cancelled: CancelCheck | None = None,
 ) -> ExportOutcome:
     """Write the unit's 台账 (or the office's 汇总台账) for the request's period."""
+    from xinfang_desk.export.exchange.ledger_workbook import export_ledger
+    from xinfang_desk.export.exchange.office_workbook import export_office_ledger
+
     writer = export_office_ledger if request.office else export_ledger
     written = writer(
         ctx.session,
@@ -100,6 +104,8 @@ def merge_files(
     cancelled: CancelCheck | None = None,
 ) -> OpResult[MergeOutcome]:
     """Merge units' exported 台账 into this office ledger; the report is also saved in ``report_folder``."""
+    from xinfang_desk.export.exchange.merge import merge_workbooks, write_report
+
     report = merge_workbooks(
         ctx.session,
         paths,
@@ -122,6 +128,8 @@ def import_file(
     **options: Any,
 ) -> OpResult[ImportReport]:
     """Import a unit's own Excel 台账 (its rows registered with their history)."""
+    from xinfang_desk.export.exchange.import_ledger import import_ledger
+
     report = import_ledger(
         ctx.session, path, ctx.actor.name, progress=progress, cancelled=cancelled, clock=ctx.clock, **options
     )
