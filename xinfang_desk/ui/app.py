@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from xinfang_desk.chinese_argparse import ChineseArgumentParser
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.operations.context import Actor
@@ -35,7 +36,7 @@ from xinfang_desk.ui.style import apply_style
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="xinfang-desk-gui", description="信访台账（桌面程序）")
+    parser = ChineseArgumentParser(prog="xinfang-desk-gui", description="信访台账（桌面程序）")
     parser.add_argument("--db", type=Path, default=None, help="打开指定的台账文件")
     parser.add_argument("--demo", action="store_true", help="打开演示台账（不存在时自动生成）")
     parser.add_argument("--demo-cases", type=int, default=DEMO_CASES, help="新建演示台账的案件数")
