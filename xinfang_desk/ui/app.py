@@ -33,6 +33,7 @@ from xinfang_desk.ui.garbage import UiThreadGarbageCollector
 from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.style import apply_style
+from xinfang_desk.ui.translations import install_translations
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -77,6 +78,7 @@ def make_app() -> QApplication:
     app.setOrganizationName(SETTINGS_ORG)
     app.setApplicationName(SETTINGS_APP)
     app.setApplicationDisplayName("信访台账")
+    install_translations(app)
     install_fonts(app)
     apply_style(app)
     if not hasattr(app, "garbage_collector"):

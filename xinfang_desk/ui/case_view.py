@@ -20,7 +20,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -42,6 +41,7 @@ from xinfang_desk.ledger.case_details import CaseDetails
 from xinfang_desk.ledger.operations import cases
 from xinfang_desk.ledger.vocab import EventKind, Satisfaction, Status
 from xinfang_desk.ui.action_dialogs import TITLES, StepDialog
+from xinfang_desk.ui.file_dialogs import open_file_names
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text, show_error
 from xinfang_desk.ui.pdf_preview import SHORT_NAMES, preview_documents
 from xinfang_desk.ui.timeline import TimelineView
@@ -196,7 +196,9 @@ class CaseView(QWidget):
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
-        self.runner.call(cases.case_details, self.case_id, on_success=self._show, on_failure=self._load_failed)
+        self.runner.call(
+            cases.case_details, self.case_id, on_success=self._show, on_failure=self._load_failed
+        )
         self.runner.call(documents.printable_kinds, self.case_id, on_success=self._show_print_buttons)
 
     def _on_changed(self, changes: Changes) -> None:
@@ -352,14 +354,13 @@ class CaseView(QWidget):
 
     # ------------------------------------------------------------------ attachments
     def choose_attachments(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
+        paths = open_file_names(
             self,
             "添加附件",
-            "",
             "扫描件、照片和文档 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.doc *.docx);;所有文件 (*)",
         )
         if paths:
-            self.add_attachments(paths)
+            self.add_attachments([str(path) for path in paths])
 
     def add_attachments(self, paths: list[str]) -> None:
         self.message.setText("正在添加附件……")

@@ -47,8 +47,9 @@ from xinfang_desk.export.exchange.operations import (
 from xinfang_desk.export.progress import ExportCancelled
 from xinfang_desk.ledger.figures import year_range
 from xinfang_desk.ledger.operations.context import OpContext
+from xinfang_desk.ui.file_dialogs import documents_folder
 from xinfang_desk.ui.ops import OpRunner, Progress, show_error
-from xinfang_desk.ui.pdf_preview import alive, documents_folder
+from xinfang_desk.ui.pdf_preview import alive
 from xinfang_desk.ui.widgets import ReasonLabel
 
 #: QSettings key of the folder the last 台账 was exported to.
@@ -76,7 +77,9 @@ def _export(request: ExportRequest, ctx: OpContext, progress: Progress) -> Expor
     return export_workbook(
         ctx,
         request,
-        progress=lambda done, total: progress.reported.emit(done, total, f"已写入 {done:,} / {total:,} 件案件……"),
+        progress=lambda done, total: progress.reported.emit(
+            done, total, f"已写入 {done:,} / {total:,} 件案件……"
+        ),
         cancelled=lambda: progress.cancelled,
     )
 

@@ -60,9 +60,7 @@ def app_settings() -> QSettings:
 class MainWindow(QMainWindow):
     """信访台账's main window."""
 
-    def __init__(
-        self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self.settings = settings

@@ -389,9 +389,7 @@ class SettingsPage(QWidget):
         title = "新增子类别" if sub else "新增类别"
         name, ok = QInputDialog.getText(self, title, "类别名称：")
         if ok and name.strip():
-            self._run(
-                lambda ctx, _p: add_category(ctx, name, parent_id), f"已新增类别“{name.strip()}”。"
-            )
+            self._run(lambda ctx, _p: add_category(ctx, name, parent_id), f"已新增类别“{name.strip()}”。")
 
     def save_category(self) -> None:
         item = self.category_tree.currentItem()
@@ -401,9 +399,7 @@ class SettingsPage(QWidget):
         days = self.category_days.value() or None
         department = self.category_department.currentData() or ""
         active = self.category_active.isChecked()
-        self._run(
-            lambda ctx, _p: save_category(ctx, category_id, days, department, active), "类别已保存。"
-        )
+        self._run(lambda ctx, _p: save_category(ctx, category_id, days, department, active), "类别已保存。")
 
     # -- changes ------------------------------------------------------------------------------
     def _on_changed(self, changes: Changes) -> None:
