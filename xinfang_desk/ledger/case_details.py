@@ -35,6 +35,7 @@ from xinfang_desk.ledger.vocab import (
 from xinfang_desk.ledger.workflow import (
     COLLECTIVE_MIN_PEOPLE,
     STEP_STATUSES,
+    Workflow,
     attachment_content,
     extension_days_left,
     find_case,
@@ -307,7 +308,8 @@ def describe_event(kind: str, data: Mapping[str, Any]) -> str:
             what = "复查/复核申请" if d.get("review") else "重新办理"
             return f"第{d.get('number', 1)}次重开（{what}），期限 {d.get('due_on', '')}"
         case EventKind.CORRECT:
-            return f"{d.get('field', '')}：“{d.get('old', '')}” → “{d.get('new', '')}”"
+            field_label = Workflow.CORRECTABLE.get(str(d.get("field", "")), str(d.get("field", "")))
+            return f"{field_label}：“{_shown(d.get('old'))}” → “{_shown(d.get('new'))}”"
         case EventKind.REVISIT:
             channel = d.get("channel")
             how = Channel(channel).label if channel in {c.value for c in Channel} else str(channel or "")
@@ -317,6 +319,12 @@ def describe_event(kind: str, data: Mapping[str, Any]) -> str:
         case EventKind.ATTACH:
             return f"{_size(int(d.get('size') or 0))}"
     return ""
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "" if value is None else str(value)
 
 
 def _size(size: int) -> str:

@@ -179,7 +179,6 @@ class MainWindow(QMainWindow):
     def new_registration(self) -> None:
         self.show_page(REGISTRATION)
         self.registration.ask_new_case()
-        self.registration.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_search(self) -> None:
         self.show_page(LEDGER)
