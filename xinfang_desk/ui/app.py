@@ -34,6 +34,7 @@ from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, 
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.style import apply_style
 from xinfang_desk.ui.translations import install_translations
+from xinfang_desk.ui.wheel_guard import install_wheel_guard
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -79,6 +80,7 @@ def make_app() -> QApplication:
     app.setApplicationName(SETTINGS_APP)
     app.setApplicationDisplayName("信访台账")
     install_translations(app)
+    install_wheel_guard(app)
     install_fonts(app)
     apply_style(app)
     if not hasattr(app, "garbage_collector"):

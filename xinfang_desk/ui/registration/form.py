@@ -184,6 +184,7 @@ class RegistrationForm(QWidget):
         self.anonymous.toggled.connect(self._anonymous_toggled)
         self.bypassed_level.toggled.connect(self._edited)
         self.received_at.edit.textEdited.connect(self._received_typed)
+        self.received_at.moment_changed.connect(self._received_read)
 
     # ------------------------------------------------------------------ reference data
     def set_choices(self, choices: ReferenceChoices) -> None:
@@ -242,6 +243,11 @@ class RegistrationForm(QWidget):
         self._received_touched = True
         self.received_at.set_range(None, datetime.now() + CLOCK_SLACK)
         self._edited()
+
+    def _received_read(self) -> None:
+        """The received time was read anew (typed, or restored): a change like any other."""
+        if not self._loading and self._received_touched:
+            self.edited.emit()
 
     def _follow_the_clock(self) -> None:
         """Until the clerk types a received time, it is the time of the latest edit."""
