@@ -387,3 +387,29 @@ def test_the_wheel_over_a_setting_scrolls_and_changes_nothing(window, qtbot):
     wheel(kind, steps=-3)
     assert (days.value(), kind.currentIndex()) == before
     assert not page.has_unsaved_changes()
+
+
+def test_the_urgent_list_holds_every_overdue_and_due_soon_case_with_its_count(window, runner, qtbot):
+    from datetime import timedelta
+
+    from tests.helpers import draft
+    from xinfang_desk.ledger.workflow import Workflow
+
+    with runner.ledger.session() as session:
+        workflow = Workflow(session, "接待员")
+        for days_ago in (13,) * 9 + (20,) * 6:  # the 15-day decision deadline: due soon, or overdue
+            received = datetime.now().replace(microsecond=0) - timedelta(days=days_ago)
+            workflow.register(draft(received_at=received, summary=f"待决定事项{days_ago}"))
+    with qtbot.waitSignal(window.dashboard.refreshed, timeout=10000):
+        window.refresh()
+    tiles = window.dashboard.tiles
+    overdue, due_soon = int(tiles["overdue"].value_label.text()), int(tiles["due_soon"].value_label.text())
+    assert overdue + due_soon > 12, "the demo ledger has more than a screenful"
+    table = window.dashboard.urgent_table
+    assert table.rowCount() == overdue + due_soon, "none is left out"
+    assert window.dashboard.urgent_title.text() == (
+        f"最需关注的在办事项（{overdue + due_soon} 件：已超期 {overdue}，临期 {due_soon}）"
+    )
+    shown = {table.item(r, 1).data(Qt.ItemDataRole.UserRole) for r in range(table.rowCount())}
+    assert len(shown) == overdue + due_soon
+    assert table.verticalScrollBar().maximum() > 0 or table.rowCount() * 20 < table.height()

@@ -131,6 +131,7 @@ class DashboardPage(QWidget):
         heading = QHBoxLayout()
         title = QLabel("最需关注的在办事项")
         title.setObjectName("sectionTitle")
+        self.urgent_title = title
         self.urgent_note = QLabel("按办理期限先后，已超期的在前；双击打开案件")
         self.urgent_note.setObjectName("pageSubtitle")
         self.all_urgent_button = QPushButton("在台账中查看全部")
@@ -177,6 +178,9 @@ class DashboardPage(QWidget):
                 item.setBackground(background)
                 item.setForeground(foreground)
                 table.setItem(r, c, item)
+        overdue = sum(row.overdue for row in rows)
+        counts = f"（{len(rows)} 件：已超期 {overdue}，临期 {len(rows) - overdue}）" if rows else ""
+        self.urgent_title.setText(f"最需关注的在办事项{counts}")
         self.urgent_note.setText(
             "按办理期限先后，已超期的在前；双击打开案件" if rows else "目前没有超期或临期的事项。"
         )
