@@ -413,3 +413,21 @@ def test_the_urgent_list_holds_every_overdue_and_due_soon_case_with_its_count(wi
     shown = {table.item(r, 1).data(Qt.ItemDataRole.UserRole) for r in range(table.rowCount())}
     assert len(shown) == overdue + due_soon
     assert table.verticalScrollBar().maximum() > 0 or table.rowCount() * 20 < table.height()
+
+
+def test_the_dashboard_says_it_is_still_building_until_the_demo_is_written(ledger, settings, qtbot):
+    runner = OpRunner(ledger)
+    window = MainWindow(runner, settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=10000)
+    app_module.build_demo_in(window, runner, 60)
+    dashboard = window.dashboard
+    assert dashboard.building_banner.isVisible() and "正在生成演示案件" in dashboard.building_banner.text()
+    assert all(tile.value_label.text() == "…" for tile in dashboard.tiles.values()), "no all-zero figures"
+    qtbot.waitUntil(lambda: not dashboard.building_banner.isVisible(), timeout=30000)
+    qtbot.waitUntil(
+        lambda: dashboard.tiles["accepted_this_year"].value_label.text() not in ("…", "0"), timeout=10000
+    )
+    assert count(ledger) == 60
+    runner.wait()

@@ -88,6 +88,20 @@ def make_app() -> QApplication:
     return app
 
 
+def build_demo_in(window: MainWindow, runner: OpRunner, cases: int) -> None:
+    """Fill the demo ledger; the dashboard says it is still building until the cases are written."""
+    dashboard = window.dashboard
+    dashboard.show_building("正在生成演示案件……生成完成后显示统计。")
+    progress = start_demo_build(
+        runner,
+        window,
+        cases=cases,
+        on_done=lambda _made: dashboard.show_building(""),
+        on_failure=lambda _error: dashboard.show_building(""),
+    )
+    progress.reported.connect(dashboard.building_progress)  # queued: reported from the worker
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
     args = parse_args(argv)
@@ -103,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(runner, app_settings())
     window.show()
     if needs_demo:
-        start_demo_build(runner, window, cases=args.demo_cases)
+        build_demo_in(window, runner, args.demo_cases)
     code = app.exec()
     runner.wait()
     ledger.close()
