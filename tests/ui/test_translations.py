@@ -46,3 +46,27 @@ def test_file_dialogs_start_in_documents_then_in_the_last_folder(qsettings_dir: 
     assert last_folder() == chosen
     chosen.rmdir()  # a folder that has gone: back to 文档
     assert last_folder() == documents_folder()
+
+
+def test_a_file_dialog_reads_chinese_and_opens_in_the_last_folder(qtbot, qsettings_dir: Path, tmp_path: Path):
+    from PySide6.QtWidgets import QAbstractButton, QFileDialog, QLabel
+
+    from xinfang_desk.ui.file_dialogs import file_dialog
+
+    app = QApplication.instance()
+    install_translations(app)
+    remember_folder(tmp_path)
+    dialog = file_dialog(
+        None, "选择 Excel 台账", last_folder(), "Excel 工作簿 (*.xlsx)", QFileDialog.FileMode.ExistingFile
+    )
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert Path(dialog.directory().absolutePath()) == tmp_path
+    texts = [
+        w.text() for w in dialog.findChildren(QLabel) + dialog.findChildren(QAbstractButton) if w.isVisible()
+    ]
+    shown = " ".join(texts)
+    assert "查找范围" in shown and "文件类型" in shown and "打开" in shown and "取消" in shown
+    for english in ("Look in", "Files of type", "File name", "Open", "Cancel"):
+        assert english not in shown, shown

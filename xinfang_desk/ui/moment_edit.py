@@ -2,7 +2,7 @@
 
 The text is read by ``ledger.moments.parse_moment`` as it is typed; leaving the field writes it in the
 canonical form.  A text that cannot be read, or a moment outside the allowed range, turns the field
-red and ``reason()`` says why (the form lists it); nothing is guessed.  Alt+Down or the 📅 button
+red and ``reason()`` says why (the form lists it); nothing is guessed.  Alt+Down or the 日历 button
 opens the calendar for the mouse.
 """
 
@@ -51,7 +51,7 @@ class MomentEdit(QWidget):
         )
         self.edit.setToolTip("可输入 20261130 1430、2026-11-30 14:30、今天、昨天 9:30；Alt+↓ 打开日历")
         self.button = QToolButton(self)
-        self.button.setText("📅")
+        self.button.setText("日历")
         self.button.setToolTip("从日历中选择（Alt+↓）")
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.button.clicked.connect(self.show_calendar)
