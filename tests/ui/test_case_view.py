@@ -367,3 +367,31 @@ def test_long_timeline_notes_wrap_instead_of_being_cut(qtbot, ledger, runner, re
     assert item.text(3).startswith(note)
     line = timeline.fontMetrics().height()
     qtbot.waitUntil(lambda: timeline.visualItemRect(item).height() >= 3 * line)
+
+
+TEXT_OF_STEP = {
+    EventKind.ACCEPT: "note",
+    EventKind.DECLINE: "reason",
+    EventKind.FORWARD: "to",
+    EventKind.ASSIGN: "opinion",
+    EventKind.PROGRESS: "note",
+    EventKind.EXTEND: "reason",
+    EventKind.SUPERVISE: "note",
+    EventKind.REPLY: "text",
+    EventKind.EVALUATE: "note",
+    EventKind.CLOSE: "note",
+    EventKind.REOPEN: "reason",
+    EventKind.REVISIT: "note",
+}
+
+
+@pytest.mark.parametrize("kind", list(TEXT_OF_STEP))
+def test_every_step_dialog_starts_in_its_text_box(qtbot, ledger, runner, register_case, kind):
+    view = open_view(qtbot, runner, register_case())
+    dialog = StepDialog(kind, view.details, view)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    text_box = dialog.inputs[TEXT_OF_STEP[kind]]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is text_box, timeout=3000)
+    QTest.keyClicks(text_box, "typed at once")
+    assert "typed at once" in dialog.values()[TEXT_OF_STEP[kind]]
