@@ -49,7 +49,8 @@ class MomentEdit(QWidget):
         self.edit.setPlaceholderText(
             placeholder or ("如 20261130 1430、今天 9:30" if with_time else "如 20261130")
         )
-        self.edit.setToolTip("可输入 20261130 1430、2026-11-30 14:30、今天、昨天 9:30；Alt+↓ 打开日历")
+        self.hint = "可输入 20261130 1430、2026-11-30 14:30、今天、昨天 9:30；Alt+↓ 打开日历"
+        self.edit.setToolTip(self.hint)
         self.button = QToolButton(self)
         self.button.setText("日历")
         self.button.setToolTip("从日历中选择（Alt+↓）")
@@ -112,7 +113,7 @@ class MomentEdit(QWidget):
         changed = moment != self._moment
         self._moment, self._reason = moment, reason
         self.edit.setStyleSheet(INVALID_FIELD_STYLE if reason else "")
-        self.edit.setToolTip(reason or self.edit.toolTip())
+        self.edit.setToolTip(reason or self.hint)
         if changed or reason:
             self.moment_changed.emit()
 
