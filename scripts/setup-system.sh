@@ -2,6 +2,8 @@
 # Install the Debian packages that the tests and screenshots need:
 #   - poppler-utils: pdftoppm, to turn exported PDFs into PNGs;
 #   - xvfb, xauth: a virtual X display for real-window screenshots;
+#   - openbox, imagemagick: a window manager and ``import`` for scripts/qt_dialog_screenshots.py
+#     (screenshots only; no test needs them);
 #   - the X/xcb/EGL/GL/fontconfig/dbus/glib libraries that Qt's xcb and
 #     offscreen platform plugins load at run time.
 # Fast no-op when everything is already installed (no apt-get update then).
@@ -11,6 +13,8 @@ PACKAGES=(
     poppler-utils
     xvfb
     xauth
+    openbox
+    imagemagick
     libxcb-cursor0
     libxkbcommon-x11-0
     libxcb-icccm4

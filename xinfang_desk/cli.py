@@ -12,32 +12,15 @@ import sys
 from collections.abc import Sequence
 
 from xinfang_desk import __version__
+from xinfang_desk.chinese_argparse import EXIT_USER_ERROR, ChineseArgumentParser
 from xinfang_desk.commands import COMMAND_MODULES
 from xinfang_desk.ledger.errors import LedgerError
 
-EXIT_USER_ERROR = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with its messages in Chinese and one line on error."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        message = (
-            message.replace("the following arguments are required", "缺少必需的参数")
-            .replace("invalid choice", "无效的选项")
-            .replace("unrecognized arguments", "无法识别的参数")
-            .replace("argument", "参数")
-            .replace("expected one argument", "需要一个值")
-            .replace("invalid int value", "不是整数")
-        )
-        sys.stderr.write(f"错误：{message}\n")
-        raise SystemExit(EXIT_USER_ERROR)
-
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="xinfang-desk", description="信访台账命令行工具")
+    parser = ChineseArgumentParser(prog="xinfang-desk", description="信访台账命令行工具")
     parser.add_argument("--version", action="version", version=f"xinfang-desk {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
     sub.required = True
     for module in COMMAND_MODULES:
         module.register(sub)

@@ -119,3 +119,43 @@ def test_a_file_that_is_not_a_ledger(tmp_path: Path) -> None:
     bogus.write_text("这不是数据库", encoding="utf-8")
     result = run("cases", "--db", str(bogus))
     assert result.returncode == 2 and "不是信访台账文件" in result.stderr and "Traceback" not in result.stderr
+
+
+def _english_words(text: str) -> set[str]:
+    """Lower-case English words in ``text`` other than option names, command names and metavariables."""
+    words = set()
+    for token in text.replace("[", " ").replace("]", " ").replace(",", " ").split():
+        if token.startswith("-") or token.startswith("{") or token.startswith("'"):
+            continue
+        if token.isascii() and token.isalpha() and token.islower():
+            words.add(token)
+    return words
+
+
+@pytest.mark.parametrize("command", [[], ["stats"], ["cases"], ["slip"], ["merge"], ["init"]])
+def test_help_is_wholly_chinese(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("用法：")
+    assert "选项" in result.stdout and "显示本帮助并退出" in result.stdout
+    names = {"init", "demo", "stats", "cases", "slip", "merge", "xinfang", "assign", "supervise"}
+    assert _english_words(result.stdout) - names == set(), result.stdout
+    assert not any(word in result.stdout for word in ("usage", "options", "DB", "YEAR", "OUTPUT"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["stats", "--year"], "参数 --year：需要一个值"),
+        (["init", "--unit-code", "JWC"], "缺少必需的参数：--unit-name"),
+        (["cases", "--bogus"], "无法识别的参数：--bogus"),
+        (["slip", "X", "-o", "a.pdf", "--kind", "nope"], "参数 --kind：无效的选项 'nope'"),
+        (["demo", "--cases", "many"], "参数 --cases：'many' 不是整数"),
+    ],
+)
+def test_argparse_errors_are_chinese(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith("错误：") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _english_words(result.stderr.split("（可选")[0]) == set(), result.stderr

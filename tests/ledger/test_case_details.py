@@ -17,7 +17,7 @@ from xinfang_desk.ledger.case_details import (
 )
 from xinfang_desk.ledger.errors import WorkflowError
 from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.vocab import EventKind, Outcome, Satisfaction, Source, Status
+from xinfang_desk.ledger.vocab import Channel, EventKind, Outcome, Satisfaction, Source, Status
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow, find_case
 
 #: How to reach each state from a freshly registered case.
@@ -32,6 +32,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "replied": ("accept", "assign", "reply"),
     "evaluated": ("accept", "assign", "reply", "evaluate"),
     "closed": ("accept", "assign", "reply", "evaluate", "close"),
+    "dissatisfied": ("accept", "assign", "reply", "dissatisfied"),
     "reopened": ("accept", "reply", "close", "reopen"),
 }
 
@@ -49,6 +50,8 @@ def perform(workflow: Workflow, case, step: str | EventKind) -> None:
         "supervise": lambda: workflow.supervise(case, "请加快办理"),
         "reply": lambda: workflow.reply(case, Outcome.SOLVED, "已更换热水器"),
         "evaluate": lambda: workflow.evaluate(case, Satisfaction.SATISFIED),
+        "dissatisfied": lambda: workflow.evaluate(case, Satisfaction.UNSATISFIED),
+        "revisit": lambda: workflow.record_visit(case, Channel.VISIT, "再次来访询问进度"),
         "close": lambda: workflow.close(case),
         "reopen": lambda: workflow.reopen(case, "信访人申请复查", review=False),
     }
@@ -82,7 +85,19 @@ def test_closed_case_offers_only_reopen_and_finished_cases_nothing():
     assert allowed_actions(Status.CLOSED) == [EventKind.REOPEN]
     assert allowed_actions(Status.DECLINED) == []
     assert allowed_actions(Status.FORWARDED) == []
-    assert allowed_actions(Status.REPLIED) == [EventKind.SUPERVISE, EventKind.EVALUATE, EventKind.CLOSE]
+    assert allowed_actions(Status.REPLIED) == [
+        EventKind.SUPERVISE,
+        EventKind.EVALUATE,
+        EventKind.CLOSE,
+        EventKind.REVISIT,
+    ]
+
+
+def test_reopen_straight_from_evaluated_only_after_dissatisfaction():
+    assert EventKind.REOPEN in allowed_actions(Status.EVALUATED, satisfaction=Satisfaction.UNSATISFIED.value)
+    assert EventKind.REOPEN not in allowed_actions(
+        Status.EVALUATED, satisfaction=Satisfaction.SATISFIED.value
+    )
 
 
 def test_objection_is_offered_only_until_its_deadline():

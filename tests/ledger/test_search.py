@@ -131,3 +131,16 @@ def test_any_text_search_is_a_safe_substring_search(ledger: Ledger, small: dict[
                 assert found == set(small.values())  # no words: no text filter
             else:
                 assert (row.id in found) == all(w.lower() in body.lower() for w in words)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_blank_deadlines_sort_last_in_both_directions(
+    ledger: Ledger, small: dict[str, int], descending: bool
+) -> None:
+    with ledger.session() as s:
+        ordered = case_ids(s, CaseFilter(), sort="due_on", descending=descending)
+        dues = [row.due_on for row in case_rows(s, ordered)]
+    # the closed 食堂 case has no deadline; the two open ones have theirs
+    assert ordered[-1] == small["canteen"] and dues[-1] is None
+    assert all(due is not None for due in dues[:-1])
+    assert dues[:-1] == sorted(dues[:-1], reverse=descending)

@@ -376,3 +376,65 @@ def test_the_proposed_department_is_kept_and_starts_the_assignment(ledger: Ledge
         case = register(s, clock, proposed_department="保卫处")
         assert case.proposed_department == "保卫处"
         assert load_case_details(s, case.id).default_department == "保卫处"  # not the category's 后勤集团
+
+
+def test_a_second_visit_about_an_open_matter_is_recorded_on_its_case(ledger: Ledger, clock: Clock) -> None:
+    from xinfang_desk.ledger.case_details import load_case_details
+
+    with ledger.session() as s:
+        case = register(s, clock)
+        wf = Workflow(s, "接待员", clock=clock)
+        wf.accept(case)
+        clock.advance(days=2)
+        revision = case.revision
+        wf.record_visit(case, Channel.VISIT, "信访人再次来访询问维修进度")
+        clock.advance(days=1)
+        wf.record_visit(case, Channel.PHONE, "电话催办")
+        s.flush()
+        assert case.revision == revision + 2
+        assert case.status == Status.ACCEPTED  # a visit changes no deadline and no status
+        details = load_case_details(s, case.id, today=clock.now.date())
+        visits = [e for e in details.timeline if e.kind == EventKind.REVISIT.value]
+        assert [(e.note, e.detail) for e in visits] == [
+            ("信访人再次来访询问维修进度", "信访形式：来访"),
+            ("电话催办", "信访形式：电话"),
+        ]
+        assert visits[0].kind_label == "再次来访" and visits[0].at == datetime(2025, 3, 5, 9, 30)
+        assert details.group("办理").value("来访次数") == "3次（含再次来访）"
+        assert EventKind.REVISIT in details.actions
+
+
+def test_a_visit_is_refused_on_a_closed_case_and_before_receipt(ledger: Ledger, clock: Clock) -> None:
+    with ledger.session() as s:
+        case = register(s, clock)
+        wf = Workflow(s, "接待员", clock=clock)
+        with pytest.raises(ValidationError, match="不能早于收件日期"):
+            wf.record_visit(case, Channel.VISIT, at=datetime(2025, 3, 1, 9, 0))
+        wf.accept(case)
+        wf.reply(case, Outcome.SOLVED, "已解决")
+        wf.close(case)
+        revision = case.revision
+        with pytest.raises(WorkflowError, match="只有仍在办理中的事项才能记录再次来访"):
+            wf.record_visit(case, Channel.VISIT, "又来了")
+        assert case.revision == revision
+
+
+def test_dissatisfied_petitioner_reopens_straight_from_evaluated(ledger: Ledger, clock: Clock) -> None:
+    with ledger.session() as s:
+        case = register(s, clock)
+        wf = Workflow(s, "主任", clock=clock)
+        wf.accept(case)
+        wf.reply(case, Outcome.SOLVED, "已解决")
+        wf.evaluate(case, Satisfaction.UNSATISFIED, "仍有异味")
+        wf.reopen(case, "信访人对答复不满意，重新办理。", review=False)
+        s.flush()
+        kinds = [e.kind for e in events_of(s, case)]
+        assert kinds[-2:] == [EventKind.EVALUATE.value, EventKind.REOPEN.value]  # no 办结 in between
+        assert case.status == Status.IN_PROGRESS and case.reopen_count == 1
+
+        other = register(s, clock, summary="食堂饭菜价格上涨")
+        wf.accept(other)
+        wf.reply(other, Outcome.SOLVED, "已解决")
+        wf.evaluate(other, Satisfaction.SATISFIED)
+        with pytest.raises(WorkflowError, match="回访满意"):
+            wf.reopen(other, "重新办理", review=False)

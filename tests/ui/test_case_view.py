@@ -78,19 +78,10 @@ def ledger_state(ledger, case_id: int):
 
 def test_a_walk_in_goes_from_registration_to_closing_through_the_buttons(qtbot, ledger, runner):
     page: RegistrationPage = open_page(qtbot, runner)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.channel)
-    for text in (
-        "来访",
-        "本单位受理",
-        "申诉求决类",
-        "后勤服务类",
-        "宿舍条件与维修",
-        "张喆",
-        "",
-        "13812345678",
-    ):
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.form.channel)
+    for text in ("来访", "后勤服务类", "宿舍条件与维修", "张喆", "", "13812345678"):
         type_and_tab(text)
-    for text in ("学生", "土木工程学院", "", "宿舍热水器损坏两周未修", "多次报修无人处理。"):
+    for text in ("宿舍热水器损坏两周未修", "多次报修无人处理。"):
         type_and_tab(text)
     with qtbot.waitSignal(page.case_registered, timeout=5000) as registered:
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
@@ -100,7 +91,7 @@ def test_a_walk_in_goes_from_registration_to_closing_through_the_buttons(qtbot, 
     assert counts["registered"] == 1 and counts["today"] == 1
 
     view = open_view(qtbot, runner, case_id)
-    assert shown_steps(view) == ["受理", "不予受理", "转送", "督办"]
+    assert shown_steps(view) == ["受理", "不予受理", "转送", "督办", "再次来访"]
 
     dialog = press(qtbot, view, "受理")
     type_text(dialog.inputs["note"], "属本单位职责")
@@ -112,7 +103,7 @@ def test_a_walk_in_goes_from_registration_to_closing_through_the_buttons(qtbot, 
 
     dialog = press(qtbot, view, "交办")
     assert dialog.inputs["department"].text() == "后勤集团", "the category's default department"
-    assert dialog.inputs["due_on"].date().toPython() == case.handle_due_on, "the case's handling deadline"
+    assert dialog.inputs["due_on"].day() == case.handle_due_on, "the case's handling deadline"
     confirm(qtbot, view, dialog, view.details.revision)
     status, case, _ = ledger_state(ledger, case_id)
     assert status == Status.ASSIGNED and case.department == "后勤集团"
@@ -138,7 +129,7 @@ def test_a_walk_in_goes_from_registration_to_closing_through_the_buttons(qtbot, 
     status, case, counts = ledger_state(ledger, case_id)
     assert status == Status.REPLIED and case.outcome == Outcome.SOLVED
     assert counts["awaiting_follow_up"] == 1
-    assert shown_steps(view) == ["督办", "回访评价", "办结"]
+    assert shown_steps(view) == ["督办", "回访评价", "办结", "再次来访"]
 
     dialog = press(qtbot, view, "回访评价")
     dialog.inputs["satisfaction"].setCurrentText(Satisfaction.SATISFIED.label)
@@ -185,8 +176,8 @@ def _through(ledger, case_id: int, *steps: str) -> None:
 @pytest.mark.parametrize(
     ("steps", "expected"),
     [
-        ((), ["受理", "不予受理", "转送", "督办"]),
-        (("accept",), ["交办", "办理进展", "延期", "督办", "答复"]),
+        ((), ["受理", "不予受理", "转送", "督办", "再次来访"]),
+        (("accept",), ["交办", "办理进展", "延期", "督办", "答复", "再次来访"]),
         (("accept", "reply", "close"), ["重开"]),
         (("decline",), []),
     ],
@@ -253,6 +244,73 @@ def test_dissatisfaction_offers_a_review_request(qtbot, ledger, runner, register
     assert status == Status.IN_PROGRESS
     assert case.review_requested and case.reopen_count == 1
     assert case.due_on == case.handle_due_on and case.due_on >= date.today() + timedelta(days=30)
+    kinds = [row[1] for row in view.timeline.rows()]
+    assert kinds[-2:] == ["回访评价", "重开"], "重新办理 straight from 已回访, no 办结 in between"
+
+
+def test_dissatisfied_case_offers_reopening_straight_from_evaluated(qtbot, ledger, runner, register_case):
+    case_id = register_case()
+    _through(ledger, case_id, "accept", "reply")
+    with ledger.session() as session:
+        Workflow(session, "主任").evaluate(find_case(session, case_id), Satisfaction.UNSATISFIED, "仍不满意")
+    view = open_view(qtbot, runner, case_id)
+    assert "重新办理" in shown_steps(view)
+    dialog = press(qtbot, view, "重新办理")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.inputs["reason"])  # typing starts there
+    dialog.inputs["mode"].setCurrentText("本单位重新办理")
+    type_text(dialog.inputs["reason"], "信访人对答复不满意，重新办理。")
+    confirm(qtbot, view, dialog, view.details.revision)
+    assert ledger_state(ledger, case_id)[0] == Status.IN_PROGRESS
+    assert [row[1] for row in view.timeline.rows()][-2:] == ["回访评价", "重开"]
+
+
+def test_a_second_visit_is_recorded_from_the_case_view(qtbot, ledger, runner, register_case):
+    case_id = register_case()
+    view = open_view(qtbot, runner, case_id)
+    dialog = press(qtbot, view, "再次来访")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.inputs["note"])
+    QTest.keyClicks(dialog.inputs["note"], "asks about progress")
+    dialog.inputs["channel"].setCurrentText("电话")
+    confirm(qtbot, view, dialog, view.details.revision)
+    rows = view.timeline.rows()
+    assert rows[-1][1] == "再次来访"
+    assert view.values[("办理", "来访次数")].text() == "2次（含再次来访）"
+
+
+def test_a_correction_keeps_the_old_value_in_the_history(qtbot, ledger, runner, register_case):
+    case_id = register_case(summary="宿舍热水器损坏")
+    view = open_view(qtbot, runner, case_id)
+    qtbot.mouseClick(view.correct_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is view.dialog)
+    dialog = view.dialog
+    assert dialog.current.text() == "宿舍热水器损坏"
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.value)
+    dialog.value.setPlainText("宿舍热水器与空调均损坏")
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert "请填写更正理由" in dialog.error.text(), "a correction needs its reason"
+    dialog.reason.setText("登记时漏记空调")
+    confirm(qtbot, view, dialog, view.details.revision)
+    assert view.values[("基本信息", "内容摘要")].text() == "宿舍热水器与空调均损坏"
+    last = view.timeline.rows()[-1]
+    assert last[1] == "更正"
+    assert "“宿舍热水器损坏” → “宿舍热水器与空调均损坏”" in " ".join(str(cell) for cell in last)
+    assert "登记时漏记空调" in " ".join(str(cell) for cell in last)
+
+
+@pytest.mark.parametrize("keys", ["Esc", "Ctrl+W"])
+def test_esc_and_ctrl_w_close_a_case_window(qtbot, ledger, runner, register_case, keys):
+    case_id = register_case()
+    view = case_view_module.show_case(runner, case_id)
+    qtbot.waitUntil(lambda: view.details is not None)
+    with qtbot.waitActive(view):
+        view.activateWindow()
+    key, modifier = (
+        (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+        if keys == "Esc"
+        else (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    )
+    QTest.keyClick(view, key, modifier)
+    qtbot.waitUntil(lambda: case_id not in case_view_module._open_views, timeout=3000)  # closed, deleted
 
 
 def test_attachments_are_added_by_dropping_and_opened_in_the_system_viewer(
@@ -293,3 +351,46 @@ def test_the_view_follows_changes_made_elsewhere(qtbot, ledger, runner, register
     other.call(cases.perform_step, case_id, EventKind.ACCEPT, {})
     qtbot.waitUntil(lambda: view.status_chip.text() == "已受理")
     assert "交办" in shown_steps(view)
+
+
+def test_long_timeline_notes_wrap_instead_of_being_cut(qtbot, ledger, runner, register_case):
+    case_id = register_case()
+    note = "信访人反映宿舍楼热水器自十月起多次损坏，" * 6
+    with ledger.session() as session:
+        Workflow(session, "主任").accept(find_case(session, case_id), note)
+    view = open_view(qtbot, runner, case_id)
+    view.resize(900, 700)
+    qtbot.waitUntil(lambda: len(view.timeline.rows()) == 2)
+    timeline = view.timeline
+    item = timeline.topLevelItem(1)
+    assert item.text(3).startswith(note)
+    line = timeline.fontMetrics().height()
+    qtbot.waitUntil(lambda: timeline.visualItemRect(item).height() >= 3 * line)
+
+
+TEXT_OF_STEP = {
+    EventKind.ACCEPT: "note",
+    EventKind.DECLINE: "reason",
+    EventKind.FORWARD: "to",
+    EventKind.ASSIGN: "opinion",
+    EventKind.PROGRESS: "note",
+    EventKind.EXTEND: "reason",
+    EventKind.SUPERVISE: "note",
+    EventKind.REPLY: "text",
+    EventKind.EVALUATE: "note",
+    EventKind.CLOSE: "note",
+    EventKind.REOPEN: "reason",
+    EventKind.REVISIT: "note",
+}
+
+
+@pytest.mark.parametrize("kind", list(TEXT_OF_STEP))
+def test_every_step_dialog_starts_in_its_text_box(qtbot, ledger, runner, register_case, kind):
+    view = open_view(qtbot, runner, register_case())
+    dialog = StepDialog(kind, view.details, view)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    text_box = dialog.inputs[TEXT_OF_STEP[kind]]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is text_box, timeout=3000)
+    QTest.keyClicks(text_box, "typed at once")
+    assert "typed at once" in dialog.values()[TEXT_OF_STEP[kind]]

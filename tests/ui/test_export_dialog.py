@@ -372,7 +372,9 @@ def test_case_view_offers_the_assign_slip_once_assigned_and_previews_it(qtbot, l
     qtbot.waitUntil(lambda: DocumentKind.ACCEPT_NOTICE in view.print_buttons)
     assert [b.text() for b in view.print_buttons.values()] == ["打印受理告知书"]
 
-    runner.call(cases.perform_step, case_id, EventKind.ASSIGN, {"department": "后勤集团", "opinion": "请办理"})
+    runner.call(
+        cases.perform_step, case_id, EventKind.ASSIGN, {"department": "后勤集团", "opinion": "请办理"}
+    )
     qtbot.waitUntil(lambda: DocumentKind.ASSIGN in view.print_buttons)
     view.print_buttons[DocumentKind.ASSIGN].click()
     qtbot.waitUntil(lambda: bool(top_level(PdfPreview)), timeout=10000)

@@ -350,3 +350,16 @@ def test_filter_state_survives_the_round_trip_through_a_case_filter_and_storage(
     case_filter = state.to_filter(today, 3)
     assert FilterState.from_filter(case_filter).to_filter(today, 3) == case_filter
     assert FilterState.from_json(state.to_json()) == state
+
+
+def test_down_from_the_search_box_moves_into_the_results_and_enter_opens(page, qtbot):
+    page.focus_search()
+    qtbot.waitUntil(page.search_box.hasFocus)
+    qtbot.keyClick(page.search_box, Qt.Key.Key_Down)
+    assert page.table.hasFocus(), "Down leaves the search box for the results"
+    assert page.table.currentIndex().row() == 0
+    qtbot.keyClick(page.table, Qt.Key.Key_Down)
+    expected = page.model.case_id(1)
+    with qtbot.waitSignal(page.case_opened, timeout=2000) as blocker:
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert blocker.args == [expected]

@@ -308,3 +308,126 @@ def test_office_actions_appear_only_in_an_office_ledger(tmp_path, window, settin
     qtbot.addWidget(office_window)
     assert {"合并各单位台账…", "导出汇总台账…"} <= _menu_texts(office_window)
     office_runner.wait()
+
+
+# -- keyboard first, nothing by accident -----------------------------------------------------------
+def test_ctrl_n_puts_the_cursor_in_the_first_field(window, qtbot):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    window.show_page(DASHBOARD)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page() == REGISTRATION
+    form = window.registration.form
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is form.channel, timeout=3000)
+    assert form.channel.lineEdit().selectedText() == "来访", "typing replaces the default at once"
+
+
+def test_the_window_title_names_the_unit_once(window, qtbot):
+    qtbot.waitUntil(lambda: window.unit_name != "", timeout=5000)
+    assert window.windowTitle() == window.unit_name
+    assert "信访台账" not in window.windowTitle(), "Qt adds the program's name itself"
+
+
+def _open_settings(window, qtbot):
+    window.show_page(SETTINGS)
+    page = window.settings_page
+    qtbot.waitUntil(lambda: page.snapshot is not None and not page.has_unsaved_changes(), timeout=5000)
+    return page
+
+
+def _answer(qtbot, text: str, button: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    found = []
+    qtbot.waitUntil(
+        lambda: (
+            isinstance(QApplication.activeModalWidget(), QMessageBox)
+            and text in QApplication.activeModalWidget().text()
+            and not found.append(QApplication.activeModalWidget())
+        ),
+        timeout=3000,
+    )
+    next(b for b in found[0].buttons() if b.text() == button).click()
+
+
+def test_leaving_settings_with_unsaved_changes_asks(window, runner, qtbot):
+    page = _open_settings(window, qtbot)
+    days = page.general_inputs["due_soon_days"]
+    days.setValue(days.value() + 4)
+    window.show_page(DASHBOARD)
+    _answer(qtbot, "设置的修改尚未保存", "取消")
+    assert window.current_page() == SETTINGS and days.value() == Settings().due_soon_days + 4
+
+    window.show_page(LEDGER)
+    _answer(qtbot, "设置的修改尚未保存", "放弃修改")
+    assert window.current_page() == LEDGER
+    qtbot.waitUntil(lambda: not page.has_unsaved_changes(), timeout=5000)
+    with runner.ledger.session() as s:
+        assert Settings.load(s).due_soon_days == Settings().due_soon_days
+
+    page = _open_settings(window, qtbot)
+    page.general_inputs["due_soon_days"].setValue(9)
+    with qtbot.waitSignal(page.saved, timeout=5000):
+        window.show_page(DASHBOARD)
+        _answer(qtbot, "设置的修改尚未保存", "保存")
+    assert window.current_page() == DASHBOARD
+    with runner.ledger.session() as s:
+        assert Settings.load(s).due_soon_days == 9
+
+
+def test_the_wheel_over_a_setting_scrolls_and_changes_nothing(window, qtbot):
+    from tests.ui.test_registration import wheel
+
+    page = _open_settings(window, qtbot)
+    days = page.general_inputs["due_soon_days"]
+    kind = page.rule_kinds["rule.handle"]
+    before = (days.value(), kind.currentIndex())
+    window.settings_page.setFocus()
+    wheel(days, steps=-3)
+    wheel(kind, steps=-3)
+    assert (days.value(), kind.currentIndex()) == before
+    assert not page.has_unsaved_changes()
+
+
+def test_the_urgent_list_holds_every_overdue_and_due_soon_case_with_its_count(window, runner, qtbot):
+    from datetime import timedelta
+
+    from tests.helpers import draft
+    from xinfang_desk.ledger.workflow import Workflow
+
+    with runner.ledger.session() as session:
+        workflow = Workflow(session, "接待员")
+        for days_ago in (13,) * 9 + (20,) * 6:  # the 15-day decision deadline: due soon, or overdue
+            received = datetime.now().replace(microsecond=0) - timedelta(days=days_ago)
+            workflow.register(draft(received_at=received, summary=f"待决定事项{days_ago}"))
+    with qtbot.waitSignal(window.dashboard.refreshed, timeout=10000):
+        window.refresh()
+    tiles = window.dashboard.tiles
+    overdue, due_soon = int(tiles["overdue"].value_label.text()), int(tiles["due_soon"].value_label.text())
+    assert overdue + due_soon > 12, "the demo ledger has more than a screenful"
+    table = window.dashboard.urgent_table
+    assert table.rowCount() == overdue + due_soon, "none is left out"
+    assert window.dashboard.urgent_title.text() == (
+        f"最需关注的在办事项（{overdue + due_soon} 件：已超期 {overdue}，临期 {due_soon}）"
+    )
+    shown = {table.item(r, 1).data(Qt.ItemDataRole.UserRole) for r in range(table.rowCount())}
+    assert len(shown) == overdue + due_soon
+    assert table.verticalScrollBar().maximum() > 0 or table.rowCount() * 20 < table.height()
+
+
+def test_the_dashboard_says_it_is_still_building_until_the_demo_is_written(ledger, settings, qtbot):
+    runner = OpRunner(ledger)
+    window = MainWindow(runner, settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=10000)
+    app_module.build_demo_in(window, runner, 60)
+    dashboard = window.dashboard
+    assert dashboard.building_banner.isVisible() and "正在生成演示案件" in dashboard.building_banner.text()
+    assert all(tile.value_label.text() == "…" for tile in dashboard.tiles.values()), "no all-zero figures"
+    qtbot.waitUntil(lambda: not dashboard.building_banner.isVisible(), timeout=30000)
+    qtbot.waitUntil(
+        lambda: dashboard.tiles["accepted_this_year"].value_label.text() not in ("…", "0"), timeout=10000
+    )
+    assert count(ledger) == 60
+    runner.wait()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from xinfang_desk.commands.common import (
@@ -87,7 +88,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if interactive:
             sys.stderr.write(f"\r正在生成演示案件：{done}/{total}")
 
-    made = build_demo(ledger, cases=args.cases, seed=args.seed, today=args.today, progress=report)
+    now = datetime.now() if args.today is None else None  # a given day: the same ledger every time
+    made = build_demo(ledger, cases=args.cases, seed=args.seed, today=args.today, now=now, progress=report)
     ledger.close()
     if interactive:
         sys.stderr.write("\n")

@@ -35,6 +35,7 @@ from xinfang_desk.ledger.vocab import (
 from xinfang_desk.ledger.workflow import (
     COLLECTIVE_MIN_PEOPLE,
     STEP_STATUSES,
+    Workflow,
     attachment_content,
     extension_days_left,
     find_case,
@@ -54,6 +55,7 @@ ACTION_ORDER: tuple[EventKind, ...] = (
     EventKind.EVALUATE,
     EventKind.CLOSE,
     EventKind.REOPEN,
+    EventKind.REVISIT,
 )
 
 
@@ -65,6 +67,7 @@ def allowed_actions(
     extended_days: int = 0,
     settings: Settings | None = None,
     today: date | None = None,
+    satisfaction: Satisfaction | str | None = None,
 ) -> list[EventKind]:
     """The workflow steps valid for a case in ``status`` now, in button order.
 
@@ -82,6 +85,9 @@ def allowed_actions(
             continue
         if kind is EventKind.EXTEND and extension_days_left(extension_count, extended_days, settings) < 1:
             continue
+        dissatisfied = satisfaction == Satisfaction.UNSATISFIED.value
+        if kind is EventKind.REOPEN and status is Status.EVALUATED and not dissatisfied:
+            continue  # 重新办理 straight from 已回访 only when the petitioner was dissatisfied
         steps.append(kind)
     return steps
 
@@ -185,7 +191,7 @@ def default_department_of(case: Case) -> str:
     return ""
 
 
-def _groups(case: Case, repeat_of: str) -> tuple[FieldGroup, ...]:
+def _groups(case: Case, repeat_of: str, visits: int) -> tuple[FieldGroup, ...]:
     person = case.petitioner
     category = case.category.name + (f" / {case.subcategory.name}" if case.subcategory else "")
     people = f"{case.people_count}人" + ("（集体访）" if case.people_count >= COLLECTIVE_MIN_PEOPLE else "")
@@ -243,6 +249,7 @@ def _groups(case: Case, repeat_of: str) -> tuple[FieldGroup, ...]:
             DetailField("办理期限", _day(case.handle_due_on)),
             DetailField("延期", extension),
             DetailField("督办次数", str(case.supervise_count) if case.supervise_count else ""),
+            DetailField("来访次数", f"{visits}次" + ("（含再次来访）" if visits > 1 else "")),
         ),
     )
     reply = FieldGroup(
@@ -301,12 +308,23 @@ def describe_event(kind: str, data: Mapping[str, Any]) -> str:
             what = "复查/复核申请" if d.get("review") else "重新办理"
             return f"第{d.get('number', 1)}次重开（{what}），期限 {d.get('due_on', '')}"
         case EventKind.CORRECT:
-            return f"{d.get('field', '')}：“{d.get('old', '')}” → “{d.get('new', '')}”"
+            field_label = Workflow.CORRECTABLE.get(str(d.get("field", "")), str(d.get("field", "")))
+            return f"{field_label}：“{_shown(d.get('old'))}” → “{_shown(d.get('new'))}”"
+        case EventKind.REVISIT:
+            channel = d.get("channel")
+            how = Channel(channel).label if channel in {c.value for c in Channel} else str(channel or "")
+            return f"信访形式：{how}"
         case EventKind.LINK_REPEAT:
             return f"关联为 {d.get('repeat_of', '')} 的重复访"
         case EventKind.ATTACH:
             return f"{_size(int(d.get('size') or 0))}"
     return ""
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "" if value is None else str(value)
 
 
 def _size(size: int) -> str:
@@ -353,6 +371,7 @@ def load_case_details(session: Session, case_id: int, *, today: date | None = No
     departments = tuple(
         session.scalars(select(Department.name).where(Department.active).order_by(Department.id))
     )
+    timeline = _timeline(session, case)
     return CaseDetails(
         id=case.id,
         case_no=case.case_no,
@@ -363,8 +382,8 @@ def load_case_details(session: Session, case_id: int, *, today: date | None = No
         summary=case.summary,
         due_on=due,
         days_left=(due - today).days if due else None,
-        groups=_groups(case, repeat_of),
-        timeline=_timeline(session, case),
+        groups=_groups(case, repeat_of, 1 + sum(e.kind == EventKind.REVISIT.value for e in timeline)),
+        timeline=timeline,
         attachments=tuple(
             AttachmentInfo(a.id, a.filename, a.media_type, a.size, a.added_by, a.added_at)
             for a in case.attachments
@@ -377,6 +396,7 @@ def load_case_details(session: Session, case_id: int, *, today: date | None = No
                 extended_days=case.extended_days,
                 settings=settings,
                 today=today,
+                satisfaction=case.satisfaction if case.evaluated_at else None,
             )
         ),
         default_department=default_department_of(case),

@@ -46,67 +46,76 @@ AFFILIATIONS = (
 )
 LEADERS = ("王副校长", "李书记", "张副书记", "陈副校长")
 
-SUMMARIES: dict[str, list[str]] = {
-    "课程设置": [
-        "反映{n}课程安排重复，希望调整选修课设置",
-        "建议增设{n}相关的实践课程",
-        "对{n}课程学分认定有异议",
-    ],
-    "考试安排": ["{n}期末考试时间与实习冲突，申请调整", "反映{n}补考安排通知过晚", "对{n}考场纪律处理有异议"],
-    "成绩复核": ["申请复核{n}课程期末成绩", "反映{n}平时成绩登记错误", "对{n}成绩评定标准有疑问"],
-    "学籍管理": ["咨询{n}专业转专业政策", "反映{n}学籍信息登记有误", "申请{n}休学复学手续办理"],
-    "实验室与自习室": [
-        "反映{n}实验楼自习室开放时间过短",
-        "{n}实验室设备老化影响教学",
-        "建议{n}自习室增加座位",
-    ],
-    "宿舍条件与维修": [
-        "反映{n}宿舍空调损坏长期无人维修",
-        "{n}宿舍楼热水供应不稳定",
-        "{n}宿舍屋顶漏水请求维修",
-    ],
-    "食堂价格与卫生": [
-        "反映{n}食堂饭菜价格上涨过快",
-        "{n}食堂卫生状况差，发现异物",
-        "建议{n}食堂延长营业时间",
-    ],
-    "校园环境": ["反映{n}附近道路积水严重", "{n}周边施工噪音影响休息", "建议在{n}增设路灯"],
-    "水电网络": ["{n}宿舍校园网频繁断线", "反映{n}电费计费异常", "{n}教学楼停水未提前通知"],
-    "奖助学金评定": [
-        "对{n}国家助学金评定结果有异议",
-        "反映{n}奖学金评审程序不公开",
-        "咨询{n}助学贷款办理进度",
-    ],
-    "实习权益与安全": [
-        "反映{n}实习单位拖欠实习补贴",
-        "{n}实习期间安全保障不到位",
-        "实习单位要求{n}学生超时加班",
-    ],
-    "职称评聘": ["对{n}职称评审结果有异议", "反映{n}职称评聘条件设置不合理", "咨询{n}职称申报材料要求"],
-    "劳动与薪酬(津贴发放)": ["反映{n}岗位津贴未按时发放", "{n}加班费计算有误", "反映{n}绩效工资分配不公"],
-    "违纪处分申诉": ["对{n}违纪处分决定不服提出申诉", "申请撤销{n}警告处分", "对{n}考试作弊认定有异议"],
-    "": ["反映{n}相关问题，请求协调解决", "对学校{n}工作提出意见建议", "检举{n}工作人员存在违规行为"],
+AREAS = ("南区", "北区", "东苑", "西苑")
+COLLEGES = ("土木学院", "建筑学院", "机电学院", "经管学院", "外国语学院", "数理学院")
+COHORTS = ("2025级", "2024级", "2023级")
+MAJORS = ("土木工程", "建筑学", "机械工程", "工商管理", "英语", "应用数学")
+COURSES = ("高等数学", "大学英语", "工程力学", "线性代数", "大学物理", "工程制图")
+LANDMARKS = ("图书馆", "大学生活动中心", "体育馆", "南区东门", "北区食堂", "3号教学楼")
+
+#: Summaries by sub-category, each with the places or subjects that make sense in it ({n}).
+SUMMARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "课程设置": (
+        ("反映{n}课程安排重复，希望调整选修课设置", "建议{n}增设实践类课程", "对{n}课程学分认定有异议"),
+        COLLEGES + COHORTS,
+    ),
+    "考试安排": (
+        ("{n}期末考试时间与实习冲突，申请调整", "反映{n}补考安排通知过晚", "对{n}期末考试考场安排有异议"),
+        COHORTS + COLLEGES,
+    ),
+    "成绩复核": (
+        ("申请复核{n}课程期末成绩", "反映{n}平时成绩登记错误", "对{n}成绩评定标准有疑问"),
+        COURSES,
+    ),
+    "学籍管理": (
+        ("咨询{n}专业转专业政策", "反映{n}专业学生学籍信息登记有误", "咨询{n}专业休学复学手续办理"),
+        MAJORS,
+    ),
+    "实验室与自习室": (
+        ("反映{n}自习室开放时间过短", "{n}实验室设备老化影响教学", "建议{n}自习室增加座位"),
+        ("图书馆", "3号教学楼", "7号教学楼", "实验楼"),
+    ),
+    "宿舍条件与维修": (
+        ("反映{n}宿舍空调损坏长期无人维修", "{n}宿舍楼热水供应不稳定", "{n}宿舍屋顶漏水请求维修"),
+        AREAS,
+    ),
+    "食堂价格与卫生": (
+        ("反映{n}食堂饭菜价格上涨过快", "{n}食堂卫生状况差，发现异物", "建议{n}食堂延长营业时间"),
+        AREAS,
+    ),
+    "校园环境": (
+        ("反映{n}附近道路积水严重", "{n}周边施工噪音影响休息", "建议在{n}附近增设路灯"),
+        LANDMARKS + AREAS,
+    ),
+    "水电网络": (
+        ("{n}宿舍校园网频繁断线", "反映{n}宿舍电费计费异常", "{n}宿舍楼停水未提前通知"),
+        AREAS,
+    ),
+    "奖助学金评定": (
+        ("对{n}国家助学金评定结果有异议", "反映{n}奖学金评审程序不公开", "咨询{n}助学贷款办理进度"),
+        COLLEGES + COHORTS,
+    ),
+    "实习权益与安全": (
+        ("反映{n}实习单位拖欠实习补贴", "{n}学生实习期间安全保障不到位", "实习单位要求{n}学生超时加班"),
+        COLLEGES + COHORTS,
+    ),
+    "职称评聘": (
+        ("对{n}职称评审结果有异议", "反映{n}职称评聘条件设置不合理", "咨询{n}职称申报材料要求"),
+        COLLEGES + ("图书馆",),
+    ),
+    "劳动与薪酬(津贴发放)": (
+        ("反映{n}岗位津贴未按时发放", "{n}加班费计算有误", "反映{n}绩效工资分配不公"),
+        COLLEGES + ("后勤集团", "图书馆"),
+    ),
+    "违纪处分申诉": (
+        ("对{n}作出的违纪处分决定不服提出申诉", "申请撤销{n}作出的警告处分", "对{n}考试作弊认定有异议"),
+        COLLEGES,
+    ),
+    "": (
+        ("反映{n}有关问题，请求协调解决", "对{n}工作提出意见建议", "检举{n}工作人员存在违规行为"),
+        COLLEGES + ("后勤集团", "图书馆", "保卫处"),
+    ),
 }
-PLACES = (
-    "南区",
-    "北区",
-    "东苑",
-    "西苑",
-    "3号楼",
-    "7号楼",
-    "12号楼",
-    "图书馆",
-    "一食堂",
-    "二食堂",
-    "大学生活动中心",
-    "土木学院",
-    "建筑学院",
-    "机电学院",
-    "经管学院",
-    "2024级",
-    "2023级",
-    "研究生",
-)
 
 
 def _weighted(rng: random.Random, table: dict) -> object:
@@ -130,11 +139,12 @@ class _SimClock:
 
 
 class _DemoBuilder:
-    def __init__(self, ledger: Ledger, seed: int, today: date, actor: str) -> None:
+    def __init__(self, ledger: Ledger, seed: int, today: date, actor: str, now: datetime | None) -> None:
         self.ledger = ledger
         self.rng = random.Random(seed)
         self.today = today
-        self.end = datetime.combine(today, time(17, 0))
+        #: Nothing happens after this moment: the current time (end of office hours for a given day).
+        self.end = now.replace(microsecond=0) if now is not None else datetime.combine(today, time(17, 0))
         self.actor = actor
         self.clock = _SimClock()
         self.closed: list[tuple[str, datetime, _Person]] = []
@@ -216,7 +226,8 @@ class _DemoBuilder:
             source = Source(_weighted(rng, {Source.OWN: 85, Source.SUPERIOR: 6, Source.OTHER_UNIT: 9}))
         nature = Nature(_weighted(rng, {Nature.SUGGESTION: 30, Nature.ACCUSATION: 10, Nature.CLAIM: 60}))
         people = 1 if rng.random() < 0.95 else rng.choice((2, 3, 4, 5, 6, 8, 12, 20))
-        summary = rng.choice(SUMMARIES[sub]).format(n=rng.choice(PLACES))
+        templates, subjects = SUMMARIES[sub]
+        summary = rng.choice(templates).format(n=rng.choice(subjects))
         superior_due = (
             received.date() + timedelta(days=rng.choice((15, 20, 30))) if source is Source.SUPERIOR else None
         )
@@ -340,7 +351,7 @@ class _DemoBuilder:
             start, days = (this_year_start, elapsed) if i < this_count else (last_year_start, 365)
             day = start + timedelta(days=rng.randrange(days))
             moment = datetime.combine(day, time(rng.randrange(8, 18), rng.randrange(60), rng.randrange(60)))
-            times.append(min(moment, self.end - timedelta(hours=1)))
+            times.append(min(moment, self.end - timedelta(minutes=rng.randrange(5, 60))))
         times.sort()
         return times
 
@@ -351,16 +362,22 @@ def build_demo(
     cases: int = 2000,
     seed: int = 2025,
     today: date | None = None,
+    now: datetime | None = None,
     actor: str = "演示数据",
     progress: ProgressCallback | None = None,
     batch: int = 5000,
 ) -> int:
     """Fill ``ledger`` with ``cases`` demo cases; returns how many were made.
 
+    Nothing is dated after ``now`` (the current time; without it, 17:00 of ``today``, so that a given
+    day always gives the same ledger).
+
     ``progress(done, total)`` is called after every batch; returning ``False`` stops early (the
     batches already committed stay).
     """
-    builder = _DemoBuilder(ledger, seed, today or date.today(), actor)
+    if now is not None:
+        today = now.date()
+    builder = _DemoBuilder(ledger, seed, today or date.today(), actor, now)
     times = builder.received_times(cases)
     done = 0
     with sqlite.bulk_loading(ledger.engine):
@@ -402,5 +419,5 @@ def fill_demo_ledger(
 ) -> OpResult[int]:
     """The operation behind 打开演示台账: ``build_demo`` into the context's ledger, dated up to today."""
     assert ctx.ledger is not None, "a demo is built into an open ledger"
-    made = build_demo(ctx.ledger, cases=cases, today=ctx.now().date(), progress=progress, batch=batch)
+    made = build_demo(ctx.ledger, cases=cases, now=ctx.now(), progress=progress, batch=batch)
     return OpResult(made, Changes(everything=True))

@@ -130,7 +130,12 @@ def case_query(
 ) -> Select:
     """The ordered select of matching case ids."""
     column = SORTABLE.get(sort, Case.received_at)
-    order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
+    blanks_last = column.is_(None).asc()  # in both directions: an empty deadline is not the most urgent
+    order = (
+        [blanks_last, column.desc(), Case.id.desc()]
+        if descending
+        else [blanks_last, column.asc(), Case.id.asc()]
+    )
     return select(Case.id).where(*_conditions(session, f)).order_by(*order)
 
 

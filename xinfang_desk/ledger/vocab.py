@@ -151,6 +151,7 @@ class EventKind(_Labelled):
     CLOSE = "close", "办结"
     REOPEN = "reopen", "重开"
     CORRECT = "correct", "更正"
+    REVISIT = "revisit", "再次来访"
     LINK_REPEAT = "link_repeat", "关联重复访"
     ATTACH = "attach", "添加附件"
     EXPORT_FULL = "export_full", "完整导出个人信息"

@@ -75,7 +75,8 @@ STEP_STATUSES: dict[EventKind, frozenset[Status]] = {
     EventKind.REPLY: HANDLING_STATUSES,
     EventKind.EVALUATE: frozenset({Status.REPLIED}),
     EventKind.CLOSE: frozenset({Status.REPLIED, Status.EVALUATED}),
-    EventKind.REOPEN: frozenset({Status.CLOSED}),
+    EventKind.REOPEN: frozenset({Status.CLOSED, Status.EVALUATED}),
+    EventKind.REVISIT: OPEN_STATUSES,
 }
 
 
@@ -546,8 +547,13 @@ class Workflow:
         return case
 
     def reopen(self, case: Case, reason: str, *, review: bool = True, at: datetime | None = None) -> Case:
-        """重开 a closed case: a 复查/复核 request (within 30 日 of the reply) or a correction by the unit."""
+        """重开 a closed case: a 复查/复核 request (within 30 日 of the reply) or a correction by the unit.
+
+        Straight from 已回访 when the petitioner was dissatisfied (重新办理 without a 办结 in between).
+        """
         self._require(case, STEP_STATUSES[EventKind.REOPEN], "只有已办结的案件才能重开。")
+        if Status(case.status) is Status.EVALUATED and case.satisfaction != Satisfaction.UNSATISFIED.value:
+            raise WorkflowError(f"案件{case.case_no}回访满意，应予办结，不能重新办理。")
         reason = self._text(reason, "重开理由")
         when = self._when(at)
         if review:
@@ -568,6 +574,17 @@ class Workflow:
         self._record(
             case, EventKind.REOPEN, when, reason, review=review, due_on=due, number=case.reopen_count
         )
+        return case
+
+    def record_visit(
+        self, case: Case, channel: Channel, note: str = "", *, at: datetime | None = None
+    ) -> Case:
+        """再次来访: the petitioner came (wrote, called) again about this open matter; no new case."""
+        self._require(case, STEP_STATUSES[EventKind.REVISIT], "只有仍在办理中的事项才能记录再次来访。")
+        channel = Channel(channel)
+        when = self._when(at)
+        self._not_before(case, when)
+        self._record(case, EventKind.REVISIT, when, (note or "").strip(), channel=channel.value)
         return case
 
     # ------------------------------------------------------------------ corrections and links

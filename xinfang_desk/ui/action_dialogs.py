@@ -9,14 +9,13 @@ step was done, or shows the ledger's reason in red when it was refused.  The ste
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,7 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from xinfang_desk.ledger.case_details import CaseDetails
-from xinfang_desk.ledger.vocab import EventKind, Outcome, Satisfaction
+from xinfang_desk.ledger.vocab import Channel, EventKind, Outcome, Satisfaction
+from xinfang_desk.ledger.workflow import Workflow
+from xinfang_desk.ui.moment_edit import MomentEdit
 from xinfang_desk.ui.widgets import ChoiceBox, ReasonLabel
 
 DEFAULT_ASSIGN_OPINION = "请认真核实，依法依规办理，并在期限内书面答复信访人。"
@@ -48,23 +49,119 @@ TITLES: dict[EventKind, str] = {
     EventKind.EVALUATE: "回访评价",
     EventKind.CLOSE: "办结",
     EventKind.REOPEN: "重开",
+    EventKind.REVISIT: "再次来访",
 }
 
 
-class _Moment(QDateTimeEdit):
-    """When the step happened: now unless the clerk records it afterwards (then ``touched``)."""
+class _Moment(MomentEdit):
+    """When the step happened: now unless the clerk types another time (then ``touched``)."""
 
     def __init__(self, earliest: datetime) -> None:
-        super().__init__(calendarPopup=True, displayFormat="yyyy-MM-dd HH:mm")
-        now = QDateTime.currentDateTime()
-        self.setDateTime(QDateTime(now.date(), QTime(now.time().hour(), now.time().minute())))
-        self.setMinimumDateTime(QDateTime(earliest.replace(second=0, microsecond=0)))
-        self.setMaximumDateTime(now.addSecs(300))
+        super().__init__()
+        now = datetime.now().replace(second=0, microsecond=0)
+        self.set_moment(now)
+        self.set_range(earliest.replace(second=0, microsecond=0), now + timedelta(minutes=5))
         self.touched = False
-        self.dateTimeChanged.connect(lambda *_: setattr(self, "touched", True))
+        self.edit.textEdited.connect(lambda *_: setattr(self, "touched", True))
 
     def when(self) -> datetime | None:
-        return self.dateTime().toPython() if self.touched else None
+        return self.moment() if self.touched else None
+
+
+class CorrectionDialog(QDialog):
+    """更正: one registered field, its new value and the reason; the old value stays in the history."""
+
+    submitted = Signal(object)
+
+    def __init__(self, details: CaseDetails, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.details = details
+        self.setWindowTitle(f"更正 — {details.case_no}")
+        self.setMinimumWidth(480)
+        self.field = QComboBox()
+        for code, label in Workflow.CORRECTABLE.items():
+            self.field.addItem(label, code)
+        self.current = QLabel()
+        self.current.setWordWrap(True)
+        self.current.setStyleSheet("color: #616161;")
+        self.value = QPlainTextEdit()
+        self.value.setTabChangesFocus(True)
+        self.value.setFixedHeight(76)
+        self.reason = QLineEdit(placeholderText="如：登记时误录，经与信访人核实更正")
+        self.error = ReasonLabel()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("更正")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("更正项目", self.field)
+        form.addRow("原登记内容", self.current)
+        form.addRow("更正为（必填）", self.value)
+        form.addRow("更正理由（必填）", self.reason)
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"<b>{details.case_no}</b>　{details.summary}<br>更正后原内容仍保留在办理记录中。")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.field.currentIndexChanged.connect(self._field_chosen)
+        self._field_chosen()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        self.value.setFocus()
+
+    def _current_text(self) -> str:
+        label = self.field.currentText()
+        for group in self.details.groups:
+            for detail in group.fields:
+                if detail.label == label or (label == "是否越级访" and detail.label == "越级访"):
+                    return detail.value
+        return ""
+
+    def _field_chosen(self, *_args: object) -> None:
+        text = self._current_text()
+        self.current.setText(text or "（空）")
+        code = self.field.currentData()
+        if code == "people_count":
+            text = text.split("人")[0]
+        self.value.setPlainText(text)
+        self.value.selectAll()
+
+    def values(self) -> dict[str, Any]:
+        """``field``, ``value`` (typed for the field) and ``reason``; raises ValueError with the reason."""
+        code = self.field.currentData()
+        text = self.value.toPlainText().strip()
+        value: Any = text
+        if code == "people_count":
+            if not text.isdigit():
+                raise ValueError("人数应为整数。")
+            value = int(text)
+        elif code == "bypassed_level":
+            if text not in ("是", "否"):
+                raise ValueError("是否越级访请填写“是”或“否”。")
+            value = text == "是"
+        if not self.reason.text().strip():
+            raise ValueError("请填写更正理由。")
+        return {"field": code, "value": value, "reason": self.reason.text().strip()}
+
+    def submit(self) -> None:
+        try:
+            values = self.values()
+        except ValueError as exc:
+            self.error.say(str(exc))
+            return
+        self.error.say("")
+        self.buttons.setEnabled(False)
+        self.submitted.emit(values)
+
+    def refused(self, message: str) -> None:
+        self.buttons.setEnabled(True)
+        self.error.say(message)
 
 
 class StepDialog(QDialog):
@@ -106,6 +203,22 @@ class StepDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self._fields(review)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        self._focus_the_text_box()
+
+    def _focus_the_text_box(self) -> None:
+        """Typing starts at once in the step's text (受理意见, 答复内容 …), the text selected."""
+        for widget in self.inputs.values():
+            if isinstance(widget, QPlainTextEdit):
+                widget.setFocus()
+                widget.selectAll()
+                return
+            if isinstance(widget, QLineEdit):
+                widget.setFocus()
+                widget.selectAll()
+                return
 
     # ------------------------------------------------------------------ field builders
     def _text(
@@ -155,12 +268,11 @@ class StepDialog(QDialog):
                 department.set_text(d.default_department)
                 self._add("department", "承办单位", department, required=True)
                 self._text("opinion", "交办意见", required=True, default=DEFAULT_ASSIGN_OPINION)
-                due = QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd")
-                today = QDate.currentDate()
+                due = MomentEdit(with_time=False)
                 if d.handle_due_on is not None:
-                    due.setMaximumDate(QDate(d.handle_due_on))
-                    due.setMinimumDate(min(today, QDate(d.handle_due_on)))
-                    due.setDate(QDate(d.handle_due_on))
+                    latest = datetime.combine(d.handle_due_on, time(0, 0))
+                    due.set_range(min(datetime.combine(date.today(), time(0, 0)), latest), latest)
+                    due.set_moment(d.handle_due_on)
                 self._add("due_on", "办理期限", due)
                 self._moment("交办时间")
             case EventKind.PROGRESS:
@@ -198,9 +310,13 @@ class StepDialog(QDialog):
                     "reason", "重开理由", required=True, default=reason if self.after_dissatisfaction else ""
                 )
                 if self.after_dissatisfaction:
-                    note = QLabel("案件将先办结，再重开办理；重开计入非一次性办结。")
+                    note = QLabel("案件直接转入重新办理（不经办结）；重开计入非一次性办结。")
                     note.setWordWrap(True)
                     self.form.addRow("", note)
+            case EventKind.REVISIT:
+                self._text("note", "来访情况", required=True)
+                self._combo("channel", "信访形式", Channel.labels(), Channel.VISIT.label)
+                self._moment("来访时间")
 
     def _show_extension(self, days: int) -> None:
         due = self.details.handle_due_on
@@ -223,8 +339,8 @@ class StepDialog(QDialog):
                 result[key] = widget.currentText()
             elif isinstance(widget, _Moment):
                 result[key] = widget.when()
-            elif isinstance(widget, QDateEdit):
-                result[key] = widget.date().toPython()
+            elif isinstance(widget, MomentEdit):
+                result[key] = widget.day()
             elif isinstance(widget, QSpinBox):
                 result[key] = widget.value()
         if self.kind is EventKind.REPLY:
@@ -233,7 +349,8 @@ class StepDialog(QDialog):
             result["satisfaction"] = Satisfaction.from_label(result["satisfaction"])
         if self.kind is EventKind.REOPEN:
             result["review"] = REOPEN_KINDS[result.pop("mode")]
-            result["close_first"] = self.after_dissatisfaction
+        if self.kind is EventKind.REVISIT:
+            result["channel"] = Channel.from_label(result["channel"])
         return result
 
     def problem(self) -> str:
@@ -241,6 +358,12 @@ class StepDialog(QDialog):
         for key, label in self.required.items():
             if not values.get(key):
                 return f"请填写{label}。"
+        for widget in self.inputs.values():
+            if isinstance(widget, MomentEdit) and not widget.is_valid():
+                return widget.reason()
+        due = self.inputs.get("due_on")
+        if isinstance(due, MomentEdit) and due.day() is None:
+            return "请填写办理期限。"
         department = self.inputs.get("department")
         if isinstance(department, ChoiceBox) and not department.choice():
             return f"没有名为“{department.text()}”的承办单位，请从列表中选择。"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from xinfang_desk.chinese_argparse import ChineseArgumentParser
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.operations.context import Actor
@@ -32,10 +33,12 @@ from xinfang_desk.ui.garbage import UiThreadGarbageCollector
 from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.style import apply_style
+from xinfang_desk.ui.translations import install_translations
+from xinfang_desk.ui.wheel_guard import install_wheel_guard
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="xinfang-desk-gui", description="信访台账（桌面程序）")
+    parser = ChineseArgumentParser(prog="xinfang-desk-gui", description="信访台账（桌面程序）")
     parser.add_argument("--db", type=Path, default=None, help="打开指定的台账文件")
     parser.add_argument("--demo", action="store_true", help="打开演示台账（不存在时自动生成）")
     parser.add_argument("--demo-cases", type=int, default=DEMO_CASES, help="新建演示台账的案件数")
@@ -76,11 +79,27 @@ def make_app() -> QApplication:
     app.setOrganizationName(SETTINGS_ORG)
     app.setApplicationName(SETTINGS_APP)
     app.setApplicationDisplayName("信访台账")
+    install_translations(app)
+    install_wheel_guard(app)
     install_fonts(app)
     apply_style(app)
     if not hasattr(app, "garbage_collector"):
         app.garbage_collector = UiThreadGarbageCollector(app)  # type: ignore[attr-defined]
     return app
+
+
+def build_demo_in(window: MainWindow, runner: OpRunner, cases: int) -> None:
+    """Fill the demo ledger; the dashboard says it is still building until the cases are written."""
+    dashboard = window.dashboard
+    dashboard.show_building("正在生成演示案件……生成完成后显示统计。")
+    progress = start_demo_build(
+        runner,
+        window,
+        cases=cases,
+        on_done=lambda _made: dashboard.show_building(""),
+        on_failure=lambda _error: dashboard.show_building(""),
+    )
+    progress.reported.connect(dashboard.building_progress)  # queued: reported from the worker
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(runner, app_settings())
     window.show()
     if needs_demo:
-        start_demo_build(runner, window, cases=args.demo_cases)
+        build_demo_in(window, runner, args.demo_cases)
     code = app.exec()
     runner.wait()
     ledger.close()

@@ -18,9 +18,8 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -41,7 +40,8 @@ from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.ledger.case_details import CaseDetails
 from xinfang_desk.ledger.operations import cases
 from xinfang_desk.ledger.vocab import EventKind, Satisfaction, Status
-from xinfang_desk.ui.action_dialogs import TITLES, StepDialog
+from xinfang_desk.ui.action_dialogs import TITLES, CorrectionDialog, StepDialog
+from xinfang_desk.ui.file_dialogs import open_file_names
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text, show_error
 from xinfang_desk.ui.pdf_preview import SHORT_NAMES, preview_documents
 from xinfang_desk.ui.timeline import TimelineView
@@ -90,13 +90,17 @@ class CaseView(QWidget):
         self.details: CaseDetails | None = None
         self.action_buttons: dict[EventKind, QPushButton] = {}
         self.print_buttons: dict[DocumentKind, QPushButton] = {}
-        self.dialog: StepDialog | None = None
+        self.dialog: StepDialog | CorrectionDialog | None = None
         self.question: QMessageBox | None = None
         self.values: dict[tuple[str, str], QLabel | MaskedValue] = {}
         self.setWindowTitle("案件详情")
         self.resize(1200, 820)
         self.setAcceptDrops(True)
         self._build()
+        closing = QKeySequence.keyBindings(QKeySequence.StandardKey.Close)
+        closing += [QKeySequence("Ctrl+W"), QKeySequence("Esc")]
+        for keys in dict.fromkeys(k.toString() for k in closing):  # once each: a twin would be ambiguous
+            QShortcut(QKeySequence(keys), self, self.close)
         runner.changed.connect(self._on_changed)
         self.reload()
 
@@ -121,6 +125,10 @@ class CaseView(QWidget):
         self.actions_hint.setStyleSheet("color: #616161;")
         self.actions_bar.addWidget(self.actions_hint)
         self.actions_bar.addStretch(1)
+        self.correct_button = QPushButton("更正…")
+        self.correct_button.setToolTip("更正登记内容（原内容保留在办理记录中）")
+        self.correct_button.clicked.connect(self.start_correction)
+        self.actions_bar.addWidget(self.correct_button)
         self.print_bar = QHBoxLayout()
         self.actions_bar.addLayout(self.print_bar)
 
@@ -196,7 +204,9 @@ class CaseView(QWidget):
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
-        self.runner.call(cases.case_details, self.case_id, on_success=self._show, on_failure=self._load_failed)
+        self.runner.call(
+            cases.case_details, self.case_id, on_success=self._show, on_failure=self._load_failed
+        )
         self.runner.call(documents.printable_kinds, self.case_id, on_success=self._show_print_buttons)
 
     def _on_changed(self, changes: Changes) -> None:
@@ -262,7 +272,8 @@ class CaseView(QWidget):
             button.deleteLater()
         self.action_buttons = {}
         for position, kind in enumerate(details.actions):
-            button = QPushButton(TITLES[kind])
+            again = kind is EventKind.REOPEN and details.status is Status.EVALUATED
+            button = QPushButton("重新办理" if again else TITLES[kind])
             button.setObjectName(f"step_{kind.value}")
             button.clicked.connect(partial(self.start_step, kind))
             self.actions_bar.insertWidget(position, button)
@@ -327,6 +338,32 @@ class CaseView(QWidget):
         if kind is EventKind.EVALUATE and values.get("satisfaction") is Satisfaction.UNSATISFIED:
             self._offer_reopen()
 
+    def start_correction(self) -> CorrectionDialog | None:
+        """更正…: a registered field, its new value and the reason."""
+        if self.details is None:
+            return None
+        dialog = CorrectionDialog(self.details, self)
+        dialog.submitted.connect(partial(self._run_correction, dialog))
+        dialog.finished.connect(lambda *_: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _run_correction(self, dialog: CorrectionDialog, values: dict) -> None:
+        def done(_case: cases.CaseRef) -> None:
+            dialog.accept()
+            self.message.setText("已更正，原内容保留在办理记录中。")
+
+        self.runner.call(
+            cases.correct_case,
+            self.case_id,
+            values["field"],
+            values["value"],
+            values["reason"],
+            on_success=done,
+            on_failure=lambda error: dialog.refused(error_text(error)),
+        )
+
     def _offer_reopen(self) -> None:
         """回访不满意: reopen the case, or record the petitioner's 复查 request."""
         box = QMessageBox(
@@ -352,14 +389,13 @@ class CaseView(QWidget):
 
     # ------------------------------------------------------------------ attachments
     def choose_attachments(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
+        paths = open_file_names(
             self,
             "添加附件",
-            "",
             "扫描件、照片和文档 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.doc *.docx);;所有文件 (*)",
         )
         if paths:
-            self.add_attachments(paths)
+            self.add_attachments([str(path) for path in paths])
 
     def add_attachments(self, paths: list[str]) -> None:
         self.message.setText("正在添加附件……")

@@ -113,6 +113,11 @@ class DashboardPage(QWidget):
         hint = QLabel("点击任一方块，在台账中列出对应的案件。")
         hint.setObjectName("pageSubtitle")
         layout.addWidget(hint)
+        self.building_banner = QLabel()
+        self.building_banner.setObjectName("warning")
+        self.building_banner.setWordWrap(True)
+        self.building_banner.hide()
+        layout.addWidget(self.building_banner)
         layout.addSpacing(8)
 
         self.grid = QGridLayout()
@@ -131,6 +136,7 @@ class DashboardPage(QWidget):
         heading = QHBoxLayout()
         title = QLabel("最需关注的在办事项")
         title.setObjectName("sectionTitle")
+        self.urgent_title = title
         self.urgent_note = QLabel("按办理期限先后，已超期的在前；双击打开案件")
         self.urgent_note.setObjectName("pageSubtitle")
         self.all_urgent_button = QPushButton("在台账中查看全部")
@@ -177,6 +183,9 @@ class DashboardPage(QWidget):
                 item.setBackground(background)
                 item.setForeground(foreground)
                 table.setItem(r, c, item)
+        overdue = sum(row.overdue for row in rows)
+        counts = f"（{len(rows)} 件：已超期 {overdue}，临期 {len(rows) - overdue}）" if rows else ""
+        self.urgent_title.setText(f"最需关注的在办事项{counts}")
         self.urgent_note.setText(
             "按办理期限先后，已超期的在前；双击打开案件" if rows else "目前没有超期或临期的事项。"
         )
@@ -189,6 +198,23 @@ class DashboardPage(QWidget):
     def _show_all_urgent(self) -> None:
         if self.data is not None:
             self.tile_activated.emit("已超期或临期", self.data.urgent_filter)
+
+    def show_building(self, text: str) -> None:
+        """While the ledger is being filled (the demo): say so instead of showing figures of nothing."""
+        self.building_banner.setText(text)
+        self.building_banner.setVisible(bool(text))
+        if text:
+            for button in self.tiles.values():
+                button.value_label.setText("…")
+        else:
+            self.refresh()
+
+    def building_progress(self, done: int, total: int, _text: str = "") -> None:
+        if self.building():
+            self.show_building(f"正在生成演示案件（{done:,} / {total:,}）……生成完成后显示统计。")
+
+    def building(self) -> bool:
+        return bool(self.building_banner.text())
 
     def set_unit_name(self, name: str) -> None:
         self.title_label.setText(f"{name} · 信访工作台" if name else "信访工作台")
@@ -222,6 +248,8 @@ class DashboardPage(QWidget):
                 self.tiles[tile.key] = button
                 self.grid.addWidget(button, *divmod(position, TILES_PER_ROW))
             button.show_tile(tile)
+            if self.building():
+                button.value_label.setText("…")
         self.refreshed.emit(dashboard)
         if self._again:
             self._again = False

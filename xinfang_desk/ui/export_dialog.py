@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -47,8 +46,9 @@ from xinfang_desk.export.exchange.operations import (
 from xinfang_desk.export.progress import ExportCancelled
 from xinfang_desk.ledger.figures import year_range
 from xinfang_desk.ledger.operations.context import OpContext
+from xinfang_desk.ui.file_dialogs import documents_folder, save_file_name
 from xinfang_desk.ui.ops import OpRunner, Progress, show_error
-from xinfang_desk.ui.pdf_preview import alive, documents_folder
+from xinfang_desk.ui.pdf_preview import alive
 from xinfang_desk.ui.widgets import ReasonLabel
 
 #: QSettings key of the folder the last 台账 was exported to.
@@ -76,7 +76,9 @@ def _export(request: ExportRequest, ctx: OpContext, progress: Progress) -> Expor
     return export_workbook(
         ctx,
         request,
-        progress=lambda done, total: progress.reported.emit(done, total, f"已写入 {done:,} / {total:,} 件案件……"),
+        progress=lambda done, total: progress.reported.emit(
+            done, total, f"已写入 {done:,} / {total:,} 件案件……"
+        ),
         cancelled=lambda: progress.cancelled,
     )
 
@@ -258,9 +260,8 @@ class ExportDialog(QDialog):
 
     def choose_file(self) -> None:
         current = self.path_edit.text() or str(self._folder() / self._default_name())
-        path, _filter = QFileDialog.getSaveFileName(self, "导出台账", current, "Excel 工作簿 (*.xlsx)")
-        if path:
-            chosen = Path(path if path.lower().endswith(".xlsx") else path + ".xlsx")
+        chosen = save_file_name(self, "导出台账", Path(current), "Excel 工作簿 (*.xlsx)", ".xlsx")
+        if chosen is not None:
             self.path_edit.setText(str(chosen))
             self._chosen_path = chosen
 

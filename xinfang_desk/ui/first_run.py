@@ -50,8 +50,12 @@ def create_demo_ledger(path: Path) -> Ledger:
 
 
 def start_demo_build(
-    runner: OpRunner, parent: QWidget | None, cases: int = DEMO_CASES, on_done: Any = None
-) -> None:
+    runner: OpRunner,
+    parent: QWidget | None,
+    cases: int = DEMO_CASES,
+    on_done: Any = None,
+    on_failure: Any = None,
+) -> Progress:
     """Generate demo cases on the worker with a cancellable progress dialog; cancelling keeps those made."""
 
     def build(ctx: OpContext, progress: Progress) -> OpResult[int]:
@@ -61,9 +65,10 @@ def start_demo_build(
 
         return fill_demo_ledger(ctx, cases=cases, progress=report, batch=DEMO_BATCH)
 
-    runner.run(
+    return runner.run(
         build,
         on_success=on_done,
+        on_failure=on_failure,
         progress_label="正在生成演示台账，请稍候…",
         parent=parent,
     )

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from xinfang_desk.export.exchange.operations import import_file
 from xinfang_desk.ledger.operations.context import OpContext, OpResult
+from xinfang_desk.ui.file_dialogs import open_file_name
 from xinfang_desk.ui.merge_dialog import XLSX_FILTER, WorkbookTaskDialog, XlsxDropList
 from xinfang_desk.ui.ops import OpRunner, Progress
 
@@ -72,9 +72,9 @@ class ImportDialog(WorkbookTaskDialog):
         return self.file.count() == 1
 
     def choose_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "选择 Excel 台账", "", XLSX_FILTER)
-        if name:
-            self.file.add_paths([Path(name)])
+        path = open_file_name(self, "选择 Excel 台账", XLSX_FILTER)
+        if path is not None:
+            self.file.add_paths([path])
 
     def set_file(self, path: Path) -> None:
         self.file.add_paths([Path(path)])

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -213,6 +213,7 @@ class LedgerPage(QWidget):
         self.search_box.setClearButtonEnabled(True)
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         self.search_box.returnPressed.connect(self.run_query)
+        self.search_box.installEventFilter(self)
         first.addWidget(self.search_box, 1)
         self.reset_button = QPushButton("清除筛选")
         self.reset_button.clicked.connect(self.clear_filter)
@@ -473,6 +474,23 @@ class LedgerPage(QWidget):
         self.print_action.setText(f"打印所选交办单（{count} 件）" if count > 1 else "打印所选交办单")
         menu.addAction(self.print_action)
         menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        """Down in the search box moves into the results (Enter there opens the case)."""
+        if (
+            watched is self.search_box
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self.model.rowCount() > 0
+        ):
+            self.table.setFocus(Qt.FocusReason.TabFocusReason)
+            current = self.table.currentIndex()
+            if not current.isValid():
+                self.table.selectRow(0)
+                self.table.setCurrentIndex(self.model.index(0, 0))
+            return True
+        return super().eventFilter(watched, event)
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid() and self.model.flags(index) & Qt.ItemFlag.ItemIsEnabled:

@@ -39,6 +39,7 @@ from xinfang_desk.ui.pdf_preview import preview_documents
 from xinfang_desk.ui.registration import RegistrationPage
 from xinfang_desk.ui.settings_page import SettingsPage
 from xinfang_desk.ui.style import icon
+from xinfang_desk.ui.wheel_guard import install_wheel_guard
 
 SETTINGS_ORG = "xinfang_desk"
 SETTINGS_APP = "xinfang_desk"
@@ -60,14 +61,16 @@ def app_settings() -> QSettings:
 class MainWindow(QMainWindow):
     """信访台账's main window."""
 
-    def __init__(
-        self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self.settings = settings
         self.unit_name = ""
-        self.setWindowTitle("信访台账")
+        self.question: QMessageBox | None = None
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            install_wheel_guard(app)  # the wheel scrolls pages, never changes a value by accident
+        self.setWindowTitle("")
         self.resize(1320, 840)
 
         self.dashboard = DashboardPage(runner)
@@ -173,6 +176,48 @@ class MainWindow(QMainWindow):
         return self.stack.currentIndex()
 
     def _page_changed(self, index: int) -> None:
+        leaving = self.stack.currentIndex()
+        if leaving == SETTINGS and index != SETTINGS and self.settings_page.has_unsaved_changes():
+            self.navigation.blockSignals(True)
+            self.navigation.setCurrentRow(SETTINGS)  # stay until the user answers
+            self.navigation.blockSignals(False)
+            self._ask_about_unsaved_settings(index)
+            return
+        self._go(index)
+
+    def _ask_about_unsaved_settings(self, then_page: int) -> None:
+        """Leaving 设置 with changes not saved: 保存, 放弃修改, or stay (取消)."""
+        if self.question is not None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "设置尚未保存", "设置的修改尚未保存。是否保存？", parent=self
+        )
+        save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(save)
+        box.setEscapeButton(stay)
+
+        def answered(_result: int) -> None:
+            self.question = None
+            clicked = box.clickedButton()
+            if clicked is save:
+                self.settings_page.save()
+            elif clicked is discard:
+                self.settings_page.reload()
+            else:
+                return
+            self.navigation.blockSignals(True)
+            self.navigation.setCurrentRow(then_page)
+            self.navigation.blockSignals(False)
+            self._go(then_page)
+
+        box.finished.connect(answered)
+        self.question = box
+        box.open()
+
+    def _go(self, index: int) -> None:
+        """Show page ``index`` (nothing left to ask)."""
         self.stack.setCurrentIndex(index)
         self.settings.setValue("window/page", index)
         # On the 登记 page, Ctrl+N belongs to the form (new entry); elsewhere it opens the form.
@@ -181,7 +226,6 @@ class MainWindow(QMainWindow):
     def new_registration(self) -> None:
         self.show_page(REGISTRATION)
         self.registration.ask_new_case()
-        self.registration.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_search(self) -> None:
         self.show_page(LEDGER)
@@ -241,7 +285,7 @@ class MainWindow(QMainWindow):
         self.unit_name = facts.unit_name
         code = facts.unit_code
         office = "（信访与督办室）" if facts.is_office else ""
-        self.setWindowTitle(f"信访台账 — {self.unit_name}{office}")
+        self.setWindowTitle(f"{self.unit_name}{office}")  # Qt adds " — 信访台账" (the display name)
         self.unit_label.setText(f"单位：{self.unit_name}（{code}）")
         self.dashboard.set_unit_name(self.unit_name)
 

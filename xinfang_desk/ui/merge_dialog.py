@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from xinfang_desk.export.exchange.operations import MergeOutcome, merge_files
 from xinfang_desk.ledger.operations.context import OpContext, OpResult
+from xinfang_desk.ui.file_dialogs import open_file_names
 from xinfang_desk.ui.ops import OpRunner, Progress, error_text
 
 if TYPE_CHECKING:  # the merge and its workbook libraries load when a merge starts
@@ -107,9 +107,7 @@ class XlsxDropList(QListWidget):
 class WorkbookTaskDialog(QDialog):
     """What the merge and import dialogs share: a report view, 开始/关闭 buttons, the run on the worker."""
 
-    def __init__(
-        self, runner: OpRunner, parent: QWidget | None, *, title: str, start: str
-    ) -> None:
+    def __init__(self, runner: OpRunner, parent: QWidget | None, *, title: str, start: str) -> None:
         super().__init__(parent)
         self.runner = runner
         self.setWindowTitle(title)
@@ -194,8 +192,7 @@ class MergeDialog(WorkbookTaskDialog):
         return self.files.count() > 0
 
     def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "选择各单位导出的台账", "", XLSX_FILTER)
-        self.files.add_paths([Path(n) for n in names])
+        self.files.add_paths(open_file_names(self, "选择各单位导出的台账", XLSX_FILTER))
 
     def add_files(self, paths: list[Path]) -> None:
         self.files.add_paths([Path(p) for p in paths])

@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QRectF, QSize, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -47,6 +46,7 @@ from xinfang_desk.export.documents.operations import PreparedDocuments, prepare_
 from xinfang_desk.export.progress import ExportCancelled, file_written_whole
 from xinfang_desk.export.progress import Progress as Steps
 from xinfang_desk.ledger.errors import LedgerFileError
+from xinfang_desk.ui.file_dialogs import save_file_name
 from xinfang_desk.ui.ops import Cancelled, OpRunner, Progress, show_error
 
 if TYPE_CHECKING:  # PDFium and the slip layout load on first use, not at start-up
@@ -158,9 +158,7 @@ def print_pages(data: bytes, printer: QPrinter, indexes: Sequence[int], progress
     return total
 
 
-def _print_job(
-    data: bytes, printer: QPrinter, indexes: Sequence[int], progress: Progress
-) -> int | None:
+def _print_job(data: bytes, printer: QPrinter, indexes: Sequence[int], progress: Progress) -> int | None:
     """``print_pages`` for the worker: the page count, or None when the user cancelled."""
     try:
         return print_pages(data, printer, indexes, progress)
@@ -270,12 +268,6 @@ def alive(widget: QWidget, slot: Callable[..., None]) -> Callable[..., None]:
             slot(*args)
 
     return call
-
-
-def documents_folder() -> Path:
-    """The user's Documents folder (home when the system has none)."""
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(folder) if folder else Path.home()
 
 
 # -- the preview window -------------------------------------------------------------------------
@@ -593,11 +585,9 @@ class PdfPreview(QDialog):
 
     # -- save and print --------------------------------------------------------------------------
     def choose_save_path(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
-            self, "另存为 PDF", str(documents_folder() / self.file_name), "PDF 文件 (*.pdf)"
-        )
-        if path:
-            self.save_to(Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf"))
+        path = save_file_name(self, "另存为 PDF", self.file_name, "PDF 文件 (*.pdf)", ".pdf")
+        if path is not None:
+            self.save_to(path)
 
     def save_to(self, target: Path) -> None:
         """Write the PDF to ``target`` (on the worker; replaced only when written whole)."""

@@ -69,6 +69,8 @@ class SettingsPage(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.snapshot: SettingsSnapshot | None = None
+        #: What was last loaded or saved, to tell unsaved edits (None until loaded).
+        self._baseline: tuple[Any, ...] | None = None
         self._stale = False
 
         outer = QVBoxLayout(self)
@@ -257,6 +259,7 @@ class SettingsPage(QWidget):
                 widget.setChecked(bool(value))
             else:
                 widget.setValue(int(value))
+        self._baseline = self._comparable()
         self._show_departments(snapshot)
         self._show_categories(snapshot)
         if snapshot.uncovered_years:
@@ -341,8 +344,10 @@ class SettingsPage(QWidget):
         self.category_active.setChecked(cat.active)
 
     # -- saving -------------------------------------------------------------------------------
-    def _run(self, fn: Any, done_text: str) -> None:
-        def succeeded(_result: Any) -> None:
+    def _run(self, fn: Any, done_text: str, then: Any = None) -> None:
+        def succeeded(result: Any) -> None:
+            if then is not None:
+                then(result)
             self.message.setText(done_text)
             self.saved.emit()
 
@@ -352,8 +357,8 @@ class SettingsPage(QWidget):
 
         self.runner.run(fn, on_success=succeeded, on_failure=failed)
 
-    def save(self) -> None:
-        name = self.unit_name.text()
+    def _entered(self) -> tuple[str, dict[str, DeadlineRule], dict[str, Any]]:
+        """The unit name, deadline rules and general settings as now entered on the page."""
         rules = {
             key: DeadlineRule(self.rule_days[key].value(), self.rule_kinds[key].currentData())
             for key in DEADLINE_RULES
@@ -362,7 +367,24 @@ class SettingsPage(QWidget):
             key: (widget.isChecked() if isinstance(widget, QCheckBox) else widget.value())
             for key, widget in self.general_inputs.items()
         }
-        self._run(lambda ctx, _p: save_settings(ctx, name, rules, general), "设置已保存。")
+        return self.unit_name.text(), rules, general
+
+    def _comparable(self) -> tuple[Any, ...]:
+        name, rules, general = self._entered()
+        return name.strip(), {k: (r.days, r.kind) for k, r in rules.items()}, general
+
+    def has_unsaved_changes(self) -> bool:
+        """Whether the unit name, a deadline rule or a general setting was changed and not saved."""
+        return self._baseline is not None and self._comparable() != self._baseline
+
+    def save(self) -> None:
+        name, rules, general = self._entered()
+        entered = self._comparable()
+
+        def saved(_result: Any) -> None:
+            self._baseline = entered
+
+        self._run(lambda ctx, _p: save_settings(ctx, name, rules, general), "设置已保存。", saved)
 
     def add_department(self) -> None:
         name = self.new_department.text()
@@ -389,9 +411,7 @@ class SettingsPage(QWidget):
         title = "新增子类别" if sub else "新增类别"
         name, ok = QInputDialog.getText(self, title, "类别名称：")
         if ok and name.strip():
-            self._run(
-                lambda ctx, _p: add_category(ctx, name, parent_id), f"已新增类别“{name.strip()}”。"
-            )
+            self._run(lambda ctx, _p: add_category(ctx, name, parent_id), f"已新增类别“{name.strip()}”。")
 
     def save_category(self) -> None:
         item = self.category_tree.currentItem()
@@ -401,9 +421,7 @@ class SettingsPage(QWidget):
         days = self.category_days.value() or None
         department = self.category_department.currentData() or ""
         active = self.category_active.isChecked()
-        self._run(
-            lambda ctx, _p: save_category(ctx, category_id, days, department, active), "类别已保存。"
-        )
+        self._run(lambda ctx, _p: save_category(ctx, category_id, days, department, active), "类别已保存。")
 
     # -- changes ------------------------------------------------------------------------------
     def _on_changed(self, changes: Changes) -> None:

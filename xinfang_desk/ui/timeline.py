@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from xinfang_desk.ledger.case_details import TimelineEntry
 from xinfang_desk.ledger.vocab import EventKind
@@ -21,6 +30,30 @@ KIND_COLOURS: dict[str, str] = {
     EventKind.CORRECT: "#6a1b9a",
 }
 COLUMNS = ("时间", "步骤", "经办人", "内容")
+TEXT_COLUMN = len(COLUMNS) - 1
+#: Room the style leaves around a cell's text.
+CELL_PADDING = 10
+
+
+class _WrappingDelegate(QStyledItemDelegate):
+    """Rows as tall as their wrapped text in the 内容 column: nothing is cut off with "…"."""
+
+    def __init__(self, view: QTreeWidget) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def sizeHint(  # noqa: N802 (Qt naming)
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        hint = super().sizeHint(option, index)
+        if index.column() != TEXT_COLUMN:
+            return hint
+        width = max(40, self.view.columnWidth(TEXT_COLUMN) - CELL_PADDING)
+        text = str(index.data() or "")
+        needed = option.fontMetrics.boundingRect(
+            QRect(0, 0, width, 1_000_000), Qt.TextFlag.TextWordWrap, text
+        )
+        return QSize(hint.width(), max(hint.height(), needed.height() + CELL_PADDING))
 
 
 class TimelineView(QTreeWidget):
@@ -36,11 +69,18 @@ class TimelineView(QTreeWidget):
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setItemDelegate(_WrappingDelegate(self))
         header = self.header()
         header.setStretchLastSection(True)
         for column, width in enumerate((128, 76, 84)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.setColumnWidth(column, width)
+        header.sectionResized.connect(lambda *_: self.doItemsLayout())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self.doItemsLayout()  # the text column's width changed: rows wrap anew
 
     def set_entries(self, entries: Sequence[TimelineEntry]) -> None:
         self.clear()

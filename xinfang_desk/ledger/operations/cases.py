@@ -21,11 +21,8 @@ from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.operations.context import OpContext, OpResult
 from xinfang_desk.ledger.repeats import RepeatCandidate, find_earlier_cases
 from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.vocab import EventKind, Outcome, Satisfaction
+from xinfang_desk.ledger.vocab import Channel, EventKind, Outcome, Satisfaction
 from xinfang_desk.ledger.workflow import MAX_ATTACHMENT_BYTES, CaseDraft, find_case
-
-#: The note of the 办结 that precedes a 重开 asked for right after a dissatisfied follow-up.
-CLOSE_BEFORE_REOPEN_NOTE = "回访不满意，办结后重开。"
 
 
 @dataclass(frozen=True)
@@ -55,8 +52,8 @@ def perform_step(
     """Perform one workflow step with plain ``values`` (the step dialog's or the command line's).
 
     Keys: ``at`` (a datetime, optional) and per step ``note``, ``reason``, ``to``, ``department``,
-    ``opinion``, ``due_on``, ``days``, ``outcome``, ``text``, ``satisfaction``, ``review`` and
-    ``close_first`` (重开 right after a dissatisfied follow-up: 办结 first, then 重开).
+    ``opinion``, ``due_on``, ``days``, ``outcome``, ``text``, ``satisfaction``, ``review`` (重开: a
+    复查/复核 request or 重新办理, also straight from 已回访 after 不满意) and ``channel`` (再次来访).
     """
     workflow = ctx.workflow
     case = find_case(ctx.session, case_ref)
@@ -87,9 +84,9 @@ def perform_step(
         case EventKind.CLOSE:
             workflow.close(case, v.get("note", ""), at=at)
         case EventKind.REOPEN:
-            if v.get("close_first"):
-                workflow.close(case, CLOSE_BEFORE_REOPEN_NOTE)
             workflow.reopen(case, v.get("reason", ""), review=bool(v.get("review", True)), at=at)
+        case EventKind.REVISIT:
+            workflow.record_visit(case, Channel(v.get("channel") or Channel.VISIT), v.get("note", ""), at=at)
         case other:
             raise ValidationError(f"“{other.label}”不是可以直接执行的办理步骤。")
     ctx.session.flush()
@@ -103,6 +100,13 @@ def _whole_number(value: Any, what: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise ValidationError(f"{what}应为整数。") from None
+
+
+def record_visit(
+    ctx: OpContext, case_ref: str | int, channel: Channel, note: str = "", at: datetime | None = None
+) -> OpResult[CaseRef]:
+    """再次来访: record another visit (letter, call) about an open matter on its case."""
+    return perform_step(ctx, case_ref, EventKind.REVISIT, {"channel": channel, "note": note, "at": at})
 
 
 def correct_case(

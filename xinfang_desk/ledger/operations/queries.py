@@ -14,13 +14,10 @@ from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
 from xinfang_desk.ledger.settings import Settings
 
-#: How many of the most urgent open cases the dashboard lists.
-URGENT_LIMIT = 12
-
 
 @dataclass(frozen=True)
 class DashboardData:
-    """The tiles, and the open cases whose deadline is nearest (overdue first)."""
+    """The tiles, and every overdue and due-soon open case (the nearest deadline first)."""
 
     dashboard: Dashboard
     urgent: tuple[CaseRow, ...]
@@ -28,11 +25,11 @@ class DashboardData:
 
 
 def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
-    """The 工作台: its tiles and the most urgent open cases."""
+    """The 工作台: its tiles and every overdue or due-soon open case, none left out."""
     today = today or ctx.now().date()
     board = compute_dashboard(ctx.session, today)
     urgent = CaseFilter(overdue=True, due_soon=True, due_soon_days=board.due_soon_days, today=today)
-    ids = case_ids(ctx.session, urgent, sort="due_on", descending=False, limit=URGENT_LIMIT)
+    ids = case_ids(ctx.session, urgent, sort="due_on", descending=False)
     rows = case_rows(ctx.session, ids, today=today, due_soon_days=board.due_soon_days)
     return DashboardData(board, tuple(rows), urgent)
 
