@@ -303,13 +303,9 @@ def details_json(details: CaseDetails) -> dict[str, Any]:
     raw = asdict(details)
     for group in raw["groups"]:
         for f in group["fields"]:
-            if f.pop("masked") is not None:
-                f["value"] = next(
-                    d.masked
-                    for g in details.groups
-                    for d in g.fields
-                    if g.title == group["title"] and d.label == f["label"]
-                )
+            masked = f.pop("masked")
+            if masked is not None:
+                f["value"] = masked
     raw["status"] = details.status.label
     raw["actions"] = [kind.label for kind in details.actions]
     return json.loads(json.dumps(raw, ensure_ascii=False, default=_plain))
