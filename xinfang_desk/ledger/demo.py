@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.identity import check_digit
 from xinfang_desk.ledger.models import Case
@@ -362,7 +361,7 @@ def build_demo(
     builder = _DemoBuilder(ledger, seed, today or date.today(), actor)
     times = builder.received_times(cases)
     done = 0
-    with sqlite.bulk_loading(ledger.engine):
+    with ledger.backend.bulk_loading(ledger.engine):
         done = _build(ledger, builder, times, actor, progress, batch)
     return done
 

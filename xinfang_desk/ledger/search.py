@@ -2,7 +2,7 @@
 
 The ledger view selects the ordered ids once (``case_ids``) and fetches display rows by page
 (``case_rows``), so nothing ever loads the whole table.  Text search uses SQLite's FTS5 trigram index
-through ``ledger.sqlite`` and a plain ``LIKE`` on any other database.
+through the ledger's storage backend (SQLite's FTS5 trigram index, or an escaped ``LIKE`` elsewhere).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
+from xinfang_desk.ledger.storage import backend_for
 from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, Nature, Satisfaction, Source, Status
 
 
@@ -74,20 +74,7 @@ def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     words = words_of(f.text)
     if words:
-        if sqlite.is_sqlite(session.get_bind()):
-            conds.append(sqlite.fulltext_filter(Case.id, words))
-        else:
-            for word in words:
-                pattern = f"%{word}%"
-                person = select(Petitioner.id).where(Petitioner.name.like(pattern))
-                conds.append(
-                    or_(
-                        Case.summary.like(pattern),
-                        Case.content.like(pattern),
-                        Case.case_no.like(pattern),
-                        Case.petitioner_id.in_(person),
-                    )
-                )
+        conds.append(backend_for(session.get_bind()).text_filter(words))
     if f.statuses:
         conds.append(Case.status.in_([Status(s).value for s in f.statuses]))
     if f.category:

@@ -44,9 +44,9 @@ from xinfang_desk.export.exchange.workbook_reader import (
     read_exchange_identity,
     record_fields,
 )
-from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.errors import LedgerError, ValidationError
 from xinfang_desk.ledger.reference import validate_unit
+from xinfang_desk.ledger.storage import index_texts
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class UnitFile:
     #: the good rows, as plain tuples in the order of ``MergeRow``'s fields
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     fingerprints: list[str] = field(default_factory=list)
-    #: what the full-text indexes hold for each row's case once written (``sqlite.index_texts``)
+    #: what the full-text indexes hold for each row's case once written (``storage.index_texts``)
     index_texts: list[tuple[str, str]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     #: why the file looks changed after the export ("" when its checksum verifies)
@@ -184,7 +184,7 @@ def _read_rows(workbook: Workbook, result: UnitFile, now: datetime) -> None:
         result.fingerprints.extend(field_fingerprints(fields_of))
         result.rows.extend(_plain_rows(fields_of))
         result.index_texts.extend(
-            sqlite.index_texts(r.case_no, r.summary, "", r.petitioner_name or ANONYMOUS_NAME) for r in good
+            index_texts(r.case_no, r.summary, "", r.petitioner_name or ANONYMOUS_NAME) for r in good
         )
     found = tuple("" if h is None else str(h) for h in header[: len(LEDGER_HEADERS)])
     count = hasher.rows - 1
