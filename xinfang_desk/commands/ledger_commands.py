@@ -102,7 +102,7 @@ def _fmt_pct(value: float | None) -> str:
 def cmd_stats(args: argparse.Namespace) -> int:
     start, end = period_of(args)
     ledger = open_ledger(args)
-    with ledger.session() as s:
+    with ledger.reading() as s:
         figures = compute_figures(s, start, end)
         calendar = WorkCalendar.load(s)
     ledger.close()
@@ -145,7 +145,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
         raise ValidationError("--limit 至少为 1。")
     statuses = [_status(args.status)] if args.status else []
     ledger = open_ledger(args)
-    with ledger.session() as s:
+    with ledger.reading() as s:
         due_soon_days = Settings.load(s).due_soon_days
         f = CaseFilter(
             text=args.search,

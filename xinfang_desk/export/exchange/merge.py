@@ -303,14 +303,15 @@ def merge_workbooks(
 class _Writes:
     """The files merged since the last commit: one transaction, a savepoint per file.
 
-    A file is taken whole or not at all (its savepoint); the transaction is committed every couple
-    of seconds, so that pages shared by several files (indexes) are written and synced once.  At
+    A file is taken whole or not at all (its savepoint); the transaction is committed every half
+    second, so that pages shared by several files (indexes) are written and synced once.  At
     the commit the full-text indexes get the new cases of the transaction in one go
     (``bulk_loading`` keeps the row-by-row trigger away), so they always match what is committed.
     """
 
-    #: Seconds of writing gathered into one commit.
-    COMMIT_EVERY = 2.0
+    #: Seconds of writing gathered into one commit: short enough that a clerk's registration
+    #: waiting behind the merge gets through within about a second.
+    COMMIT_EVERY = 0.5
 
     def __init__(self, session: Session, backend: StorageBackend) -> None:
         self.session = session
