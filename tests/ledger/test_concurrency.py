@@ -42,7 +42,10 @@ def test_two_clerks_and_an_import_all_succeed_with_gapless_numbers(tmp_path: Pat
     create_ledger(path, "JWC", "教务处").close()
     workbook = excel_ledger(
         tmp_path / "old.xlsx",
-        [row(案件编号=f"2024-{i:03d}", 登记日期=date(2024, 3, 1 + i % 28), 办理状态="待受理") for i in range(IMPORTED)],
+        [
+            row(案件编号=f"2024-{i:03d}", 登记日期=date(2024, 3, 1 + i % 28), 办理状态="待受理")
+            for i in range(IMPORTED)
+        ],
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     clerks = [
@@ -56,7 +59,17 @@ def test_two_clerks_and_an_import_all_succeed_with_gapless_numbers(tmp_path: Pat
         for name in ("甲", "乙")
     ]
     importer = subprocess.Popen(
-        [sys.executable, "-m", "xinfang_desk", "import-ledger", str(workbook), "--db", str(path), "--actor", "丙"],
+        [
+            sys.executable,
+            "-m",
+            "xinfang_desk",
+            "import-ledger",
+            str(workbook),
+            "--db",
+            str(path),
+            "--actor",
+            "丙",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -16,7 +16,7 @@ from xinfang_desk.commands.common import (
     period_of,
 )
 from xinfang_desk.ledger.calendar import WorkCalendar
-from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo
+from xinfang_desk.ledger.demo import build_demo, new_demo_ledger, remove_demo_file
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
 from xinfang_desk.ledger.figures import compute_figures
 from xinfang_desk.ledger.reference import create_ledger
@@ -41,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cases", type=int, default=2000, help="案件数（默认 2000）")
     p.add_argument("--seed", type=int, default=2025, help="随机种子：相同种子得到相同台账")
     p.add_argument("--today", type=parse_date, default=None, help="以此日期为“今天”（默认今天）")
-    p.add_argument("--replace", action="store_true", help="文件已存在时先删除再重建")
+    p.add_argument(
+        "--replace", action="store_true", help="已有演示台账时删除后重建（只替换演示台账，且须无人使用）"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("stats", help="统计数据（受理量、办结率、满意度等）")
@@ -78,9 +80,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if location.exists() and location.stat().st_size > 0:
         if not args.replace:
             raise LedgerFileError(f"文件已存在：{location}。如需重建演示台账请加 --replace。")
-        for suffix in ("", "-wal", "-shm"):
-            location.with_name(location.name + suffix).unlink(missing_ok=True)
-    ledger = create_ledger(location, *DEMO_UNIT)
+        remove_demo_file(location)
+    ledger = new_demo_ledger(location)
     interactive = sys.stderr.isatty()
 
     def report(done: int, total: int) -> None:

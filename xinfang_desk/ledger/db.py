@@ -102,6 +102,8 @@ class Ledger:
             raise
         except Exception as exc:  # a corrupt or foreign database, a full disk, a read-only folder
             engine.dispose()
+            if backend.is_busy(exc):
+                raise LedgerBusyError(f"台账“{location}”正由另一个程序写入，请稍候再试。") from exc
             said = backend.error_message(exc)
             if said is not None:
                 raise LedgerFileError(said) from exc
@@ -222,6 +224,15 @@ def _check_path(path: Path, *, create: bool) -> None:
     elif path.stat().st_size == 0 and not create:
         raise LedgerFileError(
             f"台账文件“{path}”是空的（0 字节），里面没有任何数据。可能是复制或保存时中断；请从备份恢复。"
+        )
+    elif not os.access(path, os.W_OK):
+        raise LedgerFileError(
+            f"台账文件“{path}”是只读的，不能登记或修改。请检查文件属性（取消“只读”），或复制到可写的位置。"
+        )
+    if path.exists() and not os.access(path.parent, os.W_OK):
+        raise LedgerFileError(
+            f"台账所在的文件夹“{path.parent}”是只读的（或 U 盘、光盘处于写保护状态），无法写入。"
+            "请把台账放到可写的文件夹。"
         )
     if create:
         try:

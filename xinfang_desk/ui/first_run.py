@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo
+from xinfang_desk.ledger.demo import build_demo, new_demo_ledger
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.reference import create_ledger, validate_unit
 from xinfang_desk.paths import default_demo_ledger_path
@@ -45,7 +45,7 @@ def demo_ledger_path() -> Path:
 
 def create_demo_ledger(path: Path) -> Ledger:
     """An empty ledger of the demo unit (its cases are then built with ``start_demo_build``)."""
-    return create_ledger(path, *DEMO_UNIT)
+    return new_demo_ledger(path)
 
 
 def start_demo_build(

@@ -210,7 +210,7 @@ class LedgerTableModel(QAbstractTableModel):
 
     def _read_rows(self, ids: Sequence[int]) -> list[CaseRow]:
         f = self.case_filter
-        with self.runner.ledger.session() as session:
+        with self.runner.ledger.reading() as session:
             return case_rows(session, ids, today=f.today, due_soon_days=f.due_soon_days)
 
     def _safe_read(self, ids: Sequence[int]) -> list[CaseRow]:

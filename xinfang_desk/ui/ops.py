@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.ledger.errors import LedgerBusyError, LedgerError
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ class _Job:
     on_failure: Callable[[BaseException], None] | None
     changes: Changes | None
     owner: QObject | None = None
+    write: bool = True
     dialog: QProgressDialog | None = None
     result: Any = None
     error: BaseException | None = None
@@ -87,7 +88,7 @@ class _Task(QRunnable):
 
     def run(self) -> None:
         try:
-            with self.ledger.session() as session:
+            with self.ledger.session(write=self.job.write) as session:
                 self.job.result = self.job.fn(session, self.job.progress)
         except BaseException as exc:  # reported on the UI thread
             self.job.error = exc
@@ -110,6 +111,8 @@ class OpRunner(QObject):
         self._signals = _Signals()
         self._signals.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         self._pending = 0
+        #: the 台账正忙 question on screen, if any (tests answer it)
+        self.busy_prompt: QMessageBox | None = None
 
     def run(
         self,
@@ -121,14 +124,18 @@ class OpRunner(QObject):
         progress_label: str | None = None,
         parent: QWidget | None = None,
         owner: QObject | None = None,
+        write: bool = True,
     ) -> Progress:
         """Run ``fn(session, progress)`` on the worker; see the module docstring.
+
+        ``write=False`` for work that only reads: it never waits for another program's write.
+        A ledger busy with another program's write is reported in one sentence with 重试.
 
         The callbacks are skipped when ``owner`` (default: ``parent``) was deleted meanwhile, so a
         window closed during its job is never touched; ``changed`` is still announced.
         """
         progress = Progress()
-        job = _Job(fn, progress, on_success, on_failure, changes, owner or parent)
+        job = _Job(fn, progress, on_success, on_failure, changes, owner or parent, write=write)
         if progress_label:
             dialog = QProgressDialog(progress_label, "取消", 0, 0, parent)
             dialog.setWindowTitle("请稍候")
@@ -146,11 +153,14 @@ class OpRunner(QObject):
 
             progress.reported.connect(show_progress, Qt.ConnectionType.QueuedConnection)
             job.dialog = dialog
+        self._start(job)
+        return progress
+
+    def _start(self, job: _Job) -> None:
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
         self.pool.start(_Task(self.ledger, job, self._signals))
-        return progress
 
     @property
     def busy(self) -> bool:
@@ -177,10 +187,32 @@ class OpRunner(QObject):
             return
         if isinstance(job.error, Cancelled) or owner_gone:
             return
+        if isinstance(job.error, LedgerBusyError):
+            self._offer_retry(job)
+            return
         if job.on_failure is not None:
             job.on_failure(job.error)
             return
         show_error(None, job.error, job.detail)
+
+    def _offer_retry(self, job: _Job) -> None:
+        """Another program holds the ledger: say who, and run the same work again on 重试."""
+        parent = job.owner if isinstance(job.owner, QWidget) else None
+        box = QMessageBox(QMessageBox.Icon.Information, "台账正忙", str(job.error), parent=parent)
+        retry = box.addButton("重试", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        self.busy_prompt = box
+
+        def answered() -> None:
+            self.busy_prompt = None
+            if box.clickedButton() is retry:
+                job.error, job.detail, job.done, job.result, job.dialog = None, "", False, None, None
+                self._start(job)
+            elif job.on_failure is not None:
+                job.on_failure(job.error)  # type: ignore[arg-type]
+
+        box.finished.connect(answered)
+        box.open()
 
 
 def error_text(error: BaseException) -> str:

@@ -150,6 +150,10 @@ class StorageBackend:
         """What the database's own check finds wrong (empty when it is sound)."""
         return []
 
+    def in_use(self, path: Path) -> bool:
+        """Another connection (any program) has the ledger file at ``path`` open."""
+        return False
+
     def file_problems(self, path: Path, *, quick: bool = False) -> list[str]:
         """The same for a ledger file that is not open (a backup before it is restored)."""
         return []

@@ -318,6 +318,21 @@ class SqliteBackend(StorageBackend):
             conn.rollback()
         return [] if found == ["ok"] else found
 
+    def in_use(self, path: Path) -> bool:
+        """Whether any other connection has the file open: an exclusive lock is refused then.
+
+        Nothing is written (the transaction is rolled back at once); an idle connection that has
+        merely read counts as in use, since it could write into a file about to be replaced.
+        """
+        try:
+            with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as conn:
+                conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+                conn.execute("BEGIN EXCLUSIVE")
+                conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            return "locked" in str(exc).lower()
+        return False
+
     def file_problems(self, path: Path, *, quick: bool = False) -> list[str]:
         """``integrity_check`` of a file read only (a backup): it is not changed in any way."""
         try:
