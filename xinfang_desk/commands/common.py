@@ -77,10 +77,15 @@ def add_actor_option(parser: argparse.ArgumentParser) -> None:
 T = TypeVar("T")
 
 
-def in_ledger(args: argparse.Namespace, work: Callable[[Session], T]) -> T:
-    """Open the ``--db`` ledger, run ``work`` in one committed session, close the ledger."""
+def in_ledger(args: argparse.Namespace, work: Callable[[Session], T], *, checked: bool = False) -> T:
+    """Open the ``--db`` ledger, run ``work`` in one committed session, close the ledger.
+
+    ``checked``: the full integrity check passes first (exports, merges, imports).
+    """
     ledger = open_ledger(args)
     try:
+        if checked:
+            ledger.require_sound()
         with ledger.session() as session:
             return work(session)
     finally:

@@ -45,7 +45,9 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
     start, end = period_of(args)
     actor = args.actor or default_actor()
     result = in_ledger(
-        args, lambda session: export_ledger(session, args.output, actor, start=start, end=end, full=args.full)
+        args,
+        lambda session: export_ledger(session, args.output, actor, start=start, end=end, full=args.full),
+        checked=True,
     )
     masked = "个人信息未脱敏（已记入审计日志）" if args.full else "身份证号和电话已脱敏"
     print(
@@ -58,7 +60,9 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
 def cmd_slip(args: argparse.Namespace) -> int:
     actor = args.actor or default_actor()
     result = in_ledger(
-        args, lambda session: export_documents(session, args.case_no, args.output, actor, kind=args.kind)
+        args,
+        lambda session: export_documents(session, args.case_no, args.output, actor, kind=args.kind),
+        checked=True,
     )
     rendered = result.rendered
     kind = DocumentKind(args.kind).title

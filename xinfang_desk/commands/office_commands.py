@@ -63,7 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_merge(args: argparse.Namespace) -> int:
     actor = args.actor or default_actor()
     report = in_ledger(
-        args, lambda session: merge_workbooks(session, args.files, actor, accept_edited=args.accept_edited)
+        args,
+        lambda session: merge_workbooks(session, args.files, actor, accept_edited=args.accept_edited),
+        checked=True,
     )
     saved = write_report(report, args.report or ledger_location(args).parent / REPORT_FOLDER)
     for result in report.files:
@@ -88,6 +90,7 @@ def cmd_export_office(args: argparse.Namespace) -> int:
         lambda session: export_office_ledger(
             session, args.output, actor, start=start, end=end, full=args.full
         ),
+        checked=True,
     )
     print(f"已导出全校汇总台账 {result.identity.row_count} 件案件到 {result.path}（{start}至{end}）")
     return 0
@@ -96,7 +99,9 @@ def cmd_export_office(args: argparse.Namespace) -> int:
 def cmd_import_ledger(args: argparse.Namespace) -> int:
     actor = args.actor or default_actor()
     report = in_ledger(
-        args, lambda session: import_ledger(session, args.file, actor, good_rows_only=args.good_rows_only)
+        args,
+        lambda session: import_ledger(session, args.file, actor, good_rows_only=args.good_rows_only),
+        checked=True,
     )
     (sys.stdout if report.written else sys.stderr).write(report.headline() + "\n")
     for problem in report.problems:

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine
 
-from xinfang_desk.ledger.errors import LedgerError, LedgerFileError
+from xinfang_desk.ledger.errors import LedgerError, LedgerFileError, LedgerInUseError
 from xinfang_desk.ledger.instance_lock import refuse_if_held
-from xinfang_desk.ledger.storage import backend_for
+from xinfang_desk.ledger.storage import StorageBackend, backend_for
 
 if TYPE_CHECKING:
     from xinfang_desk.ledger.db import Ledger
@@ -105,25 +105,38 @@ def check_backup(path: Path) -> None:
         raise LedgerFileError(f"备份文件不存在：{path}。")
     if path.stat().st_size == 0:
         raise LedgerFileError(f"备份文件“{path}”是空的（0 字节），不能用于恢复。")
-    backend = backend_for(create_engine(f"sqlite:///{path.resolve()}"))
+    backend = _file_backend(path)
     backend.check_file(path)
     if backend.file_problems(path):
         raise LedgerFileError(f"备份文件“{path}”已损坏（完整性检查未通过），不能用于恢复。请选择另一个备份。")
 
 
-def restore_backup(backup: Path, ledger_path: Path, *, configured: str = "") -> Path | None:
+def _file_backend(path: Path) -> StorageBackend:
+    """The backend of a ledger file that is not open (a backup, a ledger about to be replaced)."""
+    return backend_for(create_engine(f"sqlite:///{path.resolve()}"))
+
+
+def restore_backup(
+    backup: Path, ledger_path: Path, *, configured: str = "", opened_here: bool = False
+) -> Path | None:
     """Put ``backup`` in place of ``ledger_path``; returns the backup taken of what it replaced.
 
-    Refused while the app has the ledger open elsewhere, and for a backup that is not a sound
-    ledger.  The restored ledger is opened once (upgraded if older) and checked in full.
+    Refused while the app has the ledger open elsewhere or any program has the file open (unless
+    ``opened_here``: the app restoring its own ledger, closed first), and for a backup that is not
+    a sound ledger.  The restored ledger is opened once (upgraded if older) and checked in full.
     """
     from xinfang_desk.ledger.db import Ledger
 
     backup = backup.expanduser().resolve()
     check_backup(backup)
     refuse_if_held(ledger_path)
+    exists = ledger_path.exists() and ledger_path.stat().st_size > 0
+    if exists and not opened_here and _file_backend(ledger_path).in_use(ledger_path):
+        raise LedgerInUseError(
+            f"台账“{ledger_path}”正被其他程序使用，请先关闭信访台账程序和其他命令后再恢复。"
+        )
     saved: Path | None = None
-    if ledger_path.exists() and ledger_path.stat().st_size > 0:
+    if exists:
         saved = _save_replaced(ledger_path, configured)
     staged = ledger_path.with_name(ledger_path.name + ".restoring")
     shutil.copyfile(backup, staged)

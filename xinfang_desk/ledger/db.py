@@ -72,6 +72,8 @@ class Ledger:
         self.backend = backend if backend is not None else backend_for(engine)
         self._sessions = sessionmaker(self.backend.writer(engine), expire_on_commit=False)
         self._readers = sessionmaker(engine, expire_on_commit=False)
+        #: set when the full integrity check failed: nothing may be written (nor exported) any more
+        self.damaged = False
         for factory in (self._sessions, self._readers):
             event.listen(factory, "before_flush", _refuse_changes_to_history)
 
@@ -123,6 +125,8 @@ class Ledger:
         A database error a user can act on (busy, disk full, read-only, damaged) becomes a
         ``LedgerError`` with its Chinese sentence.
         """
+        if write and self.damaged:
+            raise LedgerDamagedError(damaged_message(self.path))
         session = (self._sessions if write else self._readers)()
         try:
             yield session
@@ -182,8 +186,16 @@ class Ledger:
         return self.backend.problems(self.engine, quick=quick)
 
     def require_sound(self) -> None:
-        """Raise ``LedgerDamagedError`` unless the full integrity check passes (before export or merge)."""
-        if self.problems():
+        """Raise ``LedgerDamagedError`` unless the full integrity check passes (before export or merge).
+
+        A failed check also refuses every later write of this ledger.
+        """
+        try:
+            found = self.problems()
+        except DBAPIError as exc:
+            found = [str(exc)]
+        if found:
+            self.damaged = True
             raise LedgerDamagedError(damaged_message(self.path))
 
     # -- facts -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, Table, column, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -312,10 +313,16 @@ class SqliteBackend(StorageBackend):
             source.close()
 
     def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
-        with engine.connect() as conn:
-            pragma = "quick_check" if quick else "integrity_check"
-            found = [r[0] for r in conn.exec_driver_sql(f"PRAGMA {pragma}")]
-            conn.rollback()
+        """``PRAGMA quick_check`` (structure only, fast) or ``integrity_check`` (indexes too)."""
+        pragma = "quick_check" if quick else "integrity_check"
+        try:
+            with engine.connect() as conn:
+                found = [r[0] for r in conn.exec_driver_sql(f"PRAGMA {pragma}")]
+                conn.rollback()
+        except DBAPIError as exc:
+            if not isinstance(exc.orig, sqlite3.DatabaseError) or self.is_busy(exc):
+                raise
+            return [str(exc.orig)]  # too damaged even to be checked
         return [] if found == ["ok"] else found
 
     def in_use(self, path: Path) -> bool:
