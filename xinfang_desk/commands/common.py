@@ -14,6 +14,15 @@ from sqlalchemy.orm import Session
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import year_range
+from xinfang_desk.ledger.limits import (
+    MAX_SEARCH_CHARS,
+    MAX_SEARCH_WORDS,
+    MAX_YEAR,
+    MIN_YEAR,
+    check_count,
+    check_date,
+    check_text,
+)
 from xinfang_desk.paths import default_ledger_path
 
 
@@ -34,16 +43,45 @@ def open_ledger(args: argparse.Namespace) -> Ledger:
 def parse_date(text: str) -> date:
     """A date typed as YYYY-MM-DD (as an argparse ``type``: its error becomes argparse's one line)."""
     try:
-        return date.fromisoformat(text.strip())
+        return check_date(date.fromisoformat(text.strip()), "日期")
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"“{text}”不是有效日期，请用 YYYY-MM-DD 格式，如 2025-03-01"
         ) from None
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from ``low`` to ``high``, else one Chinese sentence."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what}“{text[:40]}”不是整数") from None
+        try:
+            return check_count(value, what, low, high)
+        except ValidationError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def search_text(text: str) -> str:
+    """An argparse ``type`` for search terms: bounded, no control characters."""
+    try:
+        cleaned = check_text(text, "检索内容", limit=MAX_SEARCH_CHARS, one_line=True)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if len(cleaned.split()) > MAX_SEARCH_WORDS:
+        raise argparse.ArgumentTypeError(f"检索内容最多 {MAX_SEARCH_WORDS} 个词")
+    return cleaned
 
 
 def add_period_options(parser: argparse.ArgumentParser) -> None:
     """``--year`` or ``--from``/``--to``: the period of receipt a command works on."""
-    parser.add_argument("--year", type=int, help="年度（按收件日期）")
+    parser.add_argument("--year", type=bounded_int(MIN_YEAR, MAX_YEAR, "年度"), help="年度（按收件日期）")
     parser.add_argument("--from", dest="start", type=parse_date, help="起始日期 YYYY-MM-DD")
     parser.add_argument("--to", dest="end", type=parse_date, help="截止日期 YYYY-MM-DD")
 
