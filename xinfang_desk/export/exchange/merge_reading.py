@@ -17,6 +17,9 @@ import gc
 import hashlib
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
+import signal
 import sys
 import threading
 from collections import namedtuple
@@ -352,11 +355,31 @@ def _reading_pool(method: str) -> ProcessPoolExecutor | None:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context(method),
-            initializer=gc.disable,  # a short-lived reader: no cycles worth the collector's time
+            initializer=_reader_started,
         )
     except Exception:  # no processes here (a sandbox): read in this process
         log.warning("no reading process; reading in this process", exc_info=True)
         return None
+
+
+def _reader_started() -> None:
+    """In the reading process: no collector, and it ends with the merge that started it.
+
+    A short-lived reader has no cycles worth the collector's time.  SIGTERM ends it even when its
+    parent ignored that signal, and a thread waits on the parent's sentinel: when the merge dies
+    (killed, crashed) the reader exits at once instead of blocking on a pipe nobody reads.
+    """
+    gc.disable()
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with_parent, args=(parent.sentinel,), daemon=True).start()
+
+
+def _end_with_parent(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def _done_soon(future: Future[UnitFile]) -> bool:
