@@ -19,8 +19,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from xinfang_desk.ledger.errors import LedgerBusyError, LedgerDamagedError, LedgerError, LedgerFileError
+from xinfang_desk.ledger.errors import (
+    CaseChangedError,
+    LedgerBusyError,
+    LedgerDamagedError,
+    LedgerError,
+    LedgerFileError,
+)
 from xinfang_desk.ledger.instance_lock import holder_of
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 from xinfang_desk.ledger.storage import StorageBackend, backend_for
@@ -150,6 +157,8 @@ class Ledger:
 
     def translated(self, error: BaseException) -> LedgerError | None:
         """The ``LedgerError`` a user is shown for a database or file error, or None if there is none."""
+        if isinstance(error, StaleDataError):
+            return CaseChangedError("该案件刚被其他人修改过，本次操作没有保存。请刷新查看最新情况后再办理。")
         if isinstance(error, LedgerError) or not isinstance(error, DBAPIError | OSError):
             return None
         if self.backend.is_busy(error):

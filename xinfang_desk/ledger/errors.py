@@ -31,3 +31,7 @@ class LedgerDamagedError(LedgerFileError):
 
 class LedgerInUseError(LedgerError):
     """The ledger is open in the app elsewhere (a lock file says who, where and since when)."""
+
+
+class CaseChangedError(LedgerError):
+    """Someone else changed the case between reading and saving it; nothing of this step was saved."""

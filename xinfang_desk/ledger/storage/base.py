@@ -95,6 +95,10 @@ class StorageBackend:
     def install(self, connection: Connection) -> None:
         """Create what the backend keeps beside the schema (indexes, guards) if missing."""
 
+    def serialize_numbering(self, session: Session, unit_code: str, year: int) -> None:
+        """Make case numbering of one unit and year wait for other writers (already so where a
+        write transaction holds the whole database, as SQLite's does)."""
+
     def is_busy(self, error: BaseException) -> bool:
         """``error`` says another connection holds the database (a retry later may succeed)."""
         return False
