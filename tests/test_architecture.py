@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,47 @@ def test_the_markers_find_what_they_look_for() -> None:
     text = SQLITE_BACKEND.read_text(encoding="utf-8")
     missing = [m for m in SQLITE_MARKERS if m not in text]
     assert missing == []
+def _imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at any depth of the file (type-checking blocks included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _forbidden_in_screens_and_commands(path: Path) -> list[str]:
+    return sorted(
+        name
+        for name in _imports(path)
+        if name == "sqlalchemy" or name.startswith("sqlalchemy.") or name.startswith("xinfang_desk.ledger.models")
+    )
+
+
+def test_screens_and_commands_reach_the_ledger_only_through_operations() -> None:
+    offenders = {
+        str(path.relative_to(PACKAGE)): bad
+        for folder in ("ui", "commands")
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+        if (bad := _forbidden_in_screens_and_commands(path))
+    }
+    assert offenders == {}
+
+
+def test_the_architecture_check_sees_a_forbidden_import(tmp_path: Path) -> None:
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sqlalchemy.orm import Session\n"
+        "def f():\n    from xinfang_desk.ledger.models import Case\n",
+        encoding="utf-8",
+    )
+    assert _forbidden_in_screens_and_commands(sneaky) == [
+        "sqlalchemy.orm",
+        "sqlalchemy.orm.Session",
+        "xinfang_desk.ledger.models",
+        "xinfang_desk.ledger.models.Case",
+    ]

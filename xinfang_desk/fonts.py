@@ -24,8 +24,6 @@ import unicodedata
 from importlib.resources import files
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-
 __all__ = [
     "CJK_FAMILY",
     "FALLBACK_FONT_FILES",
@@ -78,6 +76,8 @@ def font_paths() -> list[Path]:
 @functools.lru_cache(maxsize=16)
 def _cmap_codepoints(path: str) -> frozenset[int]:
     """Return the code points mapped by the font file at *path* (cached)."""
+    from fontTools.ttLib import TTFont  # loaded when a glyph is first checked, not at start-up
+
     font = TTFont(path, lazy=True)
     try:
         return frozenset(font.getBestCmap() or {})

@@ -13,6 +13,8 @@ import pytest
 from xinfang_desk.cli import main
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.figures import compute_figures, year_range
+from xinfang_desk.ledger.search import CaseFilter, count_cases
+from xinfang_desk.ledger.vocab import Status
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -61,9 +63,16 @@ def test_cases_lists_and_filters(demo_db: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("案件编号") and lines[-1].startswith("共 ")
-    assert all("已办结" in line and "宿舍" in line for line in lines[1:-1])
-    overdue = run("cases", "--db", str(demo_db), "--overdue")
-    assert "（超期）" in overdue.stdout
+    rows = lines[1:-1]
+    assert len(rows) == 5, "the demo has more than five closed 宿舍 cases: the limit is reached"
+    assert all("已办结" in line and "宿舍" in line for line in rows)
+    ledger = Ledger.open(demo_db)
+    with ledger.session() as s:
+        expected = count_cases(s, CaseFilter(text="宿舍", statuses=[Status.CLOSED]))
+    ledger.close()
+    assert lines[-1].startswith(f"共 {expected} 件")
+    overdue = run("cases", "--db", str(demo_db), "--overdue").stdout.strip().splitlines()[1:-1]
+    assert overdue and all("（超期）" in line for line in overdue)
 
 
 def test_demo_is_deterministic_with_a_seed(tmp_path: Path) -> None:

@@ -6,10 +6,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from tests.bad_workbooks import unit_export
 from xinfang_desk.export.exchange.merge import FileStatus, merge_workbooks
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ledger.search import CaseFilter, case_ids
 
 
 @pytest.mark.parametrize("last", ["duplicate", "edited"])
@@ -29,3 +33,10 @@ def test_a_batch_ending_in_a_file_that_is_not_taken(tmp_path: Path, last: str) -
     assert report.count(FileStatus.TAKEN) == 2
     assert report.flags, "the same petitioner in two units is flagged"
     office.close()
+    reopened = Ledger.open(tmp_path / "office" / "o.sqlite")  # what was committed, read afresh
+    with reopened.session() as session:
+        by_unit = dict(session.execute(select(Case.unit_code, func.count()).group_by(Case.unit_code)).all())
+        found = case_ids(session, CaseFilter(text="导出后被改过"))
+    reopened.close()
+    assert by_unit == {"JWC": 4, "HQ": 3}, "both whole files are in, the refused one is not"
+    assert found == [], "nothing of the refused file reached the ledger or its search index"

@@ -16,27 +16,26 @@ from xinfang_desk.ledger.administration import (
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import AuditEntry
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.settings import DeadlineRule
 
 
 def test_changes_are_applied_and_audited(ledger: Ledger) -> None:
-    with ledger.session() as s:
-        save_settings(
-            s,
-            "科长甲",
-            "教务处（本科生院）",
-            {"rule.handle": DeadlineRule(45, "workday")},
-            {"due_soon_days": 5},
+    with ledger.operation(Actor("科长甲")) as first:
+        result = save_settings(
+            first, "教务处（本科生院）", {"rule.handle": DeadlineRule(45, "workday")}, {"due_soon_days": 5}
         )
-        add_department(s, "科长甲", "校医院")
-        snapshot = load_snapshot(s)
-        hospital = next(d for d in snapshot.departments if d.name == "校医院")
-        set_department_active(s, "科长乙", hospital.id, False)
-        add_category(s, "科长乙", "网络舆情类", None)
-        dorm = next(c for c in load_snapshot(s).categories if c.name == "宿舍条件与维修")
-        save_category(s, "科长乙", dorm.id, 10, "保卫处", True)
-    with ledger.session() as s:
-        snapshot = load_snapshot(s)
+        assert result.changes.reference  # every page reloads its choices
+        add_department(first, "校医院")
+        hospital = next(d for d in load_snapshot(first).departments if d.name == "校医院")
+    with ledger.operation(Actor("科长乙")) as second:
+        set_department_active(second, hospital.id, False)
+        add_category(second, "网络舆情类", None)
+        dorm = next(c for c in load_snapshot(second).categories if c.name == "宿舍条件与维修")
+        save_category(second, dorm.id, 10, "保卫处", True)
+    with ledger.operation(Actor("科长丙")) as ctx:
+        s = ctx.session
+        snapshot = load_snapshot(ctx)
         assert snapshot.unit_name == "教务处（本科生院）"
         assert snapshot.rules["rule.handle"] == DeadlineRule(45, "workday")
         assert snapshot.general["due_soon_days"] == 5
@@ -56,15 +55,19 @@ def test_changes_are_applied_and_audited(ledger: Ledger) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda s: add_department(s, "科长", "教务处"), "已存在"),
-        (lambda s: add_category(s, "科长", "教学管理类", None), "已存在"),
-        (lambda s: save_settings(s, "科长", " ", {}, {}), "单位名称"),
-        (lambda s: save_settings(s, "科长", "教务处", {"rule.handle": DeadlineRule(0)}, {}), "正整数"),
-        (lambda s: add_department(s, "", "新部门"), "操作人"),
+        (lambda ctx: add_department(ctx, "教务处"), "已存在"),
+        (lambda ctx: add_category(ctx, "教学管理类", None), "已存在"),
+        (lambda ctx: save_settings(ctx, " ", {}, {}), "单位名称"),
+        (lambda ctx: save_settings(ctx, "教务处", {"rule.handle": DeadlineRule(0)}, {}), "应在1至365"),
     ],
 )
 def test_bad_changes_are_refused_and_leave_no_trace(ledger: Ledger, change, message: str) -> None:
-    with pytest.raises(ValidationError, match=message), ledger.session() as s:
-        change(s)
+    with pytest.raises(ValidationError, match=message), ledger.operation(Actor("科长")) as ctx:
+        change(ctx)
     with ledger.session() as s:
         assert s.scalars(select(AuditEntry)).all() == []
+
+
+def test_an_operation_needs_a_named_actor() -> None:
+    with pytest.raises(ValidationError, match="操作人"):
+        Actor("  ")

@@ -9,13 +9,13 @@ import threading
 from pathlib import Path
 
 from sqlalchemy import select
-from xinfang_desk.ledger.operations import cases
-from xinfang_desk.ledger.operations.context import Actor
 
 from tests.helpers import draft
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.models import Case
+from xinfang_desk.ledger.operations import cases
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.vocab import EventKind
 
 CLERK = """

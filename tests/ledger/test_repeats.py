@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from tests.helpers import Clock, register
+from xinfang_desk.ledger.administration import save_settings
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.identity import check_digit
+from xinfang_desk.ledger.operations import cases
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.repeats import find_earlier_cases
 from xinfang_desk.ledger.vocab import Outcome
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
@@ -45,3 +48,30 @@ def test_same_person_by_id_or_by_name_and_phone(ledger: Ledger) -> None:
 
         assert find_earlier_cases(s, name="孙昇") == []  # a name alone identifies nobody
         assert find_earlier_cases(s, id_number="123") == []
+
+
+def test_the_look_back_setting_decides_which_closed_cases_are_offered(ledger: Ledger) -> None:
+    clock = Clock(datetime(2024, 3, 1, 9, 0))
+    with ledger.session() as s:
+        closed = register(s, clock, petitioner=PetitionerInput(name="孙昇", id_number=ID))
+        wf = Workflow(s, "主任", clock=clock)
+        wf.accept(closed)
+        wf.reply(closed, Outcome.SOLVED, "已处理")
+        wf.close(closed)
+        still_open = register(
+            s,
+            clock,
+            petitioner=PetitionerInput(name="孙昇", id_number=ID),
+            category="教学管理类",
+            subcategory="考试安排",
+        )
+    later = Clock(datetime(2025, 5, 1, 9, 0))  # 426 days on
+
+    def offered() -> list[str]:
+        with ledger.operation(Actor("接待员"), clock=later) as ctx:
+            return [c.case_no for c in cases.earlier_cases(ctx, id_number=ID)]
+
+    assert offered() == [still_open.case_no], "a case still being handled is shown however old"
+    with ledger.operation(Actor("管理员")) as ctx:
+        save_settings(ctx, "教务处", {}, {"repeat_window_days": 500})
+    assert offered() == [still_open.case_no, closed.case_no]

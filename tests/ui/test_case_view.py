@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox, QSpinBox
 
 from tests.ui.test_registration import open_page, type_and_tab, type_text
 from xinfang_desk.ledger.dashboard import compute_dashboard
+from xinfang_desk.ledger.operations import cases
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.vocab import EventKind, Outcome, Satisfaction, Status
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow, find_case
 from xinfang_desk.ui import case_view as case_view_module
@@ -24,13 +26,13 @@ from xinfang_desk.ui.registration import RegistrationPage
 
 @pytest.fixture
 def runner(ledger):
-    runner = OpRunner(ledger)
+    runner = OpRunner(ledger, Actor("主任老李"))
     yield runner
     runner.wait()
 
 
 def open_view(qtbot, runner: OpRunner, case_id: int) -> CaseView:
-    view = CaseView(runner, "主任老李", case_id)
+    view = CaseView(runner, case_id)
     qtbot.addWidget(view)
     view.show()
     qtbot.waitUntil(lambda: view.details is not None)
@@ -286,9 +288,8 @@ def test_the_view_follows_changes_made_elsewhere(qtbot, ledger, runner, register
     case_id = register_case()
     view = open_view(qtbot, runner, case_id)
     assert view.status_chip.text() == "待受理"
-    runner.run(
-        lambda session, _p: Workflow(session, "另一位老师").accept(find_case(session, case_id)) and None,
-        changes=case_view_module.Changes(case_ids=frozenset({case_id})),
-    )
+    other = OpRunner(ledger, Actor("另一位老师"))
+    other.changed.connect(runner.changed)  # the app's one announcement of changes
+    other.call(cases.perform_step, case_id, EventKind.ACCEPT, {})
     qtbot.waitUntil(lambda: view.status_chip.text() == "已受理")
     assert "交办" in shown_steps(view)

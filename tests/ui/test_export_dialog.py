@@ -16,18 +16,23 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy import select
 
 from xinfang_desk.export.documents.facts import DocumentKind
+from xinfang_desk.export.documents.operations import prepare_documents
 from xinfang_desk.export.exchange.identity import LEDGER_SHEET
+from xinfang_desk.export.exchange.operations import ExportRequest
 from xinfang_desk.export.progress import ExportCancelled
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.audit import REVEAL_PERSONAL_DATA
 from xinfang_desk.ledger.models import AuditEntry
+from xinfang_desk.ledger.operations import cases
+from xinfang_desk.ledger.operations.context import Actor
+from xinfang_desk.ledger.vocab import EventKind
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow, find_case
 from xinfang_desk.ui import pdf_preview
 from xinfang_desk.ui.case_view import CaseView
-from xinfang_desk.ui.export_dialog import ExportDialog, ExportRequest, run_export
+from xinfang_desk.ui.export_dialog import ExportDialog, _export
 from xinfang_desk.ui.main_window import LEDGER, MainWindow
-from xinfang_desk.ui.ops import Changes, OpRunner, Progress
-from xinfang_desk.ui.pdf_preview import PdfPreview, make_documents
+from xinfang_desk.ui.ops import OpRunner, Progress
+from xinfang_desk.ui.pdf_preview import PdfPreview, render_prepared
 
 ACTOR = "主任老李"
 ID_NUMBER = "11010519491231002X"
@@ -36,7 +41,7 @@ MASKED_ID = "1101**********002X"
 
 @pytest.fixture
 def runner(ledger):
-    runner = OpRunner(ledger)
+    runner = OpRunner(ledger, Actor(ACTOR))
     yield runner
     runner.wait()
 
@@ -95,7 +100,7 @@ def two_years(ledger, register_case) -> dict[int, list[int]]:
 
 
 def open_export_dialog(qtbot, runner, settings) -> ExportDialog:
-    dialog = ExportDialog(runner, ACTOR, settings)
+    dialog = ExportDialog(runner, settings)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.export_button.isEnabled() and dialog.year_combo.count() > 0)
@@ -212,14 +217,14 @@ def test_cancelling_stops_the_export_and_leaves_no_file(qtbot, ledger, two_years
     progress.reported.connect(lambda done, total, _text: reports.append((done, total)))
     year = min(two_years)
     request = ExportRequest(tmp_path / "台账.xlsx", date(year, 1, 1), date(year, 12, 31), False)
-    with ledger.session() as session:
-        run_export(ACTOR, request, session, progress)
+    with ledger.operation(Actor(ACTOR)) as ctx:
+        _export(request, ctx, progress)
     assert reports[0] == (0, 2) and reports[-1] == (2, 2)
 
     progress.cancelled = True
     request = ExportRequest(tmp_path / "取消.xlsx", request.start, request.end, False)
-    with ledger.session() as session, pytest.raises(ExportCancelled):
-        run_export(ACTOR, request, session, progress)
+    with ledger.operation(Actor(ACTOR)) as ctx, pytest.raises(ExportCancelled):
+        _export(request, ctx, progress)
     assert not list(tmp_path.glob("*取消*")), "neither the file nor its unfinished part is left"
 
 
@@ -229,8 +234,9 @@ def batch(ledger, register_case) -> pdf_preview.DocumentsPdf:
     """The 交办单 of three assigned cases, one with a character no font has."""
     ids = assigned(ledger, register_case, count=2)
     ids += assigned(ledger, register_case, petitioner=PetitionerInput(name="王𰻞", phone="13812345678"))
-    with ledger.session() as session:
-        return make_documents(ACTOR, ids, DocumentKind.ASSIGN, session, Progress())
+    with ledger.operation(Actor(ACTOR)) as ctx:
+        prepared = prepare_documents(ctx, ids, DocumentKind.ASSIGN)
+    return render_prepared(prepared, Progress())
 
 
 def open_preview(qtbot, runner, documents: pdf_preview.DocumentsPdf) -> PdfPreview:
@@ -348,7 +354,7 @@ def test_print_button_prints_the_range_chosen_in_the_print_dialog(
 
 # -- the case view and the ledger -----------------------------------------------------------------
 def open_case_view(qtbot, runner, case_id: int) -> CaseView:
-    view = CaseView(runner, ACTOR, case_id)
+    view = CaseView(runner, case_id)
     qtbot.addWidget(view)
     view.show()
     qtbot.waitUntil(lambda: view.details is not None)
@@ -362,19 +368,11 @@ def test_case_view_offers_the_assign_slip_once_assigned_and_previews_it(qtbot, l
     view = open_case_view(qtbot, runner, case_id)
     assert view.print_buttons == {}, "a registered case has nothing to print"
 
-    runner.run(
-        lambda session, _p: Workflow(session, "主任").accept(find_case(session, case_id)) and None,
-        changes=Changes(case_ids=frozenset({case_id})),
-    )
+    runner.call(cases.perform_step, case_id, EventKind.ACCEPT, {})
     qtbot.waitUntil(lambda: DocumentKind.ACCEPT_NOTICE in view.print_buttons)
     assert [b.text() for b in view.print_buttons.values()] == ["打印受理告知书"]
 
-    runner.run(
-        lambda session, _p: (
-            Workflow(session, "主任").assign(find_case(session, case_id), "后勤集团", "请办理") and None
-        ),
-        changes=Changes(case_ids=frozenset({case_id})),
-    )
+    runner.call(cases.perform_step, case_id, EventKind.ASSIGN, {"department": "后勤集团", "opinion": "请办理"})
     qtbot.waitUntil(lambda: DocumentKind.ASSIGN in view.print_buttons)
     view.print_buttons[DocumentKind.ASSIGN].click()
     qtbot.waitUntil(lambda: bool(top_level(PdfPreview)), timeout=10000)
@@ -404,7 +402,7 @@ def test_showing_personal_data_is_recorded_once_per_reveal(qtbot, ledger, runner
 
 @pytest.fixture
 def window(runner, settings, qtbot):
-    window = MainWindow(runner, ACTOR, settings)
+    window = MainWindow(runner, settings)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: not window.ledger_page.model.busy)

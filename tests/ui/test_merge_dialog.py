@@ -48,7 +48,7 @@ def test_merge_dialog_takes_two_dropped_files_and_shows_the_report(office_runner
     (tmp_path / "说明.txt").write_text("不是台账")
     changed = []
     office_runner.changed.connect(changed.append)
-    dialog = open_merge_dialog(None, office_runner, "督办室主任")
+    dialog = open_merge_dialog(None, office_runner)
     qtbot.addWidget(dialog)
     assert not dialog.start_button.isEnabled()
     drop(dialog.files, [first, second, tmp_path / "说明.txt"])
@@ -74,7 +74,7 @@ def test_merge_dialog_is_for_the_office_only(ledger, qtbot, monkeypatch) -> None
     said = []
     monkeypatch.setattr(QMessageBox, "information", lambda *args: said.append(args[2]))
     runner = OpRunner(ledger)
-    assert open_merge_dialog(None, runner, "主任") is None
+    assert open_merge_dialog(None, runner) is None
     assert "信访与督办室" in said[0]
 
 
@@ -86,7 +86,7 @@ def test_import_dialog_reports_bad_rows_and_imports_good_rows_when_asked(ledger,
     path = tmp_path / "原台账.xlsx"
     book.save(path)
     runner = OpRunner(ledger)
-    dialog = open_import_dialog(None, runner, "接待员")
+    dialog = open_import_dialog(None, runner)
     qtbot.addWidget(dialog)
     drop(dialog.file, [path])
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)

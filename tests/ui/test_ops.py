@@ -5,28 +5,40 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, QEvent, QThread
 from PySide6.QtWidgets import QWidget
 
+from tests.helpers import draft
 from xinfang_desk.ledger.errors import WorkflowError
+from xinfang_desk.ledger.operations import cases
+from xinfang_desk.ledger.operations.context import Actor, OpResult
+from xinfang_desk.ledger.workflow import find_case
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text
 
 
 def test_result_and_change_arrive_on_the_ui_thread(ledger, qtbot) -> None:
-    runner = OpRunner(ledger)
+    runner = OpRunner(ledger, Actor("接待员小王"))
     seen: dict[str, object] = {}
 
-    def work(session, progress) -> int:
+    def work(ctx, progress):
         seen["worker"] = QThread.currentThread()
-        return 42
+        return cases.register_case(ctx, draft())
 
     with qtbot.waitSignal(runner.changed, timeout=5000) as changed:
-        runner.run(
-            work,
-            on_success=lambda r: seen.update(result=r, ui=QThread.currentThread()),
-            changes=Changes(reference=True),
-        )
-    assert seen["result"] == 42
+        runner.run(work, on_success=lambda r: seen.update(result=r, ui=QThread.currentThread()))
+    registered = seen["result"]
+    assert registered.case_no.startswith("JWC-")
     assert seen["ui"] is QCoreApplication.instance().thread()
     assert seen["worker"] is not seen["ui"]
-    assert changed.args[0].reference
+    assert changed.args[0].case_ids == {registered.id}, "the core names the case it changed"
+    with ledger.session() as session:
+        assert find_case(session, registered.id).events[0].actor == "接待员小王"
+
+
+def test_a_query_announces_no_change(ledger, qtbot) -> None:
+    runner = OpRunner(ledger)
+    answers: list[object] = []
+    with qtbot.assertNotEmitted(runner.changed, wait=100):
+        runner.call(cases.reference_choices, on_success=answers.append)
+        qtbot.waitUntil(lambda: bool(answers), timeout=5000)
+    assert "后勤服务类" in answers[0].categories
 
 
 def test_a_window_closed_during_its_job_is_not_called_back(ledger, qtbot) -> None:
@@ -35,13 +47,13 @@ def test_a_window_closed_during_its_job_is_not_called_back(ledger, qtbot) -> Non
     called: list[object] = []
     release = []
 
-    def slow(session, progress) -> str:
+    def slow(ctx, progress):
         while not release:
             QThread.msleep(5)
-        return "done"
+        return OpResult("done", Changes(everything=True))
 
     with qtbot.waitSignal(runner.changed, timeout=5000):
-        runner.run(slow, on_success=called.append, changes=Changes(everything=True), parent=window)
+        runner.run(slow, on_success=called.append, parent=window)
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         release.append(True)

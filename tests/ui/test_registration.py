@@ -20,7 +20,7 @@ from xinfang_desk.ui.registration import DRAFT_NAME, RegistrationPage
 
 
 def open_page(qtbot, runner: OpRunner, *, keep: bool = True) -> RegistrationPage:
-    page = RegistrationPage(runner, "接待员小王")
+    page = RegistrationPage(runner)
     if keep:
         qtbot.addWidget(page)
     with qtbot.waitActive(page):

@@ -17,15 +17,16 @@ from xinfang_desk.fonts import CJK_FAMILY
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import build_demo
 from xinfang_desk.ledger.models import Case, Department, LedgerInfo
+from xinfang_desk.ledger.operations import cases
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import Channel, Nature, Source
-from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
+from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput
 from xinfang_desk.ui import app as app_module
 from xinfang_desk.ui.first_run import FirstRunDialog, demo_ledger_path, start_demo_build
 from xinfang_desk.ui.fonts_qt import install_fonts
 from xinfang_desk.ui.main_window import DASHBOARD, LEDGER, REGISTRATION, SETTINGS, MainWindow
-from xinfang_desk.ui.ops import Changes, OpRunner
+from xinfang_desk.ui.ops import OpRunner
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def settings(tmp_path, qsettings_dir):
 
 @pytest.fixture
 def window(runner, settings, qtbot):
-    window = MainWindow(runner, "测试员", settings)
+    window = MainWindow(runner, settings)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(
@@ -158,8 +159,9 @@ def test_overdue_tile_counts_what_sql_counts_and_is_red(window, runner):
 def test_dashboard_counts_refresh_when_a_case_is_registered(window, runner, qtbot):
     before = int(window.dashboard.tiles["today"].value_label.text())
 
-    def register(session, _progress):
-        case = Workflow(session, "测试员").register(
+    with qtbot.waitSignal(window.dashboard.refreshed, timeout=10000):
+        runner.call(
+            cases.register_case,
             CaseDraft(
                 channel=Channel.PHONE,
                 source=Source.OWN,
@@ -168,13 +170,8 @@ def test_dashboard_counts_refresh_when_a_case_is_registered(window, runner, qtbo
                 summary="建议图书馆延长开放时间",
                 petitioner=PetitionerInput(name="周昇"),
                 received_at=datetime.now().replace(microsecond=0),
-            )
+            ),
         )
-        session.flush()
-        return case.id
-
-    with qtbot.waitSignal(window.dashboard.refreshed, timeout=10000):
-        runner.run(register, changes=Changes(everything=True))
     assert int(window.dashboard.tiles["today"].value_label.text()) == before + 1
 
 
@@ -267,7 +264,7 @@ def test_page_shortcuts_and_search_focus(window, qtbot):
 def test_window_remembers_its_page(window, runner, settings, qtbot):
     window.show_page(LEDGER)
     window.close()
-    again = MainWindow(runner, "测试员", settings)
+    again = MainWindow(runner, settings)
     qtbot.addWidget(again)
     assert again.current_page() == LEDGER
 
@@ -307,7 +304,7 @@ def test_office_actions_appear_only_in_an_office_ledger(tmp_path, window, settin
     assert "合并各单位台账…" not in _menu_texts(window)
     office = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
     office_runner = OpRunner(office)
-    office_window = MainWindow(office_runner, "测试员", settings)
+    office_window = MainWindow(office_runner, settings)
     qtbot.addWidget(office_window)
     assert {"合并各单位台账…", "导出汇总台账…"} <= _menu_texts(office_window)
     office_runner.wait()

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
-
-from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import ValidationError
@@ -23,6 +20,7 @@ from xinfang_desk.ledger.limits import (
     check_date,
     check_text,
 )
+from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.paths import default_ledger_path
 
 
@@ -101,11 +99,10 @@ def period_of(args: argparse.Namespace) -> tuple[date, date]:
     raise ValidationError("请指定 --year，或同时指定 --from 和 --to。")
 
 
-def default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in the environment (some service accounts)
-        return "命令行用户"
+def acting_user(args: argparse.Namespace, ledger: Ledger) -> Actor:
+    """Who acts: ``--actor`` where given, else the operating system's user."""
+    name = getattr(args, "actor", None)
+    return Actor(name) if name else Actor.of_system_user()
 
 
 def add_actor_option(parser: argparse.ArgumentParser) -> None:
@@ -115,8 +112,8 @@ def add_actor_option(parser: argparse.ArgumentParser) -> None:
 T = TypeVar("T")
 
 
-def in_ledger(args: argparse.Namespace, work: Callable[[Session], T], *, checked: bool = False) -> T:
-    """Open the ``--db`` ledger, run ``work`` in one committed session, close the ledger.
+def in_ledger(args: argparse.Namespace, work: Callable[[OpContext], T], *, checked: bool = False) -> T:
+    """Open the ``--db`` ledger, run ``work`` in one committed operation as the acting user, close it.
 
     ``checked``: the full integrity check passes first (exports, merges, imports).
     """
@@ -124,8 +121,8 @@ def in_ledger(args: argparse.Namespace, work: Callable[[Session], T], *, checked
     try:
         if checked:
             ledger.require_sound()
-        with ledger.session() as session:
-            return work(session)
+        with ledger.operation(acting_user(args, ledger)) as ctx:
+            return work(ctx)
     finally:
         ledger.close()
 

@@ -11,13 +11,12 @@ from xinfang_desk.commands.common import (
     add_db_option,
     add_period_options,
     add_workbook_output_options,
-    default_actor,
     in_ledger,
     period_of,
 )
 from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.export.documents.slips import export_documents
-from xinfang_desk.export.exchange.ledger_workbook import export_ledger
+from xinfang_desk.export.exchange.operations import ExportRequest, export_workbook
 
 _KIND_HELP = "文书种类：assign 交办单（默认）、supervise 督办单、accept-notice 受理告知书、decline-notice 不予受理告知书"
 
@@ -43,25 +42,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     start, end = period_of(args)
-    actor = args.actor or default_actor()
-    result = in_ledger(
-        args,
-        lambda session: export_ledger(session, args.output, actor, start=start, end=end, full=args.full),
-        checked=True,
-    )
+    request = ExportRequest(args.output, start, end, args.full)
+    result = in_ledger(args, lambda ctx: export_workbook(ctx, request), checked=True)
     masked = "个人信息未脱敏（已记入审计日志）" if args.full else "身份证号和电话已脱敏"
-    print(
-        f"已导出 {result.identity.row_count} 件案件到 {result.path}"
-        f"（{start}至{end}，其中超期 {result.overdue_rows} 件；{masked}）"
-    )
+    print(f"已导出 {result.rows} 件案件到 {result.path}（{start}至{end}，其中超期 {result.overdue} 件；{masked}）")
     return 0
 
 
 def cmd_slip(args: argparse.Namespace) -> int:
-    actor = args.actor or default_actor()
     result = in_ledger(
         args,
-        lambda session: export_documents(session, args.case_no, args.output, actor, kind=args.kind),
+        lambda ctx: export_documents(
+            ctx.session, args.case_no, args.output, ctx.actor.name, kind=args.kind, clock=ctx.clock
+        ),
         checked=True,
     )
     rendered = result.rendered

@@ -17,14 +17,12 @@ from xinfang_desk.commands.common import (
     add_db_option,
     add_period_options,
     add_workbook_output_options,
-    default_actor,
     in_ledger,
     ledger_location,
     period_of,
 )
-from xinfang_desk.export.exchange.import_ledger import import_ledger
-from xinfang_desk.export.exchange.merge import FileStatus, merge_workbooks, write_report
-from xinfang_desk.export.exchange.office_workbook import export_office_ledger
+from xinfang_desk.export.exchange.merge import FileStatus
+from xinfang_desk.export.exchange.operations import ExportRequest, export_workbook, import_file, merge_files
 
 EXIT_SOME_REFUSED = 1
 REPORT_FOLDER = "合并报告"
@@ -61,13 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    actor = args.actor or default_actor()
-    report = in_ledger(
+    folder = args.report or ledger_location(args).parent / REPORT_FOLDER
+    outcome = in_ledger(
         args,
-        lambda session: merge_workbooks(session, args.files, actor, accept_edited=args.accept_edited),
+        lambda ctx: merge_files(ctx, args.files, accept_edited=args.accept_edited, report_folder=folder),
         checked=True,
-    )
-    saved = write_report(report, args.report or ledger_location(args).parent / REPORT_FOLDER)
+    ).value
+    report, saved = outcome.report, outcome.saved_report
     for result in report.files:
         stream = sys.stderr if result.status is FileStatus.REFUSED else sys.stdout
         stream.write(result.summary() + "\n")
@@ -84,25 +82,16 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 def cmd_export_office(args: argparse.Namespace) -> int:
     start, end = period_of(args)
-    actor = args.actor or default_actor()
-    result = in_ledger(
-        args,
-        lambda session: export_office_ledger(
-            session, args.output, actor, start=start, end=end, full=args.full
-        ),
-        checked=True,
-    )
-    print(f"已导出全校汇总台账 {result.identity.row_count} 件案件到 {result.path}（{start}至{end}）")
+    request = ExportRequest(args.output, start, end, args.full, office=True)
+    result = in_ledger(args, lambda ctx: export_workbook(ctx, request), checked=True)
+    print(f"已导出全校汇总台账 {result.rows} 件案件到 {result.path}（{start}至{end}）")
     return 0
 
 
 def cmd_import_ledger(args: argparse.Namespace) -> int:
-    actor = args.actor or default_actor()
     report = in_ledger(
-        args,
-        lambda session: import_ledger(session, args.file, actor, good_rows_only=args.good_rows_only),
-        checked=True,
-    )
+        args, lambda ctx: import_file(ctx, args.file, good_rows_only=args.good_rows_only), checked=True
+    ).value
     (sys.stdout if report.written else sys.stderr).write(report.headline() + "\n")
     for problem in report.problems:
         sys.stderr.write(f"    {problem.text()}\n")

@@ -7,21 +7,21 @@ and is recorded in the audit log, since deadlines and departments decide how cas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.audit import record_audit
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import Category, Department, LedgerInfo, Unit
+from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
 from xinfang_desk.ledger.settings import DEADLINE_RULES, GENERAL, DeadlineRule, Settings, store
 
 
-def _record(session: Session, actor: str, action: str, **detail: Any) -> None:
-    record_audit(session, actor, action, detail)
+def _recorded(ctx: OpContext, action: str, **detail: Any) -> OpResult[None]:
+    """Record the change in the audit log; reference data changed, so every page reloads its choices."""
+    ctx.audit(action, detail)
+    return OpResult(None, Changes(reference=True))
 
 
 # -- what the page shows, as plain data ------------------------------------------------------------
@@ -54,8 +54,10 @@ class SettingsSnapshot:
     uncovered_years: tuple[int, ...]
 
 
-def load_snapshot(session: Session, today: date | None = None) -> SettingsSnapshot:
-    today = today or date.today()
+def load_snapshot(ctx: OpContext) -> SettingsSnapshot:
+    """Everything the 设置 page shows."""
+    session = ctx.session
+    today = ctx.now().date()
     info = {row.key: row.value for row in session.scalars(select(LedgerInfo))}
     settings = Settings.load(session)
     calendar = WorkCalendar.load(session)
@@ -77,7 +79,7 @@ def load_snapshot(session: Session, today: date | None = None) -> SettingsSnapsh
     return SettingsSnapshot(
         unit_code=info.get("unit_code", ""),
         unit_name=info.get("unit_name", ""),
-        office=info.get("office") == "1",
+        office=LedgerInfo.is_office(info),
         rules={key: settings.rule(key.removeprefix("rule.")) for key in DEADLINE_RULES},
         general={key: settings.get(key) for key in GENERAL},
         departments=departments,
@@ -88,9 +90,10 @@ def load_snapshot(session: Session, today: date | None = None) -> SettingsSnapsh
 
 # -- changes, each recorded in the audit log ----------------------------------------------------------------
 def save_settings(
-    session: Session, actor: str, unit_name: str, rules: dict[str, DeadlineRule], general: dict[str, Any]
-) -> None:
+    ctx: OpContext, unit_name: str, rules: dict[str, DeadlineRule], general: dict[str, Any]
+) -> OpResult[None]:
     """Save the unit's name, the time-limit rules and the general settings."""
+    session = ctx.session
     unit_name = (unit_name or "").strip()
     if not unit_name:
         raise ValidationError("请填写单位名称。")
@@ -107,9 +110,8 @@ def save_settings(
         store(session, key, rule)
     for key, value in general.items():
         store(session, key, value)
-    _record(
-        session,
-        actor,
+    return _recorded(
+        ctx,
         "save_settings",
         unit_name=unit_name,
         rules={k: [r.days, r.kind] for k, r in rules.items()},
@@ -117,7 +119,8 @@ def save_settings(
     )
 
 
-def add_department(session: Session, actor: str, name: str) -> None:
+def add_department(ctx: OpContext, name: str) -> OpResult[None]:
+    session = ctx.session
     name = (name or "").strip()
     if not name:
         raise ValidationError("请填写承办单位名称。")
@@ -126,18 +129,20 @@ def add_department(session: Session, actor: str, name: str) -> None:
         state = "" if existing.active else "（已停用，可在列表中重新启用）"
         raise ValidationError(f"承办单位“{name}”已存在{state}。")
     session.add(Department(name=name, active=True))
-    _record(session, actor, "add_department", name=name)
+    return _recorded(ctx, "add_department", name=name)
 
 
-def set_department_active(session: Session, actor: str, department_id: int, active: bool) -> None:
+def set_department_active(ctx: OpContext, department_id: int, active: bool) -> OpResult[None]:
+    session = ctx.session
     department = session.get(Department, department_id)
     if department is None:
         raise ValidationError("该承办单位已不存在。")
     department.active = active
-    _record(session, actor, "set_department_active", name=department.name, active=active)
+    return _recorded(ctx, "set_department_active", name=department.name, active=active)
 
 
-def add_category(session: Session, actor: str, name: str, parent_id: int | None) -> None:
+def add_category(ctx: OpContext, name: str, parent_id: int | None) -> OpResult[None]:
+    session = ctx.session
     name = (name or "").strip()
     if not name:
         raise ValidationError("请填写类别名称。")
@@ -153,13 +158,14 @@ def add_category(session: Session, actor: str, name: str, parent_id: int | None)
         )
     ).all()
     session.add(Category(name=name, parent_id=parent_id, sort_order=max(siblings, default=-1) + 1))
-    _record(session, actor, "add_category", name=name, parent_id=parent_id)
+    return _recorded(ctx, "add_category", name=name, parent_id=parent_id)
 
 
 def save_category(
-    session: Session, actor: str, category_id: int, deadline_days: int | None, department: str, active: bool
-) -> None:
+    ctx: OpContext, category_id: int, deadline_days: int | None, department: str, active: bool
+) -> OpResult[None]:
     """A category's default deadline (None: the general rule), default department ("" for none), state."""
+    session = ctx.session
     category = session.get(Category, category_id)
     if category is None:
         raise ValidationError("该类别已不存在。")
@@ -173,9 +179,8 @@ def save_category(
     category.default_deadline_days = deadline_days
     category.default_department = dept
     category.active = active
-    _record(
-        session,
-        actor,
+    return _recorded(
+        ctx,
         "save_category",
         name=category.name,
         deadline_days=deadline_days,

@@ -15,19 +15,8 @@ from sqlalchemy.orm import Session
 from xinfang_desk.ledger.figures import compute_figures, year_range
 from xinfang_desk.ledger.search import CaseFilter, count_cases
 from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.vocab import Satisfaction, Status
+from xinfang_desk.ledger.vocab import ACCEPTED_STATUSES, Satisfaction, Status
 
-#: Statuses a case can only reach after 受理 (accepted_at is set exactly for these).
-ACCEPTED_STATUSES: tuple[Status, ...] = (
-    Status.ACCEPTED,
-    Status.ASSIGNED,
-    Status.IN_PROGRESS,
-    Status.REPLIED,
-    Status.EVALUATED,
-    Status.CLOSED,
-)
-#: Statuses in which a follow-up (回访) may have been recorded.
-FOLLOWED_UP_STATUSES: tuple[Status, ...] = (Status.EVALUATED, Status.CLOSED)
 #: The answers that count as an evaluation (the denominator of 满意度).
 EVALUATED: tuple[Satisfaction, ...] = (Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED)
 

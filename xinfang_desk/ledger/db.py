@@ -7,7 +7,7 @@ PostgreSQL URL.  Opening an older ledger upgrades its schema in place (Alembic),
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from xinfang_desk.ledger.errors import (
 )
 from xinfang_desk.ledger.instance_lock import holder_of
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
+from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.ledger.storage import StorageBackend, backend_for
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -150,6 +151,16 @@ class Ledger:
     def reading(self) -> AbstractContextManager[Session]:
         """A session for reading only: it never waits for, nor holds up, a writer."""
         return self.session(write=False)
+    @contextmanager
+    def operation(
+        self, actor: Actor, *, clock: Callable[[], datetime] = datetime.now, write: bool = True
+    ) -> Iterator[OpContext]:
+        """An operation context for ``actor`` whose session commits when the block ends normally.
+
+        ``write=False`` gives a reading session: it never waits for, nor holds up, a writer.
+        """
+        with self.session(write=write) as session:
+            yield OpContext(session, actor, clock=clock, ledger=self)
 
     def new_session(self) -> Session:
         """A plain writing session the caller commits and closes."""
@@ -218,7 +229,7 @@ class Ledger:
 
     @property
     def is_office(self) -> bool:
-        return self.info().get("office") == "1"
+        return LedgerInfo.is_office(self.info())
 
 
 def damaged_message(path: Path | None) -> str:

@@ -19,6 +19,7 @@ from xinfang_desk.ledger.errors import LedgerError, LedgerFileError, LedgerInUse
 from xinfang_desk.ledger.identity import check_digit
 from xinfang_desk.ledger.instance_lock import refuse_if_held
 from xinfang_desk.ledger.models import Case, LedgerInfo
+from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
 from xinfang_desk.ledger.reference import DEFAULT_CATEGORIES, create_ledger
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Outcome, Satisfaction, Source
 from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
@@ -433,3 +434,10 @@ def remove_demo_file(path: Path) -> None:
         raise LedgerInUseError(f"演示台账“{path}”正被其他程序使用，请先关闭后再替换。")
     for suffix in ("", "-wal", "-shm", ".lock"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
+def fill_demo_ledger(
+    ctx: OpContext, *, cases: int, batch: int = 5000, progress: ProgressCallback | None = None
+) -> OpResult[int]:
+    """The operation behind 打开演示台账: ``build_demo`` into the context's ledger, dated up to today."""
+    assert ctx.ledger is not None, "a demo is built into an open ledger"
+    made = build_demo(ctx.ledger, cases=cases, today=ctx.now().date(), progress=progress, batch=batch)
+    return OpResult(made, Changes(everything=True))

@@ -9,8 +9,9 @@ Events are append-only: ``ledger.db`` refuses to flush an update or delete of on
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -45,6 +46,18 @@ class LedgerInfo(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
+
+    #: The key whose value "1" marks the office's (信访与督办室) merged ledger.
+    OFFICE_KEY: ClassVar[str] = "office"
+
+    @classmethod
+    def office_value(cls, office: bool) -> str:
+        return "1" if office else "0"
+
+    @classmethod
+    def is_office(cls, info: Mapping[str, str]) -> bool:
+        """Whether the ledger whose facts are ``info`` is the office's."""
+        return info.get(cls.OFFICE_KEY) == cls.office_value(True)
 
 
 class Setting(Base):

@@ -125,7 +125,7 @@ def create_ledger(location: str | Path, unit_code: str, unit_name: str, *, offic
         for key, value in {
             "unit_code": code,
             "unit_name": name,
-            "office": "1" if office else "0",
+            LedgerInfo.OFFICE_KEY: LedgerInfo.office_value(office),
             "created_at": now,
             "created_by_version": __version__,
         }.items():

@@ -20,6 +20,7 @@ from xinfang_desk.ledger.vocab import OPEN_STATUSES, Status
 class RepeatCandidate:
     """An earlier case of the same person; ``same_category`` marks a likely 重复访."""
 
+    id: int
     case_no: str
     uuid: str
     received_at: datetime
@@ -38,9 +39,14 @@ def find_earlier_cases(
     id_number: str = "",
     phone: str = "",
     category: str = "",
+    since: datetime | None = None,
     limit: int = 20,
 ) -> list[RepeatCandidate]:
-    """Earlier cases of the person identified by ID number, or by name and phone together."""
+    """Earlier cases of the person identified by ID number, or by name and phone together.
+
+    A closed case received before ``since`` (the ledger's 重复访 look-back) is left out; a case still
+    being handled is always shown, however old (条例第19条: it is not a new matter).
+    """
     id_number = (id_number or "").strip().upper()
     name, phone = (name or "").strip(), (phone or "").strip()
     who = []
@@ -61,8 +67,11 @@ def find_earlier_cases(
     found = []
     for case, category_name, pid in rows:
         status = Status(case.status)
+        if since is not None and case.received_at < since and status not in OPEN_STATUSES:
+            continue
         found.append(
             RepeatCandidate(
+                id=case.id,
                 case_no=case.case_no,
                 uuid=case.uuid,
                 received_at=case.received_at,

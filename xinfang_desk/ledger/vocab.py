@@ -90,6 +90,19 @@ OPEN_STATUSES: frozenset[Status] = frozenset(
 )
 #: Statuses after acceptance in which the handling department works on the case.
 HANDLING_STATUSES: frozenset[Status] = frozenset({Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS})
+#: Statuses a case can only reach after 受理 (accepted_at is set exactly for these), in the life's order.
+ACCEPTED_STATUSES: tuple[Status, ...] = (
+    Status.ACCEPTED,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+    Status.REPLIED,
+    Status.EVALUATED,
+    Status.CLOSED,
+)
+#: Open statuses after 受理: the case runs against its handling deadline (办理期限).
+ACCEPTED_OPEN_STATUSES: frozenset[Status] = OPEN_STATUSES - {Status.REGISTERED}
+#: Statuses in which a follow-up (回访) may have been recorded.
+FOLLOWED_UP_STATUSES: tuple[Status, ...] = (Status.EVALUATED, Status.CLOSED)
 
 
 class Outcome(_Labelled):

@@ -170,6 +170,8 @@ class Workflow:
         self._next_seq: dict[int, int] = {}
         self._categories: dict[tuple[str, int | None], Category] = {}
         self._departments: dict[str, Department] = {}
+        #: Every case a step of this workflow changed, by object identity (the operation's ``Changes``).
+        self.touched: dict[int, Case] = {}
 
     # ------------------------------------------------------------------ helpers
     def _when(self, at: datetime | None) -> datetime:
@@ -189,6 +191,7 @@ class Workflow:
         now = self.clock().replace(microsecond=0)
         if not first:
             case.revision += 1
+        self.touched.setdefault(id(case), case)
         case.updated_at = max(now, at)
         pending_events(self.session).append(
             (

@@ -3,13 +3,13 @@
 ``StepDialog`` asks only what its step needs, starting from sensible defaults (交办: the category's
 default department and the case's handling deadline; 延期: 1 … the days left).  Pressing OK checks the
 required fields and emits ``submitted``; the dialog stays open until the case view reports that the
-step was done, or shows the ledger's reason in red when it was refused.  ``apply_step`` performs the
-step on the database worker with plain values only.
+step was done, or shows the ledger's reason in red when it was refused.  The step itself is the core's
+``operations.cases.perform_step``, run on the database worker with the dialog's plain values.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QTime, Signal
@@ -27,11 +27,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.case_details import CaseDetails
 from xinfang_desk.ledger.vocab import EventKind, Outcome, Satisfaction
-from xinfang_desk.ledger.workflow import Workflow, find_case
 from xinfang_desk.ui.widgets import ChoiceBox, ReasonLabel
 
 DEFAULT_ASSIGN_OPINION = "请认真核实，依法依规办理，并在期限内书面答复信访人。"
@@ -264,45 +262,3 @@ class StepDialog(QDialog):
         """The ledger refused the step: say why and let the clerk correct it."""
         self.set_busy(False)
         self.error.say(message)
-
-
-def apply_step(
-    actor: str, case_id: int, kind: EventKind, values: dict[str, Any], session: Session, _progress=None
-) -> str:
-    """Perform ``kind`` on the case with the dialog's ``values`` (on the worker); returns the new status code."""
-    workflow = Workflow(session, actor)
-    case = find_case(session, case_id)
-    v = values
-    at: datetime | None = v.get("at")
-    match kind:
-        case EventKind.ACCEPT:
-            workflow.accept(case, v.get("note", ""), at=at)
-        case EventKind.DECLINE:
-            workflow.decline(case, v["reason"], at=at)
-        case EventKind.FORWARD:
-            workflow.forward(case, v["to"], v.get("note", ""), at=at)
-        case EventKind.OBJECT:
-            workflow.object_to_routing(case, v["reason"])
-        case EventKind.ASSIGN:
-            due: date | None = v.get("due_on")
-            workflow.assign(case, v["department"], v["opinion"], due_on=due, at=at)
-        case EventKind.PROGRESS:
-            workflow.progress(case, v["note"], at=at)
-        case EventKind.EXTEND:
-            workflow.extend(case, int(v["days"]), v["reason"])
-        case EventKind.SUPERVISE:
-            workflow.supervise(case, v["note"])
-        case EventKind.REPLY:
-            workflow.reply(case, Outcome(v["outcome"]), v["text"], at=at)
-        case EventKind.EVALUATE:
-            workflow.evaluate(case, Satisfaction(v["satisfaction"]), v.get("note", ""), at=at)
-        case EventKind.CLOSE:
-            workflow.close(case, v.get("note", ""), at=at)
-        case EventKind.REOPEN:
-            if v.get("close_first"):
-                workflow.close(case, "回访不满意，办结后重开。")
-            workflow.reopen(case, v["reason"], review=bool(v["review"]))
-        case _:
-            raise ValueError(kind)
-    session.flush()
-    return case.status

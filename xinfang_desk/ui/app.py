@@ -9,7 +9,6 @@ The acting user is the operating-system login name.
 from __future__ import annotations
 
 import argparse
-import getpass
 import multiprocessing
 import sys
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from xinfang_desk.ledger.backups import latest_backup, restore_backup
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerInUseError
 from xinfang_desk.ledger.instance_lock import InstanceLock
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.paths import default_ledger_path
 from xinfang_desk.ui.first_run import (
     DEMO_CASES,
@@ -43,14 +43,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--demo", action="store_true", help="打开演示台账（不存在时自动生成）")
     parser.add_argument("--demo-cases", type=int, default=DEMO_CASES, help="新建演示台账的案件数")
     return parser.parse_args(list(argv) if argv is not None else sys.argv[1:])
-
-
-def current_actor() -> str:
-    """Who is acting (until the app has its own log-in): the operating-system user."""
-    try:
-        return getpass.getuser() or "本机用户"
-    except (OSError, KeyError):
-        return "本机用户"
 
 
 def _exists(path: Path) -> bool:
@@ -107,14 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if ledger is None:
         return 0
+    actor = Actor.of_system_user()
     try:
-        lock = InstanceLock.acquire(ledger.path, current_actor()) if ledger.path is not None else None
+        lock = InstanceLock.acquire(ledger.path, actor.name) if ledger.path is not None else None
     except LedgerInUseError as exc:
         ledger.close()
         QMessageBox.critical(None, "台账已在使用中", str(exc))
         return 1
-    runner = OpRunner(ledger)
-    window = MainWindow(runner, current_actor(), app_settings())
+    runner = OpRunner(ledger, actor)
+    window = MainWindow(runner, app_settings())
     window.show()
     if needs_demo:
         start_demo_build(runner, window, cases=args.demo_cases)

@@ -12,7 +12,6 @@ Pressing 显示 on personal data is recorded in the audit log (who, when, which 
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import tempfile
 from functools import partial
@@ -36,17 +35,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
+from xinfang_desk.export.documents import operations as documents
 from xinfang_desk.export.documents.facts import DocumentKind
-from xinfang_desk.ledger.audit import REVEAL_PERSONAL_DATA, record_audit
-from xinfang_desk.ledger.case_details import CaseDetails, load_case_details, read_attachment
-from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.case_details import CaseDetails
+from xinfang_desk.ledger.operations import cases
 from xinfang_desk.ledger.vocab import EventKind, Satisfaction, Status
-from xinfang_desk.ledger.workflow import MAX_ATTACHMENT_BYTES, Workflow, find_case
-from xinfang_desk.ui.action_dialogs import TITLES, StepDialog, apply_step
+from xinfang_desk.ui.action_dialogs import TITLES, StepDialog
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text, show_error
-from xinfang_desk.ui.pdf_preview import SHORT_NAMES, preview_documents, printable_documents
+from xinfang_desk.ui.pdf_preview import SHORT_NAMES, preview_documents
 from xinfang_desk.ui.timeline import TimelineView
 from xinfang_desk.ui.widgets import MaskedValue, form_row
 
@@ -64,11 +61,11 @@ EMPTY = "—"
 _open_views: dict[int, CaseView] = {}
 
 
-def show_case(runner: OpRunner, actor: str, case_id: int) -> CaseView:
+def show_case(runner: OpRunner, case_id: int) -> CaseView:
     """Open the case in its own window, or raise the window already showing it."""
     view = _open_views.get(case_id)
     if view is None:
-        view = CaseView(runner, actor, case_id)
+        view = CaseView(runner, case_id)
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         _open_views[case_id] = view
         view.destroyed.connect(lambda *_: _open_views.pop(case_id, None))
@@ -76,33 +73,6 @@ def show_case(runner: OpRunner, actor: str, case_id: int) -> CaseView:
     view.raise_()
     view.activateWindow()
     return view
-
-
-def _details(case_id: int, session: Session, _progress) -> CaseDetails:
-    return load_case_details(session, case_id)
-
-
-def _add_files(actor: str, case_id: int, paths: list[str], session: Session, _progress) -> int:
-    workflow = Workflow(session, actor)
-    case = find_case(session, case_id)
-    for path in map(Path, paths):
-        if not path.is_file():
-            raise ValidationError(f"“{path.name}”不是文件，不能作为附件。")
-        if path.stat().st_size > MAX_ATTACHMENT_BYTES:
-            raise ValidationError(f"附件“{path.name}”超过50MB，请压缩或分拆后再添加。")
-        media_type = mimetypes.guess_type(path.name)[0] or ""
-        workflow.add_attachment(case, path.name, path.read_bytes(), media_type)
-    return len(paths)
-
-
-def _record_reveal(actor: str, case_id: int, case_no: str, label: str, session: Session, _progress) -> None:
-    record_audit(
-        session, actor, REVEAL_PERSONAL_DATA, {"case_id": case_id, "case_no": case_no, "field": label}
-    )
-
-
-def _read(attachment_id: int, session: Session, _progress) -> tuple[str, bytes]:
-    return read_attachment(session, attachment_id)
 
 
 def attachment_folder() -> Path:
@@ -113,10 +83,9 @@ def attachment_folder() -> Path:
 class CaseView(QWidget):
     """The case view of one case; usable embedded or as a top-level window."""
 
-    def __init__(self, runner: OpRunner, actor: str, case_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: OpRunner, case_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.actor = actor
         self.case_id = case_id
         self.details: CaseDetails | None = None
         self.action_buttons: dict[EventKind, QPushButton] = {}
@@ -227,8 +196,8 @@ class CaseView(QWidget):
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
-        self.runner.run(partial(_details, self.case_id), on_success=self._show, on_failure=self._load_failed)
-        self.runner.run(partial(printable_documents, self.case_id), on_success=self._show_print_buttons)
+        self.runner.call(cases.case_details, self.case_id, on_success=self._show, on_failure=self._load_failed)
+        self.runner.call(documents.printable_kinds, self.case_id, on_success=self._show_print_buttons)
 
     def _on_changed(self, changes: Changes) -> None:
         if changes.everything or changes.reference or self.case_id in changes.case_ids:
@@ -314,7 +283,7 @@ class CaseView(QWidget):
 
     def print_document(self, kind: DocumentKind) -> None:
         """Generate the case's ``kind`` document and open its print preview."""
-        preview_documents(self.runner, self.actor, [self.case_id], kind, self)
+        preview_documents(self.runner, [self.case_id], kind, self)
 
     def _revealed(self, widget: MaskedValue, label: str, shown: bool) -> None:
         """Record that personal data was shown; hide it again if that cannot be recorded."""
@@ -325,9 +294,7 @@ class CaseView(QWidget):
             widget.toggle.setChecked(False)
             show_error(self, error)
 
-        self.runner.run(
-            partial(_record_reveal, self.actor, self.case_id, self.details.case_no, label), on_failure=failed
-        )
+        self.runner.call(cases.record_reveal, self.case_id, self.details.case_no, label, on_failure=failed)
 
     # ------------------------------------------------------------------ steps
     def start_step(
@@ -345,14 +312,16 @@ class CaseView(QWidget):
         return dialog
 
     def _run_step(self, kind: EventKind, dialog: StepDialog, values: dict) -> None:
-        self.runner.run(
-            partial(apply_step, self.actor, self.case_id, kind, values),
+        self.runner.call(
+            cases.perform_step,
+            self.case_id,
+            kind,
+            values,
             on_success=partial(self._step_done, kind, dialog, values),
             on_failure=lambda error: dialog.refused(error_text(error)),
-            changes=Changes(case_ids=frozenset({self.case_id})),
         )
 
-    def _step_done(self, kind: EventKind, dialog: StepDialog, values: dict, _status: str) -> None:
+    def _step_done(self, kind: EventKind, dialog: StepDialog, values: dict, _case: cases.CaseRef) -> None:
         dialog.accept()
         self.message.setText(f"已{TITLES[kind]}。")
         if kind is EventKind.EVALUATE and values.get("satisfaction") is Satisfaction.UNSATISFIED:
@@ -394,11 +363,12 @@ class CaseView(QWidget):
 
     def add_attachments(self, paths: list[str]) -> None:
         self.message.setText("正在添加附件……")
-        self.runner.run(
-            partial(_add_files, self.actor, self.case_id, list(paths)),
+        self.runner.call(
+            cases.add_attachment_files,
+            self.case_id,
+            list(paths),
             on_success=lambda count: self.message.setText(f"已添加附件 {count} 个。"),
             on_failure=lambda error: show_error(self, error),
-            changes=Changes(case_ids=frozenset({self.case_id})),
         )
 
     def _open_selected(self) -> None:
@@ -407,8 +377,9 @@ class CaseView(QWidget):
             self.open_attachment(item.data(Qt.ItemDataRole.UserRole))
 
     def open_attachment(self, attachment_id: int) -> None:
-        self.runner.run(
-            partial(_read, attachment_id),
+        self.runner.call(
+            cases.attachment_file,
+            attachment_id,
             on_success=partial(self._open_file, attachment_id),
             on_failure=lambda error: show_error(self, error),
         )

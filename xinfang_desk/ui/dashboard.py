@@ -7,7 +7,6 @@ can be missed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -26,10 +25,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.dashboard import Dashboard, Tile, compute_dashboard
-from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
+from xinfang_desk.ledger.dashboard import Dashboard, Tile
+from xinfang_desk.ledger.operations.queries import DashboardData, dashboard_data
+from xinfang_desk.ledger.search import CaseFilter, CaseRow
 from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.style import (
     DUE_SOON_BACKGROUND,
@@ -41,26 +40,7 @@ from xinfang_desk.ui.style import (
 
 WEEKDAYS = "一二三四五六日"
 TILES_PER_ROW = 4
-#: How many of the most urgent open cases the dashboard lists.
-URGENT_LIMIT = 12
 URGENT_COLUMNS = ("办理期限", "案件编号", "内容摘要", "状态", "承办单位")
-
-
-@dataclass(frozen=True)
-class DashboardData:
-    """The tiles, and the open cases whose deadline is nearest (overdue first)."""
-
-    dashboard: Dashboard
-    urgent: tuple[CaseRow, ...]
-    urgent_filter: CaseFilter
-
-
-def load_dashboard(session: Session, today: date) -> DashboardData:
-    board = compute_dashboard(session, today)
-    urgent = CaseFilter(overdue=True, due_soon=True, due_soon_days=board.due_soon_days, today=today)
-    ids = case_ids(session, urgent, sort="due_on", descending=False, limit=URGENT_LIMIT)
-    rows = case_rows(session, ids, today=today, due_soon_days=board.due_soon_days)
-    return DashboardData(board, tuple(rows), urgent)
 
 
 def long_date(day: date) -> str:
@@ -221,8 +201,9 @@ class DashboardPage(QWidget):
             return
         self._loading = True
         today = date.today()
-        self.runner.run(
-            lambda session, _p: load_dashboard(session, today),
+        self.runner.call(
+            dashboard_data,
+            today,
             on_success=self._arrived,
             on_failure=self._failed,
         )

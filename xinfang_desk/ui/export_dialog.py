@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -36,15 +35,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from xinfang_desk.export.exchange.ledger_rows import count_ledger_rows
-from xinfang_desk.export.exchange.ledger_workbook import export_ledger
-from xinfang_desk.export.exchange.office_workbook import export_office_ledger
+from xinfang_desk.export.exchange.operations import (
+    ExportChoices,
+    ExportOutcome,
+    ExportRequest,
+    count_rows,
+    export_choices,
+    export_workbook,
+)
 from xinfang_desk.export.progress import ExportCancelled
 from xinfang_desk.ledger.figures import year_range
-from xinfang_desk.ledger.models import Case, LedgerInfo
+from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ui.ops import OpRunner, Progress, show_error
 from xinfang_desk.ui.pdf_preview import alive, documents_folder
 from xinfang_desk.ui.widgets import ReasonLabel
@@ -61,42 +63,6 @@ FULL_EXPORT_WARNING = (
 )
 
 
-@dataclass(frozen=True)
-class ExportChoices:
-    """What the dialog offers: the unit and the years that have cases."""
-
-    unit_name: str
-    years: tuple[int, ...]
-    today: date
-
-
-@dataclass(frozen=True)
-class ExportRequest:
-    path: Path
-    start: date
-    end: date
-    full: bool
-    #: the office's school-wide 汇总台账 (with figures per unit) instead of the unit's own 台账
-    office: bool = False
-
-
-@dataclass(frozen=True)
-class ExportOutcome:
-    """What was written, for the closing message."""
-
-    path: Path
-    rows: int
-    overdue: int
-    full: bool
-
-
-def load_export_choices(session: Session) -> ExportChoices:
-    today = date.today()
-    unit = session.get(LedgerInfo, "unit_name")
-    years = set(session.scalars(select(Case.year).distinct())) | {today.year}
-    return ExportChoices(unit.value if unit else "", tuple(sorted(years, reverse=True)), today)
-
-
 def default_file_name(unit_name: str, start: date, end: date, *, office: bool = False) -> str:
     """信访台账_<单位>_<年>.xlsx (信访汇总台账_… at the office) for a year, else with the period's dates."""
     whole_year = (start, end) == year_range(start.year)
@@ -105,28 +71,14 @@ def default_file_name(unit_name: str, start: date, end: date, *, office: bool = 
     return f"{'信访汇总台账' if office else '信访台账'}_{unit}_{period}.xlsx"
 
 
-def run_export(actor: str, request: ExportRequest, session: Session, progress: Progress) -> ExportOutcome:
+def _export(request: ExportRequest, ctx: OpContext, progress: Progress) -> ExportOutcome:
     """Write the 台账 on the worker; 取消 stops it through ``cancelled`` (no file is left)."""
-
-    def report(done: int, total: int) -> None:
-        progress.reported.emit(done, total, f"已写入 {done:,} / {total:,} 件案件……")
-
-    writer = export_office_ledger if request.office else export_ledger
-    written = writer(
-        session,
-        request.path,
-        actor,
-        start=request.start,
-        end=request.end,
-        full=request.full,
-        progress=report,
+    return export_workbook(
+        ctx,
+        request,
+        progress=lambda done, total: progress.reported.emit(done, total, f"已写入 {done:,} / {total:,} 件案件……"),
         cancelled=lambda: progress.cancelled,
     )
-    return ExportOutcome(written.path, written.identity.row_count, written.overdue_rows, request.full)
-
-
-def _count(start: date, end: date, session: Session, _progress: Progress) -> int:
-    return count_ledger_rows(session, start, end)
 
 
 def _qdate(value: date) -> QDate:
@@ -141,7 +93,6 @@ class ExportDialog(QDialog):
     def __init__(
         self,
         runner: OpRunner,
-        actor: str,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
         *,
@@ -150,7 +101,6 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.office = office
         self.runner = runner
-        self.actor = actor
         self.settings = settings
         self.choices = ExportChoices("", (date.today().year,), date.today())
         self.question: QMessageBox | None = None
@@ -162,7 +112,7 @@ class ExportDialog(QDialog):
         self._build()
         self._set_busy(True)
         runner.run(
-            lambda session, _p: load_export_choices(session),
+            lambda ctx, _p: export_choices(ctx),
             on_success=alive(self, self._choices_arrived),
             on_failure=alive(self, lambda error: show_error(self, error)),
         )
@@ -304,7 +254,7 @@ class ExportDialog(QDialog):
             if generation == self._count_generation:
                 self.count_label.setText(f"该期间共登记 {cases:,} 件案件。")
 
-        self.runner.run(partial(_count, start, end), on_success=alive(self, counted))
+        self.runner.call(count_rows, start, end, on_success=alive(self, counted))
 
     def choose_file(self) -> None:
         current = self.path_edit.text() or str(self._folder() / self._default_name())
@@ -369,7 +319,7 @@ class ExportDialog(QDialog):
         self._set_busy(True)
         self.status.setText("")
         self.runner.run(
-            partial(run_export, self.actor, request),
+            partial(_export, request),
             on_success=alive(self, self._exported),
             on_failure=alive(self, self._failed),
             progress_label="正在导出台账……",

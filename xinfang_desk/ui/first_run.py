@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import build_demo, new_demo_ledger
+from xinfang_desk.ledger.demo import fill_demo_ledger, new_demo_ledger
 from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.ledger.operations.context import OpContext, OpResult
 from xinfang_desk.ledger.reference import create_ledger, validate_unit
 from xinfang_desk.paths import default_demo_ledger_path
-from xinfang_desk.ui.ops import Changes, OpRunner, Progress
+from xinfang_desk.ui.ops import OpRunner, Progress
 
 #: Cases in the demo ledger the app builds itself.
 DEMO_CASES = 2000
@@ -53,17 +54,16 @@ def start_demo_build(
 ) -> None:
     """Generate demo cases on the worker with a cancellable progress dialog; cancelling keeps those made."""
 
-    def build(_session: Any, progress: Progress) -> int:
+    def build(ctx: OpContext, progress: Progress) -> OpResult[int]:
         def report(done: int, total: int) -> bool:
             progress.reported.emit(done, total, f"正在生成演示案件：{done} / {total}")
             return not progress.cancelled
 
-        return build_demo(runner.ledger, cases=cases, today=date.today(), progress=report, batch=DEMO_BATCH)
+        return fill_demo_ledger(ctx, cases=cases, progress=report, batch=DEMO_BATCH)
 
     runner.run(
         build,
         on_success=on_done,
-        changes=Changes(everything=True),
         progress_label="正在生成演示台账，请稍候…",
         parent=parent,
     )

@@ -7,7 +7,7 @@ rows.  The report lists each bad row with its Excel row number and reason.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -20,16 +20,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.export.exchange.import_ledger import IMPORT_REQUIRED, ImportReport, import_ledger
+from xinfang_desk.export.exchange.operations import import_file
+from xinfang_desk.ledger.operations.context import OpContext, OpResult
 from xinfang_desk.ui.merge_dialog import XLSX_FILTER, WorkbookTaskDialog, XlsxDropList
 from xinfang_desk.ui.ops import OpRunner, Progress
+
+if TYPE_CHECKING:
+    from xinfang_desk.export.exchange.import_ledger import ImportReport
 
 
 class ImportDialog(WorkbookTaskDialog):
     """Chooses the file, runs the import and shows its report."""
 
-    def __init__(self, runner: OpRunner, actor: str, parent: QWidget | None = None) -> None:
-        super().__init__(runner, actor, parent, title="导入台账", start="开始导入")
+    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
+        super().__init__(runner, parent, title="导入台账", start="开始导入")
+        from xinfang_desk.export.exchange.import_ledger import IMPORT_REQUIRED  # the reader loads on opening
+
         self.report: ImportReport | None = None
         self.resize(720, 520)
 
@@ -77,13 +83,12 @@ class ImportDialog(WorkbookTaskDialog):
         paths = self.file.paths()
         if not paths:
             return
-        path, actor, good_only = paths[0], self.actor, self.good_rows_only.isChecked()
+        path, good_only = paths[0], self.good_rows_only.isChecked()
 
-        def work(session: Any, progress: Progress) -> ImportReport:
-            return import_ledger(
-                session,
+        def work(ctx: OpContext, progress: Progress) -> OpResult[ImportReport]:
+            return import_file(
+                ctx,
                 path,
-                actor,
                 good_rows_only=good_only,
                 progress=lambda done, total: progress.reported.emit(
                     done, total, f"正在导入：第 {done} / {total} 行"
@@ -99,9 +104,9 @@ class ImportDialog(WorkbookTaskDialog):
         self._update_buttons()
 
 
-def open_import_dialog(parent: QWidget | None, runner: OpRunner, actor: str) -> ImportDialog:
+def open_import_dialog(parent: QWidget | None, runner: OpRunner) -> ImportDialog:
     """Open the 导入台账 dialog; returns it."""
-    dialog = ImportDialog(runner, actor, parent)
+    dialog = ImportDialog(runner, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog

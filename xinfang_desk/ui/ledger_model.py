@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -23,7 +24,8 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
+from xinfang_desk.ledger.operations.queries import ledger_rows, matching_case_ids
+from xinfang_desk.ledger.search import CaseFilter, CaseRow
 from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.style import (
     DISABLED_FOREGROUND,
@@ -155,13 +157,10 @@ class LedgerTableModel(QAbstractTableModel):
         generation = self._generation
         case_filter, sort, descending = self.case_filter, self.sort_key, self.descending
 
-        def select_ids(session: Any, _progress: Any) -> list[int]:
-            return case_ids(session, case_filter, sort=sort, descending=descending)
-
         self._busy = True
         self.query_started.emit()
-        self.runner.run(
-            select_ids,
+        self.runner.call(
+            partial(matching_case_ids, case_filter=case_filter, sort=sort, descending=descending),
             on_success=lambda ids: self._ids_arrived(generation, ids, keep, changes),
             on_failure=lambda exc: self._query_failed(generation, exc),
         )
@@ -210,8 +209,7 @@ class LedgerTableModel(QAbstractTableModel):
 
     def _read_rows(self, ids: Sequence[int]) -> list[CaseRow]:
         f = self.case_filter
-        with self.runner.ledger.reading() as session:
-            return case_rows(session, ids, today=f.today, due_soon_days=f.due_soon_days)
+        return self.runner.read_now(ledger_rows, ids, today=f.today, due_soon_days=f.due_soon_days)
 
     def _safe_read(self, ids: Sequence[int]) -> list[CaseRow]:
         try:

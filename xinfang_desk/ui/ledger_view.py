@@ -10,7 +10,7 @@ layout is remembered.  Enter or a double-click opens the case.  Several rows can
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -30,14 +30,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.dashboard import ACCEPTED_STATUSES, FOLLOWED_UP_STATUSES
-from xinfang_desk.ledger.models import Case, Category, Department
+from xinfang_desk.ledger.operations.queries import FilterChoices, filter_choices
 from xinfang_desk.ledger.search import CaseFilter
-from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, Status
+from xinfang_desk.ledger.vocab import ACCEPTED_STATUSES, FOLLOWED_UP_STATUSES, OPEN_STATUSES, Channel, Status
 from xinfang_desk.ui.ledger_model import CASE_ID_ROLE, COLUMNS, LedgerTableModel
 from xinfang_desk.ui.ops import Changes, OpRunner
 
@@ -149,35 +145,6 @@ class FilterState:
             return state
         except (TypeError, ValueError, AttributeError):
             return cls()
-
-
-@dataclass(frozen=True)
-class FilterChoices:
-    """The values the filter bar offers, read from the ledger."""
-
-    years: tuple[int, ...] = ()
-    categories: tuple[tuple[str, bool], ...] = ()  # (name, is_sub_category)
-    departments: tuple[str, ...] = ()
-    due_soon_days: int = 3
-    today: date = field(default_factory=date.today)
-
-
-def load_filter_choices(session: Session) -> FilterChoices:
-    today = date.today()
-    years = set(session.scalars(select(Case.year).distinct())) | {today.year}
-    categories: list[tuple[str, bool]] = []
-    all_categories = list(session.scalars(select(Category).order_by(Category.sort_order, Category.name)))
-    for top in (c for c in all_categories if c.parent_id is None):
-        categories.append((top.name, False))
-        categories.extend((c.name, True) for c in all_categories if c.parent_id == top.id)
-    departments = tuple(session.scalars(select(Department.name).order_by(Department.id)))
-    return FilterChoices(
-        years=tuple(sorted(years, reverse=True)),
-        categories=tuple(categories),
-        departments=departments,
-        due_soon_days=Settings.load(session).due_soon_days,
-        today=today,
-    )
 
 
 def _select_data(combo: QComboBox, value: Any, label: str) -> None:
@@ -430,7 +397,7 @@ class LedgerPage(QWidget):
 
     # -- reference data and changes ------------------------------------------------------------
     def reload_choices(self) -> None:
-        self.runner.run(lambda session, _p: load_filter_choices(session), on_success=self._choices_arrived)
+        self.runner.call(filter_choices, on_success=self._choices_arrived)
 
     def _choices_arrived(self, choices: FilterChoices) -> None:
         self.choices = choices

@@ -23,11 +23,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from xinfang_desk import __version__
 from xinfang_desk.export.documents.facts import DocumentKind
-from xinfang_desk.ledger.models import LedgerInfo
+from xinfang_desk.ledger.operations.queries import LedgerFacts, ledger_facts
 from xinfang_desk.ledger.search import CaseFilter
 from xinfang_desk.ui.case_view import show_case
 from xinfang_desk.ui.dashboard import DashboardPage
@@ -63,20 +62,19 @@ class MainWindow(QMainWindow):
     """信访台账's main window."""
 
     def __init__(
-        self, runner: OpRunner, actor: str, settings: QSettings, parent: QWidget | None = None
+        self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.actor = actor
         self.settings = settings
         self.unit_name = ""
         self.setWindowTitle("信访台账")
         self.resize(1320, 840)
 
         self.dashboard = DashboardPage(runner)
-        self.registration = RegistrationPage(runner, actor)
+        self.registration = RegistrationPage(runner)
         self.ledger_page = LedgerPage(runner, settings)
-        self.settings_page = SettingsPage(runner, actor)
+        self.settings_page = SettingsPage(runner)
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
@@ -164,7 +162,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.busy_label = QLabel("")
         self.unit_label = QLabel("")
-        self.actor_label = QLabel(f"操作人：{self.actor}")
+        self.actor_label = QLabel(f"操作人：{self.runner.actor}")
         path = self.runner.ledger.path
         self.path_label = QLabel(f"台账：{path.name}" if path else "台账：数据库")
         self.path_label.setToolTip(str(path) if path else "")
@@ -202,33 +200,33 @@ class MainWindow(QMainWindow):
 
     def open_case(self, case_id: int) -> None:
         """The case in its own window; a window already showing it is raised instead."""
-        show_case(self.runner, self.actor, case_id)
+        show_case(self.runner, case_id)
 
     def export_ledger(self) -> ExportDialog:
         """导出台账 (Excel), in a window-modal dialog."""
-        dialog = ExportDialog(self.runner, self.actor, self.settings, self)
+        dialog = ExportDialog(self.runner, self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
     def export_office_ledger(self) -> ExportDialog:
         """导出汇总台账: the school-wide workbook with figures per unit (office mode)."""
-        dialog = ExportDialog(self.runner, self.actor, self.settings, self, office=True)
+        dialog = ExportDialog(self.runner, self.settings, self, office=True)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
     def merge_ledgers(self) -> QWidget | None:
         """合并台账: the units' exported workbooks into this office ledger."""
-        return open_merge_dialog(self, self.runner, self.actor)
+        return open_merge_dialog(self, self.runner)
 
     def import_ledger(self) -> QWidget:
         """导入台账: an existing Excel 台账 becomes cases with their history."""
-        return open_import_dialog(self, self.runner, self.actor)
+        return open_import_dialog(self, self.runner)
 
     def print_assign_slips(self, case_ids: list[int]) -> None:
         """The 交办单 of the cases selected in the ledger, as one PDF in a print preview."""
-        preview_documents(self.runner, self.actor, case_ids, DocumentKind.ASSIGN, self)
+        preview_documents(self.runner, case_ids, DocumentKind.ASSIGN, self)
 
     def refresh(self) -> None:
         self.runner.changed.emit(Changes(everything=True))
@@ -242,15 +240,12 @@ class MainWindow(QMainWindow):
 
     # -- ledger facts, changes, busy ------------------------------------------------------------
     def _load_unit(self) -> None:
-        self.runner.run(
-            lambda session, _p: {row.key: row.value for row in session.scalars(select(LedgerInfo))},
-            on_success=self._show_unit,
-        )
+        self.runner.call(ledger_facts, on_success=self._show_unit)
 
-    def _show_unit(self, info: dict[str, str]) -> None:
-        self.unit_name = info.get("unit_name", "")
-        code = info.get("unit_code", "")
-        office = "（信访与督办室）" if info.get("office") == "1" else ""
+    def _show_unit(self, facts: LedgerFacts) -> None:
+        self.unit_name = facts.unit_name
+        code = facts.unit_code
+        office = "（信访与督办室）" if facts.is_office else ""
         self.setWindowTitle(f"信访台账 — {self.unit_name}{office}")
         self.unit_label.setText(f"单位：{self.unit_name}（{code}）")
         self.dashboard.set_unit_name(self.unit_name)

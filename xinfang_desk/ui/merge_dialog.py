@@ -9,7 +9,7 @@ files) is shared with the import dialog.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -29,8 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.export.exchange.merge import MergeReport, merge_workbooks, write_report
-from xinfang_desk.ui.ops import Changes, OpRunner, Progress, error_text
+from xinfang_desk.export.exchange.operations import MergeOutcome, merge_files
+from xinfang_desk.ledger.operations.context import OpContext, OpResult
+from xinfang_desk.ui.ops import OpRunner, Progress, error_text
+
+if TYPE_CHECKING:  # the merge and its workbook libraries load when a merge starts
+    from xinfang_desk.export.exchange.merge import MergeReport
 
 REPORT_FOLDER = "合并报告"
 XLSX_FILTER = "Excel 台账 (*.xlsx)"
@@ -104,11 +108,10 @@ class WorkbookTaskDialog(QDialog):
     """What the merge and import dialogs share: a report view, 开始/关闭 buttons, the run on the worker."""
 
     def __init__(
-        self, runner: OpRunner, actor: str, parent: QWidget | None, *, title: str, start: str
+        self, runner: OpRunner, parent: QWidget | None, *, title: str, start: str
     ) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.actor = actor
         self.setWindowTitle(title)
         self.start_button = QPushButton(start)
         self.start_button.setDefault(True)
@@ -135,7 +138,6 @@ class WorkbookTaskDialog(QDialog):
             work,
             on_success=on_success,
             on_failure=self._show_failure,
-            changes=Changes(everything=True),
             progress_label=progress_label,
             parent=self,
         )
@@ -148,8 +150,8 @@ class WorkbookTaskDialog(QDialog):
 class MergeDialog(WorkbookTaskDialog):
     """Chooses the files, runs the merge and shows its report."""
 
-    def __init__(self, runner: OpRunner, actor: str, parent: QWidget | None = None) -> None:
-        super().__init__(runner, actor, parent, title="合并台账", start="开始合并")
+    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
+        super().__init__(runner, parent, title="合并台账", start="开始合并")
         self.report: MergeReport | None = None
         self.saved_report: Path | None = None
         self.resize(760, 560)
@@ -207,37 +209,36 @@ class MergeDialog(WorkbookTaskDialog):
         if not paths:
             return
         accept_edited = self.accept_edited.isChecked()
-        actor, folder = self.actor, self.report_folder()
+        folder = self.report_folder()
 
-        def work(session: Any, progress: Progress) -> tuple[MergeReport, Path]:
-            report = merge_workbooks(
-                session,
+        def work(ctx: OpContext, progress: Progress) -> OpResult[MergeOutcome]:
+            return merge_files(
+                ctx,
                 paths,
-                actor,
                 accept_edited=accept_edited,
+                report_folder=folder,
                 progress=lambda done, total: progress.reported.emit(
                     done, total, f"正在合并：第 {done} / {total} 个文件"
                 ),
                 cancelled=lambda: progress.cancelled,
             )
-            return report, write_report(report, folder)
 
         self._run_task(work, self._show_report, busy_text="正在合并……", progress_label="正在合并台账…")
 
-    def _show_report(self, result: tuple[MergeReport, Path]) -> None:
-        self.report, self.saved_report = result
+    def _show_report(self, result: MergeOutcome) -> None:
+        self.report, self.saved_report = result.report, result.saved_report
         self.report_view.setPlainText(self.report.text())
         self.saved_label.setText(f"报告已保存：{self.saved_report}")
         self.files.clear()
         self._update_buttons()
 
 
-def open_merge_dialog(parent: QWidget | None, runner: OpRunner, actor: str) -> MergeDialog | None:
+def open_merge_dialog(parent: QWidget | None, runner: OpRunner) -> MergeDialog | None:
     """Open the 合并台账 dialog (office ledgers only); returns it, or None after explaining why not."""
     if not runner.ledger.is_office:
         QMessageBox.information(parent, "合并台账", "合并台账只能在信访与督办室（汇总模式）的台账中进行。")
         return None
-    dialog = MergeDialog(runner, actor, parent)
+    dialog = MergeDialog(runner, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog

@@ -1,10 +1,13 @@
-"""Running ledger work off the UI thread: one worker, a session per operation, plain data back.
+"""Running ledger operations off the UI thread: one database worker, plain data back, changes announced.
 
-Every change and every query that may take longer than ~100 ms goes through ``OpRunner.run``: the
-function runs on the single database worker thread with its own session (committed when it returns),
-its plain-data result comes back to ``on_success`` on the UI thread, and ``changed`` announces what
-changed so each window decides whether to refresh.  A ``LedgerError`` is shown as its Chinese message;
-any other error as a short apology, never a traceback.  Long work shows a cancellable progress dialog.
+Every operation (``xinfang_desk.ledger.operations``) goes through ``OpRunner.run``: the function runs on
+the single database worker thread as ``fn(ctx, progress)`` with its own ``OpContext`` (session committed
+when it returns, the runner's acting user), its plain-data result comes back to ``on_success`` on the UI
+thread, and when it returns an ``OpResult`` the changes the core computed are announced by ``changed`` so
+each window decides whether to refresh.  Work that needs no ledger (rendering, printing and saving PDFs)
+runs on a separate pool through ``run_detached``, so it never holds the database worker.  A
+``LedgerError`` is shown as its Chinese message; any other error as a short apology, never a traceback.
+Long work shows a cancellable progress dialog.
 """
 
 from __future__ import annotations
@@ -13,34 +16,22 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
-from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerBusyError, LedgerError
+from xinfang_desk.ledger.operations.context import Actor, Changes, OpContext, OpResult
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Cancelled(Exception):
     """Raised inside an operation when the user pressed 取消."""
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What an operation changed: some cases, the reference data (departments, categories, settings)."""
-
-    case_ids: frozenset[int] = frozenset()
-    reference: bool = False
-    everything: bool = False
-
-    @property
-    def any(self) -> bool:
-        return bool(self.case_ids) or self.reference or self.everything
 
 
 class Progress(QObject):
@@ -63,13 +54,15 @@ class Progress(QObject):
 
 @dataclass
 class _Job:
-    fn: Callable[[Session, Progress], Any]
+    fn: Callable[..., Any]
     progress: Progress
     on_success: Callable[[Any], None] | None
     on_failure: Callable[[BaseException], None] | None
-    changes: Changes | None
     owner: QObject | None = None
+    #: the operation's ledger (None: work that needs none, on the detached pool)
+    ledger: Ledger | None = None
     write: bool = True
+    changes: Changes | None = None
     dialog: QProgressDialog | None = None
     result: Any = None
     error: BaseException | None = None
@@ -82,14 +75,22 @@ class _Signals(QObject):
 
 
 class _Task(QRunnable):
-    def __init__(self, ledger: Ledger, job: _Job, signals: _Signals) -> None:
+    """One job: an operation in its own context (``ledger`` given) or plain work (``ledger`` None)."""
+
+    def __init__(self, actor: Actor, job: _Job, signals: _Signals) -> None:
         super().__init__()
-        self.ledger, self.job, self.signals = ledger, job, signals
+        self.ledger, self.actor, self.job, self.signals = job.ledger, actor, job, signals
 
     def run(self) -> None:
         try:
-            with self.ledger.session(write=self.job.write) as session:
-                self.job.result = self.job.fn(session, self.job.progress)
+            if self.ledger is None:
+                result = self.job.fn(self.job.progress)
+            else:
+                with self.ledger.operation(self.actor, write=self.job.write) as ctx:
+                    result = self.job.fn(ctx, self.job.progress)
+            if isinstance(result, OpResult):
+                self.job.changes, result = result.changes, result.value
+            self.job.result = result
         except BaseException as exc:  # reported on the UI thread
             self.job.error = exc
             self.job.detail = traceback.format_exc()
@@ -103,11 +104,14 @@ class OpRunner(QObject):
     changed = Signal(object)  # Changes
     busy_changed = Signal(bool)
 
-    def __init__(self, ledger: Ledger, parent: QObject | None = None) -> None:
+    def __init__(self, ledger: Ledger, actor: Actor | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ledger = ledger
+        self.actor = actor or Actor.of_system_user()
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
+        self.detached_pool = QThreadPool(self)
+        self.detached_pool.setMaxThreadCount(1)  # PDFium must not be entered from two threads
         self._signals = _Signals()
         self._signals.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         self._pending = 0
@@ -116,17 +120,16 @@ class OpRunner(QObject):
 
     def run(
         self,
-        fn: Callable[[Session, Progress], Any],
+        fn: Callable[[OpContext, Progress], Any],
         *,
         on_success: Callable[[Any], None] | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
-        changes: Changes | None = None,
         progress_label: str | None = None,
         parent: QWidget | None = None,
         owner: QObject | None = None,
         write: bool = True,
     ) -> Progress:
-        """Run ``fn(session, progress)`` on the worker; see the module docstring.
+        """Run the operation ``fn(ctx, progress)`` on the database worker; see the module docstring.
 
         ``write=False`` for work that only reads: it never waits for another program's write.
         A ledger busy with another program's write is reported in one sentence with 重试.
@@ -134,8 +137,61 @@ class OpRunner(QObject):
         The callbacks are skipped when ``owner`` (default: ``parent``) was deleted meanwhile, so a
         window closed during its job is never touched; ``changed`` is still announced.
         """
+        return self._prepare(self.ledger, fn, on_success, on_failure, progress_label, parent, owner, write)
+
+    def call(
+        self,
+        op: Callable[..., Any],
+        *args: Any,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        progress_label: str | None = None,
+        parent: QWidget | None = None,
+        owner: QObject | None = None,
+        write: bool = True,
+    ) -> Progress:
+        """Run the operation ``op(ctx, *args)`` (one that reports no progress) on the database worker."""
+        return self.run(
+            lambda ctx, _progress: op(ctx, *args),
+            on_success=on_success,
+            on_failure=on_failure,
+            progress_label=progress_label,
+            parent=parent,
+            owner=owner,
+            write=write,
+        )
+
+    def read_now(self, op: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a quick read ``op(ctx, *args)`` here on the UI thread (rows fetched as a view draws them)."""
+        with self.ledger.operation(self.actor, write=False) as ctx:
+            return op(ctx, *args, **kwargs)
+
+    def run_detached(
+        self,
+        fn: Callable[[Progress], Any],
+        *,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        progress_label: str | None = None,
+        parent: QWidget | None = None,
+        owner: QObject | None = None,
+    ) -> Progress:
+        """Run ``fn(progress)``, work that needs no ledger, on a pool beside the database worker."""
+        return self._prepare(None, fn, on_success, on_failure, progress_label, parent, owner, False)
+
+    def _prepare(
+        self,
+        ledger: Ledger | None,
+        fn: Callable[..., Any],
+        on_success: Callable[[Any], None] | None,
+        on_failure: Callable[[BaseException], None] | None,
+        progress_label: str | None,
+        parent: QWidget | None,
+        owner: QObject | None,
+        write: bool,
+    ) -> Progress:
         progress = Progress()
-        job = _Job(fn, progress, on_success, on_failure, changes, owner or parent, write=write)
+        job = _Job(fn, progress, on_success, on_failure, owner or parent, ledger=ledger, write=write)
         if progress_label:
             dialog = QProgressDialog(progress_label, "取消", 0, 0, parent)
             dialog.setWindowTitle("请稍候")
@@ -160,15 +216,16 @@ class OpRunner(QObject):
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
-        self.pool.start(_Task(self.ledger, job, self._signals))
+        pool = self.pool if job.ledger is not None else self.detached_pool
+        pool.start(_Task(self.actor, job, self._signals))
 
     @property
     def busy(self) -> bool:
         return self._pending > 0
 
     def wait(self, msecs: int = 30000) -> bool:
-        """Block until the worker is idle (for shutdown and tests)."""
-        return self.pool.waitForDone(msecs)
+        """Block until the worker and the detached pool are idle (for shutdown and tests)."""
+        return self.pool.waitForDone(msecs) and self.detached_pool.waitForDone(msecs)
 
     @Slot(object)
     def _finished(self, job: _Job) -> None:

@@ -1,15 +1,16 @@
 """PDF preview and printing: 交办单, 督办单 and the notices shown before they go to paper.
 
 Qt's own PDF module ships only with the WebEngine wheel, so pages are rasterised with pypdfium2.
-All PDF work runs on the database worker (``OpRunner``), one job at a time, because PDFium must not
+All PDF work runs on the runner's detached pool (``OpRunner.run_detached``: one thread beside the
+database worker, so printing never holds the ledger), one job at a time, because PDFium must not
 be entered from two threads: the preview asks only for the pages in view (and drops pixmaps far out
 of view, so a batch of 1,000 交办单 stays light), printing paints every page at the printer's
 resolution (up to ``PRINT_DPI_LIMIT``) straight onto the ``QPrinter`` — which Qt allows off the UI
 thread — and 另存为 writes the same bytes that are shown.
 
-``preview_documents`` generates the documents of one or many cases into a private temporary file with
-``export.slips`` (which records the printing in the audit log), reads it back, deletes the file and
-opens the preview, showing any characters no font could draw.
+``preview_documents`` gathers the documents of one or many cases on the database worker (the operation
+records the printing in the audit log), renders them on the detached pool into a private temporary
+file, reads it back, deletes the file and opens the preview, showing any characters no font could draw.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pypdfium2 as pdfium
 import shiboken6
 from PySide6.QtCore import QRectF, QSize, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QResizeEvent, QShortcut
@@ -40,14 +41,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from xinfang_desk.export.documents.facts import DocumentKind, gather_facts
-from xinfang_desk.export.documents.slips import export_documents
+from xinfang_desk.export.documents.facts import DocumentKind
+from xinfang_desk.export.documents.operations import PreparedDocuments, prepare_documents
 from xinfang_desk.export.progress import ExportCancelled, file_written_whole
-from xinfang_desk.ledger.errors import LedgerFileError, WorkflowError
-from xinfang_desk.ledger.workflow import find_case
+from xinfang_desk.export.progress import Progress as Steps
+from xinfang_desk.ledger.errors import LedgerFileError
 from xinfang_desk.ui.ops import Cancelled, OpRunner, Progress, show_error
+
+if TYPE_CHECKING:  # PDFium and the slip layout load on first use, not at start-up
+    import pypdfium2 as pdfium
 
 #: Printing never rasterises finer than this (an A4 page at 300 dpi is about 35 MB in memory).
 PRINT_DPI_LIMIT = 300
@@ -76,6 +79,8 @@ PageSize = tuple[float, float]  # width, height in PDF points (1/72 inch)
 @contextlib.contextmanager
 def open_pdf(data: bytes) -> Iterator[pdfium.PdfDocument]:
     """The PDF in ``data``, closed afterwards; a damaged file is refused in Chinese."""
+    import pypdfium2 as pdfium
+
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -154,7 +159,7 @@ def print_pages(data: bytes, printer: QPrinter, indexes: Sequence[int], progress
 
 
 def _print_job(
-    data: bytes, printer: QPrinter, indexes: Sequence[int], _session: Session, progress: Progress
+    data: bytes, printer: QPrinter, indexes: Sequence[int], progress: Progress
 ) -> int | None:
     """``print_pages`` for the worker: the page count, or None when the user cancelled."""
     try:
@@ -163,17 +168,15 @@ def _print_job(
         return None
 
 
-def _sizes_job(data: bytes, _session: Session, _progress: Progress) -> tuple[PageSize, ...]:
+def _sizes_job(data: bytes, _progress: Progress) -> tuple[PageSize, ...]:
     return page_sizes(data)
 
 
-def _render_job(
-    data: bytes, indexes: Sequence[int], scale: float, _session: Session, _progress: Progress
-) -> dict[int, QImage]:
+def _render_job(data: bytes, indexes: Sequence[int], scale: float, _progress: Progress) -> dict[int, QImage]:
     return render_pages(data, indexes, scale)
 
 
-def _save(data: bytes, target: Path, _session: Session, _progress: Progress) -> Path:
+def _save(data: bytes, target: Path, _progress: Progress) -> Path:
     with file_written_whole(target) as temporary:
         temporary.write_bytes(data)
     return target
@@ -204,46 +207,28 @@ class DocumentsPdf:
         return f"{name}_{len(self.case_nos)}份_{date.today():%Y%m%d}.pdf"
 
 
-def printable_documents(case_id: int, session: Session, _progress: Progress) -> tuple[DocumentKind, ...]:
-    """The documents the case's steps so far allow (the same check the printing itself makes)."""
-    case = find_case(session, case_id)
-    kinds = []
-    for kind in DocumentKind:
-        try:
-            gather_facts(session, [case], kind)
-        except WorkflowError:
-            continue
-        kinds.append(kind)
-    return tuple(kinds)
-
-
-def make_documents(
-    actor: str, cases: Sequence[int | str], kind: DocumentKind, session: Session, progress: Progress
-) -> DocumentsPdf:
-    """Print ``kind`` for ``cases`` into one PDF held in memory (the export records it in the audit log)."""
+def render_prepared(prepared: PreparedDocuments, progress: Progress) -> DocumentsPdf:
+    """Render gathered documents into one PDF held in memory (no ledger needed: runs beside the worker)."""
     folder = Path(tempfile.mkdtemp(prefix="xinfang_desk_"))  # private to this user (0700)
     try:
-        target = folder / f"{SHORT_NAMES[kind]}.pdf"
-        written = export_documents(
-            session,
-            list(cases),
-            target,
-            actor,
-            kind=kind,
-            progress=lambda done, total: progress.reported.emit(done, total, f"已生成 {done} / {total} 份……"),
-            cancelled=lambda: progress.cancelled,
+        target = folder / f"{SHORT_NAMES[prepared.kind]}.pdf"
+        steps = Steps(
+            len(prepared.facts),
+            lambda done, total: progress.reported.emit(done, total, f"已生成 {done} / {total} 份……"),
+            lambda: progress.cancelled,
+            every=50,
         )
+        from xinfang_desk.export.documents.slips import render_documents
+
+        rendered = render_documents(prepared.facts, target, progress=steps, author=prepared.author)
         data = target.read_bytes()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return DocumentsPdf(
-        kind, data, written.case_nos, written.rendered.pages, tuple(written.rendered.warnings)
-    )
+    return DocumentsPdf(prepared.kind, data, prepared.case_nos, rendered.pages, tuple(rendered.warnings))
 
 
 def preview_documents(
     runner: OpRunner,
-    actor: str,
     cases: Sequence[int | str],
     kind: DocumentKind = DocumentKind.ASSIGN,
     parent: QWidget | None = None,
@@ -265,13 +250,16 @@ def preview_documents(
         if not isinstance(error, ExportCancelled):  # the user pressed 取消 and knows
             show_error(parent, error)
 
-    runner.run(
-        partial(make_documents, actor, tuple(cases), kind),
-        on_success=opened,
-        on_failure=failed,
-        progress_label=f"正在生成{SHORT_NAMES[kind]}…",
-        parent=parent,
-    )
+    def gathered(prepared: PreparedDocuments) -> None:
+        runner.run_detached(
+            partial(render_prepared, prepared),
+            on_success=opened,
+            on_failure=failed,
+            progress_label=f"正在生成{SHORT_NAMES[kind]}…",
+            parent=parent,
+        )
+
+    runner.call(prepare_documents, tuple(cases), kind, on_success=gathered, on_failure=failed, parent=parent)
 
 
 def alive(widget: QWidget, slot: Callable[..., None]) -> Callable[..., None]:
@@ -325,7 +313,7 @@ class PdfPreview(QDialog):
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(40)
         self._render_timer.timeout.connect(self._render_visible)
-        runner.run(
+        runner.run_detached(
             partial(_sizes_job, data),
             on_success=self._alive(self._sizes_arrived),
             on_failure=self._alive(self._failed),
@@ -564,7 +552,7 @@ class PdfPreview(QDialog):
             return
         self._rendering = True
         scale = self._render_scale()
-        self.runner.run(
+        self.runner.run_detached(
             partial(_render_job, self.data, wanted, scale),
             on_success=self._alive(partial(self._rendered, scale)),
             on_failure=self._alive(self._render_failed),
@@ -614,7 +602,7 @@ class PdfPreview(QDialog):
     def save_to(self, target: Path) -> None:
         """Write the PDF to ``target`` (on the worker; replaced only when written whole)."""
         self.message.setText("正在保存……")
-        self.runner.run(
+        self.runner.run_detached(
             partial(_save, self.data, target),
             on_success=self._alive(lambda path: self.message.setText(f"已保存：{path}")),
             on_failure=self._alive(lambda error: show_error(self, error)),
@@ -659,7 +647,7 @@ class PdfPreview(QDialog):
             self.message.setText("打印未完成。")
             show_error(self, error)
 
-        self.runner.run(
+        self.runner.run_detached(
             partial(_print_job, self.data, printer, indexes),
             on_success=self._alive(done),
             on_failure=self._alive(failed),

@@ -10,7 +10,6 @@ What is typed is kept as a draft on disk and offered back after a crash or resta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -36,15 +35,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.case_details import ReferenceChoices, load_reference_choices
+from xinfang_desk.ledger.case_details import ReferenceChoices
 from xinfang_desk.ledger.identity import check_id_number, check_phone
-from xinfang_desk.ledger.models import Case
-from xinfang_desk.ledger.repeats import find_earlier_cases
+from xinfang_desk.ledger.operations import cases
+from xinfang_desk.ledger.repeats import RepeatCandidate as EarlierCase
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Source
-from xinfang_desk.ledger.workflow import COLLECTIVE_MIN_PEOPLE, CaseDraft, PetitionerInput, Workflow
+from xinfang_desk.ledger.workflow import COLLECTIVE_MIN_PEOPLE, CaseDraft, PetitionerInput
 from xinfang_desk.ui.drafts import DraftStore
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text
 from xinfang_desk.ui.widgets import ERROR_STYLE, FORM_LABEL_WIDTH, CheckedLineEdit, ChoiceBox, form_row
@@ -55,53 +52,6 @@ DRAFT_DELAY_MS = 600
 #: The superior's deadline shows this text until a date is chosen.
 NO_DATE = QDate(2000, 1, 1)
 OK_STYLE = "color: #2e7d32; font-weight: bold;"
-
-
-@dataclass(frozen=True)
-class EarlierCase:
-    """An earlier case of the same person, as shown in the side list."""
-
-    id: int
-    case_no: str
-    received_at: datetime
-    summary: str
-    category: str
-    status: str
-    is_open: bool
-    same_category: bool
-    matched_by: str
-
-
-def earlier_cases(name: str, id_number: str, phone: str, category: str, session: Session, _progress) -> list:
-    found = find_earlier_cases(session, name=name, id_number=id_number, phone=phone, category=category)
-    ids = dict(
-        session.execute(select(Case.uuid, Case.id).where(Case.uuid.in_([c.uuid for c in found]))).all()
-    )
-    return [
-        EarlierCase(
-            ids[c.uuid],
-            c.case_no,
-            c.received_at,
-            c.summary,
-            c.category,
-            c.status,
-            c.is_open,
-            c.same_category,
-            c.matched_by,
-        )
-        for c in found
-        if c.uuid in ids
-    ]
-
-
-def register_case(actor: str, draft: CaseDraft, session: Session, _progress) -> tuple[int, str]:
-    case = Workflow(session, actor).register(draft)
-    session.flush()
-    return case.id, case.case_no
-
-
-def _reference(session: Session, _progress) -> ReferenceChoices:
-    return load_reference_choices(session)
 
 
 class EarlierCaseCard(QFrame):
@@ -159,10 +109,9 @@ class RegistrationPage(QWidget):
 
     case_registered = Signal(int)
 
-    def __init__(self, runner: OpRunner, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.actor = actor
         self.drafts = DraftStore.for_ledger(runner.ledger)
         self.choices = ReferenceChoices({}, (), {})
         self.candidates: list[EarlierCase] = []
@@ -392,7 +341,7 @@ class RegistrationPage(QWidget):
 
     # ------------------------------------------------------------------ reference data
     def _load_reference(self) -> None:
-        self.runner.run(_reference, on_success=self._reference_loaded, on_failure=self._failed)
+        self.runner.call(cases.reference_choices, on_success=self._reference_loaded, on_failure=self._failed)
 
     def _reference_loaded(self, choices: ReferenceChoices) -> None:
         self.choices = choices
@@ -480,8 +429,14 @@ class RegistrationPage(QWidget):
             return
         id_number = self.id_number.text() if self.id_number.is_valid() else ""
         phone = self.phone.text() if self.phone.is_valid() else ""
-        self.runner.run(
-            partial(earlier_cases, self.name.text(), id_number, phone, self.category.choice()),
+        self.runner.call(
+            partial(
+                cases.earlier_cases,
+                name=self.name.text(),
+                id_number=id_number,
+                phone=phone,
+                category=self.category.choice(),
+            ),
             on_success=partial(self._show_candidates, serial),
             on_failure=self._failed,
         )
@@ -534,7 +489,7 @@ class RegistrationPage(QWidget):
     def open_earlier_case(self, case_id: int) -> None:
         from xinfang_desk.ui.case_view import show_case
 
-        show_case(self.runner, self.actor, case_id)
+        show_case(self.runner, case_id)
 
     # ------------------------------------------------------------------ the form's values
     def form_values(self) -> dict[str, Any]:
@@ -693,14 +648,15 @@ class RegistrationPage(QWidget):
         self._saving = True
         self.save_button.setEnabled(False)
         self._say("正在保存……")
-        self.runner.run(
-            partial(register_case, self.actor, self.case_draft()),
+        self.runner.call(
+            cases.register_case,
+            self.case_draft(),
             on_success=self._saved,
             on_failure=self._save_failed,
         )
 
-    def _saved(self, result: tuple[int, str]) -> None:
-        case_id, case_no = result
+    def _saved(self, case: cases.CaseRef) -> None:
+        case_id, case_no = case.id, case.case_no
         self._saving = False
         self.save_button.setEnabled(True)
         self._draft_timer.stop()
@@ -708,7 +664,6 @@ class RegistrationPage(QWidget):
         self.new_case()
         self._say(f"已登记 {case_no}", ok=True)
         self.case_registered.emit(case_id)
-        self.runner.changed.emit(Changes(case_ids=frozenset({case_id})))
 
     def _save_failed(self, error: BaseException) -> None:
         self._saving = False
@@ -803,7 +758,7 @@ class RegistrationPage(QWidget):
         self._draft_timer.stop()
         try:
             if self.has_unsaved_changes():
-                self.drafts.save(DRAFT_NAME, self.form_values(), actor=self.actor)
+                self.drafts.save(DRAFT_NAME, self.form_values(), actor=self.runner.actor.name)
             else:
                 self.drafts.discard(DRAFT_NAME)
         except OSError as exc:

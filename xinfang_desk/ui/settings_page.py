@@ -65,9 +65,8 @@ class SettingsPage(QWidget):
     #: A change was saved.
     saved = Signal()
 
-    def __init__(self, runner: OpRunner, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.actor = actor
         self.runner = runner
         self.snapshot: SettingsSnapshot | None = None
         self._stale = False
@@ -132,7 +131,7 @@ class SettingsPage(QWidget):
             label = QLabel(spec.description)
             label.setWordWrap(True)
             days = QSpinBox()
-            days.setRange(1, 365)
+            days.setRange(spec.minimum, spec.maximum)
             kind = QComboBox()
             for code, text in DAY_KINDS:
                 kind.addItem(text, code)
@@ -159,8 +158,8 @@ class SettingsPage(QWidget):
                 widget: QSpinBox | QCheckBox = QCheckBox()
             else:
                 widget = QSpinBox()
-                widget.setRange(0, 3650)
-                widget.setSuffix(" 天")
+                widget.setRange(spec.minimum, spec.maximum)
+                widget.setSuffix(f" {spec.unit}")
             form.addRow(spec.description, widget)
             self.general_inputs[key] = widget
         layout.addLayout(form)
@@ -242,7 +241,7 @@ class SettingsPage(QWidget):
 
     # -- loading ------------------------------------------------------------------------------
     def reload(self) -> None:
-        self.runner.run(lambda session, _p: load_snapshot(session), on_success=self._show)
+        self.runner.call(load_snapshot, on_success=self._show)
 
     def _show(self, snapshot: SettingsSnapshot) -> None:
         self.snapshot = snapshot
@@ -351,7 +350,7 @@ class SettingsPage(QWidget):
             self.message.setText("")
             show_error(self, error)
 
-        self.runner.run(fn, on_success=succeeded, on_failure=failed, changes=Changes(reference=True))
+        self.runner.run(fn, on_success=succeeded, on_failure=failed)
 
     def save(self) -> None:
         name = self.unit_name.text()
@@ -363,18 +362,18 @@ class SettingsPage(QWidget):
             key: (widget.isChecked() if isinstance(widget, QCheckBox) else widget.value())
             for key, widget in self.general_inputs.items()
         }
-        self._run(lambda s, _p: save_settings(s, self.actor, name, rules, general), "设置已保存。")
+        self._run(lambda ctx, _p: save_settings(ctx, name, rules, general), "设置已保存。")
 
     def add_department(self) -> None:
         name = self.new_department.text()
         self.new_department.clear()
-        self._run(lambda s, _p: add_department(s, self.actor, name), f"已添加承办单位“{name.strip()}”。")
+        self._run(lambda ctx, _p: add_department(ctx, name), f"已添加承办单位“{name.strip()}”。")
 
     def _department_toggled(self, item: QListWidgetItem) -> None:
         dept_id = int(item.data(Qt.ItemDataRole.UserRole))
         active = item.checkState() == Qt.CheckState.Checked
         self._run(
-            lambda s, _p: set_department_active(s, self.actor, dept_id, active),
+            lambda ctx, _p: set_department_active(ctx, dept_id, active),
             "已启用承办单位。" if active else "已停用承办单位。",
         )
 
@@ -391,7 +390,7 @@ class SettingsPage(QWidget):
         name, ok = QInputDialog.getText(self, title, "类别名称：")
         if ok and name.strip():
             self._run(
-                lambda s, _p: add_category(s, self.actor, name, parent_id), f"已新增类别“{name.strip()}”。"
+                lambda ctx, _p: add_category(ctx, name, parent_id), f"已新增类别“{name.strip()}”。"
             )
 
     def save_category(self) -> None:
@@ -403,7 +402,7 @@ class SettingsPage(QWidget):
         department = self.category_department.currentData() or ""
         active = self.category_active.isChecked()
         self._run(
-            lambda s, _p: save_category(s, self.actor, category_id, days, department, active), "类别已保存。"
+            lambda ctx, _p: save_category(ctx, category_id, days, department, active), "类别已保存。"
         )
 
     # -- changes ------------------------------------------------------------------------------

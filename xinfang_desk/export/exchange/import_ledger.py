@@ -42,7 +42,7 @@ from xinfang_desk.ledger.errors import LedgerError, NotFoundError
 from xinfang_desk.ledger.models import Case, Category, Department
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.storage import backend_for
-from xinfang_desk.ledger.vocab import IdentityType, Satisfaction, Source, Status
+from xinfang_desk.ledger.vocab import ACCEPTED_STATUSES, IdentityType, Satisfaction, Source, Status
 from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow, find_case, pending_events
 
 #: Headers an Excel 台账 must have; the others are read when present.
@@ -51,9 +51,6 @@ IMPORT_REQUIRED: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.imported
 IMPORT_ACTION = "import_ledger"
 #: The hour of day given to a step dated only by a day; later steps of the same day follow by minutes.
 _STEP_HOUR = time(9, 0)
-_ACCEPTED_STATUSES = frozenset(
-    {Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.REPLIED, Status.EVALUATED, Status.CLOSED}
-)
 
 
 @dataclass(frozen=True)
@@ -223,7 +220,7 @@ def _plan_problems(r: CaseRecord) -> list[str]:
     """What the row lacks for its history to be replayed (the workflow checks the rest)."""
     status = target_status(r)
     reasons: list[str] = []
-    if status in _ACCEPTED_STATUSES and r.accepted_on is None:
+    if status in ACCEPTED_STATUSES and r.accepted_on is None:
         reasons.append(f"办理状态为“{status.label}”，但缺少受理日期")
     if status in {Status.REPLIED, Status.EVALUATED, Status.CLOSED}:
         if r.replied_on is None:

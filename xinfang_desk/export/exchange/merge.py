@@ -69,7 +69,7 @@ from xinfang_desk.ledger.models import (
 from xinfang_desk.ledger.provenance import POSSIBLE, FlaggedPerson, flag_multi_unit
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.storage import StorageBackend, backend_for
-from xinfang_desk.ledger.vocab import HANDLING_STATUSES, IdentityType, Satisfaction, Status
+from xinfang_desk.ledger.vocab import ACCEPTED_OPEN_STATUSES, IdentityType, Satisfaction, Status
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 MERGE_ACTION = "merge_ledger"
 #: Rows per IN (…) list when looking cases up (SQLite takes 32,766 parameters, PostgreSQL 65,535).
 _CHUNK = 2000
-_DUE_STATUSES = frozenset(s.value for s in HANDLING_STATUSES | {Status.REPLIED, Status.EVALUATED})
+_DUE_STATUSES = frozenset(s.value for s in ACCEPTED_OPEN_STATUSES)
 
 
 class FileStatus(StrEnum):
@@ -240,8 +240,8 @@ def write_report(report: MergeReport, folder: str | Path) -> Path:
 
 
 def is_office_ledger(session: Session) -> bool:
-    info = session.get(LedgerInfo, "office")
-    return info is not None and info.value == "1"
+    info = session.get(LedgerInfo, LedgerInfo.OFFICE_KEY)
+    return info is not None and LedgerInfo.is_office({info.key: info.value})
 
 
 def _office_unit(session: Session) -> str:

@@ -1,0 +1,94 @@
+"""Reads behind the windows: the dashboard, the ledger's ids and rows, filter choices, the ledger's facts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from xinfang_desk.ledger.dashboard import Dashboard, compute_dashboard
+from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
+from xinfang_desk.ledger.operations.context import OpContext
+from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
+from xinfang_desk.ledger.settings import Settings
+
+#: How many of the most urgent open cases the dashboard lists.
+URGENT_LIMIT = 12
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """The tiles, and the open cases whose deadline is nearest (overdue first)."""
+
+    dashboard: Dashboard
+    urgent: tuple[CaseRow, ...]
+    urgent_filter: CaseFilter
+
+
+def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
+    """The 工作台: its tiles and the most urgent open cases."""
+    today = today or ctx.now().date()
+    board = compute_dashboard(ctx.session, today)
+    urgent = CaseFilter(overdue=True, due_soon=True, due_soon_days=board.due_soon_days, today=today)
+    ids = case_ids(ctx.session, urgent, sort="due_on", descending=False, limit=URGENT_LIMIT)
+    rows = case_rows(ctx.session, ids, today=today, due_soon_days=board.due_soon_days)
+    return DashboardData(board, tuple(rows), urgent)
+
+
+def matching_case_ids(
+    ctx: OpContext, case_filter: CaseFilter, *, sort: str = "received_at", descending: bool = True
+) -> list[int]:
+    """The ids of the cases ``case_filter`` selects, in the ledger view's order."""
+    return case_ids(ctx.session, case_filter, sort=sort, descending=descending)
+
+
+def ledger_rows(ctx: OpContext, ids: Sequence[int], *, today: date, due_soon_days: int) -> list[CaseRow]:
+    """The ledger view's rows of ``ids`` (in that order)."""
+    return case_rows(ctx.session, ids, today=today, due_soon_days=due_soon_days)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The values the ledger's filter bar offers, read from the ledger."""
+
+    years: tuple[int, ...] = ()
+    categories: tuple[tuple[str, bool], ...] = ()  # (name, is_sub_category)
+    departments: tuple[str, ...] = ()
+    due_soon_days: int = 3
+    today: date = field(default_factory=date.today)
+
+
+def filter_choices(ctx: OpContext) -> FilterChoices:
+    """Years with cases (and this one), categories in their order, departments, the due-soon days."""
+    session = ctx.session
+    today = ctx.now().date()
+    years = set(session.scalars(select(Case.year).distinct())) | {today.year}
+    categories: list[tuple[str, bool]] = []
+    all_categories = list(session.scalars(select(Category).order_by(Category.sort_order, Category.name)))
+    for top in (c for c in all_categories if c.parent_id is None):
+        categories.append((top.name, False))
+        categories.extend((c.name, True) for c in all_categories if c.parent_id == top.id)
+    departments = tuple(session.scalars(select(Department.name).order_by(Department.id)))
+    return FilterChoices(
+        years=tuple(sorted(years, reverse=True)),
+        categories=tuple(categories),
+        departments=departments,
+        due_soon_days=Settings.load(session).due_soon_days,
+        today=today,
+    )
+
+
+@dataclass(frozen=True)
+class LedgerFacts:
+    """Who keeps this ledger: the unit, and whether it is the office's merged ledger."""
+
+    unit_code: str
+    unit_name: str
+    is_office: bool
+
+
+def ledger_facts(ctx: OpContext) -> LedgerFacts:
+    info = {row.key: row.value for row in ctx.session.scalars(select(LedgerInfo))}
+    return LedgerFacts(info.get("unit_code", ""), info.get("unit_name", ""), LedgerInfo.is_office(info))
