@@ -5,15 +5,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_mock_engine, select
 
+from tests.engines import on_postgresql
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.search import CaseFilter, case_ids
-from xinfang_desk.ledger.storage import SqliteBackend, StorageBackend, backend_for
+from xinfang_desk.ledger.storage import PostgresBackend, SqliteBackend, StorageBackend, backend_for
 
 
 def test_a_ledger_gets_the_backend_of_its_database_once(ledger: Ledger) -> None:
-    assert isinstance(ledger.backend, SqliteBackend)
-    assert type(backend_for(create_mock_engine("postgresql://", lambda *_: None))) is StorageBackend
+    expected = PostgresBackend if on_postgresql() else SqliteBackend
+    assert type(ledger.backend) is expected
+    assert type(backend_for(create_mock_engine("sqlite://", lambda *_: None))) is SqliteBackend
+    assert type(backend_for(create_mock_engine("postgresql://", lambda *_: None))) is PostgresBackend
+    assert type(backend_for(create_mock_engine("mysql://", lambda *_: None))) is StorageBackend
 
 
 @pytest.mark.parametrize("backend", [StorageBackend(), SqliteBackend()], ids=["generic", "sqlite"])
