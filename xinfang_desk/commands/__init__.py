@@ -6,6 +6,7 @@ from xinfang_desk.commands import (
     export_commands,
     ledger_commands,
     office_commands,
+    transfer_commands,
 )
 
-COMMAND_MODULES = [ledger_commands, case_commands, export_commands, office_commands, backup_commands]
+COMMAND_MODULES = [ledger_commands, case_commands, export_commands, office_commands, backup_commands, transfer_commands]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from xinfang_desk.commands.common import add_db_option, ledger_location, open_ledger
+from xinfang_desk.commands.common import add_db_option, file_location, open_ledger
 from xinfang_desk.ledger.backups import backup_folder, restore_backup, take_backup
 
 
@@ -38,7 +38,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    location = ledger_location(args)
+    location = file_location(args, "从备份恢复")
     saved = restore_backup(args.file, location)
     if saved is not None:
         print(f"被替换的台账已先备份到：{saved}")

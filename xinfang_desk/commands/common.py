@@ -24,14 +24,35 @@ from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.paths import default_ledger_path
 
 
+def ledger_argument(text: str) -> str | Path:
+    """``--db``: a ledger file, or a database URL (``postgresql+psycopg://用户@主机/库名``) without a password."""
+    if "://" not in text:
+        return Path(text)
+    credentials = text.split("://", 1)[1].split("@", 1)[0] if "@" in text else ""
+    if ":" in credentials:
+        raise argparse.ArgumentTypeError("请不要在命令行中写数据库密码：请写在 .pgpass 文件或环境变量 PGPASSWORD 中")
+    return text
+
+
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", type=Path, default=None, help="台账文件（默认：用户数据目录中的 ledger.sqlite）"
+        "--db",
+        type=ledger_argument,
+        default=None,
+        help="台账文件或数据库地址（默认：用户数据目录中的 ledger.sqlite）",
     )
 
 
-def ledger_location(args: argparse.Namespace) -> Path:
+def ledger_location(args: argparse.Namespace) -> str | Path:
     return args.db if args.db is not None else default_ledger_path()
+
+
+def file_location(args: argparse.Namespace, what: str) -> Path:
+    """The ``--db`` ledger as a file, for work that only a ledger file allows (``what``)."""
+    location = ledger_location(args)
+    if not isinstance(location, Path):
+        raise ValidationError(f"{what}只适用于台账文件；服务器上的台账请用数据库自身的工具。")
+    return location
 
 
 def open_ledger(args: argparse.Namespace) -> Ledger:

@@ -77,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     location = ledger_location(args)
-    if location.exists() and location.stat().st_size > 0:
+    if isinstance(location, Path) and location.exists() and location.stat().st_size > 0:
         raise LedgerFileError(f"文件已存在：{location}。")
     ledger = create_ledger(location, args.unit_code, args.unit_name, office=args.office)
     ledger.close()
@@ -87,6 +87,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     location = args.db if args.db is not None else default_demo_ledger_path()
+    if not isinstance(location, Path):
+        raise ValidationError("演示台账只能建在本机文件中。")
     if location.exists() and location.stat().st_size > 0:
         if not args.replace:
             raise LedgerFileError(f"文件已存在：{location}。如需重建演示台账请加 --replace。")

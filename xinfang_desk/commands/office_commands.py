@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    folder = args.report or ledger_location(args).parent / REPORT_FOLDER
+    location = ledger_location(args)
+    folder = args.report or (location.parent if isinstance(location, Path) else Path.cwd()) / REPORT_FOLDER
     outcome = in_ledger(
         args,
         lambda ctx: merge_files(ctx, args.files, accept_edited=args.accept_edited, report_folder=folder),

@@ -95,6 +95,9 @@ class StorageBackend:
     def install(self, connection: Connection) -> None:
         """Create what the backend keeps beside the schema (indexes, guards) if missing."""
 
+    def after_copy(self, connection: Connection, tables: Sequence[Table]) -> None:
+        """Rows were copied in with their ids: let new rows continue after them (``ledger.transfer``)."""
+
     def serialize_numbering(self, session: Session, unit_code: str, year: int) -> None:
         """Make case numbering of one unit and year wait for other writers (already so where a
         write transaction holds the whole database, as SQLite's does)."""

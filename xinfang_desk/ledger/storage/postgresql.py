@@ -39,6 +39,9 @@ _GUARDS = (
     ("cases", "DELETE", "案件不可删除"),
 )
 
+#: Advisory lock key held while a ledger's indexes and guards are installed (several clerks open at once).
+_INSTALL_LOCK = 0x5846_0001
+
 #: SQLSTATEs after which the same work may succeed when tried again.
 _RETRYABLE = frozenset({"40001", "40P01", "55P03"})
 #: SQLSTATE classes → what the user is told.
@@ -57,7 +60,8 @@ class PostgresBackend(StorageBackend):
     name = "postgresql"
 
     def install(self, connection: Connection) -> None:
-        """The trigram indexes and the append-only guards (idempotent)."""
+        """The trigram indexes and the append-only guards: only what is missing, one opener at a time."""
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INSTALL_LOCK})
         connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
         for table, column in _TRIGRAM_COLUMNS:
             connection.execute(
@@ -66,16 +70,37 @@ class PostgresBackend(StorageBackend):
                     f"USING gin ({column} gin_trgm_ops)"
                 )
             )
-        connection.execute(text(_GUARD_FUNCTION))
+        have_function = connection.execute(
+            text("SELECT 1 FROM pg_proc WHERE proname = 'xf_refuse_change'")
+        ).first()
+        if have_function is None:
+            connection.execute(text(_GUARD_FUNCTION))
+        present = _guard_triggers(connection)
         for table, verb, message in _GUARDS:
             name = f"{table}_no_{verb.lower()}"
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
-            connection.execute(
-                text(
-                    f"CREATE TRIGGER {name} BEFORE {verb} ON {table} FOR EACH ROW "
-                    f"EXECUTE FUNCTION xf_refuse_change('{message}')"
+            if name not in present:
+                connection.execute(
+                    text(
+                        f"CREATE TRIGGER {name} BEFORE {verb} ON {table} FOR EACH ROW "
+                        f"EXECUTE FUNCTION xf_refuse_change('{message}')"
+                    )
                 )
-            )
+
+    def after_copy(self, connection: Connection, tables: Sequence[Table]) -> None:
+        """Move each table's id sequence past the ids copied in."""
+        for table in tables:
+            for column in table.primary_key.columns:
+                if column.autoincrement is True or (
+                    column.autoincrement == "auto" and len(table.primary_key.columns) == 1
+                    and column.type.python_type is int
+                ):
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                            f"coalesce((SELECT max({column.name}) FROM {table.name}), 0) + 1, false) "
+                            f"WHERE pg_get_serial_sequence('{table.name}', '{column.name}') IS NOT NULL"
+                        )
+                    )
 
     def serialize_numbering(self, session: Session, unit_code: str, year: int) -> None:
         """Hold the unit-year's numbering until this transaction ends (two clerks never race max+1)."""
@@ -123,14 +148,14 @@ class PostgresBackend(StorageBackend):
     def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
         """Missing guards or indexes (the server keeps its own pages sound)."""
         with engine.connect() as conn:
-            have = {
-                row[0]
-                for row in conn.execute(
-                    text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%_no_%'")
-                )
-            }
+            have = _guard_triggers(conn)
         wanted = {f"{table}_no_{verb.lower()}" for table, verb, _ in _GUARDS}
         return [f"缺少保护触发器：{name}" for name in sorted(wanted - have)]
+
+
+def _guard_triggers(connection: Connection) -> set[str]:
+    rows = connection.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%\\_no\\_%'"))
+    return {row[0] for row in rows}
 
 
 def _server_tool(name: str) -> str | None:
