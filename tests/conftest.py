@@ -14,14 +14,31 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # worker); each test's garbage is collected on the main thread after it (see ui/garbage.py).
 gc.disable()
 
+from tests import engines  # noqa: E402
 from xinfang_desk.ledger.db import Ledger  # noqa: E402
 from xinfang_desk.ledger.reference import create_ledger  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str | None]:
+    """The PostgreSQL server of this session (None when the tests run on SQLite)."""
+    if not engines.on_postgresql():
+        yield None
+        return
+    with engines.postgres_server() as url:
+        yield url
+
+
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    """A new, empty ledger of the unit JWC (教务处) in a temporary file."""
-    opened = create_ledger(tmp_path / "ledger.sqlite", "JWC", "教务处")
+def ledger_location(tmp_path: Path, postgres: str | None) -> str | Path:
+    """Where a test's ledger lives: a temporary file, or a new database on the test PostgreSQL server."""
+    return engines.new_database(postgres) if postgres else tmp_path / "ledger.sqlite"
+
+
+@pytest.fixture
+def ledger(ledger_location: str | Path) -> Iterator[Ledger]:
+    """A new, empty ledger of the unit JWC (教务处), on the engine the tests run on."""
+    opened = create_ledger(ledger_location, "JWC", "教务处")
     yield opened
     opened.close()
 

@@ -98,7 +98,7 @@ def test_demo_is_deterministic_with_a_seed(tmp_path: Path) -> None:
         (["stats", "--year", "abc"], "不是整数"),
         (["stats"], "请指定 --year"),
         (["cases", "--status", "完成了"], "没有“完成了”这种办理状态"),
-        (["demo", "--cases", "-5"], "不能为负数"),
+        (["demo", "--cases", "-5"], "案件数须在 0 至 1,000,000 之间"),
         (["stats", "--from", "2025-02-30", "--to", "2025-03-01"], "不是有效日期"),
         (["frobnicate"], "无效的选项"),
     ],

@@ -39,7 +39,8 @@ from xinfang_desk.export.exchange.workbook_reader import (
 )
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
 from xinfang_desk.ledger.provenance import _in_several_units, _person_keys
-from xinfang_desk.ledger.sqlite import RowWriter, index_texts, short_grams
+from xinfang_desk.ledger.storage.base import index_texts, short_grams
+from xinfang_desk.ledger.storage.sqlite import FastRowWriter as RowWriter
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Satisfaction, Source, Status
 
 _cells = st.one_of(

@@ -13,7 +13,6 @@ from tests.bad_workbooks import column, rewrite_export, unit_export, unit_ledger
 from xinfang_desk.export.exchange import merge as merge_module
 from xinfang_desk.export.exchange import merge_reading
 from xinfang_desk.export.exchange.merge import FileStatus, MergeReport, merge_workbooks
-from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import AuditEntry, Case, CaseOrigin, MergedFile, Petitioner
@@ -185,7 +184,7 @@ def test_merged_days_are_found_by_the_ledgers_date_filters(office: Ledger, tmp_p
 def test_a_bulk_load_that_changes_a_new_case_again_still_indexes_every_case(
     ledger: Ledger, register_case
 ) -> None:
-    with sqlite.bulk_loading(ledger.engine):
+    with ledger.backend.bulk_loading(ledger.engine):
         ids = [register_case(summary=f"第{i}件：图书馆空调噪音") for i in range(3)]
         with ledger.session() as s:  # the last one changed while the insert trigger is away
             Workflow(s, "主任").correct(s.get(Case, ids[-1]), "summary", "食堂饭菜变质", "更正")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ledger.storage import SqliteBackend
 
 WRITER = r"""
 import sys
@@ -55,7 +55,7 @@ def test_sigkill_while_registering_loses_no_committed_case(tmp_path: Path) -> No
     committed += [line.strip() for line in proc.stdout.read().splitlines() if line.strip()]
     assert len(committed) >= 40
 
-    assert sqlite.integrity_ok(path)
+    assert SqliteBackend().file_problems(path) == []
     ledger = Ledger.open(path)
     with ledger.session() as s:
         stored = dict(s.execute(select(Case.case_no, Case.status)).all())

@@ -95,7 +95,7 @@ def test_a_ledger_from_a_newer_program_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"hello, not a database", "不是信访台账文件"), (b"", "不存在")],
+    [(b"hello, not a database", "不是信访台账文件"), (b"", "是空的（0 字节）")],
 )
 def test_non_ledger_files_are_refused_clearly(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "x.sqlite"

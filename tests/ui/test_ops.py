@@ -63,3 +63,42 @@ def test_a_window_closed_during_its_job_is_not_called_back(ledger, qtbot) -> Non
 def test_errors_read_as_chinese_sentences() -> None:
     assert error_text(WorkflowError("案件尚未受理，不能答复。")) == "案件尚未受理，不能答复。"
     assert "数据没有改变" in error_text(ZeroDivisionError())
+
+
+def test_a_ledger_busy_elsewhere_is_one_sentence_and_a_retry(tmp_path, qtbot, monkeypatch) -> None:
+    import sqlite3
+
+    from sqlalchemy import func, select
+
+    from xinfang_desk.ledger.db import Ledger
+    from xinfang_desk.ledger.models import Department
+    from xinfang_desk.ledger.reference import create_ledger
+    from xinfang_desk.ledger.storage import sqlite as sqlite_backend
+
+    path = tmp_path / "busy.sqlite"
+    create_ledger(path, "JWC", "教务处").close()
+    monkeypatch.setattr(sqlite_backend, "BUSY_TIMEOUT_MS", 300)
+    ledger = Ledger.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program in the middle of a write
+    runner = OpRunner(ledger)
+    added: list[int] = []
+
+    def add_department(session, progress) -> int:
+        session.add(Department(name="后勤处"))
+        session.flush()
+        return session.scalar(select(func.count(Department.id)))
+
+    runner.run(add_department, on_success=added.append)
+    qtbot.waitUntil(lambda: runner.busy_prompt is not None, timeout=5000)
+    assert "台账正由" in runner.busy_prompt.text() and "请稍候" in runner.busy_prompt.text()
+    assert added == []
+    other.execute("COMMIT")
+    other.close()
+    retry = next(b for b in runner.busy_prompt.buttons() if b.text() == "重试")
+    retry.click()
+    qtbot.waitUntil(lambda: bool(added), timeout=5000)
+    runner.wait()
+    with ledger.reading() as s:
+        assert s.scalar(select(func.count(Department.id)).where(Department.name == "后勤处")) == 1
+    ledger.close()

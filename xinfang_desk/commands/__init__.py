@@ -1,5 +1,12 @@
 """Command-line commands, one module per concern; each module has ``register(subparsers)``."""
 
-from xinfang_desk.commands import case_commands, export_commands, ledger_commands, office_commands
+from xinfang_desk.commands import (
+    backup_commands,
+    case_commands,
+    export_commands,
+    ledger_commands,
+    office_commands,
+    transfer_commands,
+)
 
-COMMAND_MODULES = [ledger_commands, case_commands, export_commands, office_commands]
+COMMAND_MODULES = [ledger_commands, case_commands, export_commands, office_commands, backup_commands, transfer_commands]

@@ -11,18 +11,48 @@ from typing import TypeVar
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import year_range
+from xinfang_desk.ledger.limits import (
+    MAX_SEARCH_CHARS,
+    MAX_SEARCH_WORDS,
+    MAX_YEAR,
+    MIN_YEAR,
+    check_count,
+    check_date,
+    check_text,
+)
 from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.paths import default_ledger_path
 
 
+def ledger_argument(text: str) -> str | Path:
+    """``--db``: a ledger file, or a database URL (``postgresql+psycopg://用户@主机/库名``) without a password."""
+    if "://" not in text:
+        return Path(text)
+    credentials = text.split("://", 1)[1].split("@", 1)[0] if "@" in text else ""
+    if ":" in credentials:
+        raise argparse.ArgumentTypeError("请不要在命令行中写数据库密码：请写在 .pgpass 文件或环境变量 PGPASSWORD 中")
+    return text
+
+
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", type=Path, default=None, help="台账文件（默认：用户数据目录中的 ledger.sqlite）"
+        "--db",
+        type=ledger_argument,
+        default=None,
+        help="台账文件或数据库地址（默认：用户数据目录中的 ledger.sqlite）",
     )
 
 
-def ledger_location(args: argparse.Namespace) -> Path:
+def ledger_location(args: argparse.Namespace) -> str | Path:
     return args.db if args.db is not None else default_ledger_path()
+
+
+def file_location(args: argparse.Namespace, what: str) -> Path:
+    """The ``--db`` ledger as a file, for work that only a ledger file allows (``what``)."""
+    location = ledger_location(args)
+    if not isinstance(location, Path):
+        raise ValidationError(f"{what}只适用于台账文件；服务器上的台账请用数据库自身的工具。")
+    return location
 
 
 def open_ledger(args: argparse.Namespace) -> Ledger:
@@ -32,16 +62,45 @@ def open_ledger(args: argparse.Namespace) -> Ledger:
 def parse_date(text: str) -> date:
     """A date typed as YYYY-MM-DD (as an argparse ``type``: its error becomes argparse's one line)."""
     try:
-        return date.fromisoformat(text.strip())
+        return check_date(date.fromisoformat(text.strip()), "日期")
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"“{text}”不是有效日期，请用 YYYY-MM-DD 格式，如 2025-03-01"
         ) from None
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from ``low`` to ``high``, else one Chinese sentence."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what}“{text[:40]}”不是整数") from None
+        try:
+            return check_count(value, what, low, high)
+        except ValidationError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def search_text(text: str) -> str:
+    """An argparse ``type`` for search terms: bounded, no control characters."""
+    try:
+        cleaned = check_text(text, "检索内容", limit=MAX_SEARCH_CHARS, one_line=True)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if len(cleaned.split()) > MAX_SEARCH_WORDS:
+        raise argparse.ArgumentTypeError(f"检索内容最多 {MAX_SEARCH_WORDS} 个词")
+    return cleaned
 
 
 def add_period_options(parser: argparse.ArgumentParser) -> None:
     """``--year`` or ``--from``/``--to``: the period of receipt a command works on."""
-    parser.add_argument("--year", type=int, help="年度（按收件日期）")
+    parser.add_argument("--year", type=bounded_int(MIN_YEAR, MAX_YEAR, "年度"), help="年度（按收件日期）")
     parser.add_argument("--from", dest="start", type=parse_date, help="起始日期 YYYY-MM-DD")
     parser.add_argument("--to", dest="end", type=parse_date, help="截止日期 YYYY-MM-DD")
 
@@ -74,10 +133,15 @@ def add_actor_option(parser: argparse.ArgumentParser) -> None:
 T = TypeVar("T")
 
 
-def in_ledger(args: argparse.Namespace, work: Callable[[OpContext], T]) -> T:
-    """Open the ``--db`` ledger, run ``work`` in one committed operation as the acting user, close it."""
+def in_ledger(args: argparse.Namespace, work: Callable[[OpContext], T], *, checked: bool = False) -> T:
+    """Open the ``--db`` ledger, run ``work`` in one committed operation as the acting user, close it.
+
+    ``checked``: the full integrity check passes first (exports, merges, imports).
+    """
     ledger = open_ledger(args)
     try:
+        if checked:
+            ledger.require_sound()
         with ledger.operation(acting_user(args, ledger)) as ctx:
             return work(ctx)
     finally:

@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     start, end = period_of(args)
     request = ExportRequest(args.output, start, end, args.full)
-    result = in_ledger(args, lambda ctx: export_workbook(ctx, request))
+    result = in_ledger(args, lambda ctx: export_workbook(ctx, request), checked=True)
     masked = "个人信息未脱敏（已记入审计日志）" if args.full else "身份证号和电话已脱敏"
     print(f"已导出 {result.rows} 件案件到 {result.path}（{start}至{end}，其中超期 {result.overdue} 件；{masked}）")
     return 0
@@ -55,6 +55,7 @@ def cmd_slip(args: argparse.Namespace) -> int:
         lambda ctx: export_documents(
             ctx.session, args.case_no, args.output, ctx.actor.name, kind=args.kind, clock=ctx.clock
         ),
+        checked=True,
     )
     rendered = result.rendered
     kind = DocumentKind(args.kind).title

@@ -11,15 +11,18 @@ from pathlib import Path
 from xinfang_desk.commands.common import (
     add_db_option,
     add_period_options,
+    bounded_int,
     ledger_location,
     open_ledger,
     parse_date,
     period_of,
+    search_text,
 )
 from xinfang_desk.ledger.calendar import WorkCalendar
-from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo
+from xinfang_desk.ledger.demo import build_demo, new_demo_ledger, remove_demo_file
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
 from xinfang_desk.ledger.figures import compute_figures
+from xinfang_desk.ledger.limits import MAX_DEMO_CASES, MAX_LIST_LIMIT, MAX_YEAR, MIN_YEAR
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter, case_ids, case_rows, count_cases
 from xinfang_desk.ledger.settings import Settings
@@ -39,10 +42,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--db", type=Path, default=None, help="演示台账文件（默认：用户数据目录中的 demo-ledger.sqlite）"
     )
-    p.add_argument("--cases", type=int, default=2000, help="案件数（默认 2000）")
-    p.add_argument("--seed", type=int, default=2025, help="随机种子：相同种子得到相同台账")
+    p.add_argument(
+        "--cases", type=bounded_int(0, MAX_DEMO_CASES, "案件数"), default=2000, help="案件数（默认 2000）"
+    )
+    p.add_argument(
+        "--seed",
+        type=bounded_int(0, 2**63 - 1, "随机种子"),
+        default=2025,
+        help="随机种子：相同种子得到相同台账",
+    )
     p.add_argument("--today", type=parse_date, default=None, help="以此日期为“今天”（默认今天）")
-    p.add_argument("--replace", action="store_true", help="文件已存在时先删除再重建")
+    p.add_argument(
+        "--replace", action="store_true", help="已有演示台账时删除后重建（只替换演示台账，且须无人使用）"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("stats", help="统计数据（受理量、办结率、满意度等）")
@@ -56,15 +68,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status", help="办理状态，如 待受理、办理中、已办结")
     p.add_argument("--overdue", action="store_true", help="只列已超期案件")
     p.add_argument("--due-soon", action="store_true", help="只列临期案件")
-    p.add_argument("--search", default="", help="全文检索（摘要、内容、信访人姓名）")
-    p.add_argument("--year", type=int, help="登记年度")
-    p.add_argument("--limit", type=int, default=50, help="最多列出几件（默认 50）")
+    p.add_argument("--search", type=search_text, default="", help="全文检索（摘要、内容、信访人姓名）")
+    p.add_argument("--year", type=bounded_int(MIN_YEAR, MAX_YEAR, "年度"), help="登记年度")
+    p.add_argument(
+        "--limit", type=bounded_int(1, MAX_LIST_LIMIT, "--limit"), default=50, help="最多列出几件（默认 50）"
+    )
     p.set_defaults(func=cmd_cases)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     location = ledger_location(args)
-    if location.exists() and location.stat().st_size > 0:
+    if isinstance(location, Path) and location.exists() and location.stat().st_size > 0:
         raise LedgerFileError(f"文件已存在：{location}。")
     ledger = create_ledger(location, args.unit_code, args.unit_name, office=args.office)
     ledger.close()
@@ -73,15 +87,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    if args.cases < 0:
-        raise ValidationError("案件数不能为负数。")
     location = args.db if args.db is not None else default_demo_ledger_path()
+    if not isinstance(location, Path):
+        raise ValidationError("演示台账只能建在本机文件中。")
     if location.exists() and location.stat().st_size > 0:
         if not args.replace:
             raise LedgerFileError(f"文件已存在：{location}。如需重建演示台账请加 --replace。")
-        for suffix in ("", "-wal", "-shm"):
-            location.with_name(location.name + suffix).unlink(missing_ok=True)
-    ledger = create_ledger(location, *DEMO_UNIT)
+        remove_demo_file(location)
+    ledger = new_demo_ledger(location)
     interactive = sys.stderr.isatty()
 
     def report(done: int, total: int) -> None:
@@ -104,7 +117,7 @@ def _fmt_pct(value: float | None) -> str:
 def cmd_stats(args: argparse.Namespace) -> int:
     start, end = period_of(args)
     ledger = open_ledger(args)
-    with ledger.session() as s:
+    with ledger.reading() as s:
         figures = compute_figures(s, start, end)
         calendar = WorkCalendar.load(s)
     ledger.close()
@@ -143,11 +156,9 @@ def _status(text: str) -> Status:
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
-    if args.limit < 1:
-        raise ValidationError("--limit 至少为 1。")
     statuses = [_status(args.status)] if args.status else []
     ledger = open_ledger(args)
-    with ledger.session() as s:
+    with ledger.reading() as s:
         due_soon_days = Settings.load(s).due_soon_days
         f = CaseFilter(
             text=args.search,

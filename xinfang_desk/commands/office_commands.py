@@ -59,9 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    folder = args.report or ledger_location(args).parent / REPORT_FOLDER
+    location = ledger_location(args)
+    folder = args.report or (location.parent if isinstance(location, Path) else Path.cwd()) / REPORT_FOLDER
     outcome = in_ledger(
-        args, lambda ctx: merge_files(ctx, args.files, accept_edited=args.accept_edited, report_folder=folder)
+        args,
+        lambda ctx: merge_files(ctx, args.files, accept_edited=args.accept_edited, report_folder=folder),
+        checked=True,
     ).value
     report, saved = outcome.report, outcome.saved_report
     for result in report.files:
@@ -81,14 +84,14 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def cmd_export_office(args: argparse.Namespace) -> int:
     start, end = period_of(args)
     request = ExportRequest(args.output, start, end, args.full, office=True)
-    result = in_ledger(args, lambda ctx: export_workbook(ctx, request))
+    result = in_ledger(args, lambda ctx: export_workbook(ctx, request), checked=True)
     print(f"已导出全校汇总台账 {result.rows} 件案件到 {result.path}（{start}至{end}）")
     return 0
 
 
 def cmd_import_ledger(args: argparse.Namespace) -> int:
     report = in_ledger(
-        args, lambda ctx: import_file(ctx, args.file, good_rows_only=args.good_rows_only)
+        args, lambda ctx: import_file(ctx, args.file, good_rows_only=args.good_rows_only), checked=True
     ).value
     (sys.stdout if report.written else sys.stderr).write(report.headline() + "\n")
     for problem in report.problems:

@@ -6,8 +6,9 @@ PostgreSQL URL.  Opening an older ledger upgrades its schema in place (Alembic),
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -16,12 +17,21 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from xinfang_desk.ledger import sqlite
-from xinfang_desk.ledger.errors import LedgerError, LedgerFileError
+from xinfang_desk.ledger.errors import (
+    CaseChangedError,
+    LedgerBusyError,
+    LedgerDamagedError,
+    LedgerError,
+    LedgerFileError,
+)
+from xinfang_desk.ledger.instance_lock import holder_of
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 from xinfang_desk.ledger.operations.context import Actor, OpContext
+from xinfang_desk.ledger.storage import StorageBackend, backend_for
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PROTECTED = (Case, CaseEvent, Attachment, Petitioner, AuditEntry)
@@ -58,73 +68,159 @@ def _refuse_changes_to_history(session: Session, _ctx: object, _instances: objec
 
 
 class Ledger:
-    """An open ledger: its engine, a session factory and the facts in ``ledger_info``."""
+    """An open ledger: its engine, its storage backend, session factories and the facts in ``ledger_info``.
 
-    def __init__(self, engine: Engine, path: Path | None) -> None:
+    Sessions that write (``session()``) begin as writers and so wait their turn behind another
+    program's write; ``reading()`` sessions never take the write lock (long exports, lists).
+    """
+
+    def __init__(self, engine: Engine, path: Path | None, backend: StorageBackend | None = None) -> None:
         self.engine = engine
         self.path = path
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-        event.listen(self._sessions, "before_flush", _refuse_changes_to_history)
+        self.backend = backend if backend is not None else backend_for(engine)
+        self._sessions = sessionmaker(self.backend.writer(engine), expire_on_commit=False)
+        self._readers = sessionmaker(engine, expire_on_commit=False)
+        #: set when the full integrity check failed: nothing may be written (nor exported) any more
+        self.damaged = False
+        for factory in (self._sessions, self._readers):
+            event.listen(factory, "before_flush", _refuse_changes_to_history)
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
-    def open(cls, location: str | Path, *, create: bool = False) -> Ledger:
-        """Open (and upgrade) a ledger; with ``create`` an absent file becomes an empty ledger."""
+    def open(cls, location: str | Path, *, create: bool = False, check: bool = True) -> Ledger:
+        """Open (and upgrade) a ledger; with ``create`` an absent file becomes an empty ledger.
+
+        Another program's file is refused before anything in it changes, and a ledger failing the
+        quick integrity check is refused (``LedgerDamagedError``) unless ``check`` is false.
+        """
         url, path = _url_for(location)
         if path is not None:
-            if path.is_dir():
-                raise LedgerFileError(f"“{path}”是一个文件夹，不是台账文件。")
-            if path.exists() and path.stat().st_size > 0 and not sqlite.looks_like_sqlite_file(path):
-                raise LedgerFileError(f"“{path}”不是信访台账文件。")
-            if not path.exists() or path.stat().st_size == 0:
-                if not create:
-                    raise LedgerFileError(f"台账文件不存在：{path}。请先用 init 或 demo 命令创建。")
-                path.parent.mkdir(parents=True, exist_ok=True)
+            _check_path(path, create=create)
         engine = create_engine(url)
-        if sqlite.is_sqlite(engine):
-            sqlite.configure_engine(engine)
+        backend = backend_for(engine)
         try:
-            _migrate(engine, path, create=create)
+            if path is not None and path.exists() and path.stat().st_size > 0:
+                backend.check_file(path)
+            backend.configure(engine)
+            if check and path is not None and path.exists() and path.stat().st_size > 0:
+                problems = backend.problems(engine, quick=True)
+                if problems:
+                    raise LedgerDamagedError(damaged_message(path))
+            _migrate(engine, backend, path, create=create)
         except LedgerError:
             engine.dispose()
             raise
-        except Exception as exc:  # a corrupt or foreign database
+        except Exception as exc:  # a corrupt or foreign database, a full disk, a read-only folder
             engine.dispose()
+            if backend.is_busy(exc):
+                raise LedgerBusyError(f"台账“{location}”正由另一个程序写入，请稍候再试。") from exc
+            said = backend.error_message(exc)
+            if said is not None:
+                raise LedgerFileError(said) from exc
             raise LedgerFileError(
                 f"无法打开台账“{location}”：{exc.__class__.__name__}。文件可能已损坏。"
             ) from exc
-        return cls(engine, path)
+        return cls(engine, path, backend)
 
     def close(self) -> None:
         self.engine.dispose()
 
     # -- sessions ----------------------------------------------------------------------------
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session that commits when the block ends normally and rolls back on any error."""
-        session = self._sessions()
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A session that commits when the block ends normally and rolls back on any error.
+
+        A database error a user can act on (busy, disk full, read-only, damaged) becomes a
+        ``LedgerError`` with its Chinese sentence.
+        """
+        if write and self.damaged:
+            raise LedgerDamagedError(damaged_message(self.path))
+        session = (self._sessions if write else self._readers)()
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
-            raise
+            told = self.translated(exc)
+            if told is None:
+                raise
+            raise told from exc
         finally:
             session.close()
 
+    def reading(self) -> AbstractContextManager[Session]:
+        """A session for reading only: it never waits for, nor holds up, a writer."""
+        return self.session(write=False)
     @contextmanager
-    def operation(self, actor: Actor, *, clock: Callable[[], datetime] = datetime.now) -> Iterator[OpContext]:
-        """An operation context for ``actor`` whose session commits when the block ends normally."""
-        with self.session() as session:
+    def operation(
+        self, actor: Actor, *, clock: Callable[[], datetime] = datetime.now, write: bool = True
+    ) -> Iterator[OpContext]:
+        """An operation context for ``actor`` whose session commits when the block ends normally.
+
+        ``write=False`` gives a reading session: it never waits for, nor holds up, a writer.
+        """
+        with self.session(write=write) as session:
             yield OpContext(session, actor, clock=clock, ledger=self)
 
     def new_session(self) -> Session:
-        """A plain session the caller commits and closes (used by long-lived readers)."""
+        """A plain writing session the caller commits and closes."""
         return self._sessions()
+
+    def translated(self, error: BaseException) -> LedgerError | None:
+        """The ``LedgerError`` a user is shown for a database or file error, or None if there is none."""
+        if isinstance(error, StaleDataError):
+            return CaseChangedError("该案件刚被其他人修改过，本次操作没有保存。请刷新查看最新情况后再办理。")
+        if isinstance(error, LedgerError) or not isinstance(error, DBAPIError | OSError):
+            return None
+        if self.backend.is_busy(error):
+            return LedgerBusyError(self.busy_message())
+        said = self.backend.error_message(error)
+        return LedgerError(said) if said is not None else None
+
+    def busy_message(self) -> str:
+        """台账正由…使用: who holds the ledger, as far as the lock file tells."""
+        holder = holder_of(self.path) if self.path is not None else None
+        if holder is not None and not (holder.is_here and holder.pid == os.getpid()):
+            who = f"{holder.describe()}的信访台账程序"
+        else:
+            who = "另一个程序（导入、合并、备份或命令行）"
+        return f"台账正由{who}使用，请稍候再试。"
+
+    # -- safety ------------------------------------------------------------------------------
+    def backup(self, dest: Path) -> None:
+        """A consistent copy of the ledger (attachments included: they live inside it) at ``dest``."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if dest.exists():
+                dest.unlink()
+            self.backend.backup(self.engine, dest)
+            dest.chmod(0o600)
+        except LedgerError:
+            raise
+        except (DBAPIError, OSError) as exc:
+            said = self.backend.error_message(exc)
+            raise LedgerError(said or f"备份未能写入“{dest}”：{exc}") from exc
+
+    def problems(self, *, quick: bool = False) -> list[str]:
+        """What the database's integrity check finds wrong (empty when sound)."""
+        return self.backend.problems(self.engine, quick=quick)
+
+    def require_sound(self) -> None:
+        """Raise ``LedgerDamagedError`` unless the full integrity check passes (before export or merge).
+
+        A failed check also refuses every later write of this ledger.
+        """
+        try:
+            found = self.problems()
+        except DBAPIError as exc:
+            found = [str(exc)]
+        if found:
+            self.damaged = True
+            raise LedgerDamagedError(damaged_message(self.path))
 
     # -- facts -------------------------------------------------------------------------------
     def info(self) -> dict[str, str]:
-        with self.session() as s:
+        with self.reading() as s:
             return {row.key: row.value for row in s.scalars(select(LedgerInfo))}
 
     @property
@@ -136,7 +232,48 @@ class Ledger:
         return LedgerInfo.is_office(self.info())
 
 
-def _migrate(engine: Engine, path: Path | None, *, create: bool) -> None:
+def damaged_message(path: Path | None) -> str:
+    """The sentence for a ledger that failed its integrity check, naming the latest good backup."""
+    from xinfang_desk.ledger.backups import latest_backup
+
+    where = f"“{path}”" if path is not None else ""
+    latest = latest_backup(path) if path is not None else None
+    offer = (
+        f"最近的备份是“{latest}”，可用“xinfang-desk restore 备份文件”或“文件 → 从备份恢复…”恢复。"
+        if latest is not None
+        else "没有找到备份；请联系管理员。"
+    )
+    return f"台账文件{where}已损坏（完整性检查未通过），为防止数据进一步丢失，不能再写入或导出。{offer}"
+
+
+def _check_path(path: Path, *, create: bool) -> None:
+    """A folder, a missing file or an empty one each get their own sentence."""
+    if path.is_dir():
+        raise LedgerFileError(f"“{path}”是一个文件夹，不是台账文件。")
+    if not path.exists():
+        if not create:
+            raise LedgerFileError(f"台账文件不存在：{path}。请先用 init 或 demo 命令创建。")
+    elif path.stat().st_size == 0 and not create:
+        raise LedgerFileError(
+            f"台账文件“{path}”是空的（0 字节），里面没有任何数据。可能是复制或保存时中断；请从备份恢复。"
+        )
+    elif not os.access(path, os.W_OK):
+        raise LedgerFileError(
+            f"台账文件“{path}”是只读的，不能登记或修改。请检查文件属性（取消“只读”），或复制到可写的位置。"
+        )
+    if path.exists() and not os.access(path.parent, os.W_OK):
+        raise LedgerFileError(
+            f"台账所在的文件夹“{path.parent}”是只读的（或 U 盘、光盘处于写保护状态），无法写入。"
+            "请把台账放到可写的文件夹。"
+        )
+    if create:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerFileError(f"无法创建文件夹“{path.parent}”：没有写入权限或磁盘不可用。") from exc
+
+
+def _migrate(engine: Engine, backend: StorageBackend, path: Path | None, *, create: bool) -> None:
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
         current = MigrationContext.configure(conn).get_current_revision()
@@ -151,7 +288,7 @@ def _migrate(engine: Engine, path: Path | None, *, create: bool) -> None:
             raise LedgerFileError("此台账由更新版本的程序创建，请升级 xinfang_desk 后再打开。")
         if current != script.get_current_head() and path is not None:
             stamp = datetime.now().strftime("%Y%m%d%H%M%S")
-            sqlite.backup_file(path, path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak"))
+            backend.backup(engine, path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak"))
     upgrade(engine, "head")
 
 
@@ -160,10 +297,10 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
-    """Run the migrations up to ``target`` and (on SQLite) install the full-text index and guards."""
+    """Run the migrations up to ``target``; at the head, the backend installs its indexes and guards."""
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
-        if sqlite.is_sqlite(engine) and target == "head":
-            sqlite.install_speedups(conn)
+        if target == "head":
+            backend_for(engine).install(conn)

@@ -12,13 +12,15 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
-from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.errors import LedgerError, LedgerFileError, LedgerInUseError
 from xinfang_desk.ledger.identity import check_digit
-from xinfang_desk.ledger.models import Case
+from xinfang_desk.ledger.instance_lock import refuse_if_held
+from xinfang_desk.ledger.models import Case, LedgerInfo
 from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
-from xinfang_desk.ledger.reference import DEFAULT_CATEGORIES
+from xinfang_desk.ledger.reference import DEFAULT_CATEGORIES, create_ledger
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Outcome, Satisfaction, Source
 from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
 
@@ -380,7 +382,7 @@ def build_demo(
     builder = _DemoBuilder(ledger, seed, today or date.today(), actor, now)
     times = builder.received_times(cases)
     done = 0
-    with sqlite.bulk_loading(ledger.engine):
+    with ledger.backend.bulk_loading(ledger.engine):
         done = _build(ledger, builder, times, actor, progress, batch)
     return done
 
@@ -414,6 +416,41 @@ def demo_case_count(ledger: Ledger) -> int:
         return int(s.scalar(select(func.count(Case.id))) or 0)
 
 
+#: ``ledger_info`` key marking a ledger made by ``demo``: only such a file may be replaced by another.
+DEMO_MARK = "demo"
+
+
+def new_demo_ledger(path: Path) -> Ledger:
+    """An empty ledger of the demo unit, marked as a demo (so ``demo --replace`` may later replace it)."""
+    ledger = create_ledger(path, *DEMO_UNIT)
+    with ledger.session() as s:
+        s.add(LedgerInfo(key=DEMO_MARK, value="1"))
+    return ledger
+
+
+def remove_demo_file(path: Path) -> None:
+    """Delete the demo ledger at ``path`` before it is made again; refuse anything else.
+
+    A file that is not a demo ledger (a unit's real 台账, another program's file) and a file in
+    use (the app, a command, any program) are refused and left exactly as they are.
+    """
+    refuse_if_held(path)
+    try:
+        existing = Ledger.open(path, check=False)
+    except LedgerError as exc:
+        raise LedgerFileError(f"“{path}”不是演示台账（{exc}），不会被替换。") from exc
+    try:
+        is_demo = existing.info().get(DEMO_MARK) == "1"
+    finally:
+        existing.close()
+    if not is_demo:
+        raise LedgerFileError(
+            f"“{path}”是一个正式台账，不是演示台账；--replace 只能替换演示台账，文件未作任何改动。"
+        )
+    if existing.backend.in_use(path):
+        raise LedgerInUseError(f"演示台账“{path}”正被其他程序使用，请先关闭后再替换。")
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 def fill_demo_ledger(
     ctx: OpContext, *, cases: int, batch: int = 5000, progress: ProgressCallback | None = None
 ) -> OpResult[int]:

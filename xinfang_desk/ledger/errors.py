@@ -19,3 +19,19 @@ class ValidationError(LedgerError):
 
 class NotFoundError(LedgerError):
     """A case, department or category that the caller named does not exist."""
+
+
+class LedgerBusyError(LedgerError):
+    """Another program (or window) is writing to the ledger; the same step may succeed in a moment."""
+
+
+class LedgerDamagedError(LedgerFileError):
+    """The ledger file failed its integrity check: it is not used for writing or exporting."""
+
+
+class LedgerInUseError(LedgerError):
+    """The ledger is open in the app elsewhere (a lock file says who, where and since when)."""
+
+
+class CaseChangedError(LedgerError):
+    """Someone else changed the case between reading and saving it; nothing of this step was saved."""

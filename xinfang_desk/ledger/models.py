@@ -206,6 +206,10 @@ class Case(Base):
         back_populates="case", order_by="Attachment.id", cascade="save-update, merge"
     )
 
+    # Optimistic locking: every step raises the revision itself, and an UPDATE only applies to the
+    # revision it read, so of two people acting on one case at once the second is told it changed.
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
+
 
 class CaseEvent(Base):
     """One step in a case's history: who, when, what, a note and the step's data.  Never changed."""

@@ -2,7 +2,7 @@
 
 The ledger view selects the ordered ids once (``case_ids``) and fetches display rows by page
 (``case_rows``), so nothing ever loads the whole table.  Text search uses SQLite's FTS5 trigram index
-through ``ledger.sqlite`` and a plain ``LIKE`` on any other database.
+through the ledger's storage backend (SQLite's FTS5 trigram index, or an escaped ``LIKE`` elsewhere).
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from xinfang_desk.ledger import sqlite
+from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.limits import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, check_date, check_year
 from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
+from xinfang_desk.ledger.storage import backend_for
 from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, Nature, Satisfaction, Source, Status
 
 
@@ -73,21 +75,15 @@ def words_of(text: str) -> list[str]:
 def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     words = words_of(f.text)
+    if len(f.text or "") > MAX_SEARCH_CHARS or len(words) > MAX_SEARCH_WORDS:
+        raise ValidationError(f"检索内容过长：最多 {MAX_SEARCH_WORDS} 个词、{MAX_SEARCH_CHARS} 个字。")
+    if f.year is not None:
+        check_year(f.year)
+    for day, what in ((f.received_from, "起始日期"), (f.received_to, "截止日期")):
+        if day is not None:
+            check_date(day, what)
     if words:
-        if sqlite.is_sqlite(session.get_bind()):
-            conds.append(sqlite.fulltext_filter(Case.id, words))
-        else:
-            for word in words:
-                pattern = f"%{word}%"
-                person = select(Petitioner.id).where(Petitioner.name.like(pattern))
-                conds.append(
-                    or_(
-                        Case.summary.like(pattern),
-                        Case.content.like(pattern),
-                        Case.case_no.like(pattern),
-                        Case.petitioner_id.in_(person),
-                    )
-                )
+        conds.append(backend_for(session.get_bind()).text_filter(words))
     if f.statuses:
         conds.append(Case.status.in_([Status(s).value for s in f.statuses]))
     if f.category:

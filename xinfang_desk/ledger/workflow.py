@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import NotFoundError, ValidationError, WorkflowError
 from xinfang_desk.ledger.identity import check_id_number, check_phone
+from xinfang_desk.ledger.limits import check_date, check_text
 from xinfang_desk.ledger.models import (
     Attachment,
     AttachmentBlob,
@@ -31,6 +32,7 @@ from xinfang_desk.ledger.models import (
     Petitioner,
 )
 from xinfang_desk.ledger.settings import DeadlineRule, Settings
+from xinfang_desk.ledger.storage import backend_for
 from xinfang_desk.ledger.vocab import (
     HANDLING_STATUSES,
     OPEN_STATUSES,
@@ -180,6 +182,7 @@ class Workflow:
             raise ValidationError(f"日期“{when:%Y-%m-%d %H:%M}”晚于当前时间，不能预先登记。")
         if when < EARLIEST_RECEIPT:
             raise ValidationError(f"日期“{when:%Y-%m-%d}”过早，请核对。")
+        check_date(when.date(), "日期")
         return when.replace(microsecond=0)
 
     def _record(
@@ -213,7 +216,7 @@ class Workflow:
 
     @staticmethod
     def _text(value: str, what: str) -> str:
-        value = (value or "").strip()
+        value = check_text(value, what)
         if not value:
             raise ValidationError(f"请填写{what}。")
         return value
@@ -226,6 +229,7 @@ class Workflow:
 
     def _allocate_number(self, year: int) -> tuple[int, str]:
         if year not in self._next_seq:
+            backend_for(self.session.connection()).serialize_numbering(self.session, self.unit_code, year)
             current = self.session.scalar(
                 select(func.max(Case.seq)).where(Case.unit_code == self.unit_code, Case.year == year)
             )
@@ -249,6 +253,8 @@ class Workflow:
         source = Source(draft.source)
         if source is Source.SUPERIOR and draft.superior_due_on is None:
             raise ValidationError("上级转办事项须填写上级交办单规定的办理期限。")
+        if draft.superior_due_on is not None:
+            check_date(draft.superior_due_on, "上级规定的办理期限")
         if draft.superior_due_on is not None and draft.superior_due_on < received.date():
             raise ValidationError("上级规定的办理期限早于收件日期，请核对。")
         repeat_of = None
@@ -279,18 +285,18 @@ class Workflow:
             petitioner=petitioner,
             people_count=draft.people_count,
             summary=summary,
-            content=(draft.content or "").strip(),
+            content=check_text(draft.content, "信访内容"),
             is_repeat=repeat_of is not None,
             repeat_of_id=repeat_of.id if repeat_of else None,
             bypassed_level=bool(draft.bypassed_level),
-            superior_ref=draft.superior_ref.strip(),
+            superior_ref=check_text(draft.superior_ref, "上级交办文号", limit=200, one_line=True),
             superior_due_on=draft.superior_due_on,
             status=Status.REGISTERED.value,
             decide_due_on=decide_due,
             objection_due_on=objection_due,
             due_on=decide_due,
-            owner_leader=draft.owner_leader.strip(),
-            remarks=draft.remarks.strip(),
+            owner_leader=check_text(draft.owner_leader, "包案领导", limit=100, one_line=True),
+            remarks=check_text(draft.remarks, "备注"),
             proposed_department=proposed,
             revision=1,
             created_at=self.clock().replace(microsecond=0),
@@ -324,7 +330,7 @@ class Workflow:
             if not verdict.ok:
                 raise ValidationError(verdict.message)
             phone = verdict.value
-        name = (given.name or "").strip()
+        name = check_text(given.name, "信访人姓名", limit=100, one_line=True)
         if not name and not given.anonymous:
             raise ValidationError("请填写信访人姓名；匿名信访请勾选“匿名”。")
         return Petitioner(
@@ -332,7 +338,7 @@ class Workflow:
             id_number=id_number or None,
             phone=phone or None,
             identity_type=IdentityType(given.identity_type).value,
-            affiliation=(given.affiliation or "").strip(),
+            affiliation=check_text(given.affiliation, "所在单位", limit=200, one_line=True),
             anonymous=bool(given.anonymous),
         )
 
@@ -437,6 +443,7 @@ class Workflow:
         self._not_before(case, when)
         assert case.handle_due_on is not None
         if due_on is not None:
+            check_date(due_on, "交办期限")
             if due_on < when.date():
                 raise ValidationError("交办期限不能早于交办日期。")
             if due_on > case.handle_due_on:
@@ -606,6 +613,10 @@ class Workflow:
             raise ValidationError("信访人数至少为1人。")
         if field_name == "summary":
             value = self._text(str(value), "内容摘要")
+        elif isinstance(value, str):
+            value = check_text(value, self.CORRECTABLE[field_name])
+        elif isinstance(value, date):
+            check_date(value, self.CORRECTABLE[field_name])
         old = getattr(case, field_name)
         if old == value:
             raise ValidationError(f"{self.CORRECTABLE[field_name]}没有变化。")

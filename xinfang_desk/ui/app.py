@@ -17,8 +17,10 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from xinfang_desk.chinese_argparse import ChineseArgumentParser
+from xinfang_desk.ledger.backups import latest_backup, restore_backup
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerInUseError
+from xinfang_desk.ledger.instance_lock import InstanceLock
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.paths import default_ledger_path
 from xinfang_desk.ui.first_run import (
@@ -32,6 +34,7 @@ from xinfang_desk.ui.fonts_qt import install_fonts
 from xinfang_desk.ui.garbage import UiThreadGarbageCollector
 from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
 from xinfang_desk.ui.ops import OpRunner
+from xinfang_desk.ui.safekeeping import backup_place
 from xinfang_desk.ui.style import apply_style
 from xinfang_desk.ui.translations import install_translations
 from xinfang_desk.ui.wheel_guard import install_wheel_guard
@@ -108,20 +111,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = make_app()
     try:
         ledger, needs_demo = open_or_set_up(args)
+    except LedgerDamagedError as exc:
+        ledger, needs_demo = _offer_latest_backup(exc, _chosen_path(args)), False
     except LedgerError as exc:
         QMessageBox.critical(None, "无法打开台账", str(exc))
         return 1
     if ledger is None:
         return 0
-    runner = OpRunner(ledger, Actor.of_system_user())
+    actor = Actor.of_system_user()
+    try:
+        lock = InstanceLock.acquire(ledger.path, actor.name) if ledger.path is not None else None
+    except LedgerInUseError as exc:
+        ledger.close()
+        QMessageBox.critical(None, "台账已在使用中", str(exc))
+        return 1
+    runner = OpRunner(ledger, actor)
     window = MainWindow(runner, app_settings())
     window.show()
     if needs_demo:
         build_demo_in(window, runner, args.demo_cases)
-    code = app.exec()
-    runner.wait()
-    ledger.close()
+    else:
+        window.safekeeping.start()
+    try:
+        code = app.exec()
+        runner.wait()
+        window.safekeeping.backup_at_close()
+    finally:
+        runner.ledger.close()
+        if lock is not None:
+            lock.release()
     return code
+
+
+def _chosen_path(args: argparse.Namespace) -> Path:
+    if args.demo:
+        return args.db or demo_ledger_path()
+    return args.db if args.db is not None else default_ledger_path()
+
+
+def _offer_latest_backup(error: LedgerDamagedError, path: Path) -> Ledger | None:
+    """A ledger damaged on opening: offer its latest backup (after backing up the damaged file)."""
+    folder, _keep = backup_place(app_settings())
+    latest = latest_backup(path, folder)
+    if latest is None:
+        QMessageBox.critical(None, "台账已损坏", str(error))
+        return None
+    answer = QMessageBox.question(
+        None, "台账已损坏", f"{error}\n\n现在用最近的备份“{latest.name}”恢复吗？（损坏的文件会先另存一份）"
+    )
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    try:
+        restore_backup(latest, path, configured=folder)
+        return Ledger.open(path)
+    except LedgerError as exc:
+        QMessageBox.critical(None, "无法恢复", str(exc))
+        return None
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import DEMO_UNIT, fill_demo_ledger
+from xinfang_desk.ledger.demo import fill_demo_ledger, new_demo_ledger
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.operations.context import OpContext, OpResult
 from xinfang_desk.ledger.reference import create_ledger, validate_unit
@@ -46,7 +46,7 @@ def demo_ledger_path() -> Path:
 
 def create_demo_ledger(path: Path) -> Ledger:
     """An empty ledger of the demo unit (its cases are then built with ``start_demo_build``)."""
-    return create_ledger(path, *DEMO_UNIT)
+    return new_demo_ledger(path)
 
 
 def start_demo_build(

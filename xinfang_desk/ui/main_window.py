@@ -37,6 +37,7 @@ from xinfang_desk.ui.merge_dialog import open_merge_dialog
 from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.pdf_preview import preview_documents
 from xinfang_desk.ui.registration import RegistrationPage
+from xinfang_desk.ui.safekeeping import Safekeeping
 from xinfang_desk.ui.settings_page import SettingsPage
 from xinfang_desk.ui.style import icon
 from xinfang_desk.ui.wheel_guard import install_wheel_guard
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
+        self.safekeeping = Safekeeping(runner, settings, self)
         self._build_menus()
         self._build_status_bar()
 
@@ -140,6 +142,9 @@ class MainWindow(QMainWindow):
             file_menu.addSeparator()
             file_menu.addAction(self._action("合并各单位台账…", self.merge_ledgers, "Ctrl+M"))
             file_menu.addAction(self._action("导出汇总台账…", self.export_office_ledger, "Ctrl+Shift+E"))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("备份台账…", self.safekeeping.save_copy))
+        file_menu.addAction(self._action("从备份恢复…", self.safekeeping.restore))
         file_menu.addSeparator()
         file_menu.addAction(self._action("退出", self.close, "Ctrl+Q"))
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.ledger.errors import LedgerBusyError, LedgerError
 from xinfang_desk.ledger.operations.context import Actor, Changes, OpContext, OpResult
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,9 @@ class _Job:
     on_success: Callable[[Any], None] | None
     on_failure: Callable[[BaseException], None] | None
     owner: QObject | None = None
+    #: the operation's ledger (None: work that needs none, on the detached pool)
+    ledger: Ledger | None = None
+    write: bool = True
     changes: Changes | None = None
     dialog: QProgressDialog | None = None
     result: Any = None
@@ -74,16 +77,16 @@ class _Signals(QObject):
 class _Task(QRunnable):
     """One job: an operation in its own context (``ledger`` given) or plain work (``ledger`` None)."""
 
-    def __init__(self, ledger: Ledger | None, actor: Actor, job: _Job, signals: _Signals) -> None:
+    def __init__(self, actor: Actor, job: _Job, signals: _Signals) -> None:
         super().__init__()
-        self.ledger, self.actor, self.job, self.signals = ledger, actor, job, signals
+        self.ledger, self.actor, self.job, self.signals = job.ledger, actor, job, signals
 
     def run(self) -> None:
         try:
             if self.ledger is None:
                 result = self.job.fn(self.job.progress)
             else:
-                with self.ledger.operation(self.actor) as ctx:
+                with self.ledger.operation(self.actor, write=self.job.write) as ctx:
                     result = self.job.fn(ctx, self.job.progress)
             if isinstance(result, OpResult):
                 self.job.changes, result = result.changes, result.value
@@ -112,6 +115,8 @@ class OpRunner(QObject):
         self._signals = _Signals()
         self._signals.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         self._pending = 0
+        #: the 台账正忙 question on screen, if any (tests answer it)
+        self.busy_prompt: QMessageBox | None = None
 
     def run(
         self,
@@ -122,13 +127,17 @@ class OpRunner(QObject):
         progress_label: str | None = None,
         parent: QWidget | None = None,
         owner: QObject | None = None,
+        write: bool = True,
     ) -> Progress:
         """Run the operation ``fn(ctx, progress)`` on the database worker; see the module docstring.
+
+        ``write=False`` for work that only reads: it never waits for another program's write.
+        A ledger busy with another program's write is reported in one sentence with 重试.
 
         The callbacks are skipped when ``owner`` (default: ``parent``) was deleted meanwhile, so a
         window closed during its job is never touched; ``changed`` is still announced.
         """
-        return self._start(self.ledger, fn, on_success, on_failure, progress_label, parent, owner)
+        return self._prepare(self.ledger, fn, on_success, on_failure, progress_label, parent, owner, write)
 
     def call(
         self,
@@ -139,6 +148,7 @@ class OpRunner(QObject):
         progress_label: str | None = None,
         parent: QWidget | None = None,
         owner: QObject | None = None,
+        write: bool = True,
     ) -> Progress:
         """Run the operation ``op(ctx, *args)`` (one that reports no progress) on the database worker."""
         return self.run(
@@ -148,11 +158,12 @@ class OpRunner(QObject):
             progress_label=progress_label,
             parent=parent,
             owner=owner,
+            write=write,
         )
 
     def read_now(self, op: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a quick read ``op(ctx, *args)`` here on the UI thread (rows fetched as a view draws them)."""
-        with self.ledger.operation(self.actor) as ctx:
+        with self.ledger.operation(self.actor, write=False) as ctx:
             return op(ctx, *args, **kwargs)
 
     def run_detached(
@@ -166,9 +177,9 @@ class OpRunner(QObject):
         owner: QObject | None = None,
     ) -> Progress:
         """Run ``fn(progress)``, work that needs no ledger, on a pool beside the database worker."""
-        return self._start(None, fn, on_success, on_failure, progress_label, parent, owner)
+        return self._prepare(None, fn, on_success, on_failure, progress_label, parent, owner, False)
 
-    def _start(
+    def _prepare(
         self,
         ledger: Ledger | None,
         fn: Callable[..., Any],
@@ -177,9 +188,10 @@ class OpRunner(QObject):
         progress_label: str | None,
         parent: QWidget | None,
         owner: QObject | None,
+        write: bool,
     ) -> Progress:
         progress = Progress()
-        job = _Job(fn, progress, on_success, on_failure, owner or parent)
+        job = _Job(fn, progress, on_success, on_failure, owner or parent, ledger=ledger, write=write)
         if progress_label:
             dialog = QProgressDialog(progress_label, "取消", 0, 0, parent)
             dialog.setWindowTitle("请稍候")
@@ -197,12 +209,15 @@ class OpRunner(QObject):
 
             progress.reported.connect(show_progress, Qt.ConnectionType.QueuedConnection)
             job.dialog = dialog
+        self._start(job)
+        return progress
+
+    def _start(self, job: _Job) -> None:
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
-        pool = self.pool if ledger is not None else self.detached_pool
-        pool.start(_Task(ledger, self.actor, job, self._signals))
-        return progress
+        pool = self.pool if job.ledger is not None else self.detached_pool
+        pool.start(_Task(self.actor, job, self._signals))
 
     @property
     def busy(self) -> bool:
@@ -229,10 +244,32 @@ class OpRunner(QObject):
             return
         if isinstance(job.error, Cancelled) or owner_gone:
             return
+        if isinstance(job.error, LedgerBusyError):
+            self._offer_retry(job)
+            return
         if job.on_failure is not None:
             job.on_failure(job.error)
             return
         show_error(None, job.error, job.detail)
+
+    def _offer_retry(self, job: _Job) -> None:
+        """Another program holds the ledger: say who, and run the same work again on 重试."""
+        parent = job.owner if isinstance(job.owner, QWidget) else None
+        box = QMessageBox(QMessageBox.Icon.Information, "台账正忙", str(job.error), parent=parent)
+        retry = box.addButton("重试", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        self.busy_prompt = box
+
+        def answered() -> None:
+            self.busy_prompt = None
+            if box.clickedButton() is retry:
+                job.error, job.detail, job.done, job.result, job.dialog = None, "", False, None, None
+                self._start(job)
+            elif job.on_failure is not None:
+                job.on_failure(job.error)  # type: ignore[arg-type]
+
+        box.finished.connect(answered)
+        box.open()
 
 
 def error_text(error: BaseException) -> str:

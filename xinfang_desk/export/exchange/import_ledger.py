@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinfang_desk.export.exchange.identity import LEDGER_SHEET
@@ -39,8 +39,9 @@ from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import LedgerError, NotFoundError
-from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
+from xinfang_desk.ledger.models import Case, Category, Department
 from xinfang_desk.ledger.settings import Settings
+from xinfang_desk.ledger.storage import backend_for
 from xinfang_desk.ledger.vocab import ACCEPTED_STATUSES, IdentityType, Satisfaction, Source, Status
 from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow, find_case, pending_events
 
@@ -122,7 +123,7 @@ def import_ledger(
         report.sheet_name = sheet.sheet_name
         records = _read_records(sheet, header_index, now.date(), report)
     importer = _Importer(session, actor, now)
-    _begin_writing(session)
+    backend_for(session.get_bind()).begin_writing(session)  # the per-row savepoints nest inside it
     total = len(records)
     for done, record in enumerate(sorted(records, key=lambda r: (r.received_on, r.row_number))):
         if cancelled is not None and cancelled():
@@ -389,16 +390,6 @@ class _Importer:
         ):
             self.session.add(Department(name=r.department))
         self.session.flush()
-
-
-def _begin_writing(session: Session) -> None:
-    """Open the write transaction now, so the per-row savepoints nest inside it.
-
-    Python's sqlite3 driver emits BEGIN only before its first data-changing statement; a SAVEPOINT
-    issued first would start the transaction itself and its RELEASE would commit the row for good.
-    A write that changes nothing makes the driver begin, and the import stays all-or-nothing.
-    """
-    session.execute(update(LedgerInfo).where(LedgerInfo.key == "unit_code").values(value=LedgerInfo.value))
 
 
 def _remarks(r: CaseRecord) -> str:

@@ -52,7 +52,7 @@ from xinfang_desk.export.exchange.workbook_reader import (
     parse_case_no,
 )
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
-from xinfang_desk.ledger import audit, sqlite
+from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import LedgerError, ValidationError
 from xinfang_desk.ledger.models import (
@@ -68,6 +68,7 @@ from xinfang_desk.ledger.models import (
 )
 from xinfang_desk.ledger.provenance import POSSIBLE, FlaggedPerson, flag_multi_unit
 from xinfang_desk.ledger.settings import Settings
+from xinfang_desk.ledger.storage import StorageBackend, backend_for
 from xinfang_desk.ledger.vocab import ACCEPTED_OPEN_STATUSES, IdentityType, Satisfaction, Status
 
 log = logging.getLogger(__name__)
@@ -276,9 +277,10 @@ def merge_workbooks(
     try:
         context = _MergeContext(session, actor, now, accept_edited)
         session.commit()  # nothing pending: the index maintenance below uses its own connection
+        backend = backend_for(session.get_bind())
         with collector_paused():
-            with sqlite.bulk_loading(session.get_bind()):
-                writes = _Writes(session)
+            with backend.bulk_loading(session.get_bind()):
+                writes = _Writes(session, backend)
                 try:
                     for done, result in enumerate(report.files):
                         if cancelled is not None and cancelled():
@@ -301,17 +303,19 @@ def merge_workbooks(
 class _Writes:
     """The files merged since the last commit: one transaction, a savepoint per file.
 
-    A file is taken whole or not at all (its savepoint); the transaction is committed every couple
-    of seconds, so that pages shared by several files (indexes) are written and synced once.  At
+    A file is taken whole or not at all (its savepoint); the transaction is committed every half
+    second, so that pages shared by several files (indexes) are written and synced once.  At
     the commit the full-text indexes get the new cases of the transaction in one go
     (``bulk_loading`` keeps the row-by-row trigger away), so they always match what is committed.
     """
 
-    #: Seconds of writing gathered into one commit.
-    COMMIT_EVERY = 2.0
+    #: Seconds of writing gathered into one commit: short enough that a clerk's registration
+    #: waiting behind the merge gets through within about a second.
+    COMMIT_EVERY = 0.5
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, backend: StorageBackend) -> None:
         self.session = session
+        self.backend = backend
         self._started = 0.0
         self._taken: list[FileResult] = []
         self._index_rows: dict[int, tuple[str, str]] = {}
@@ -322,7 +326,7 @@ class _Writes:
         if not self._started:
             self._started = monotonic()
             connection = self.session.connection()
-            self._open.enter_context(sqlite.bulk_writing(connection))
+            self._open.enter_context(self.backend.bulk_writing(connection))
         try:
             written = context.merge_file(result, read)
         except Exception:  # the savepoint could not be undone: the whole transaction goes
@@ -343,7 +347,7 @@ class _Writes:
             return
         try:
             connection = self.session.connection()
-            sqlite.add_to_index(connection, [(i, *texts) for i, texts in self._index_rows.items()])
+            self.backend.add_to_index(connection, [(i, *texts) for i, texts in self._index_rows.items()])
             self._open.close()
             self.session.commit()
         except Exception:
@@ -382,11 +386,12 @@ class _MergeContext:
             (c.parent_id, c.name): c.id for c in session.scalars(select(Category))
         }
         self.departments: dict[str, int] = dict(session.execute(select(Department.name, Department.id)).all())
-        self.petitioner_writer = sqlite.RowWriter(Petitioner.__table__, ("id", "uuid", *_PETITIONER_FIELDS))
-        self.case_writer = sqlite.RowWriter(
+        backend = backend_for(session.get_bind())
+        self.petitioner_writer = backend.row_writer(Petitioner.__table__, ("id", "uuid", *_PETITIONER_FIELDS))
+        self.case_writer = backend.row_writer(
             Case.__table__, ("id", "petitioner_id", "uuid", "created_at", *_CASE_FIELDS)
         )
-        self.origin_writer = sqlite.RowWriter(CaseOrigin.__table__, _ORIGIN_COLUMNS)
+        self.origin_writer = backend.row_writer(CaseOrigin.__table__, _ORIGIN_COLUMNS)
 
     # -- one file ------------------------------------------------------------------------------
     def merge_file(self, result: FileResult, read: UnitFile) -> _Written:

@@ -17,6 +17,9 @@ import gc
 import hashlib
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
+import signal
 import sys
 import threading
 from collections import namedtuple
@@ -44,9 +47,9 @@ from xinfang_desk.export.exchange.workbook_reader import (
     read_exchange_identity,
     record_fields,
 )
-from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.errors import LedgerError, ValidationError
 from xinfang_desk.ledger.reference import validate_unit
+from xinfang_desk.ledger.storage import index_texts
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +105,7 @@ class UnitFile:
     #: the good rows, as plain tuples in the order of ``MergeRow``'s fields
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     fingerprints: list[str] = field(default_factory=list)
-    #: what the full-text indexes hold for each row's case once written (``sqlite.index_texts``)
+    #: what the full-text indexes hold for each row's case once written (``storage.index_texts``)
     index_texts: list[tuple[str, str]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     #: why the file looks changed after the export ("" when its checksum verifies)
@@ -184,7 +187,7 @@ def _read_rows(workbook: Workbook, result: UnitFile, now: datetime) -> None:
         result.fingerprints.extend(field_fingerprints(fields_of))
         result.rows.extend(_plain_rows(fields_of))
         result.index_texts.extend(
-            sqlite.index_texts(r.case_no, r.summary, "", r.petitioner_name or ANONYMOUS_NAME) for r in good
+            index_texts(r.case_no, r.summary, "", r.petitioner_name or ANONYMOUS_NAME) for r in good
         )
     found = tuple("" if h is None else str(h) for h in header[: len(LEDGER_HEADERS)])
     count = hasher.rows - 1
@@ -352,11 +355,31 @@ def _reading_pool(method: str) -> ProcessPoolExecutor | None:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context(method),
-            initializer=gc.disable,  # a short-lived reader: no cycles worth the collector's time
+            initializer=_reader_started,
         )
     except Exception:  # no processes here (a sandbox): read in this process
         log.warning("no reading process; reading in this process", exc_info=True)
         return None
+
+
+def _reader_started() -> None:
+    """In the reading process: no collector, and it ends with the merge that started it.
+
+    A short-lived reader has no cycles worth the collector's time.  SIGTERM ends it even when its
+    parent ignored that signal, and a thread waits on the parent's sentinel: when the merge dies
+    (killed, crashed) the reader exits at once instead of blocking on a pipe nobody reads.
+    """
+    gc.disable()
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with_parent, args=(parent.sentinel,), daemon=True).start()
+
+
+def _end_with_parent(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def _done_soon(future: Future[UnitFile]) -> bool:

@@ -1,0 +1,164 @@
+"""Backups and restore, and damage found before use: a damaged ledger is refused, its backup offered."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.commands.test_cli import run
+from tests.helpers import draft
+from xinfang_desk.ledger.backups import backups_of, restore_backup, take_backup
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerFileError
+from xinfang_desk.ledger.models import AttachmentBlob, Case
+from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ledger.workflow import Workflow
+
+
+def _fill(ledger: Ledger, count: int, *, attachment: bytes = b"") -> None:
+    with ledger.session() as s:
+        wf = Workflow(s, "接待员")
+        for i in range(count):
+            case = wf.register(draft(summary=f"第{i}件：图书馆空调噪音", content="夜间噪音影响休息" * 20))
+            if attachment and i == 0:
+                s.flush()
+                wf.add_attachment(case, "来信扫描.pdf", attachment, "application/pdf")
+
+
+def _count(path: Path) -> int:
+    ledger = Ledger.open(path)
+    try:
+        with ledger.reading() as s:
+            return int(s.scalar(select(func.count(Case.id))) or 0)
+    finally:
+        ledger.close()
+
+
+def test_a_backup_is_private_sound_and_carries_the_attachments(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    ledger = create_ledger(path, "JWC", "教务处")
+    scan = b"%PDF-1.4 scanned letter " + bytes(range(256)) * 40
+    _fill(ledger, 5, attachment=scan)
+    ledger.close()
+    result = run("backup", "--db", str(path), "-o", str(tmp_path / "copy.sqlite"))
+    assert result.returncode == 0, result.stderr
+    copy = tmp_path / "copy.sqlite"
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert not Path(str(copy) + "-wal").exists()
+    assert _count(copy) == 5
+    restored = Ledger.open(copy)
+    with restored.reading() as s:
+        assert [b.content for b in s.scalars(select(AttachmentBlob))] == [scan]
+    assert restored.problems() == []
+    restored.close()
+
+
+def test_automatic_backups_rotate_in_their_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "usb"
+    monkeypatch.setenv("XINFANG_DESK_BACKUP_DIR", str(folder))
+    ledger = create_ledger(tmp_path / "l.sqlite", "JWC", "教务处")
+    taken = []
+    for i in range(5):
+        _fill(ledger, 1)
+        from datetime import datetime
+
+        import xinfang_desk.ledger.backups as backups
+
+        monkeypatch.setattr(backups, "datetime", _FixedClock(datetime(2026, 11, 1 + i, 18)))
+        taken.append(take_backup(ledger, keep=3))
+    ledger.close()
+    kept = backups_of(tmp_path / "l.sqlite")
+    assert kept == taken[:1:-1] and all(p.parent == folder / "l" for p in kept)
+    assert _count(kept[0]) == 5 and _count(kept[-1]) == 3
+
+
+class _FixedClock:
+    def __init__(self, moment) -> None:  # noqa: ANN001
+        self.moment = moment
+
+    def now(self):  # noqa: ANN201
+        return self.moment
+
+
+def test_restore_backs_up_what_it_replaces_and_checks_the_result(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    ledger = create_ledger(path, "JWC", "教务处")
+    _fill(ledger, 3)
+    take_backup(ledger, tmp_path / "monday.sqlite")
+    _fill(ledger, 4)
+    ledger.close()
+    result = run("restore", "--db", str(path), str(tmp_path / "monday.sqlite"))
+    assert result.returncode == 0, result.stderr
+    assert _count(path) == 3
+    replaced = [p for p in backups_of(path) if "恢复前" in p.name]
+    assert len(replaced) == 1 and _count(replaced[0]) == 7
+    assert "完整性检查通过" in result.stdout
+
+
+def test_restore_refuses_a_file_that_is_not_a_sound_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    create_ledger(path, "JWC", "教务处").close()
+    before = path.read_bytes()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("不是台账", encoding="utf-8")
+    with pytest.raises(LedgerFileError, match="不是信访台账"):
+        restore_backup(notes, path)
+    assert path.read_bytes() == before
+
+
+def _damage(path: Path, kind: str, seed: int) -> None:
+    data = bytearray(path.read_bytes())
+    rnd = random.Random(seed)
+    middle = len(data) // 2
+    at = (middle // 4096 + rnd.randrange(-20, 20)) * 4096  # a page in the middle of the file
+    if kind == "flip":  # 40 bytes of its header and cell pointers (a flip inside a summary's text
+        for i in range(40):  # is not something any database check can see)
+            data[at + i] ^= 0xFF
+    else:
+        data[at : at + 4096] = rnd.randbytes(4096)
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture(scope="module")
+def backed_up_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a 1,500-case ledger and one automatic backup of it."""
+    folder = tmp_path_factory.mktemp("damage")
+    assert run("demo", "--db", str(folder / "l.sqlite"), "--cases", "1500", "--seed", "3").returncode == 0
+    assert run("backup", "--db", str(folder / "l.sqlite")).returncode == 0
+    return folder
+
+
+@pytest.mark.parametrize(("kind", "seed"), [("flip", 0), ("flip", 4), ("block", 0), ("block", 3)])
+def test_a_damaged_ledger_is_refused_for_writing_and_export_with_its_backup_offered(
+    tmp_path: Path, backed_up_demo: Path, kind: str, seed: int
+) -> None:
+    shutil.copytree(backed_up_demo, tmp_path, dirs_exist_ok=True)
+    path = tmp_path / "l.sqlite"
+    _damage(path, kind, seed)
+    before = path.read_bytes()
+
+    exported = run("export-ledger", "--db", str(path), "--year", "2025", "-o", str(tmp_path / "out.xlsx"))
+    assert exported.returncode == 2 and "已损坏" in exported.stderr and "Traceback" not in exported.stderr
+    assert str(backups_of(path)[0]) in exported.stderr  # the latest good backup is offered
+    assert not (tmp_path / "out.xlsx").exists()
+    assert path.read_bytes() == before
+
+    try:
+        ledger = Ledger.open(path)
+    except LedgerDamagedError as refused:  # the quick check on open found it
+        assert str(backups_of(path)[0]) in str(refused)
+    else:  # only the full check finds it: from then on nothing is written
+        with pytest.raises(LedgerDamagedError):
+            ledger.require_sound()
+        with pytest.raises(LedgerError, match="已损坏"), ledger.session() as s:
+            Workflow(s, "接待员").register(draft())
+        ledger.close()
+    assert path.read_bytes() == before
+    restored = run("restore", "--db", str(path), str(backups_of(path)[-1]))
+    assert restored.returncode == 0, restored.stderr
+    assert _count(path) == 1500

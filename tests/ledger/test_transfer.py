@@ -1,0 +1,86 @@
+"""A ledger copied to a server and back (``migrate-to``): the same history, the same figures, the source untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests import engines
+from xinfang_desk.cli import main
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.errors import LedgerError
+
+
+def _stats(location: str | Path, capsys) -> dict:
+    assert main(["stats", "--year", "2026", "--json", "--db", str(location)]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_round_trip_through_the_server_keeps_every_row_and_figure(tmp_path: Path, postgres, capsys) -> None:
+    source = tmp_path / "unit.sqlite"
+    assert main(["demo", "--db", str(source), "--cases", "300", "--seed", "5", "--today", "2026-11-25"]) == 0
+    capsys.readouterr()
+    before = hashlib.sha256(source.read_bytes()).hexdigest()
+    middle: str | Path = engines.new_database(postgres) if postgres else tmp_path / "middle.sqlite"
+    back = tmp_path / "back.sqlite"
+
+    assert main(["migrate-to", str(middle), "--db", str(source)]) == 0
+    assert "核对一致" in capsys.readouterr().out
+    assert main(["migrate-to", str(back), "--db", str(middle)]) == 0
+    assert "核对一致" in capsys.readouterr().out
+
+    figures = _stats(source, capsys)
+    assert figures["received"] > 0
+    assert _stats(middle, capsys) == figures
+    assert _stats(back, capsys) == figures
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == before, "nothing is written to the source"
+
+    copied = Ledger.open(middle)
+    with copied.session() as s:  # new cases continue after the copied ids and numbers
+        s.execute(text("SELECT 1"))
+    copied.close()
+    assert main(["case", "register", "--db", str(middle), "--json", str(_registration(tmp_path))]) == 0
+    assert capsys.readouterr().out.strip().startswith("JWC-2026-")
+
+
+def test_a_target_that_already_holds_a_ledger_is_refused(
+    tmp_path: Path, ledger_location, ledger: Ledger, capsys
+) -> None:
+    source = tmp_path / "unit.sqlite"
+    assert main(["demo", "--db", str(source), "--cases", "20", "--seed", "5", "--today", "2026-11-25"]) == 0
+    capsys.readouterr()
+    assert main(["migrate-to", str(ledger_location), "--db", str(source)]) == 2
+    assert "只能复制到空的数据库" in capsys.readouterr().err
+
+
+def test_history_cannot_be_changed_behind_the_programs_back(ledger: Ledger, register_case) -> None:
+    register_case()
+    for statement in (
+        "UPDATE case_events SET note = '改过'",
+        "DELETE FROM case_events",
+        "DELETE FROM cases",
+    ):
+        with pytest.raises(Exception) as refused, ledger.session() as s:
+            s.execute(text(statement))
+        assert isinstance(refused.value, LedgerError) or "不可" in str(refused.value)
+
+
+def _registration(folder: Path) -> Path:
+    path = folder / "r.json"
+    path.write_text(
+        json.dumps(
+            {
+                "category": "后勤服务类",
+                "summary": "图书馆空调噪音",
+                "received_at": "2026-11-20 10:00",
+                "petitioner": {"name": "王昇"},
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    return path

@@ -1,0 +1,47 @@
+"""Commands that keep a ledger safe: ``backup`` (a consistent copy) and ``restore`` (put one back)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from xinfang_desk.commands.common import add_db_option, file_location, open_ledger
+from xinfang_desk.ledger.backups import backup_folder, restore_backup, take_backup
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("backup", help="备份台账（一致的副本，含附件；仅本人可读）")
+    add_db_option(p)
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="备份文件（默认：台账旁“备份”文件夹中按时间命名，轮换保留）",
+    )
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="用备份文件恢复台账（先备份被替换的台账）")
+    add_db_option(p)
+    p.add_argument("file", type=Path, metavar="备份文件", help="要恢复的备份文件")
+    p.set_defaults(func=cmd_restore)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args)
+    try:
+        saved = take_backup(ledger, args.output)
+    finally:
+        ledger.close()
+    print(f"已备份台账到：{saved}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    location = file_location(args, "从备份恢复")
+    saved = restore_backup(args.file, location)
+    if saved is not None:
+        print(f"被替换的台账已先备份到：{saved}")
+    print(f"已从“{args.file}”恢复台账：{location}（完整性检查通过）")
+    print(f"（自动备份位于：{backup_folder(location)}）")
+    return 0

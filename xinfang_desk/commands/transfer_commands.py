@@ -1,0 +1,45 @@
+"""``xinfang-desk migrate-to TARGET``: copy the ``--db`` ledger into an empty database, and check the copy.
+
+TARGET is a database URL (``postgresql+psycopg://user@host/dbname``; the password comes from
+``.pgpass`` or ``PGPASSWORD``, never the command line) or a new ledger file — so a ledger moves to a
+server and back.  The source is only read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from xinfang_desk.commands.common import add_db_option, open_ledger
+from xinfang_desk.ledger.errors import ValidationError
+
+EXIT_NOT_EQUAL = 3
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("migrate-to", help="把台账完整复制到另一个空数据库（如 PostgreSQL 服务器）并核对")
+    p.add_argument("target", metavar="目标", help="目标数据库地址，如 postgresql+psycopg://用户@主机/库名，或新的台账文件")
+    add_db_option(p)
+    p.set_defaults(func=cmd_migrate_to)
+
+
+def cmd_migrate_to(args: argparse.Namespace) -> int:
+    from xinfang_desk.ledger.transfer import copy_ledger
+
+    if "://" in args.target and ":" in args.target.split("://", 1)[1].split("@", 1)[0] and "@" in args.target:
+        raise ValidationError("请不要在命令行中写密码：请把密码写在 .pgpass 文件或环境变量 PGPASSWORD 中。")
+    source = open_ledger(args)
+    interactive = sys.stderr.isatty()
+
+    def report(table: str, rows: int) -> None:
+        if interactive:
+            sys.stderr.write(f"\r正在复制 {table}：{rows} 行")
+
+    try:
+        result = copy_ledger(source, args.target, progress=report)
+    finally:
+        source.close()
+    if interactive:
+        sys.stderr.write("\n")
+    (sys.stdout if result.ok else sys.stderr).write(result.text() + "\n")
+    return 0 if result.ok else EXIT_NOT_EQUAL

@@ -1,0 +1,171 @@
+"""The generic storage backend: plain SQL that any database SQLAlchemy speaks understands.
+
+Every database-specific way of doing something is a method here, overridden by the database's own
+backend (``storage.sqlite``).  Nothing else in the program asks which database it talks to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, insert, or_, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from xinfang_desk.ledger.errors import LedgerError
+
+#: Execution option of the engine a writing session uses: its transactions begin as writers.
+WRITE_OPTION = "xf_write"
+
+
+def index_texts(case_no: str, summary: str, content: str, name: str) -> tuple[str, str]:
+    """What a full-text index holds for a case: its text, and its short grams (``short_grams``).
+
+    For a bulk write that prepares its index rows ahead (``StorageBackend.add_to_index``).
+    """
+    body = f"{case_no} {summary} {content} {name}"
+    return body, short_grams(body)
+
+
+def short_grams(text: str | None) -> str:
+    """Every two-letter window of each run of letters and digits, plus each run's last letter.
+
+    "宿舍空调" becomes "宿舍 舍空 空调 调": a one- or two-character word is then found by a token
+    (two characters) or a prefix query (one character), through an index instead of a scan.
+    """
+    grams: list[str] = []
+    for run in _RUN.findall((text or "").lower()):
+        grams.extend(a + b for a, b in zip(run, run[1:], strict=False))
+        grams.append(run[-1])
+    return " ".join(grams)
+
+
+#: A run of letters and digits: ``str.isalnum`` characters (``\w`` is those and the underscore).
+_RUN = re.compile(r"[^\W_]+")
+
+
+def like_pattern(word: str) -> str:
+    """``%word%`` for ``LIKE … ESCAPE '\\'``: the word's own ``%``, ``_`` and ``\\`` match themselves."""
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class RowWriter:
+    """INSERTs rows of ``table`` given as tuples in the order of ``columns`` (a Core executemany).
+
+    A backend may give a faster one (``StorageBackend.row_writer``); each behaves the same.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+
+    def insert(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            connection.execute(
+                insert(self.table), [dict(zip(self.columns, row, strict=True)) for row in rows]
+            )
+
+
+class StorageBackend:
+    """How the ledger talks to a database that has no backend of its own: plain SQL throughout."""
+
+    name = "generic"
+
+    # -- the file, before any engine -------------------------------------------------------------
+    def check_file(self, path: Path) -> None:
+        """Refuse a file that cannot be a ledger without changing it (databases without files: nothing)."""
+
+    # -- engine and transactions ------------------------------------------------------------------
+    def configure(self, engine: Engine) -> None:
+        """Settings every new connection of ``engine`` gets."""
+
+    def writer(self, engine: Engine) -> Engine:
+        """``engine`` for sessions that write: their transactions begin as writers."""
+        return engine.execution_options(**{WRITE_OPTION: True})
+
+    def begin_writing(self, session: Session) -> None:
+        """Open ``session``'s transaction now, so savepoints taken next nest inside it."""
+        session.connection()
+
+    def install(self, connection: Connection) -> None:
+        """Create what the backend keeps beside the schema (indexes, guards) if missing."""
+
+    def after_copy(self, connection: Connection, tables: Sequence[Table]) -> None:
+        """Rows were copied in with their ids: let new rows continue after them (``ledger.transfer``)."""
+
+    def serialize_numbering(self, session: Session, unit_code: str, year: int) -> None:
+        """Make case numbering of one unit and year wait for other writers (already so where a
+        write transaction holds the whole database, as SQLite's does)."""
+
+    def is_busy(self, error: BaseException) -> bool:
+        """``error`` says another connection holds the database (a retry later may succeed)."""
+        return False
+
+    def error_message(self, error: BaseException) -> str | None:
+        """A Chinese sentence for a database error a user can act on, or None."""
+        return None
+
+    # -- search -----------------------------------------------------------------------------------
+    def text_filter(self, words: Sequence[str]) -> ColumnElement[bool]:
+        """Cases whose number, summary, content or petitioner's name contain every word."""
+        from xinfang_desk.ledger.models import Case, Petitioner
+
+        conditions = []
+        for word in words:
+            pattern = like_pattern(word)
+            person = select(Petitioner.id).where(Petitioner.name.like(pattern, escape="\\"))
+            conditions.append(
+                or_(
+                    Case.summary.like(pattern, escape="\\"),
+                    Case.content.like(pattern, escape="\\"),
+                    Case.case_no.like(pattern, escape="\\"),
+                    Case.petitioner_id.in_(person),
+                )
+            )
+        from sqlalchemy import and_
+
+        return and_(*conditions)
+
+    # -- bulk writing -----------------------------------------------------------------------------
+    @contextmanager
+    def bulk_loading(self, engine: Engine) -> Iterator[None]:
+        """Many new cases at once (index maintenance may be deferred to the end)."""
+        yield
+
+    @contextmanager
+    def bulk_writing(self, connection: Connection) -> Iterator[None]:
+        """One transaction writing many rows on ``connection``."""
+        yield
+
+    def row_writer(self, table: Table, columns: Sequence[str]) -> RowWriter:
+        return RowWriter(table, columns)
+
+    def add_to_index(self, connection: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Index new cases given as (case id, *``index_texts``) written during ``bulk_loading``."""
+
+    # -- safety -----------------------------------------------------------------------------------
+    def backup(self, engine: Engine, dest: Path) -> None:
+        """A consistent copy of the whole ledger to the file ``dest``."""
+        raise LedgerError("此类数据库请用数据库自身的备份工具备份。")
+
+    def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
+        """What the database's own check finds wrong (empty when it is sound)."""
+        return []
+
+    def in_use(self, path: Path) -> bool:
+        """Another connection (any program) has the ledger file at ``path`` open."""
+        return False
+
+    def file_problems(self, path: Path, *, quick: bool = False) -> list[str]:
+        """The same for a ledger file that is not open (a backup before it is restored)."""
+        return []
+
+    @staticmethod
+    def driver_error(error: BaseException) -> BaseException:
+        """The driver's own exception inside a SQLAlchemy one."""
+        return error.orig if isinstance(error, DBAPIError) and error.orig is not None else error

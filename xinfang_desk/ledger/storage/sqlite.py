@@ -1,0 +1,426 @@
+"""The SQLite backend: pragmas, writers that begin as writers, the FTS5 indexes, guards, backups, checks.
+
+Everything SQLite-only lives in this module; the rest of the program reaches it through the
+``StorageBackend`` the ledger chose when it opened (``ledger.storage.backend_for``).
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Integer, Table, column, event, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from xinfang_desk.ledger.errors import LedgerFileError
+from xinfang_desk.ledger.storage.base import (
+    WRITE_OPTION,
+    RowWriter,
+    StorageBackend,
+    like_pattern,
+    short_grams,
+)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+#: The text a case is found by: case number, summary, content and the petitioner's name.
+_BODY = "{c}.case_no || ' ' || {c}.summary || ' ' || {c}.content || ' ' || {name}"
+_NEW_BODY = _BODY.format(
+    c="new", name="coalesce((SELECT name FROM petitioners WHERE id = new.petitioner_id), '')"
+)
+_JOINED_BODY = _BODY.format(c="c", name="coalesce(p.name, '')")
+
+#: Two indexes: trigrams (FTS5's own tokenizer) for words of three or more characters, and the
+#: one- and two-character grams of ``short_grams`` for the shorter words trigrams cannot find.
+_INDEXES = {
+    "case_fts": ("trigram", "{}"),
+    "case_fts_short": ("unicode61 remove_diacritics 0", "xf_short_grams({})"),
+}
+
+
+def _index_rows(table: str, rowid: str, body: str) -> str:
+    return f"INSERT INTO {table}(rowid, body) VALUES ({rowid}, {_INDEXES[table][1].format(body)});"
+
+
+def _fts_ddl() -> list[str]:
+    ddl = [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {t} USING fts5(body, tokenize='{tok}')"
+        for t, (tok, _) in _INDEXES.items()
+    ]
+    ddl.append(_FTS_INSERT_TRIGGER)
+    deletes = "".join(f"DELETE FROM {t} WHERE rowid = old.id;" for t in _INDEXES)
+    inserts = "".join(_index_rows(t, "new.id", _NEW_BODY) for t in _INDEXES)
+    ddl.append(
+        "CREATE TRIGGER IF NOT EXISTS cases_fts_au AFTER UPDATE OF case_no, summary, content, petitioner_id "
+        f"ON cases BEGIN {deletes} {inserts} END"
+    )
+    person_deletes = "".join(
+        f"DELETE FROM {t} WHERE rowid IN (SELECT id FROM cases WHERE petitioner_id = new.id);"
+        for t in _INDEXES
+    )
+    person_inserts = "".join(
+        f"INSERT INTO {t}(rowid, body) SELECT c.id, {expr.format(_BODY.format(c='c', name='new.name'))} "
+        "FROM cases c WHERE c.petitioner_id = new.id;"
+        for t, (_, expr) in _INDEXES.items()
+    )
+    ddl.append(
+        f"CREATE TRIGGER IF NOT EXISTS petitioners_fts_au AFTER UPDATE OF name ON petitioners BEGIN "
+        f"{person_deletes} {person_inserts} END"
+    )
+    return ddl
+
+
+_FTS_INSERT_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS cases_fts_ai AFTER INSERT ON cases BEGIN "
+    + "".join(_index_rows(t, "new.id", _NEW_BODY) for t in _INDEXES)
+    + " END"
+)
+
+
+def _index_missing(connection: Connection, table: str, after: int = 0) -> None:
+    """Index the cases above id ``after`` that ``table`` does not have yet.
+
+    Not just those above the highest indexed one: while the insert trigger is away, the update
+    triggers still index a new case that is changed again (a later revision in the same merge).
+    """
+    connection.execute(
+        text(
+            f"INSERT INTO {table}(rowid, body) SELECT c.id, {_INDEXES[table][1].format(_JOINED_BODY)} "
+            "FROM cases c LEFT JOIN petitioners p ON p.id = c.petitioner_id "
+            f"WHERE c.id > :after AND c.id NOT IN (SELECT rowid FROM {table} WHERE rowid > :after)"
+        ),
+        {"after": after},
+    )
+
+
+_GUARD_DDL = [
+    f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} BEGIN
+        SELECT RAISE(ABORT, '{what}不可{word}');
+    END"""
+    for table, what in (("case_events", "历史记录"), ("audit_log", "审计日志"))
+    for verb, word in (("UPDATE", "修改"), ("DELETE", "删除"))
+] + [
+    """CREATE TRIGGER IF NOT EXISTS cases_no_delete BEFORE DELETE ON cases BEGIN
+        SELECT RAISE(ABORT, '案件不可删除');
+    END""",
+]
+
+
+#: Milliseconds a connection waits for another one's write to finish before giving up.
+BUSY_TIMEOUT_MS = 10000
+
+#: Page cache of the connection doing a bulk write (KiB, as ``PRAGMA cache_size`` takes it negated).
+BULK_CACHE_KIB = 64 * 1024
+
+#: Tables every ledger has (a SQLite file without them is another program's).
+LEDGER_TABLES = frozenset({"alembic_version", "ledger_info"})
+
+#: Phrases of SQLite's errors → what the user is told.
+_MESSAGES = (
+    (("database or disk is full",), "磁盘已满，台账未能写入。请腾出磁盘空间后重试；已保存的内容没有丢失。"),
+    (
+        ("attempt to write a readonly database", "readonly database"),
+        "台账文件或其所在文件夹是只读的，无法写入。请检查文件权限，或把台账放到可写的位置。",
+    ),
+    (
+        ("database disk image is malformed", "file is not a database", "malformed database schema"),
+        "台账文件已损坏，不能继续使用。请从最近的备份恢复（xinfang-desk restore 或“文件 → 从备份恢复…”）。",
+    ),
+    (("disk i/o error",), "读写台账文件时出错（磁盘故障、U 盘被拔出或网络断开）。请检查存储设备后重试。"),
+    (("unable to open database file",), "无法打开台账文件：文件或其所在文件夹不存在，或没有访问权限。"),
+)
+
+
+class SqliteBackend(StorageBackend):
+    """A ledger in one SQLite file (WAL, synchronous=FULL, FTS5 trigram search)."""
+
+    name = "sqlite"
+
+    # -- the file, before any engine -------------------------------------------------------------
+    def check_file(self, path: Path) -> None:
+        """Refuse another program's SQLite file by reading it only: its journal mode stays as it is.
+
+        A ledger is always in WAL mode (the header says so); a file in the old rollback mode is
+        looked into read-only and immutable, and refused unless it holds a ledger's tables.
+        """
+        with path.open("rb") as fh:
+            header = fh.read(100)
+        if header[:16] != SQLITE_HEADER:
+            raise LedgerFileError(f"“{path}”不是信访台账文件。")
+        if len(header) == 100 and header[18] == header[19] == 2:  # WAL: the journal mode stays
+            return
+        try:
+            uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+            with closing(sqlite3.connect(uri, uri=True)) as conn:
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise LedgerFileError(self.error_message(exc) or f"“{path}”无法读取。") from exc
+        if not tables >= LEDGER_TABLES:
+            raise LedgerFileError(f"“{path}”是其他程序的数据库，不是信访台账；文件未作任何改动。")
+
+    # -- engine and transactions ------------------------------------------------------------------
+    def configure(self, engine: Engine) -> None:
+        """Durable settings on every new connection: WAL, foreign keys, synchronous=FULL, a busy timeout.
+
+        Transactions are real from their first statement: Python's sqlite3 driver would otherwise
+        begin one only at the first write, so a SAVEPOINT taken before it (a file merged "whole or
+        not at all") would commit on its own.  The driver's own transaction handling is switched
+        off and every SQLAlchemy transaction starts with ``BEGIN`` (SQLAlchemy's documented recipe)
+        — ``BEGIN IMMEDIATE`` on a writer's engine (``writer``): a writer takes the write lock
+        first, waiting up to the busy timeout for another writer, instead of failing at once when a
+        transaction that has read tries to write.
+        """
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+            dbapi_connection.create_function("xf_short_grams", 1, short_grams, deterministic=True)
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Connection) -> None:
+            writes = connection.get_execution_options().get(WRITE_OPTION, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    def begin_writing(self, session: Session) -> None:
+        """The session's transaction began when it first touched the database (``configure``)."""
+        session.connection()
+
+    def install(self, connection: Connection) -> None:
+        """Create the full-text indexes and the append-only triggers if missing; index unindexed cases.
+
+        Cases are indexed when an index is new, or when a bulk load was interrupted before it could
+        index what it had committed (its insert trigger is then missing).
+        """
+        existing = {
+            row[0]
+            for row in connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+            )
+        }
+        for ddl in _fts_ddl() + _GUARD_DDL:
+            connection.execute(text(ddl))
+        for table in _INDEXES:
+            if table not in existing or "cases_fts_ai" not in existing:
+                _index_missing(connection, table)
+
+    def is_busy(self, error: BaseException) -> bool:
+        error = self.driver_error(error)
+        return isinstance(error, sqlite3.OperationalError) and "locked" in str(error).lower()
+
+    def error_message(self, error: BaseException) -> str | None:
+        error = self.driver_error(error)
+        if isinstance(error, OSError):
+            return _os_message(error)
+        if not isinstance(error, sqlite3.DatabaseError):
+            return None
+        said = str(error).lower()
+        for phrases, message in _MESSAGES:
+            if any(p in said for p in phrases):
+                return message
+        return None
+
+    # -- search -----------------------------------------------------------------------------------
+    def text_filter(self, words: Sequence[str]) -> ColumnElement[bool]:
+        """The case's indexed text contains every word (any length).
+
+        Words of three or more characters use the trigram index; shorter ones the gram index (a
+        token for two letters, a prefix for one); a short word with punctuation falls back to a
+        LIKE scan.
+        """
+        from xinfang_desk.ledger.models import Case
+
+        clauses: list[str] = []
+        params: dict[str, str] = {}
+        for i, word in enumerate(words):
+            key = f"fts_{i}"
+            if len(word) >= 3:
+                clauses.append(f"SELECT rowid FROM case_fts WHERE case_fts MATCH :{key}")
+                params[key] = '"' + word.replace('"', '""') + '"'
+            elif word.isalnum():
+                clauses.append(f"SELECT rowid FROM case_fts_short WHERE case_fts_short MATCH :{key}")
+                params[key] = f'"{word.lower()}"' + ("" if len(word) == 2 else " *")
+            else:
+                clauses.append(f"SELECT rowid FROM case_fts WHERE body LIKE :{key} ESCAPE '\\'")
+                params[key] = like_pattern(word)
+        sql = " INTERSECT ".join(clauses)
+        return Case.id.in_(text(sql).bindparams(**params).columns(column("rowid", Integer)))
+
+    # -- bulk writing -----------------------------------------------------------------------------
+    @contextmanager
+    def bulk_loading(self, engine: Engine) -> Iterator[None]:
+        """Many new cases at once: index them in one pass at the end instead of row by row."""
+        writer = self.writer(engine)
+        with writer.begin() as conn:
+            conn.execute(text("DROP TRIGGER IF EXISTS cases_fts_ai"))
+            # cases up to here are indexed (``install`` saw to it when the ledger was opened)
+            before = conn.execute(text("SELECT coalesce(max(id), 0) FROM cases")).scalar_one()
+        try:
+            yield
+        finally:
+            with writer.begin() as conn:
+                for table in _INDEXES:
+                    _index_missing(conn, table, before)
+                conn.execute(text(_FTS_INSERT_TRIGGER))
+
+    @contextmanager
+    def bulk_writing(self, connection: Connection) -> Iterator[None]:
+        """A larger page cache on ``connection`` while a transaction writes many rows.
+
+        Index pages then stay in memory instead of being spilled to the WAL and read back before
+        the commit.  Durability is unchanged (every commit is still synced); the usual cache size
+        is put back at the end, before the commit.
+        """
+        cache = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+
+    def row_writer(self, table: Table, columns: Sequence[str]) -> RowWriter:
+        return FastRowWriter(table, columns)
+
+    def add_to_index(self, connection: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
+        if rows:
+            for position, table in enumerate(_INDEXES, start=1):
+                connection.exec_driver_sql(
+                    f"INSERT INTO {table}(rowid, body) VALUES (?, ?)",
+                    [(row[0], row[position]) for row in rows],
+                )
+
+    # -- safety -----------------------------------------------------------------------------------
+    def backup(self, engine: Engine, dest: Path) -> None:
+        """SQLite's online backup of the open ledger (what is in its WAL too) into the file ``dest``."""
+        source = engine.raw_connection()
+        try:
+            with closing(sqlite3.connect(dest)) as out:
+                source.driver_connection.backup(out)  # type: ignore[union-attr]
+                out.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            source.close()
+
+    def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
+        """``PRAGMA quick_check`` (structure only, fast) or ``integrity_check`` (indexes too)."""
+        pragma = "quick_check" if quick else "integrity_check"
+        try:
+            with engine.connect() as conn:
+                found = [r[0] for r in conn.exec_driver_sql(f"PRAGMA {pragma}")]
+                conn.rollback()
+        except DBAPIError as exc:
+            if not isinstance(exc.orig, sqlite3.DatabaseError) or self.is_busy(exc):
+                raise
+            return [str(exc.orig)]  # too damaged even to be checked
+        return [] if found == ["ok"] else found
+
+    def in_use(self, path: Path) -> bool:
+        """Whether any other connection has the file open: an exclusive lock is refused then.
+
+        Nothing is written (the transaction is rolled back at once); an idle connection that has
+        merely read counts as in use, since it could write into a file about to be replaced.
+        """
+        try:
+            with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as conn:
+                conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+                conn.execute("BEGIN EXCLUSIVE")
+                conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            return "locked" in str(exc).lower()
+        return False
+
+    def file_problems(self, path: Path, *, quick: bool = False) -> list[str]:
+        """``integrity_check`` of a file read only (a backup): it is not changed in any way."""
+        try:
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            with closing(sqlite3.connect(uri, uri=True)) as conn:
+                pragma = "quick_check" if quick else "integrity_check"
+                found = [r[0] for r in conn.execute(f"PRAGMA {pragma}")]
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
+        return [] if found == ["ok"] else found
+
+
+def _os_message(error: OSError) -> str | None:
+    if error.errno == errno.ENOSPC:
+        return _MESSAGES[0][1]
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return _MESSAGES[1][1]
+    return None
+
+
+def file_copy_backup(path: Path, dest: Path) -> None:
+    """A consistent copy of a ledger file that is not open (including what is still in its WAL)."""
+    with closing(sqlite3.connect(path)) as src, closing(sqlite3.connect(dest)) as out:
+        src.backup(out)
+
+
+class FastRowWriter(RowWriter):
+    """INSERTs rows of ``table`` given as tuples in the order of ``columns``, one executemany a time.
+
+    Values are converted by the columns' types as SQLAlchemy would (dates to SQLite's text form,
+    booleans to 0/1, JSON to text); a date, time or flag met before is converted once.  A column
+    not named takes its constant default, as with ``insert()``, or else the database's.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+        super().__init__(table, columns)
+        self._defaults = [
+            (c.name, c.default.arg)  # type: ignore[attr-defined]
+            for c in table.c
+            if c.name not in self.columns and c.default is not None and c.default.is_scalar
+        ]
+        names = [*self.columns, *(name for name, _value in self._defaults)]
+        self._sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        self._processors: list[Callable[[Any], Any] | None] | None = None
+        self._seen: list[dict[Any, Any]] = [{} for _name in names]
+
+    def insert(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self._processors is None:
+            dialect = connection.dialect
+            names = [*self.columns, *(name for name, _value in self._defaults)]
+            self._processors = [
+                self.table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+            ]
+        values_of: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        values_of.extend((value,) * len(rows) for _name, value in self._defaults)
+        converted = [
+            values if process is None else _converted(values, process, seen)
+            for values, process, seen in zip(values_of, self._processors, self._seen, strict=True)
+        ]
+        connection.exec_driver_sql(self._sql, list(zip(*converted, strict=True)))
+
+
+def _converted(values: Sequence[Any], process: Callable[[Any], Any], seen: dict[Any, Any]) -> list[Any]:
+    """``process`` of each value; a column of dates, flags, times without a zone and NULLs converts
+    each distinct value once.
+
+    Only for those classes: their equal values convert alike (``True == 1`` or two equal times in
+    different zones would not).
+    """
+    classes = set(map(type, values))
+    if classes <= _SAME_WHEN_EQUAL or (
+        classes <= _TIMES and all(v.tzinfo is None for v in values if v is not None)
+    ):
+        new = set(values).difference(seen)
+        if new:
+            seen.update({value: process(value) for value in new})
+        return list(map(seen.__getitem__, values))
+    return list(map(process, values))
+
+
+_SAME_WHEN_EQUAL = frozenset((date, bool, type(None)))
+_TIMES = frozenset((datetime, type(None)))
