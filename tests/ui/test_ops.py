@@ -84,10 +84,10 @@ def test_a_ledger_busy_elsewhere_is_one_sentence_and_a_retry(tmp_path, qtbot, mo
     runner = OpRunner(ledger)
     added: list[int] = []
 
-    def add_department(session, progress) -> int:
-        session.add(Department(name="后勤处"))
-        session.flush()
-        return session.scalar(select(func.count(Department.id)))
+    def add_department(ctx, progress) -> int:
+        ctx.session.add(Department(name="后勤处"))
+        ctx.session.flush()
+        return ctx.session.scalar(select(func.count(Department.id)))
 
     runner.run(add_department, on_success=added.append)
     qtbot.waitUntil(lambda: runner.busy_prompt is not None, timeout=5000)
