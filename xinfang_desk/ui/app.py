@@ -30,7 +30,7 @@ from xinfang_desk.ui.first_run import (
     start_demo_build,
 )
 from xinfang_desk.ui.fonts_qt import install_fonts
-from xinfang_desk.ui.garbage import UiThreadGarbageCollector
+from xinfang_desk.ui.garbage import UiThreadGarbageCollector, settle_before_exit
 from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.safekeeping import backup_place
@@ -128,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner.ledger.close()
         if lock is not None:
             lock.release()
+        window.deleteLater()
+        settle_before_exit()
     return code
 
 
