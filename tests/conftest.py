@@ -75,3 +75,15 @@ def register_case(ledger: Ledger):
 def _collect_garbage_on_the_main_thread() -> Iterator[None]:
     yield
     gc.collect()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Collect what is left while Qt is still loaded, then keep the interpreter's final collection off it.
+
+    Python's last collection at shutdown runs after Qt's application object is gone; a PySide6
+    wrapper freed then can drop a reference it does not own (``none_dealloc``/``bool_dealloc``).
+    The app does the same when it quits (``ui.app.main``).
+    """
+    from xinfang_desk.ui.garbage import settle_before_exit
+
+    settle_before_exit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -73,7 +74,11 @@ def test_a_killed_merge_leaves_no_reading_process(tmp_path: Path) -> None:
     merge, reader = _start_merge(tmp_path)
     merge.send_signal(signal.SIGKILL)
     merge.wait()
-    assert _gone(reader)
+    try:
+        assert _gone(reader)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(reader, signal.SIGKILL)
 
 
 def test_sigterm_ends_the_reading_process(tmp_path: Path) -> None:

@@ -102,3 +102,60 @@ def test_a_ledger_busy_elsewhere_is_one_sentence_and_a_retry(tmp_path, qtbot, mo
     with ledger.reading() as s:
         assert s.scalar(select(func.count(Department.id)).where(Department.name == "后勤处")) == 1
     ledger.close()
+
+
+def test_the_app_registers_while_a_command_line_import_runs_and_nothing_fails(tmp_path, qtbot) -> None:
+    import os
+    import subprocess
+    import sys
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from tests.exchange.test_import_ledger import excel_ledger, row
+    from tests.helpers import draft
+    from xinfang_desk.ledger.db import Ledger
+    from xinfang_desk.ledger.models import Case
+    from xinfang_desk.ledger.reference import create_ledger
+    from xinfang_desk.ledger.workflow import Workflow
+
+    path = tmp_path / "shared.sqlite"
+    create_ledger(path, "JWC", "教务处").close()
+    workbook = excel_ledger(
+        tmp_path / "old.xlsx",
+        [
+            row(案件编号=f"2024-{i:03d}", 登记日期=date(2024, 5, 1 + i % 28), 办理状态="待受理")
+            for i in range(200)
+        ],
+    )
+    ledger = Ledger.open(path)
+    runner = OpRunner(ledger)
+    importer = subprocess.Popen(
+        [sys.executable, "-m", "xinfang_desk", "import-ledger", str(workbook), "--db", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    registered: list[int] = []
+    failed: list[BaseException] = []
+
+    def register(session, _progress) -> int:
+        case = Workflow(session, "接待员").register(draft(summary="窗口登记"))
+        session.flush()
+        return case.id
+
+    def answered() -> int:
+        return len(registered) + len(failed)
+
+    while importer.poll() is None or answered() < 10:
+        before = answered()
+        runner.run(register, on_success=registered.append, on_failure=failed.append)
+        qtbot.waitUntil(lambda before=before: answered() > before, timeout=30000)
+    out, err = importer.communicate()
+    runner.wait()
+    assert failed == [] and runner.busy_prompt is None
+    assert importer.returncode == 0, err
+    with ledger.reading() as s:
+        assert s.scalar(select(func.count(Case.id))) == len(registered) + 200
+    ledger.close()

@@ -431,3 +431,46 @@ def test_the_dashboard_says_it_is_still_building_until_the_demo_is_written(ledge
     )
     assert count(ledger) == 60
     runner.wait()
+QUIT_AFTER_START = r"""
+import sys
+from PySide6.QtCore import QTimer
+from xinfang_desk.ui import app
+
+shown = app.MainWindow.show
+
+def show_then_quit(self):
+    shown(self)
+    self.ledger_page.model.query_finished.connect(lambda _t: QTimer.singleShot(500, self.close))
+    self.show_page(1)
+
+app.MainWindow.show = show_then_quit
+sys.exit(app.main(["--db", sys.argv[1]]))
+"""
+
+
+def test_the_app_starts_and_quits_cleanly_on_a_large_ledger(tmp_path) -> None:
+    """No "Fatal Python error" at exit; the lock is given back and a backup was taken at close."""
+    import os
+    import subprocess
+    import sys
+
+    from xinfang_desk.ledger.backups import backups_of
+    from xinfang_desk.ledger.instance_lock import lock_path
+
+    path = tmp_path / "large.sqlite"
+    ledger = create_ledger(path, "JWC", "教务处")
+    build_demo(ledger, cases=5000, seed=9, today=date(2026, 11, 25))
+    ledger.close()
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    result = subprocess.run(
+        [sys.executable, "-c", QUIT_AFTER_START, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Fatal Python error" not in result.stderr
+    assert not lock_path(path).exists()
+    assert backups_of(path)

@@ -114,6 +114,8 @@ class Ledger:
             engine.dispose()
             if backend.is_busy(exc):
                 raise LedgerBusyError(f"台账“{location}”正由另一个程序写入，请稍候再试。") from exc
+            if backend.is_damaged(exc):
+                raise LedgerDamagedError(damaged_message(path)) from exc
             said = backend.error_message(exc)
             if said is not None:
                 raise LedgerFileError(said) from exc

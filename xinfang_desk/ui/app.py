@@ -31,7 +31,7 @@ from xinfang_desk.ui.first_run import (
     start_demo_build,
 )
 from xinfang_desk.ui.fonts_qt import install_fonts
-from xinfang_desk.ui.garbage import UiThreadGarbageCollector
+from xinfang_desk.ui.garbage import UiThreadGarbageCollector, settle_before_exit
 from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.safekeeping import backup_place
@@ -55,13 +55,16 @@ def _exists(path: Path) -> bool:
 def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
     """The ledger to work on, and whether demo cases must still be generated in it.
 
+    The integrity check does not hold up the window: it is the worker's first job after the
+    window's own reads (``Safekeeping.start``), so it runs before any write the user can start.
+
     ``(None, False)`` when the user closed the first-run dialog.
     """
     if args.demo:
         return _demo_ledger(args.db or demo_ledger_path())
     path = args.db if args.db is not None else default_ledger_path()
     if _exists(path):
-        return Ledger.open(path), False
+        return Ledger.open(path, check=False), False
     dialog = FirstRunDialog(path)
     if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
         return None, False
@@ -72,7 +75,7 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
 
 def _demo_ledger(path: Path) -> tuple[Ledger, bool]:
     if _exists(path):
-        return Ledger.open(path), False
+        return Ledger.open(path, check=False), False
     return create_demo_ledger(path), True
 
 
@@ -140,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner.ledger.close()
         if lock is not None:
             lock.release()
+        window.deleteLater()
+        settle_before_exit()
     return code
 
 

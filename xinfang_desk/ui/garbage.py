@@ -36,3 +36,19 @@ class UiThreadGarbageCollector(QObject):
         self._timer.timeout.connect(collect_due)
         self._timer.start()
         self.destroyed.connect(lambda *_: gc.enable())
+
+
+def settle_before_exit() -> None:
+    """Free what is left while Qt is still alive, and keep the interpreter's last collection off it.
+
+    At shutdown Python collects garbage once more, after Qt's application object is gone; a PySide6
+    wrapper freed then can release a reference it does not own and abort the process ("Fatal
+    Python error: none_dealloc").  Deferred deletions run and the collector runs here, on the UI
+    thread with Qt alive; ``gc.freeze`` then moves every survivor out of the final collection's
+    reach (the process is ending: their memory goes back with it).
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    gc.freeze()

@@ -106,6 +106,10 @@ class StorageBackend:
         """``error`` says another connection holds the database (a retry later may succeed)."""
         return False
 
+    def is_damaged(self, error: BaseException) -> bool:
+        """``error`` says the database file itself is damaged."""
+        return False
+
     def error_message(self, error: BaseException) -> str | None:
         """A Chinese sentence for a database error a user can act on, or None."""
         return None

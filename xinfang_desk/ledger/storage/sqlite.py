@@ -220,6 +220,11 @@ class SqliteBackend(StorageBackend):
         error = self.driver_error(error)
         return isinstance(error, sqlite3.OperationalError) and "locked" in str(error).lower()
 
+    def is_damaged(self, error: BaseException) -> bool:
+        error = self.driver_error(error)
+        said = str(error).lower()
+        return isinstance(error, sqlite3.DatabaseError) and any(p in said for p in _MESSAGES[2][0])
+
     def error_message(self, error: BaseException) -> str | None:
         error = self.driver_error(error)
         if isinstance(error, OSError):
