@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import Category, Department, LedgerInfo, Unit
@@ -112,7 +113,7 @@ def save_settings(
         store(session, key, value)
     return _recorded(
         ctx,
-        "save_settings",
+        audit.SAVE_SETTINGS,
         unit_name=unit_name,
         rules={k: [r.days, r.kind] for k, r in rules.items()},
         general=dict(general),
@@ -129,7 +130,7 @@ def add_department(ctx: OpContext, name: str) -> OpResult[None]:
         state = "" if existing.active else "（已停用，可在列表中重新启用）"
         raise ValidationError(f"承办单位“{name}”已存在{state}。")
     session.add(Department(name=name, active=True))
-    return _recorded(ctx, "add_department", name=name)
+    return _recorded(ctx, audit.ADD_DEPARTMENT, name=name)
 
 
 def set_department_active(ctx: OpContext, department_id: int, active: bool) -> OpResult[None]:
@@ -138,7 +139,7 @@ def set_department_active(ctx: OpContext, department_id: int, active: bool) -> O
     if department is None:
         raise ValidationError("该承办单位已不存在。")
     department.active = active
-    return _recorded(ctx, "set_department_active", name=department.name, active=active)
+    return _recorded(ctx, audit.SET_DEPARTMENT_ACTIVE, name=department.name, active=active)
 
 
 def add_category(ctx: OpContext, name: str, parent_id: int | None) -> OpResult[None]:
@@ -158,7 +159,7 @@ def add_category(ctx: OpContext, name: str, parent_id: int | None) -> OpResult[N
         )
     ).all()
     session.add(Category(name=name, parent_id=parent_id, sort_order=max(siblings, default=-1) + 1))
-    return _recorded(ctx, "add_category", name=name, parent_id=parent_id)
+    return _recorded(ctx, audit.ADD_CATEGORY, name=name, parent_id=parent_id)
 
 
 def save_category(
@@ -181,7 +182,7 @@ def save_category(
     category.active = active
     return _recorded(
         ctx,
-        "save_category",
+        audit.SAVE_CATEGORY,
         name=category.name,
         deadline_days=deadline_days,
         department=department,

@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from xinfang_desk.ledger import sqlite
+from xinfang_desk.ledger import chain, sqlite
 from xinfang_desk.ledger.errors import LedgerError, LedgerFileError
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 from xinfang_desk.ledger.operations.context import Actor, OpContext
@@ -57,14 +57,30 @@ def _refuse_changes_to_history(session: Session, _ctx: object, _instances: objec
             raise LedgerError("历史记录和审计日志不可修改。")
 
 
-class Ledger:
-    """An open ledger: its engine, a session factory and the facts in ``ledger_info``."""
+def _seal_before_commit(session: Session) -> None:
+    """Link the events and audit entries this transaction wrote into the hash chain."""
+    session.flush()
+    chain.seal(session.connection())
 
-    def __init__(self, engine: Engine, path: Path | None) -> None:
+
+#: The actor of what the program records by itself (restoring a dropped guard).
+SELF_CHECK_ACTOR = "系统自检"
+
+
+class Ledger:
+    """An open ledger: its engine, a session factory and the facts in ``ledger_info``.
+
+    ``guards_missing_at_open`` names the append-only triggers that were found dropped when the ledger
+    was opened (they are restored, and the finding is written to the audit log first).
+    """
+
+    def __init__(self, engine: Engine, path: Path | None, guards_missing_at_open: tuple[str, ...] = ()) -> None:
         self.engine = engine
         self.path = path
+        self.guards_missing_at_open = guards_missing_at_open
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         event.listen(self._sessions, "before_flush", _refuse_changes_to_history)
+        event.listen(self._sessions, "before_commit", _seal_before_commit)
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -84,7 +100,7 @@ class Ledger:
         if sqlite.is_sqlite(engine):
             sqlite.configure_engine(engine)
         try:
-            _migrate(engine, path, create=create)
+            missing = _migrate(engine, path, create=create)
         except LedgerError:
             engine.dispose()
             raise
@@ -93,7 +109,17 @@ class Ledger:
             raise LedgerFileError(
                 f"无法打开台账“{location}”：{exc.__class__.__name__}。文件可能已损坏。"
             ) from exc
-        return cls(engine, path)
+        engine.dispose()  # connections opened from now on note the rows they insert (``chain``)
+        ledger = cls(engine, path, tuple(missing))
+        if missing:
+            ledger._record_restored_guards(missing)
+        return ledger
+
+    def _record_restored_guards(self, missing: list[str]) -> None:
+        from xinfang_desk.ledger.audit import GUARDS_RESTORED, record_audit
+
+        with self.session() as session:
+            record_audit(session, SELF_CHECK_ACTOR, GUARDS_RESTORED, {"triggers": missing})
 
     def close(self) -> None:
         self.engine.dispose()
@@ -136,10 +162,12 @@ class Ledger:
         return self.info().get("office") == "1"
 
 
-def _migrate(engine: Engine, path: Path | None, *, create: bool) -> None:
+def _migrate(engine: Engine, path: Path | None, *, create: bool) -> list[str]:
+    """Upgrade the schema to the head; returns the append-only triggers that had been dropped."""
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
         current = MigrationContext.configure(conn).get_current_revision()
+        missing = sqlite.missing_guards(conn) if current is not None and sqlite.is_sqlite(engine) else []
     if current is None:
         if tables - {"alembic_version"}:
             raise LedgerFileError("该数据库不是信访台账（缺少台账版本信息）。")
@@ -153,6 +181,7 @@ def _migrate(engine: Engine, path: Path | None, *, create: bool) -> None:
             stamp = datetime.now().strftime("%Y%m%d%H%M%S")
             sqlite.backup_file(path, path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak"))
     upgrade(engine, "head")
+    return missing
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:

@@ -19,3 +19,11 @@ class ValidationError(LedgerError):
 
 class NotFoundError(LedgerError):
     """A case, department or category that the caller named does not exist."""
+
+
+class PermissionDenied(LedgerError):
+    """The acting user's role does not allow the operation; nothing was changed."""
+
+
+class AuthenticationError(LedgerError):
+    """A wrong user name or password, a locked or disabled account, or an invalid token."""

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Integer, Table, column, event, insert, text
 from sqlalchemy.sql.elements import ColumnElement
 
+from xinfang_desk.ledger.chain import CHAINED, track_new_rows
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 #: The text a case is found by: case number, summary, content and the petitioner's name.
@@ -126,17 +128,43 @@ def _index_missing(connection: Connection, table: str, after: int = 0) -> None:
     )
 
 
-_GUARD_DDL = [
-    f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} BEGIN
-        SELECT RAISE(ABORT, '{what}不可{word}');
+def _unchanged(table: str) -> str:
+    """A trigger condition: every column the hash chain covers keeps its value."""
+    return " AND ".join(f"new.{c} IS old.{c}" for c in CHAINED[table])
+
+
+#: The append-only guards.  An event or audit entry may be updated once, by the program sealing it into
+#: the hash chain (its chain columns were empty and nothing else changes); never otherwise.
+_GUARDS: dict[str, str] = {
+    **{
+        f"{table}_no_update": f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+        WHEN old.chain_hash IS NOT NULL OR NOT ({_unchanged(table)}) BEGIN
+        SELECT RAISE(ABORT, '{what}不可修改');
     END"""
-    for table, what in (("case_events", "历史记录"), ("audit_log", "审计日志"))
-    for verb, word in (("UPDATE", "修改"), ("DELETE", "删除"))
-] + [
-    """CREATE TRIGGER IF NOT EXISTS cases_no_delete BEFORE DELETE ON cases BEGIN
-        SELECT RAISE(ABORT, '案件不可删除');
-    END""",
-]
+        for table, what in (("case_events", "历史记录"), ("audit_log", "审计日志"))
+    },
+    **{
+        f"{table}_no_delete": f"""CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} BEGIN
+        SELECT RAISE(ABORT, '{what}不可删除');
+    END"""
+        for table, what in (
+            ("case_events", "历史记录"),
+            ("audit_log", "审计日志"),
+            ("cases", "案件"),
+            ("users", "用户"),
+        )
+    },
+}
+_GUARD_DDL = list(_GUARDS.values())
+
+
+def missing_guards(connection: Connection) -> list[str]:
+    """The append-only triggers absent from an existing ledger (someone dropped them), by name."""
+    present = {
+        row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+    }
+    tables = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+    return [name for name in _GUARDS if name not in present and name.rsplit("_no_", 1)[0] in tables]
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:
@@ -170,6 +198,7 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
         dbapi_connection.create_function("xf_short_grams", 1, short_grams, deterministic=True)
+        track_new_rows(dbapi_connection)
         dbapi_connection.isolation_level = None
 
     @event.listens_for(engine, "begin")

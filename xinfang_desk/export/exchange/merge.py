@@ -73,7 +73,7 @@ from xinfang_desk.ledger.vocab import HANDLING_STATUSES, IdentityType, Satisfact
 log = logging.getLogger(__name__)
 
 #: Audit action of one merged file.
-MERGE_ACTION = "merge_ledger"
+MERGE_ACTION = audit.MERGE_LEDGER
 #: Rows per IN (…) list when looking cases up (SQLite takes 32,766 parameters, PostgreSQL 65,535).
 _CHUNK = 2000
 _DUE_STATUSES = frozenset(s.value for s in HANDLING_STATUSES | {Status.REPLIED, Status.EVALUATED})

@@ -29,6 +29,7 @@ from xinfang_desk.export.exchange.ledger_workbook import (
 from xinfang_desk.export.exchange.merge import is_office_ledger
 from xinfang_desk.export.exchange.statistics_sheet import FIGURE_LABELS, NO_VALUE
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
+from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import compute_figures, received_between
 from xinfang_desk.ledger.models import Case, Unit
@@ -36,7 +37,7 @@ from xinfang_desk.ledger.models import Case, Unit
 UNIT_FIGURES_SHEET = "各单位统计"
 SCHOOL_COLUMN = "全校"
 #: Audit action of an office export.
-EXPORT_OFFICE = "export_office"
+EXPORT_OFFICE = audit.EXPORT_OFFICE
 _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
