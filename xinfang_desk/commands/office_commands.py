@@ -13,18 +13,15 @@ import sys
 from pathlib import Path
 
 from xinfang_desk.commands.common import (
-    add_actor_option,
     add_db_option,
     add_period_options,
     add_workbook_output_options,
-    default_actor,
-    in_ledger,
+    in_operation,
     ledger_location,
     period_of,
 )
-from xinfang_desk.export.exchange.import_ledger import import_ledger
-from xinfang_desk.export.exchange.merge import FileStatus, merge_workbooks, write_report
-from xinfang_desk.export.exchange.office_workbook import export_office_ledger
+from xinfang_desk.export.exchange.merge import FileStatus
+from xinfang_desk.export.exchange.operations import ExportRequest, export_workbook, import_file, merge_files
 
 EXIT_SOME_REFUSED = 1
 REPORT_FOLDER = "合并报告"
@@ -40,14 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report", type=Path, default=None, help="合并报告保存到的文件夹（默认：台账旁的“合并报告”）"
     )
-    add_actor_option(p)
     p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("export-office", help="导出全校汇总台账（含各单位统计）")
     add_db_option(p)
     add_period_options(p)
     add_workbook_output_options(p)
-    add_actor_option(p)
     p.set_defaults(func=cmd_export_office)
 
     p = sub.add_parser("import-ledger", help="导入本单位原有的 Excel 台账（连同办理过程）")
@@ -56,16 +51,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--good-rows-only", action="store_true", help="只导入正确的行（默认：有任何一行有误则不导入）"
     )
-    add_actor_option(p)
     p.set_defaults(func=cmd_import_ledger)
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    actor = args.actor or default_actor()
-    report = in_ledger(
-        args, lambda session: merge_workbooks(session, args.files, actor, accept_edited=args.accept_edited)
-    )
-    saved = write_report(report, args.report or ledger_location(args).parent / REPORT_FOLDER)
+    folder = args.report or ledger_location(args).parent / REPORT_FOLDER
+    outcome = in_operation(
+        args, lambda ctx: merge_files(ctx, args.files, accept_edited=args.accept_edited, report_folder=folder)
+    ).value
+    report, saved = outcome.report, outcome.saved_report
     for result in report.files:
         stream = sys.stderr if result.status is FileStatus.REFUSED else sys.stdout
         stream.write(result.summary() + "\n")
@@ -82,22 +76,16 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 def cmd_export_office(args: argparse.Namespace) -> int:
     start, end = period_of(args)
-    actor = args.actor or default_actor()
-    result = in_ledger(
-        args,
-        lambda session: export_office_ledger(
-            session, args.output, actor, start=start, end=end, full=args.full
-        ),
-    )
-    print(f"已导出全校汇总台账 {result.identity.row_count} 件案件到 {result.path}（{start}至{end}）")
+    request = ExportRequest(args.output, start, end, args.full, office=True)
+    result = in_operation(args, lambda ctx: export_workbook(ctx, request))
+    print(f"已导出全校汇总台账 {result.rows} 件案件到 {result.path}（{start}至{end}）")
     return 0
 
 
 def cmd_import_ledger(args: argparse.Namespace) -> int:
-    actor = args.actor or default_actor()
-    report = in_ledger(
-        args, lambda session: import_ledger(session, args.file, actor, good_rows_only=args.good_rows_only)
-    )
+    report = in_operation(
+        args, lambda ctx: import_file(ctx, args.file, good_rows_only=args.good_rows_only)
+    ).value
     (sys.stdout if report.written else sys.stderr).write(report.headline() + "\n")
     for problem in report.problems:
         sys.stderr.write(f"    {problem.text()}\n")

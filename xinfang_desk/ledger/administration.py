@@ -16,6 +16,7 @@ from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import Category, Department, LedgerInfo, Unit
 from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
+from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.settings import DEADLINE_RULES, GENERAL, DeadlineRule, Settings, store
 
 
@@ -55,6 +56,7 @@ class SettingsSnapshot:
     uncovered_years: tuple[int, ...]
 
 
+@requires(Permission.VIEW)
 def load_snapshot(ctx: OpContext) -> SettingsSnapshot:
     """Everything the 设置 page shows."""
     session = ctx.session
@@ -90,6 +92,7 @@ def load_snapshot(ctx: OpContext) -> SettingsSnapshot:
 
 
 # -- changes, each recorded in the audit log ----------------------------------------------------------------
+@requires(Permission.SETTINGS)
 def save_settings(
     ctx: OpContext, unit_name: str, rules: dict[str, DeadlineRule], general: dict[str, Any]
 ) -> OpResult[None]:
@@ -120,6 +123,7 @@ def save_settings(
     )
 
 
+@requires(Permission.SETTINGS)
 def add_department(ctx: OpContext, name: str) -> OpResult[None]:
     session = ctx.session
     name = (name or "").strip()
@@ -133,6 +137,7 @@ def add_department(ctx: OpContext, name: str) -> OpResult[None]:
     return _recorded(ctx, audit.ADD_DEPARTMENT, name=name)
 
 
+@requires(Permission.SETTINGS)
 def set_department_active(ctx: OpContext, department_id: int, active: bool) -> OpResult[None]:
     session = ctx.session
     department = session.get(Department, department_id)
@@ -142,6 +147,7 @@ def set_department_active(ctx: OpContext, department_id: int, active: bool) -> O
     return _recorded(ctx, audit.SET_DEPARTMENT_ACTIVE, name=department.name, active=active)
 
 
+@requires(Permission.SETTINGS)
 def add_category(ctx: OpContext, name: str, parent_id: int | None) -> OpResult[None]:
     session = ctx.session
     name = (name or "").strip()
@@ -162,6 +168,7 @@ def add_category(ctx: OpContext, name: str, parent_id: int | None) -> OpResult[N
     return _recorded(ctx, audit.ADD_CATEGORY, name=name, parent_id=parent_id)
 
 
+@requires(Permission.SETTINGS)
 def save_category(
     ctx: OpContext, category_id: int, deadline_days: int | None, department: str, active: bool
 ) -> OpResult[None]:

@@ -161,6 +161,11 @@ class Ledger:
     def is_office(self) -> bool:
         return self.info().get("office") == "1"
 
+    @property
+    def is_demo(self) -> bool:
+        """A demo ledger (``demo``, ``--demo``): opened without signing in, as 演示管理员."""
+        return self.info().get("demo") == "1"
+
 
 def _migrate(engine: Engine, path: Path | None, *, create: bool) -> list[str]:
     """Upgrade the schema to the head; returns the append-only triggers that had been dropped."""

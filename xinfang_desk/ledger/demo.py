@@ -17,7 +17,8 @@ from xinfang_desk.ledger import sqlite
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.identity import check_digit
 from xinfang_desk.ledger.models import Case
-from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
+from xinfang_desk.ledger.operations.context import Actor, Changes, OpContext, OpResult
+from xinfang_desk.ledger.permissions import Permission, Role, requires
 from xinfang_desk.ledger.reference import DEFAULT_CATEGORIES
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Outcome, Satisfaction, Source
 from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
@@ -26,6 +27,8 @@ ProgressCallback = Callable[[int, int], bool | None]
 
 #: The unit a demo ledger belongs to.
 DEMO_UNIT = ("JWC", "教务处")
+#: Who acts in a demo ledger: it opens without signing in, with every permission.
+DEMO_ACTOR = Actor("演示管理员", role=Role.ADMIN)
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤"
 GIVEN = "伟芳娜敏静丽强磊洋艳勇军杰娟涛明超秀霞平刚桂英华玉萍红娥玲菊兰凤洁梅琳素云莲真环雪荣爱妹香月莺媛瑞凡佳嘉琼勤珍贞莉桂娣叶璧璐娅琦晶妍茜秋珊莎锦黛青倩婷姣婉娴瑾颖露瑶怡婵雁蓓纨仪荷丹蓉眉君琴蕊薇菁梦岚苑婕馨瑗琰韵融园艺咏卿聪澜纯毓悦昭冰爽琬茗羽希宁欣飘育滢馥筠柔竹霭凝晓欢霄枫芸菲寒伊亚宜可姬舒影荔枝思丽博文浩然子轩宇航"
@@ -397,6 +400,7 @@ def demo_case_count(ledger: Ledger) -> int:
         return int(s.scalar(select(func.count(Case.id))) or 0)
 
 
+@requires(Permission.IMPORT)
 def fill_demo_ledger(
     ctx: OpContext, *, cases: int, batch: int = 5000, progress: ProgressCallback | None = None
 ) -> OpResult[int]:

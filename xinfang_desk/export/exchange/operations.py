@@ -18,6 +18,7 @@ from xinfang_desk.export.exchange.office_workbook import export_office_ledger
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.ledger.models import Case, LedgerInfo
 from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
+from xinfang_desk.ledger.permissions import Permission, requires
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ExportOutcome:
     full: bool
 
 
+@requires(Permission.EXPORT)
 def export_choices(ctx: OpContext) -> ExportChoices:
     today = ctx.now().date()
     unit = ctx.session.get(LedgerInfo, "unit_name")
@@ -56,11 +58,13 @@ def export_choices(ctx: OpContext) -> ExportChoices:
     return ExportChoices(unit.value if unit else "", tuple(sorted(years, reverse=True)), today)
 
 
+@requires(Permission.EXPORT)
 def count_rows(ctx: OpContext, start: date, end: date) -> int:
     """How many cases received from ``start`` to ``end`` an export would write."""
     return count_ledger_rows(ctx.session, start, end)
 
 
+@requires(Permission.EXPORT)
 def export_workbook(
     ctx: OpContext,
     request: ExportRequest,
@@ -69,6 +73,8 @@ def export_workbook(
     cancelled: CancelCheck | None = None,
 ) -> ExportOutcome:
     """Write the unit's 台账 (or the office's 汇总台账) for the request's period."""
+    if request.full:
+        ctx.require(Permission.EXPORT_FULL)
     writer = export_office_ledger if request.office else export_ledger
     written = writer(
         ctx.session,
@@ -90,6 +96,7 @@ class MergeOutcome:
     saved_report: Path | None
 
 
+@requires(Permission.MERGE)
 def merge_files(
     ctx: OpContext,
     paths: Sequence[str | Path],
@@ -113,6 +120,7 @@ def merge_files(
     return OpResult(MergeOutcome(report, saved), Changes(everything=True))
 
 
+@requires(Permission.IMPORT)
 def import_file(
     ctx: OpContext,
     path: str | Path,

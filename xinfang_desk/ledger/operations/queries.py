@@ -11,6 +11,7 @@ from sqlalchemy import select
 from xinfang_desk.ledger.dashboard import Dashboard, compute_dashboard
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.operations.context import OpContext
+from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
 from xinfang_desk.ledger.settings import Settings
 
@@ -27,6 +28,7 @@ class DashboardData:
     urgent_filter: CaseFilter
 
 
+@requires(Permission.VIEW)
 def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     """The 工作台: its tiles and the most urgent open cases."""
     today = today or ctx.now().date()
@@ -37,6 +39,7 @@ def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     return DashboardData(board, tuple(rows), urgent)
 
 
+@requires(Permission.VIEW)
 def matching_case_ids(
     ctx: OpContext, case_filter: CaseFilter, *, sort: str = "received_at", descending: bool = True
 ) -> list[int]:
@@ -44,6 +47,7 @@ def matching_case_ids(
     return case_ids(ctx.session, case_filter, sort=sort, descending=descending)
 
 
+@requires(Permission.VIEW)
 def ledger_rows(ctx: OpContext, ids: Sequence[int], *, today: date, due_soon_days: int) -> list[CaseRow]:
     """The ledger view's rows of ``ids`` (in that order)."""
     return case_rows(ctx.session, ids, today=today, due_soon_days=due_soon_days)
@@ -60,6 +64,7 @@ class FilterChoices:
     today: date = field(default_factory=date.today)
 
 
+@requires(Permission.VIEW)
 def filter_choices(ctx: OpContext) -> FilterChoices:
     """Years with cases (and this one), categories in their order, departments, the due-soon days."""
     session = ctx.session
@@ -89,6 +94,7 @@ class LedgerFacts:
     is_office: bool
 
 
+@requires(Permission.VIEW)
 def ledger_facts(ctx: OpContext) -> LedgerFacts:
     info = {row.key: row.value for row in ctx.session.scalars(select(LedgerInfo))}
     return LedgerFacts(info.get("unit_code", ""), info.get("unit_name", ""), info.get("office") == "1")
