@@ -71,9 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("passwd", help="修改自己的密码")
     add_db_option(p)
-    p.add_argument(
-        "--password-stdin", action="store_true", help="从标准输入读取两行：原密码、新密码"
-    )
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取两行：原密码、新密码")
     p.set_defaults(func=cmd_passwd)
 
 
@@ -87,7 +85,13 @@ def _role(text: str) -> Role:
 def cmd_list(args: argparse.Namespace) -> int:
     print("用户名\t角色\t状态")
     for user in in_operation(args, list_users):
-        state = "已停用" if not user.active else f"锁定至 {user.locked_until:%H:%M}" if user.locked_until else "正常"
+        state = (
+            "已停用"
+            if not user.active
+            else f"锁定至 {user.locked_until:%H:%M}"
+            if user.locked_until
+            else "正常"
+        )
         extra = "（须修改密码）" if user.must_change_password else ""
         token = "（有脚本令牌）" if user.has_token else ""
         print(f"{user.name}\t{user.role.label}\t{state}{extra}{token}")
@@ -133,7 +137,9 @@ def cmd_set_active(args: argparse.Namespace) -> int:
 def cmd_issue_token(args: argparse.Namespace) -> int:
     token = in_operation(args, lambda ctx: issue_token(ctx, args.name)).value
     write_private_text(args.output, token + os.linesep)
-    print(f"已为“{args.name.strip()}”签发令牌：{args.output}（仅本人可读；使用时设置 XINFANG_DESK_TOKEN_FILE）")
+    print(
+        f"已为“{args.name.strip()}”签发令牌：{args.output}（仅本人可读；使用时设置 XINFANG_DESK_TOKEN_FILE）"
+    )
     return 0
 
 

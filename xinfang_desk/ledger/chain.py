@@ -59,7 +59,9 @@ def track_new_rows(dbapi_connection: Any) -> None:
     """
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TRACK} (n INTEGER PRIMARY KEY, tbl TEXT, rid INTEGER)")
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_TRACK} (n INTEGER PRIMARY KEY, tbl TEXT, rid INTEGER)"
+        )
         for table in CHAINED:
             cursor.execute(
                 f"CREATE TEMP TRIGGER IF NOT EXISTS xf_track_{table} AFTER INSERT ON main.{table} BEGIN "
@@ -112,7 +114,9 @@ def _write_head(connection: Connection, seq: int, digest: str) -> None:
         connection.execute(text("INSERT INTO ledger_info(key, value) VALUES (:k, :v)"), params)
 
 
-def raw_rows(connection: Connection, table: str, rowids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
+def raw_rows(
+    connection: Connection, table: str, rowids: Iterable[int] | None = None
+) -> dict[int, dict[str, Any]]:
     """Rows of a chained table as stored (no type conversion), by rowid."""
     columns = ", ".join((*CHAINED[table], *CHAIN_COLUMNS))
     sql = f"SELECT rowid, {columns} FROM {table}"

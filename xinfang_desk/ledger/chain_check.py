@@ -47,8 +47,11 @@ class Finding:
 def verify_ledger(connection: Connection) -> list[Finding]:
     """Everything ``verify`` finds wrong with the ledger's history (empty: intact)."""
     case_nos = {int(i): str(n) for i, n in connection.execute(text("SELECT id, case_no FROM cases"))}
-    findings = _chain_findings(connection, case_nos)
-    findings += _step_findings(connection, case_nos)
+    findings, chain_gap = _chain_findings(connection, case_nos)
+    step_findings, steps_missing = _step_findings(connection, case_nos)
+    findings += step_findings
+    if chain_gap > steps_missing:
+        findings.append(Finding("", f"审计日志至少有 {chain_gap - steps_missing} 条记录已被删除。"))
     unique: list[Finding] = []
     for finding in findings:
         if finding not in unique:
@@ -77,33 +80,51 @@ def _audit_case(row: dict[str, Any]) -> str:
     return str(detail.get("case_no", "")) if isinstance(detail, dict) else ""
 
 
-def _chain_findings(connection: Connection, case_nos: dict[int, str]) -> list[Finding]:
+def _chain_findings(connection: Connection, case_nos: dict[int, str]) -> tuple[list[Finding], int]:
+    """What the chain shows, and how many of its rows are gone."""
     findings: list[Finding] = []
+    gone = 0
     prev, expected_seq = GENESIS, 1
     for table, row in ordered_chain(connection):
         case_no, name = _where(table, row, case_nos)
         if row["chain_hash"] is None:
             findings.append(Finding(case_no, f"{name}不是由本程序写入的（未纳入哈希链），可能是伪造的记录。"))
             continue
-        if row["chain_seq"] != expected_seq or row["chain_prev"] != prev:
-            findings.append(Finding(case_no, f"{name}之前的记录被删除或调换了顺序（哈希链在此断开）。"))
+        if row["chain_seq"] > expected_seq:
+            missing = int(row["chain_seq"]) - expected_seq
+            gone += missing
+            findings.append(
+                Finding(
+                    "",
+                    f"哈希链中 {missing} 条记录（案件步骤或审计日志）已被删除，位于{_place(case_no, name)}之前。",
+                )
+            )
+        elif row["chain_prev"] != prev:
+            findings.append(Finding(case_no, f"{name}与前一条记录的链接不符：记录被调换顺序或替换。"))
         if link(row["chain_prev"] or "", table, row) != row["chain_hash"]:
             findings.append(Finding(case_no, f"{name}的内容在记录后被修改（哈希不符）。"))
         prev, expected_seq = row["chain_hash"], int(row["chain_seq"]) + 1
     head_seq, head_hash = read_head(connection)
     last_seq = expected_seq - 1
     if head_seq > last_seq:
+        gone += head_seq - last_seq
         findings.append(
             Finding("", f"哈希链末尾的 {head_seq - last_seq} 条记录（案件步骤或审计日志）已被删除。")
         )
     elif head_seq == last_seq and head_seq and head_hash != prev:
         findings.append(Finding("", "哈希链的末尾与台账记录的链头不符：最后的记录被改写。"))
-    return findings
+    return findings, gone
 
 
-def _step_findings(connection: Connection, case_nos: dict[int, str]) -> list[Finding]:
-    """Each case's steps numbered 1…revision, and its status the one its last step leaves."""
+def _place(case_no: str, name: str) -> str:
+    return f"案件 {case_no} {name}" if case_no else name
+
+
+def _step_findings(connection: Connection, case_nos: dict[int, str]) -> tuple[list[Finding], int]:
+    """Each case's steps numbered 1…revision, and its status the one its last step leaves; and how many
+    steps are missing."""
     findings: list[Finding] = []
+    missing_total = 0
     steps: dict[int, list[tuple[int, str]]] = {}
     for case_id, seq, kind in connection.execute(
         text("SELECT case_id, seq, kind FROM case_events ORDER BY case_id, seq")
@@ -116,6 +137,7 @@ def _step_findings(connection: Connection, case_nos: dict[int, str]) -> list[Fin
         case_no = case_nos[int(case_id)]
         numbers = [seq for seq, _ in events]
         missing = sorted(set(range(1, int(revision) + 1)) - set(numbers))
+        missing_total += len(missing)
         if missing:
             listed = "、".join(str(n) for n in missing[:10])
             findings.append(Finding(case_no, f"第 {listed} 步的记录已被删除。"))
@@ -129,7 +151,7 @@ def _step_findings(connection: Connection, case_nos: dict[int, str]) -> list[Fin
                     f"当前状态“{_status_label(status)}”与办理记录不符（按记录应为“{_status_label(expected)}”）。",
                 )
             )
-    return findings
+    return findings, missing_total
 
 
 def _status_label(value: str) -> str:

@@ -148,7 +148,9 @@ def sign_in(
     user = session.scalar(select(User).where(func.lower(User.name) == (name or "").strip().lower()))
     if user is None:
         _verify(_DUMMY_HASH, password or "")
-        audit.record_audit(session, "未知用户", audit.LOGIN_FAILED, {"user": (name or "").strip()[:100]}, clock=clock)
+        audit.record_audit(
+            session, "未知用户", audit.LOGIN_FAILED, {"user": (name or "").strip()[:100]}, clock=clock
+        )
         raise AuthenticationError(_WRONG)
     if not user.active:
         raise AuthenticationError(f"用户“{user.name}”已停用，请联系管理员。")
@@ -296,7 +298,9 @@ def authenticate(ledger: Ledger, name: str = "", password: str = "", *, token: s
     session = ledger.new_session()
     try:
         try:
-            result = sign_in_with_token(session, token) if token is not None else sign_in(session, name, password)
+            result = (
+                sign_in_with_token(session, token) if token is not None else sign_in(session, name, password)
+            )
         except AuthenticationError:
             _commit_quietly(session)
             raise

@@ -85,7 +85,13 @@ def _rows(ctx: OpContext, f: TrailFilter, limit: int | None) -> list[TrailRow]:
             if f.case_no and not any(f.case_no.strip() in c for c in case_nos):
                 continue
             rows.append(
-                TrailRow(entry.at, entry.actor, audit.action_label(entry.action), "、".join(case_nos[:5]), _detail_text(detail))
+                TrailRow(
+                    entry.at,
+                    entry.actor,
+                    audit.action_label(entry.action),
+                    "、".join(case_nos[:5]),
+                    _detail_text(detail),
+                )
             )
             if limit and len(rows) >= limit:
                 break
