@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from xinfang_desk.export.exchange.cells import guarded_cell
 from xinfang_desk.export.exchange.ledger_workbook import (
     LedgerExport,
     export_ledger,
@@ -108,12 +108,12 @@ def _write_unit_figures(workbook: Workbook, title: str, columns: list[tuple[str,
     sheet = workbook.create_sheet(UNIT_FIGURES_SHEET)
     sheet.column_dimensions["A"].width = 28
     sheet.freeze_panes = "B3"
-    title_cell = WriteOnlyCell(sheet, value=f"各单位信访工作统计（{title}）")
+    title_cell = guarded_cell(sheet, f"各单位信访工作统计（{title}）")
     title_cell.font = Font(bold=True, size=14)
     sheet.append([title_cell])
     head = []
     for text in ["指标", *[name for name, _ in columns], "键"]:
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = guarded_cell(sheet, text)
         cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
         head.append(cell)
     sheet.append(head)
