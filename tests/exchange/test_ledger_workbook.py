@@ -18,9 +18,9 @@ from xinfang_desk.export.exchange.ledger_workbook import OVERDUE_FILL, export_le
 from xinfang_desk.export.exchange.statistics_sheet import FIGURE_LABELS, NO_VALUE, read_statistics
 from xinfang_desk.export.progress import ExportCancelled
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.figures import compute_figures, year_range
 from xinfang_desk.ledger.models import AuditEntry
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Outcome, Satisfaction, Source
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
 
