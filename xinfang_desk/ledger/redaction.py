@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from xinfang_desk.ledger.identity import check_digit, mask_id_number, mask_phone
 
 #: 18 characters of an ID number (17 digits, a digit or X), not inside a longer run of digits.
-_ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+_ID = re.compile(r"(?<!\d)(\d{17}[\dXx])(?!\d)")
 #: A mobile number, also written 138-1234-5678 or 138 1234 5678, optionally after +86.
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 #: A landline with its area code: 0551-63828000, 010 6275 1234, (0551)63828000.
@@ -35,7 +37,9 @@ def mask_in_text(text: str) -> str:
     """``text`` with every ID number and phone number in it masked as the ID and phone columns are."""
     if not text or not any(c.isdigit() for c in text):
         return text
-    text = _ID.sub(lambda m: mask_id_number(m.group(1).upper()) if is_id_number(m.group(1)) else m.group(0), text)
+    text = _ID.sub(
+        lambda m: mask_id_number(m.group(1).upper()) if is_id_number(m.group(1)) else m.group(0), text
+    )
     text = _MOBILE.sub(lambda m: mask_phone("".join(m.groups())), text)
     return _LANDLINE.sub(lambda m: mask_phone(f"{m.group(1)}-{m.group(2)}{m.group(3)}"), text)
 
@@ -78,3 +82,11 @@ def redact_reporter(text: str, withheld: Withheld, *, name: str, phone: str, id_
     if len(name) >= 2:
         text = replace(re.compile(re.escape(name)), "信访人姓名", NAME_WITHHELD, text)
     return text
+
+
+def mask_names_in(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """Figures whose item names (departments, categories …: typed by people) pass ``mask_in_text``."""
+    return {
+        key: {mask_in_text(str(k)): v for k, v in value.items()} if isinstance(value, Mapping) else value
+        for key, value in figures.items()
+    }

@@ -48,6 +48,7 @@ from xinfang_desk.ledger import audit, chain
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import compute_figures
 from xinfang_desk.ledger.models import LedgerInfo
+from xinfang_desk.ledger.redaction import mask_in_text, mask_names_in
 from xinfang_desk.private_files import private_temp_folder
 
 #: Fill of a row whose case is past its deadline and still open.
@@ -148,6 +149,8 @@ def export_ledger(
     if target.suffix.lower() != ".xlsx":
         raise ValidationError(f"台账文件应以 .xlsx 结尾：{target.name}。")
     unit_code, unit_name = unit_of(session)
+    if not full:  # every text a masked export writes is scanned, the unit's name and the figures' too
+        unit_name, document_title = mask_in_text(unit_name), document_title and mask_in_text(document_title)
     steps = Progress(count_ledger_rows(session, start, end), progress, cancelled)
     steps.report(0)
     with private_temp_folder(), file_written_whole(target) as temporary:
@@ -159,7 +162,9 @@ def export_ledger(
             )
             figures = compute_figures(session, start, end)
             heading = statistics_title or f"{unit_name}信访工作统计（{title}）"
-            write_statistics(workbook, heading, figures, name=STATISTICS_SHEET)
+            write_statistics(
+                workbook, heading, figures if full else mask_names_in(figures), name=STATISTICS_SHEET
+            )
             if add_sheets is not None:
                 add_sheets(workbook, title, figures)
             identity = ExchangeIdentity(

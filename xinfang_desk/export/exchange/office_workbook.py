@@ -33,6 +33,7 @@ from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import compute_figures, received_between
 from xinfang_desk.ledger.models import Case, Unit
+from xinfang_desk.ledger.redaction import mask_in_text
 
 UNIT_FIGURES_SHEET = "各单位统计"
 SCHOOL_COLUMN = "全校"
@@ -83,6 +84,8 @@ def export_office_ledger(
     def per_unit_sheet(workbook: Workbook, title: str, figures: dict[str, Any]) -> None:
         units = units_in_period(session, start, end)
         per_unit = [(name, unit_figures(session, start, end, code)) for code, name in units]
+        if not full:
+            per_unit = [(mask_in_text(name), unit) for name, unit in per_unit]
         _write_unit_figures(workbook, title, per_unit + [(SCHOOL_COLUMN, figures)])
 
     return export_ledger(
