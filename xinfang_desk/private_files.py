@@ -8,13 +8,15 @@ temp folder, and are removed on exit; what a killed process left is removed at t
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from xinfang_desk.paths import data_dir
 
@@ -108,3 +110,53 @@ def private_temp_folder(root: Path | None = None) -> Iterator[Path]:
         with _TEMPDIR_LOCK:
             tempfile.tempdir = previous
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- copies of attachments handed to the system viewer -------------------------------------------------
+_session_folder: Path | None = None
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+)
+
+
+def safe_filename(name: str, fallback: str = "附件") -> str:
+    """A file name that stays in its folder on every system: no folders, no control or reserved characters."""
+    name = _UNSAFE.sub("_", PureWindowsPath(name or "").name.split("/")[-1]).strip(" .")
+    stem, dot, suffix = name.rpartition(".")
+    if (stem if dot else name).upper() in _RESERVED:
+        name = "_" + name
+    if len(name) > 120:
+        suffix = suffix[:16] if dot else ""
+        name = (stem if dot else name)[: 120 - len(suffix) - 1] + (f".{suffix}" if suffix else "")
+    return name or fallback
+
+
+def session_folder() -> Path:
+    """This run's private folder for opened copies, removed when the program ends (``remove_session_folder``)."""
+    global _session_folder
+    if _session_folder is None or not _session_folder.is_dir():
+        _session_folder = process_temp_folder()
+        atexit.register(remove_session_folder)
+    return _session_folder
+
+
+def remove_session_folder() -> None:
+    global _session_folder
+    if _session_folder is not None:
+        shutil.rmtree(_session_folder, ignore_errors=True)
+        _session_folder = None
+
+
+def open_copy(name: str, content: bytes) -> Path:
+    """Write ``content`` as a new private file named ``name`` (sanitised) for a viewer to open.
+
+    Each copy gets a fresh folder, and the file is created exclusively without following links, so a
+    file or symlink planted beforehand is never written through.
+    """
+    folder = Path(tempfile.mkdtemp(dir=session_folder()))
+    target = folder / safe_filename(name)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    return target

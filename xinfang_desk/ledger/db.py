@@ -22,6 +22,7 @@ from xinfang_desk.ledger import chain, sqlite
 from xinfang_desk.ledger.errors import LedgerError, LedgerFileError
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 from xinfang_desk.ledger.operations.context import Actor, OpContext
+from xinfang_desk.private_files import create_private_file, make_private
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PROTECTED = (Case, CaseEvent, Attachment, Petitioner, AuditEntry)
@@ -96,6 +97,8 @@ class Ledger:
                 if not create:
                     raise LedgerFileError(f"台账文件不存在：{path}。请先用 init 或 demo 命令创建。")
                 path.parent.mkdir(parents=True, exist_ok=True)
+                create_private_file(path)  # its WAL and shared-memory files take the same mode
+            _keep_private(path)
         engine = create_engine(url)
         if sqlite.is_sqlite(engine):
             sqlite.configure_engine(engine)
@@ -165,6 +168,12 @@ class Ledger:
     def is_demo(self) -> bool:
         """A demo ledger (``demo``, ``--demo``): opened without signing in, as 演示管理员."""
         return self.info().get("demo") == "1"
+
+
+def _keep_private(path: Path) -> None:
+    """The ledger and its -wal/-shm files readable by their owner only (an older ledger was 0644)."""
+    for suffix in ("", "-wal", "-shm"):
+        make_private(path.with_name(path.name + suffix))
 
 
 def _migrate(engine: Engine, path: Path | None, *, create: bool) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Integer, Table, column, event, insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from xinfang_desk.ledger.chain import CHAINED, track_new_rows
+from xinfang_desk.private_files import create_private_file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -364,7 +365,9 @@ def integrity_ok(path: Path) -> bool:
 
 
 def backup_file(path: Path, dest: Path) -> None:
-    """A consistent copy of a ledger file (including what is still in its WAL) to ``dest``."""
+    """A consistent copy of a ledger file (including what is still in its WAL) to ``dest``, readable by
+    its owner only (it holds full ID and phone numbers)."""
+    create_private_file(dest)
     src = sqlite3.connect(path)
     try:
         out = sqlite3.connect(dest)
