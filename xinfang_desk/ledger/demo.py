@@ -408,3 +408,19 @@ def fill_demo_ledger(
     assert ctx.ledger is not None, "a demo is built into an open ledger"
     made = build_demo(ctx.ledger, cases=cases, today=ctx.now().date(), progress=progress, batch=batch)
     return OpResult(made, Changes(everything=True))
+
+
+def mark_as_demo(ledger: Ledger) -> None:
+    """A demo ledger made before demo ledgers were marked: the demo unit's, without users."""
+    from xinfang_desk.ledger.models import LedgerInfo
+    from xinfang_desk.ledger.users import ledger_has_users
+
+    if ledger.is_demo or ledger.unit_code != DEMO_UNIT[0]:
+        return
+    with ledger.session() as session:
+        if not ledger_has_users(session):
+            info = session.get(LedgerInfo, "demo")
+            if info is None:
+                session.add(LedgerInfo(key="demo", value="1"))
+            else:
+                info.value = "1"

@@ -92,9 +92,12 @@ class LedgerFacts:
     unit_code: str
     unit_name: str
     is_office: bool
+    is_demo: bool = False
 
 
 @requires(Permission.VIEW)
 def ledger_facts(ctx: OpContext) -> LedgerFacts:
     info = {row.key: row.value for row in ctx.session.scalars(select(LedgerInfo))}
-    return LedgerFacts(info.get("unit_code", ""), info.get("unit_name", ""), info.get("office") == "1")
+    return LedgerFacts(
+        info.get("unit_code", ""), info.get("unit_name", ""), info.get("office") == "1", info.get("demo") == "1"
+    )
