@@ -309,3 +309,30 @@ def test_audit_command_lists_and_exports_the_trail(
     capsys.readouterr()
     assert _cli(monkeypatch, "audit", *db, "--action", "export_audit", **as_admin) == 0
     assert "导出审计日志" in capsys.readouterr().out
+
+
+def test_emptying_the_users_table_does_not_open_the_ledger_to_anyone(
+    secured: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _tamper(secured, "DROP TRIGGER users_no_delete", "DELETE FROM users")
+    assert _cli(monkeypatch, "cases", "--db", str(secured)) == 2
+    assert "XINFANG_DESK_USER" in capsys.readouterr().err
+    _tamper(secured, "DELETE FROM ledger_info WHERE key = 'users_enabled'")
+    assert (
+        _cli(
+            monkeypatch,
+            "users",
+            "add",
+            "冒充者",
+            "--role",
+            "管理员",
+            "--db",
+            str(secured),
+            "--password-stdin",
+            stdin="taken-over-1\n",
+        )
+        == 2
+    )
+    assert "已有管理员" in capsys.readouterr().err
+    assert _cli(monkeypatch, "verify", "--db", str(secured)) == 1
+    assert "用户表已被清空" in capsys.readouterr().out

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import AuthenticationError, PermissionDenied, ValidationError
-from xinfang_desk.ledger.models import LedgerInfo, User
+from xinfang_desk.ledger.models import AuditEntry, LedgerInfo, User
 from xinfang_desk.ledger.operations.context import Actor, Changes, OpContext, OpResult
 from xinfang_desk.ledger.permissions import Permission, Role, requires
 
@@ -61,8 +61,26 @@ class UserItem:
     has_token: bool
 
 
+#: ``ledger_info`` key set when the first administrator is created: from then on the ledger needs sign-in,
+#: even if someone empties the users table with another program.
+USERS_ENABLED_KEY = "users_enabled"
+
+
 def ledger_has_users(session: Session) -> bool:
-    return session.scalar(select(User.id).limit(1)) is not None
+    """True once the ledger has had an administrator (every operation then needs a signed-in user)."""
+    if session.scalar(select(User.id).limit(1)) is not None:
+        return True
+    flag = session.get(LedgerInfo, USERS_ENABLED_KEY)
+    return flag is not None and flag.value == "1"
+
+
+def users_removed_outside(session: Session) -> bool:
+    """The audit log records an administrator, yet the users table is empty: emptied by another program."""
+    if session.scalar(select(User.id).limit(1)) is not None:
+        return False
+    return (
+        session.scalar(select(AuditEntry.id).where(AuditEntry.action == audit.CREATE_ADMIN).limit(1)) is not None
+    )
 
 
 def current_role(session: Session, user_id: int) -> Role | None:
@@ -129,11 +147,16 @@ def create_administrator(
     session: Session, name: str, password: str, *, clock: Callable[[], datetime] = datetime.now
 ) -> Actor:
     """The ledger's first user, a 管理员 (refused once the ledger has users); returns them as the actor."""
-    if ledger_has_users(session):
+    if ledger_has_users(session) or users_removed_outside(session):
         raise PermissionDenied("此台账已有管理员；新用户请由管理员添加。")
     now = clock().replace(microsecond=0)
     user = _new_user(session, _name(name), Role.ADMIN, password, _name(name), now)
     user.must_change_password = False  # they just chose it
+    flag = session.get(LedgerInfo, USERS_ENABLED_KEY)
+    if flag is None:
+        session.add(LedgerInfo(key=USERS_ENABLED_KEY, value="1"))
+    else:
+        flag.value = "1"
     audit.record_audit(session, user.name, audit.CREATE_ADMIN, {"user": user.name}, clock=clock)
     return _actor(user)
 

@@ -582,6 +582,8 @@ class _MergeContext:
                 "file": result.file_name,
                 "sha256": result.sha256,
                 "unit_code": unit_code,
+                # the unit's history as it stood at export: a later rewrite there no longer leads to it
+                "history_hash": identity.history_hash,
                 "edited": result.edited,
                 "added": result.added,
                 "updated": result.updated,

@@ -19,6 +19,7 @@ from xinfang_desk.ledger.chain_check import Finding, verify_ledger
 from xinfang_desk.ledger.models import AuditEntry, Case, CaseEvent
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
+from xinfang_desk.ledger.users import users_removed_outside
 from xinfang_desk.ledger.vocab import EventKind
 
 #: Rows the page shows at most (newest first); the export writes every matching row.
@@ -181,6 +182,8 @@ class Verification:
 def verify(ctx: OpContext) -> Verification:
     """Check the history: the hash chain, each case's steps and state, and the guards (``chain_check``)."""
     findings = verify_ledger(ctx.session.connection())
+    if users_removed_outside(ctx.session):
+        findings.append(Finding("", "审计日志记录了管理员，但用户表已被清空：用户在本程序之外被删除。"))
     now_missing = ctx.ledger.guards_missing_at_open if ctx.ledger is not None else ()
     earlier = tuple(
         f"{entry.at:%Y-%m-%d %H:%M}：" + "、".join(entry.detail.get("triggers", []))
