@@ -75,7 +75,9 @@ class Ledger:
     was opened (they are restored, and the finding is written to the audit log first).
     """
 
-    def __init__(self, engine: Engine, path: Path | None, guards_missing_at_open: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, engine: Engine, path: Path | None, guards_missing_at_open: tuple[str, ...] = ()
+    ) -> None:
         self.engine = engine
         self.path = path
         self.guards_missing_at_open = guards_missing_at_open

@@ -164,7 +164,9 @@ def missing_guards(connection: Connection) -> list[str]:
     present = {
         row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
     }
-    tables = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+    tables = {
+        row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    }
     return [name for name in _GUARDS if name not in present and name.rsplit("_no_", 1)[0] in tables]
 
 

@@ -79,7 +79,8 @@ def users_removed_outside(session: Session) -> bool:
     if session.scalar(select(User.id).limit(1)) is not None:
         return False
     return (
-        session.scalar(select(AuditEntry.id).where(AuditEntry.action == audit.CREATE_ADMIN).limit(1)) is not None
+        session.scalar(select(AuditEntry.id).where(AuditEntry.action == audit.CREATE_ADMIN).limit(1))
+        is not None
     )
 
 

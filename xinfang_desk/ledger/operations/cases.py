@@ -112,7 +112,9 @@ def _whole_number(value: Any, what: str) -> int:
 
 
 @requires(Permission.REGISTER)
-def correct_case(ctx: OpContext, case_ref: str | int, field: str, value: Any, reason: str) -> OpResult[CaseRef]:
+def correct_case(
+    ctx: OpContext, case_ref: str | int, field: str, value: Any, reason: str
+) -> OpResult[CaseRef]:
     """更正 a registered field; the old value stays in the history."""
     case = find_case(ctx.session, case_ref)
     ctx.workflow.correct(case, field, value, reason)

@@ -70,7 +70,9 @@ class Changes:
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
-            self.case_ids | other.case_ids, self.reference or other.reference, self.everything or other.everything
+            self.case_ids | other.case_ids,
+            self.reference or other.reference,
+            self.everything or other.everything,
         )
 
 

@@ -99,5 +99,8 @@ class LedgerFacts:
 def ledger_facts(ctx: OpContext) -> LedgerFacts:
     info = {row.key: row.value for row in ctx.session.scalars(select(LedgerInfo))}
     return LedgerFacts(
-        info.get("unit_code", ""), info.get("unit_name", ""), info.get("office") == "1", info.get("demo") == "1"
+        info.get("unit_code", ""),
+        info.get("unit_name", ""),
+        info.get("office") == "1",
+        info.get("demo") == "1",
     )
