@@ -17,8 +17,6 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy.orm import Session
-
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import DEMO_ACTOR
 from xinfang_desk.ledger.errors import AuthenticationError, ValidationError
@@ -130,17 +128,6 @@ def acting_user(args: argparse.Namespace, ledger: Ledger, *, changing_password: 
 
 
 T = TypeVar("T")
-
-
-def in_ledger(args: argparse.Namespace, work: Callable[[Session], T]) -> T:
-    """Open the ``--db`` ledger, run ``work`` in one committed session, close the ledger (no sign-in:
-    only for commands that make or inspect a ledger before anyone can sign in to it)."""
-    ledger = open_ledger(args)
-    try:
-        with ledger.session() as session:
-            return work(session)
-    finally:
-        ledger.close()
 
 
 def in_operation(args: argparse.Namespace, work: Callable[[OpContext], T]) -> T:
