@@ -87,3 +87,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     from xinfang_desk.ui.garbage import settle_before_exit
 
     settle_before_exit()
+@pytest.fixture(autouse=True, scope="session")
+def _private_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The user's data and log folders (platformdirs) point into a temp folder: tests never touch the real ones."""
+    base = tmp_path_factory.mktemp("user-folders")
+    saved = {key: os.environ.get(key) for key in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")}
+    for key in saved:
+        os.environ[key] = str(base / key.lower())
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

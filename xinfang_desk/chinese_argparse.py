@@ -12,6 +12,7 @@ import sys
 from typing import NoReturn
 
 EXIT_USER_ERROR = 2
+EXIT_UNEXPECTED = 3
 
 ARGPARSE_CHINESE: dict[str, str] = {
     "usage: ": "用法：",

@@ -7,14 +7,19 @@ error a user can cause ends in one Chinese line on stderr and a non-zero exit, n
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from xinfang_desk import __version__
-from xinfang_desk.chinese_argparse import EXIT_USER_ERROR, ChineseArgumentParser
+from xinfang_desk.chinese_argparse import EXIT_UNEXPECTED, EXIT_USER_ERROR, ChineseArgumentParser
 from xinfang_desk.commands import COMMAND_MODULES
 from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.logs import setup_logging, unexpected_error_text
+from xinfang_desk.private_files import remove_stale_temp
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,11 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    """A polite kill (SIGTERM) ends like Ctrl+C: every ``finally`` runs, temporary files go."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
+        remove_stale_temp()
         return int(args.func(args) or 0)
     except LedgerError as exc:
         sys.stderr.write(f"错误：{exc}\n")
@@ -41,6 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug: the details go to the log, the user reads one sentence
+        setup_logging()
+        logging.getLogger("xinfang_desk.cli").exception("unexpected error in %s", args.command)
+        sys.stderr.write(f"错误：{unexpected_error_text(exc)}\n")
+        return EXIT_UNEXPECTED
 
 
 if __name__ == "__main__":

@@ -37,6 +37,22 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
+PASSWORD = "script-pass-2026"
+
+
+def signed_in_ledger(path: Path, admin: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A ledger whose administrator is ``admin``, signed in through the environment as a script would be."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    created = main(
+        ["init", "--db", str(path), "--unit-code", "HQJT", "--unit-name", "后勤集团"]
+        + ["--admin", admin, "--password-stdin"]
+    )
+    assert created == 0
+    monkeypatch.setenv("XINFANG_DESK_USER", admin)
+    monkeypatch.setenv("XINFANG_DESK_PASSWORD", PASSWORD)
+    return path
+
+
 def history(db: Path, case_no: str) -> list[tuple[str, str]]:
     ledger = Ledger.open(db)
     try:
@@ -46,13 +62,14 @@ def history(db: Path, case_no: str) -> list[tuple[str, str]]:
         ledger.close()
 
 
-def test_a_shell_script_runs_a_case_through_its_life(db: Path, tmp_path: Path) -> None:
+def test_a_shell_script_runs_a_case_through_its_life(tmp_path: Path, monkeypatch) -> None:
+    db = signed_in_ledger(tmp_path / "unit.sqlite", "脚本", monkeypatch)
     script = tmp_path / "life.sh"
     script.write_text(
         textwrap.dedent(
             f"""\
             set -e
-            x() {{ "{sys.executable}" -m xinfang_desk "$@" --db "{db}" --actor 脚本; }}
+            x() {{ "{sys.executable}" -m xinfang_desk "$@" --db "{db}"; }}
             no=$(x case register --json - <<'JSON'
             {json.dumps(REGISTRATION, ensure_ascii=False)}
             JSON
@@ -112,12 +129,14 @@ def test_a_batch_with_one_bad_registration_registers_none(db: Path, tmp_path: Pa
     assert "共 0 件" in capsys.readouterr().out
 
 
-def test_show_prints_the_case_with_personal_data_masked(db: Path, tmp_path: Path, capsys) -> None:
+def test_show_prints_the_case_with_personal_data_masked(tmp_path: Path, capsys, monkeypatch) -> None:
+    db = signed_in_ledger(tmp_path / "unit.sqlite", "主任老李", monkeypatch)
+    capsys.readouterr()
     source = tmp_path / "r.json"
     source.write_text(json.dumps(REGISTRATION, ensure_ascii=False), encoding="utf-8")
     main(["case", "register", "--db", str(db), "--json", str(source)])
     case_no = capsys.readouterr().out.strip()
-    main(["case", "accept", case_no, "--db", str(db), "--actor", "主任老李"])
+    main(["case", "accept", case_no, "--db", str(db)])
     capsys.readouterr()
     assert main(["case", "show", case_no, "--db", str(db), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)

@@ -152,7 +152,7 @@ def test_help_is_wholly_chinese(command: list[str]) -> None:
         (["init", "--unit-code", "JWC"], "缺少必需的参数：--unit-name"),
         (["cases", "--bogus"], "无法识别的参数：--bogus"),
         (["slip", "X", "-o", "a.pdf", "--kind", "nope"], "参数 --kind：无效的选项 'nope'"),
-        (["demo", "--cases", "many"], "参数 --cases：'many' 不是整数"),
+        (["demo", "--cases", "many"], "参数 --cases：案件数“many”不是整数"),
     ],
 )
 def test_argparse_errors_are_chinese(args: list[str], message: str) -> None:

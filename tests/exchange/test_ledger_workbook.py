@@ -20,6 +20,7 @@ from xinfang_desk.export.progress import ExportCancelled
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.figures import compute_figures, year_range
 from xinfang_desk.ledger.models import AuditEntry
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Outcome, Satisfaction, Source
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
 
@@ -357,13 +358,12 @@ def test_command_line_exports_a_year(
     ledger: Ledger, cases: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "cli.xlsx"
-    code = main(
-        ["export-ledger", "--db", str(ledger.path), "--year", "2025", "-o", str(target), "--actor", "张三"]
-    )
+    code = main(["export-ledger", "--db", str(ledger.path), "--year", "2025", "-o", str(target)])
     assert code == 0
     assert "已导出 6 件案件" in capsys.readouterr().out
     identity = verify_ledger_file(target)
-    assert identity.exported_by == "张三" and identity.masked
+    # a ledger without users is worked on as the operating-system user, as before users existed
+    assert identity.exported_by == Actor.of_system_user().name and identity.masked
     assert main(["export-ledger", "--db", str(ledger.path), "-o", str(target)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("错误：") and err.count("\n") == 1

@@ -67,8 +67,6 @@ def test_two_clerks_and_an_import_all_succeed_with_gapless_numbers(tmp_path: Pat
             str(workbook),
             "--db",
             str(path),
-            "--actor",
-            "丙",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

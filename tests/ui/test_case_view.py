@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -17,6 +19,8 @@ from xinfang_desk.ledger.operations import cases
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.vocab import EventKind, Outcome, Satisfaction, Status
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow, find_case
+from xinfang_desk.paths import data_dir
+from xinfang_desk.private_files import remove_session_folder
 from xinfang_desk.ui import case_view as case_view_module
 from xinfang_desk.ui.action_dialogs import StepDialog
 from xinfang_desk.ui.case_view import CaseView
@@ -335,11 +339,14 @@ def test_attachments_are_added_by_dropping_and_opened_in_the_system_viewer(
 
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
-    monkeypatch.setattr(case_view_module, "attachment_folder", lambda: tmp_path / "opened")
     view.open_button.click()
     qtbot.waitUntil(lambda: bool(opened))
     with open(opened[0], "rb") as file:
         assert file.read() == b"%PDF-1.4 scanned letter"
+    copy = Path(opened[0])
+    assert copy.is_relative_to(data_dir()) and stat.S_IMODE(copy.stat().st_mode) == 0o600
+    remove_session_folder()  # what the app does when it closes
+    assert not copy.exists()
 
 
 def test_the_view_follows_changes_made_elsewhere(qtbot, ledger, runner, register_case):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import stat
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xinfang_desk.paths import data_dir
 from xinfang_desk.ui.drafts import DraftStore
 
 field_values = st.one_of(st.text(max_size=40), st.integers(-(2**31), 2**31), st.booleans())
@@ -24,11 +26,14 @@ def test_a_kept_draft_comes_back_unchanged(tmp_path_factory, fields):
     assert draft.actor == "接待员"
 
 
-def test_drafts_live_next_to_the_ledger(ledger):
+def test_drafts_live_in_the_users_data_folder_readable_by_the_user_only(ledger):
     store = DraftStore.for_ledger(ledger)
-    store.save("registration", {"name": "张喆"})
-    assert store.folder == ledger.path.with_name(ledger.path.name + ".drafts")
-    assert (store.folder / "registration.json").exists()
+    store.save("registration", {"name": "张喆", "id_number": "340104199001011239"})
+    assert store.folder.is_relative_to(data_dir()) and not store.folder.is_relative_to(ledger.path.parent)
+    saved = store.folder / "registration.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store.folder.stat().st_mode) == 0o700
+    assert DraftStore.for_ledger(ledger).load("registration").fields["name"] == "张喆"
 
 
 def test_a_new_save_replaces_the_old_and_leaves_no_temporary_files(tmp_path):

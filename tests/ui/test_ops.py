@@ -140,9 +140,9 @@ def test_the_app_registers_while_a_command_line_import_runs_and_nothing_fails(tm
     registered: list[int] = []
     failed: list[BaseException] = []
 
-    def register(session, _progress) -> int:
-        case = Workflow(session, "接待员").register(draft(summary="窗口登记"))
-        session.flush()
+    def register(ctx, _progress) -> int:
+        case = Workflow(ctx.session, "接待员").register(draft(summary="窗口登记"))
+        ctx.session.flush()
         return case.id
 
     def answered() -> int:

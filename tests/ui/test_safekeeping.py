@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from tests.helpers import draft
 from xinfang_desk.ledger.backups import backups_of, take_backup
 from xinfang_desk.ledger.models import Case
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.workflow import Workflow
 from xinfang_desk.ui import safekeeping
 from xinfang_desk.ui.main_window import MainWindow
@@ -21,8 +22,8 @@ def window(ledger, tmp_path, qsettings_dir, qtbot, monkeypatch):
     settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
     settings.setValue("backup/folder", str(tmp_path / "share"))
     settings.setValue("backup/keep", 2)
-    runner = OpRunner(ledger)
-    window = MainWindow(runner, "测试员", settings)
+    runner = OpRunner(ledger, Actor("测试员"))
+    window = MainWindow(runner, settings)
     qtbot.addWidget(window)
     yield window
     runner.wait()

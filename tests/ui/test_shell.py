@@ -458,7 +458,7 @@ def test_the_app_starts_and_quits_cleanly_on_a_large_ledger(tmp_path) -> None:
     from xinfang_desk.ledger.instance_lock import lock_path
 
     path = tmp_path / "large.sqlite"
-    ledger = create_ledger(path, "JWC", "教务处")
+    ledger = create_ledger(path, "JWC", "教务处", demo=True)  # a demo: no sign-in dialog in the way
     build_demo(ledger, cases=5000, seed=9, today=date(2026, 11, 25))
     ledger.close()
     env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}

@@ -7,6 +7,17 @@ from xinfang_desk.commands import (
     ledger_commands,
     office_commands,
     transfer_commands,
+    trust_commands,
+    user_commands,
 )
 
-COMMAND_MODULES = [ledger_commands, case_commands, export_commands, office_commands, backup_commands, transfer_commands]
+COMMAND_MODULES = [
+    ledger_commands,
+    case_commands,
+    export_commands,
+    office_commands,
+    user_commands,
+    trust_commands,
+    backup_commands,
+    transfer_commands,
+]

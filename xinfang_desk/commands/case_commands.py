@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from xinfang_desk.commands.common import add_actor_option, add_db_option, in_ledger, parse_date
+from xinfang_desk.commands.common import add_db_option, in_operation, parse_date
 from xinfang_desk.ledger.case_details import CaseDetails
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.operations import cases
@@ -187,7 +187,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
-    add_actor_option(parser)
 
 
 def _read_json(name: str) -> Any:
@@ -233,7 +232,7 @@ def cmd_register(args: argparse.Namespace) -> int:
                 raise ValidationError(f"{where}{exc}" + ("（均未登记）" if where else "")) from None
         return registered
 
-    for ref in in_ledger(args, register_all):
+    for ref in in_operation(args, register_all):
         print(ref.case_no)
     return 0
 
@@ -242,7 +241,7 @@ def cmd_step(args: argparse.Namespace) -> int:
     values = {o.key: getattr(args, o.key) for o in args.options if getattr(args, o.key) is not None}
     if args.kind is EventKind.REOPEN:
         values["review"] = not args.by_unit
-    ref = in_ledger(args, lambda ctx: cases.perform_step(ctx, args.case_no, args.kind, values).value)
+    ref = in_operation(args, lambda ctx: cases.perform_step(ctx, args.case_no, args.kind, values).value)
     print(f"{ref.case_no}：已{args.kind.label}，当前状态：{Status(ref.status).label}")
     return 0
 
@@ -254,7 +253,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
         value = _whole(value)
     elif field == "bypassed_level":
         value = _yes_no(value)
-    ref = in_ledger(args, lambda ctx: cases.correct_case(ctx, args.case_no, field, value, args.reason).value)
+    ref = in_operation(args, lambda ctx: cases.correct_case(ctx, args.case_no, field, value, args.reason).value)
     print(f"{ref.case_no}：已更正{Workflow.CORRECTABLE[field]}")
     return 0
 
@@ -282,7 +281,7 @@ def _yes_no(text: str) -> bool:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    details = in_ledger(args, lambda ctx: cases.case_details(ctx, args.case_no))
+    details = in_operation(args, lambda ctx: cases.case_details(ctx, args.case_no))
     if args.json:
         print(json.dumps(details_json(details), ensure_ascii=False, indent=1))
         return 0

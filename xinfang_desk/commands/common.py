@@ -1,15 +1,25 @@
-"""Helpers shared by the commands: the ``--db`` option, opening the ledger, parsing dates."""
+"""Helpers shared by the commands: the ``--db`` option, opening the ledger, who is acting, parsing dates.
+
+Every command that works on a ledger signs in through ``acting_user``: on a ledger with users it takes
+``XINFANG_DESK_TOKEN_FILE`` (a token a 管理员 issued), or ``XINFANG_DESK_USER`` and
+``XINFANG_DESK_PASSWORD``, or asks at the terminal; ``in_operation`` then runs the work as that user.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
+import stat
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.demo import DEMO_ACTOR
+from xinfang_desk.ledger.errors import AuthenticationError, ValidationError
 from xinfang_desk.ledger.figures import year_range
 from xinfang_desk.ledger.limits import (
     MAX_SEARCH_CHARS,
@@ -21,6 +31,7 @@ from xinfang_desk.ledger.limits import (
     check_text,
 )
 from xinfang_desk.ledger.operations.context import Actor, OpContext
+from xinfang_desk.ledger.users import SignIn, authenticate, ledger_has_users
 from xinfang_desk.paths import default_ledger_path
 
 
@@ -120,29 +131,77 @@ def period_of(args: argparse.Namespace) -> tuple[date, date]:
     raise ValidationError("请指定 --year，或同时指定 --from 和 --to。")
 
 
-def acting_user(args: argparse.Namespace, ledger: Ledger) -> Actor:
-    """Who acts: ``--actor`` where given, else the operating system's user."""
-    name = getattr(args, "actor", None)
-    return Actor(name) if name else Actor.of_system_user()
 
 
-def add_actor_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--actor", default=None, help="操作人（记入审计日志；默认当前系统用户名）")
+ENV_USER = "XINFANG_DESK_USER"
+ENV_PASSWORD = "XINFANG_DESK_PASSWORD"
+ENV_TOKEN_FILE = "XINFANG_DESK_TOKEN_FILE"
+PASSWORD_CHANGE_FIRST = "首次登录（或密码被管理员重置后）须先修改密码：xinfang-desk passwd --db 台账文件。"
+
+
+def sign_in(ledger: Ledger) -> SignIn:
+    """Sign in to a ledger that has users: a token file, the environment, or the terminal."""
+    token_file = os.environ.get(ENV_TOKEN_FILE, "").strip()
+    if token_file:
+        return authenticate(ledger, token=read_token_file(Path(token_file)))
+    name = os.environ.get(ENV_USER, "").strip()
+    password = os.environ.get(ENV_PASSWORD)
+    if not name and sys.stdin.isatty():
+        name = input("用户名：").strip()
+    if name and password is None and sys.stdin.isatty():
+        password = getpass.getpass("密码：")
+    if not name or password is None:
+        raise AuthenticationError(
+            f"此台账已启用用户登录：请设置环境变量 {ENV_USER} 和 {ENV_PASSWORD}，"
+            f"或用 {ENV_TOKEN_FILE} 指定管理员签发的令牌文件。"
+        )
+    return authenticate(ledger, name, password)
+
+
+def read_token_file(path: Path) -> str:
+    """A token file's token, refused when other users could read the file."""
+    try:
+        mode = path.stat().st_mode
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        raise AuthenticationError(f"无法读取令牌文件“{path}”。") from None
+    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise AuthenticationError(f"令牌文件“{path}”可被其他用户读取，请先执行 chmod 600。")
+    return token
+
+
+def acting_user(args: argparse.Namespace, ledger: Ledger, *, changing_password: bool = False) -> Actor:
+    """Who runs this command on ``ledger``.
+
+    A ledger without users (as before users existed) is worked on as the operating-system user, a
+    demo ledger as 演示管理员; a ledger with users needs a signed-in user, whose password must first be
+    changed when it is new or was reset.
+    """
+    del args  # every command signs in the same way; kept so commands need not know how
+    with ledger.session() as session:
+        has_users = ledger_has_users(session)
+    if not has_users:
+        return DEMO_ACTOR if ledger.is_demo else Actor.of_system_user()
+    signed_in = sign_in(ledger)
+    if signed_in.must_change_password and not changing_password:
+        raise AuthenticationError(PASSWORD_CHANGE_FIRST)
+    return signed_in.actor
 
 
 T = TypeVar("T")
 
 
-def in_ledger(args: argparse.Namespace, work: Callable[[OpContext], T], *, checked: bool = False) -> T:
-    """Open the ``--db`` ledger, run ``work`` in one committed operation as the acting user, close it.
+def in_operation(args: argparse.Namespace, work: Callable[[OpContext], T], *, checked: bool = False) -> T:
+    """Open the ``--db`` ledger, sign in (``acting_user``), run ``work`` as one committed operation.
 
     ``checked``: the full integrity check passes first (exports, merges, imports).
     """
     ledger = open_ledger(args)
     try:
+        actor = acting_user(args, ledger)
         if checked:
             ledger.require_sound()
-        with ledger.operation(acting_user(args, ledger)) as ctx:
+        with ledger.operation(actor) as ctx:
             return work(ctx)
     finally:
         ledger.close()
@@ -152,3 +211,22 @@ def add_workbook_output_options(parser: argparse.ArgumentParser) -> None:
     """``-o FILE.xlsx`` and ``--full`` (unmasked personal data) of the 台账 exports."""
     parser.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.xlsx）")
     parser.add_argument("--full", action="store_true", help="完整导出身份证号和电话（不脱敏，记入审计日志）")
+
+
+def add_password_stdin_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="从标准输入读取密码（一行；默认在终端提示输入两次）"
+    )
+
+
+def new_password(args: argparse.Namespace, prompt: str = "新密码") -> str:
+    """A password chosen for a new or reset account: one line of stdin, or typed twice at the terminal."""
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValidationError("请在终端输入密码，或加 --password-stdin 从标准输入读取。")
+    first = getpass.getpass(f"{prompt}：")
+    if getpass.getpass(f"再次输入{prompt}：") != first:
+        raise ValidationError("两次输入的密码不一致。")
+    return first

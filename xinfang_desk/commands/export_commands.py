@@ -7,16 +7,17 @@ import sys
 from pathlib import Path
 
 from xinfang_desk.commands.common import (
-    add_actor_option,
     add_db_option,
     add_period_options,
     add_workbook_output_options,
-    in_ledger,
+    in_operation,
     period_of,
 )
 from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.export.documents.slips import export_documents
 from xinfang_desk.export.exchange.operations import ExportRequest, export_workbook
+from xinfang_desk.ledger.operations.context import OpContext
+from xinfang_desk.ledger.permissions import Permission
 
 _KIND_HELP = "文书种类：assign 交办单（默认）、supervise 督办单、accept-notice 受理告知书、decline-notice 不予受理告知书"
 
@@ -26,7 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_option(p)
     add_period_options(p)
     add_workbook_output_options(p)
-    add_actor_option(p)
     p.set_defaults(func=cmd_export_ledger)
 
     p = sub.add_parser("slip", help="打印交办单、督办单或告知书（PDF）")
@@ -36,27 +36,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--kind", choices=[k.value for k in DocumentKind], default=DocumentKind.ASSIGN.value, help=_KIND_HELP
     )
-    add_actor_option(p)
     p.set_defaults(func=cmd_slip)
 
 
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     start, end = period_of(args)
     request = ExportRequest(args.output, start, end, args.full)
-    result = in_ledger(args, lambda ctx: export_workbook(ctx, request), checked=True)
+    result = in_operation(args, lambda ctx: export_workbook(ctx, request), checked=True)
     masked = "个人信息未脱敏（已记入审计日志）" if args.full else "身份证号和电话已脱敏"
     print(f"已导出 {result.rows} 件案件到 {result.path}（{start}至{end}，其中超期 {result.overdue} 件；{masked}）")
     return 0
 
 
 def cmd_slip(args: argparse.Namespace) -> int:
-    result = in_ledger(
-        args,
-        lambda ctx: export_documents(
+    def work(ctx: OpContext):  # noqa: ANN202 - the slips module's result
+        ctx.require(Permission.PRINT)
+        return export_documents(
             ctx.session, args.case_no, args.output, ctx.actor.name, kind=args.kind, clock=ctx.clock
-        ),
-        checked=True,
-    )
+        )
+
+    result = in_operation(args, work, checked=True)
     rendered = result.rendered
     kind = DocumentKind(args.kind).title
     print(f"已生成{kind} {rendered.documents} 份，共 {rendered.pages} 页：{result.path}")

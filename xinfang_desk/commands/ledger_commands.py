@@ -9,11 +9,15 @@ from datetime import datetime
 from pathlib import Path
 
 from xinfang_desk.commands.common import (
+    ENV_PASSWORD,
+    ENV_USER,
     add_db_option,
+    add_password_stdin_option,
     add_period_options,
     bounded_int,
+    in_operation,
     ledger_location,
-    open_ledger,
+    new_password,
     parse_date,
     period_of,
     search_text,
@@ -23,9 +27,12 @@ from xinfang_desk.ledger.demo import build_demo, new_demo_ledger, remove_demo_fi
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
 from xinfang_desk.ledger.figures import compute_figures
 from xinfang_desk.ledger.limits import MAX_DEMO_CASES, MAX_LIST_LIMIT, MAX_YEAR, MIN_YEAR
+from xinfang_desk.ledger.operations.context import OpContext
+from xinfang_desk.ledger.permissions import Permission
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter, case_ids, case_rows, count_cases
 from xinfang_desk.ledger.settings import Settings
+from xinfang_desk.ledger.users import create_administrator
 from xinfang_desk.ledger.vocab import Status
 from xinfang_desk.paths import default_demo_ledger_path
 
@@ -36,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--unit-code", required=True, help="单位代码，如 JWC")
     p.add_argument("--unit-name", required=True, help="单位名称，如 教务处")
     p.add_argument("--office", action="store_true", help="信访与督办室（汇总模式）")
+    p.add_argument("--admin", default=None, metavar="用户名", help="同时创建管理员（此后所有命令都需登录）")
+    add_password_stdin_option(p)
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", help="创建演示台账（含示例案件）")
@@ -80,9 +89,19 @@ def cmd_init(args: argparse.Namespace) -> int:
     location = ledger_location(args)
     if isinstance(location, Path) and location.exists() and location.stat().st_size > 0:
         raise LedgerFileError(f"文件已存在：{location}。")
+    password = new_password(args) if args.admin is not None else None
     ledger = create_ledger(location, args.unit_code, args.unit_name, office=args.office)
-    ledger.close()
+    try:
+        if password is not None:
+            with ledger.session() as session:
+                create_administrator(session, args.admin, password)
+    finally:
+        ledger.close()
     print(f"已创建台账：{location}（{args.unit_name}）")
+    if password is not None:
+        print(f"管理员：{args.admin.strip()}。此后每条命令都需登录（环境变量 {ENV_USER} / {ENV_PASSWORD}）。")
+    else:
+        print("注意：尚未设置管理员，任何能打开此文件的人都可以操作台账。可用 users add 命令添加管理员。")
     return 0
 
 
@@ -116,11 +135,12 @@ def _fmt_pct(value: float | None) -> str:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     start, end = period_of(args)
-    ledger = open_ledger(args)
-    with ledger.reading() as s:
-        figures = compute_figures(s, start, end)
-        calendar = WorkCalendar.load(s)
-    ledger.close()
+
+    def read(ctx: OpContext) -> tuple[dict, WorkCalendar]:
+        ctx.require(Permission.VIEW)
+        return compute_figures(ctx.session, start, end), WorkCalendar.load(ctx.session)
+
+    figures, calendar = in_operation(args, read)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
         return 0
@@ -157,8 +177,10 @@ def _status(text: str) -> Status:
 
 def cmd_cases(args: argparse.Namespace) -> int:
     statuses = [_status(args.status)] if args.status else []
-    ledger = open_ledger(args)
-    with ledger.reading() as s:
+
+    def read(ctx: OpContext) -> tuple[int, list]:
+        ctx.require(Permission.VIEW)
+        s = ctx.session
         due_soon_days = Settings.load(s).due_soon_days
         f = CaseFilter(
             text=args.search,
@@ -168,9 +190,9 @@ def cmd_cases(args: argparse.Namespace) -> int:
             due_soon=args.due_soon,
             due_soon_days=due_soon_days,
         )
-        total = count_cases(s, f)
-        rows = case_rows(s, case_ids(s, f, limit=args.limit), due_soon_days=due_soon_days)
-    ledger.close()
+        return count_cases(s, f), case_rows(s, case_ids(s, f, limit=args.limit), due_soon_days=due_soon_days)
+
+    total, rows = in_operation(args, read)
     print("案件编号\t登记日期\t形式\t信访人\t问题类别\t状态\t期限\t摘要")
     for r in rows:
         flag = "（超期）" if r.overdue else "（临期）" if r.due_soon else ""

@@ -13,11 +13,10 @@ import sys
 from pathlib import Path
 
 from xinfang_desk.commands.common import (
-    add_actor_option,
     add_db_option,
     add_period_options,
     add_workbook_output_options,
-    in_ledger,
+    in_operation,
     ledger_location,
     period_of,
 )
@@ -38,14 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report", type=Path, default=None, help="合并报告保存到的文件夹（默认：台账旁的“合并报告”）"
     )
-    add_actor_option(p)
     p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("export-office", help="导出全校汇总台账（含各单位统计）")
     add_db_option(p)
     add_period_options(p)
     add_workbook_output_options(p)
-    add_actor_option(p)
     p.set_defaults(func=cmd_export_office)
 
     p = sub.add_parser("import-ledger", help="导入本单位原有的 Excel 台账（连同办理过程）")
@@ -54,14 +51,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--good-rows-only", action="store_true", help="只导入正确的行（默认：有任何一行有误则不导入）"
     )
-    add_actor_option(p)
     p.set_defaults(func=cmd_import_ledger)
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     location = ledger_location(args)
     folder = args.report or (location.parent if isinstance(location, Path) else Path.cwd()) / REPORT_FOLDER
-    outcome = in_ledger(
+    outcome = in_operation(
         args,
         lambda ctx: merge_files(ctx, args.files, accept_edited=args.accept_edited, report_folder=folder),
         checked=True,
@@ -84,13 +80,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def cmd_export_office(args: argparse.Namespace) -> int:
     start, end = period_of(args)
     request = ExportRequest(args.output, start, end, args.full, office=True)
-    result = in_ledger(args, lambda ctx: export_workbook(ctx, request), checked=True)
+    result = in_operation(args, lambda ctx: export_workbook(ctx, request), checked=True)
     print(f"已导出全校汇总台账 {result.rows} 件案件到 {result.path}（{start}至{end}）")
     return 0
 
 
 def cmd_import_ledger(args: argparse.Namespace) -> int:
-    report = in_ledger(
+    report = in_operation(
         args, lambda ctx: import_file(ctx, args.file, good_rows_only=args.good_rows_only), checked=True
     ).value
     (sys.stdout if report.written else sys.stderr).write(report.headline() + "\n")

@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import Category, Department, LedgerInfo, Unit
 from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
+from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.settings import DEADLINE_RULES, GENERAL, DeadlineRule, Settings, store
 
 
@@ -54,6 +56,7 @@ class SettingsSnapshot:
     uncovered_years: tuple[int, ...]
 
 
+@requires(Permission.VIEW)
 def load_snapshot(ctx: OpContext) -> SettingsSnapshot:
     """Everything the 设置 page shows."""
     session = ctx.session
@@ -89,6 +92,7 @@ def load_snapshot(ctx: OpContext) -> SettingsSnapshot:
 
 
 # -- changes, each recorded in the audit log ----------------------------------------------------------------
+@requires(Permission.SETTINGS)
 def save_settings(
     ctx: OpContext, unit_name: str, rules: dict[str, DeadlineRule], general: dict[str, Any]
 ) -> OpResult[None]:
@@ -112,13 +116,14 @@ def save_settings(
         store(session, key, value)
     return _recorded(
         ctx,
-        "save_settings",
+        audit.SAVE_SETTINGS,
         unit_name=unit_name,
         rules={k: [r.days, r.kind] for k, r in rules.items()},
         general=dict(general),
     )
 
 
+@requires(Permission.SETTINGS)
 def add_department(ctx: OpContext, name: str) -> OpResult[None]:
     session = ctx.session
     name = (name or "").strip()
@@ -129,18 +134,20 @@ def add_department(ctx: OpContext, name: str) -> OpResult[None]:
         state = "" if existing.active else "（已停用，可在列表中重新启用）"
         raise ValidationError(f"承办单位“{name}”已存在{state}。")
     session.add(Department(name=name, active=True))
-    return _recorded(ctx, "add_department", name=name)
+    return _recorded(ctx, audit.ADD_DEPARTMENT, name=name)
 
 
+@requires(Permission.SETTINGS)
 def set_department_active(ctx: OpContext, department_id: int, active: bool) -> OpResult[None]:
     session = ctx.session
     department = session.get(Department, department_id)
     if department is None:
         raise ValidationError("该承办单位已不存在。")
     department.active = active
-    return _recorded(ctx, "set_department_active", name=department.name, active=active)
+    return _recorded(ctx, audit.SET_DEPARTMENT_ACTIVE, name=department.name, active=active)
 
 
+@requires(Permission.SETTINGS)
 def add_category(ctx: OpContext, name: str, parent_id: int | None) -> OpResult[None]:
     session = ctx.session
     name = (name or "").strip()
@@ -158,9 +165,10 @@ def add_category(ctx: OpContext, name: str, parent_id: int | None) -> OpResult[N
         )
     ).all()
     session.add(Category(name=name, parent_id=parent_id, sort_order=max(siblings, default=-1) + 1))
-    return _recorded(ctx, "add_category", name=name, parent_id=parent_id)
+    return _recorded(ctx, audit.ADD_CATEGORY, name=name, parent_id=parent_id)
 
 
+@requires(Permission.SETTINGS)
 def save_category(
     ctx: OpContext, category_id: int, deadline_days: int | None, department: str, active: bool
 ) -> OpResult[None]:
@@ -181,7 +189,7 @@ def save_category(
     category.active = active
     return _recorded(
         ctx,
-        "save_category",
+        audit.SAVE_CATEGORY,
         name=category.name,
         deadline_days=deadline_days,
         department=department,

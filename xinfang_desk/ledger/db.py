@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from xinfang_desk.ledger import chain
 from xinfang_desk.ledger.errors import (
     CaseChangedError,
     LedgerBusyError,
@@ -32,6 +33,7 @@ from xinfang_desk.ledger.instance_lock import holder_of
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.ledger.storage import StorageBackend, backend_for
+from xinfang_desk.private_files import create_private_file, make_private
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PROTECTED = (Case, CaseEvent, Attachment, Petitioner, AuditEntry)
@@ -67,23 +69,48 @@ def _refuse_changes_to_history(session: Session, _ctx: object, _instances: objec
             raise LedgerError("历史记录和审计日志不可修改。")
 
 
+def _sealing(backend: StorageBackend) -> Callable[[Session], None]:
+    """A ``before_commit`` hook: link the events and audit entries the transaction wrote into the chain."""
+
+    def seal_before_commit(session: Session) -> None:
+        session.flush()
+        chain.seal(session.connection(), backend.new_chained_rows)
+
+    return seal_before_commit
+
+
+#: The actor of what the program records by itself (restoring a dropped guard).
+SELF_CHECK_ACTOR = "系统自检"
+
+
 class Ledger:
     """An open ledger: its engine, its storage backend, session factories and the facts in ``ledger_info``.
 
     Sessions that write (``session()``) begin as writers and so wait their turn behind another
     program's write; ``reading()`` sessions never take the write lock (long exports, lists).
+    ``guards_missing_at_open`` names the append-only triggers that were found dropped when the ledger
+    was opened (they are restored, and the finding is written to the audit log first).
     """
 
-    def __init__(self, engine: Engine, path: Path | None, backend: StorageBackend | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        path: Path | None,
+        backend: StorageBackend | None = None,
+        guards_missing_at_open: tuple[str, ...] = (),
+    ) -> None:
         self.engine = engine
         self.path = path
         self.backend = backend if backend is not None else backend_for(engine)
+        self.guards_missing_at_open = guards_missing_at_open
         self._sessions = sessionmaker(self.backend.writer(engine), expire_on_commit=False)
         self._readers = sessionmaker(engine, expire_on_commit=False)
         #: set when the full integrity check failed: nothing may be written (nor exported) any more
         self.damaged = False
         for factory in (self._sessions, self._readers):
             event.listen(factory, "before_flush", _refuse_changes_to_history)
+        if self.backend.seals_chain:
+            event.listen(self._sessions, "before_commit", _sealing(self.backend))
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -96,6 +123,9 @@ class Ledger:
         url, path = _url_for(location)
         if path is not None:
             _check_path(path, create=create)
+            if not path.exists() or path.stat().st_size == 0:
+                create_private_file(path)  # its WAL and shared-memory files take the same mode
+            _keep_private(path)
         engine = create_engine(url)
         backend = backend_for(engine)
         try:
@@ -106,7 +136,7 @@ class Ledger:
                 problems = backend.problems(engine, quick=True)
                 if problems:
                     raise LedgerDamagedError(damaged_message(path))
-            _migrate(engine, backend, path, create=create)
+            missing = _migrate(engine, backend, path, create=create)
         except LedgerError:
             engine.dispose()
             raise
@@ -122,7 +152,17 @@ class Ledger:
             raise LedgerFileError(
                 f"无法打开台账“{location}”：{exc.__class__.__name__}。文件可能已损坏。"
             ) from exc
-        return cls(engine, path, backend)
+        engine.dispose()  # connections opened from now on note the rows they insert (``chain``)
+        ledger = cls(engine, path, backend, tuple(missing))
+        if missing:
+            ledger._record_restored_guards(missing)
+        return ledger
+
+    def _record_restored_guards(self, missing: list[str]) -> None:
+        from xinfang_desk.ledger.audit import GUARDS_RESTORED, record_audit
+
+        with self.session() as session:
+            record_audit(session, SELF_CHECK_ACTOR, GUARDS_RESTORED, {"triggers": missing})
 
     def close(self) -> None:
         self.engine.dispose()
@@ -195,8 +235,8 @@ class Ledger:
         try:
             if dest.exists():
                 dest.unlink()
+            create_private_file(dest)  # it holds full ID and phone numbers
             self.backend.backup(self.engine, dest)
-            dest.chmod(0o600)
         except LedgerError:
             raise
         except (DBAPIError, OSError) as exc:
@@ -232,6 +272,17 @@ class Ledger:
     @property
     def is_office(self) -> bool:
         return LedgerInfo.is_office(self.info())
+
+    @property
+    def is_demo(self) -> bool:
+        """A demo ledger (``demo``, ``--demo``): opened without signing in, as 演示管理员."""
+        return LedgerInfo.is_demo(self.info())
+
+
+def _keep_private(path: Path) -> None:
+    """The ledger and its -wal/-shm files readable by their owner only (an older ledger was 0644)."""
+    for suffix in ("", "-wal", "-shm"):
+        make_private(path.with_name(path.name + suffix))
 
 
 def damaged_message(path: Path | None) -> str:
@@ -275,10 +326,12 @@ def _check_path(path: Path, *, create: bool) -> None:
             raise LedgerFileError(f"无法创建文件夹“{path.parent}”：没有写入权限或磁盘不可用。") from exc
 
 
-def _migrate(engine: Engine, backend: StorageBackend, path: Path | None, *, create: bool) -> None:
+def _migrate(engine: Engine, backend: StorageBackend, path: Path | None, *, create: bool) -> list[str]:
+    """Upgrade the schema to the head; returns the append-only triggers that had been dropped."""
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
         current = MigrationContext.configure(conn).get_current_revision()
+        missing = backend.missing_guards(conn) if current is not None else []
     if current is None:
         if tables - {"alembic_version"}:
             raise LedgerFileError("该数据库不是信访台账（缺少台账版本信息）。")
@@ -292,6 +345,7 @@ def _migrate(engine: Engine, backend: StorageBackend, path: Path | None, *, crea
             stamp = datetime.now().strftime("%Y%m%d%H%M%S")
             backend.backup(engine, path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak"))
     upgrade(engine, "head")
+    return missing
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:

@@ -35,3 +35,9 @@ class LedgerInUseError(LedgerError):
 
 class CaseChangedError(LedgerError):
     """Someone else changed the case between reading and saving it; nothing of this step was saved."""
+class PermissionDenied(LedgerError):
+    """The acting user's role does not allow the operation; nothing was changed."""
+
+
+class AuthenticationError(LedgerError):
+    """A wrong user name or password, a locked or disabled account, or an invalid token."""

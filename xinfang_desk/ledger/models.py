@@ -1,6 +1,6 @@
 """SQLAlchemy 2 typed models of the ledger: units, departments, categories, petitioners, cases, events.
 
-Dialect-neutral: nothing here is SQLite-only (the SQLite speed-ups live in ``ledger.sqlite``), so the
+Dialect-neutral: nothing here is SQLite-only (the SQLite speed-ups live in its storage backend), so the
 same models run on PostgreSQL.  Cases carry a stable UUID, a per-unit human case number, a revision
 (+1 on every change) and a last-modified time so that ledgers of different units can be merged.
 Events are append-only: ``ledger.db`` refuses to flush an update or delete of one.
@@ -49,15 +49,23 @@ class LedgerInfo(Base):
 
     #: The key whose value "1" marks the office's (信访与督办室) merged ledger.
     OFFICE_KEY: ClassVar[str] = "office"
+    #: marks a ledger made by ``demo``: opened without signing in, and only such a file may be replaced
+    DEMO_KEY: ClassVar[str] = "demo"
 
     @classmethod
-    def office_value(cls, office: bool) -> str:
-        return "1" if office else "0"
+    def flag_value(cls, on: bool) -> str:
+        """How a yes/no fact (``office``, ``demo``) is stored."""
+        return "1" if on else "0"
 
     @classmethod
     def is_office(cls, info: Mapping[str, str]) -> bool:
         """Whether the ledger whose facts are ``info`` is the office's."""
-        return info.get(cls.OFFICE_KEY) == cls.office_value(True)
+        return info.get(cls.OFFICE_KEY) == cls.flag_value(True)
+
+    @classmethod
+    def is_demo(cls, info: Mapping[str, str]) -> bool:
+        """Whether the ledger whose facts are ``info`` is a demo ledger."""
+        return info.get(cls.DEMO_KEY) == cls.flag_value(True)
 
 
 class Setting(Base):
@@ -225,6 +233,11 @@ class CaseEvent(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: the hash chain (``ledger.chain``): position in the ledger's one chain of events and audit
+    #: entries, the hash of the entry before, and this entry's hash; filled when the entry is sealed
+    chain_seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
+    chain_prev: Mapped[str | None] = mapped_column(String(64))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship(cascade="")
 
@@ -281,6 +294,11 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: the hash chain (``ledger.chain``): position in the ledger's one chain of events and audit
+    #: entries, the hash of the entry before, and this entry's hash; filled when the entry is sealed
+    chain_seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
+    chain_prev: Mapped[str | None] = mapped_column(String(64))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class MergedFile(Base):
@@ -374,3 +392,27 @@ class PersonFlag(Base):
     last_received: Mapped[date] = mapped_column(Date)
     flagged_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class User(Base):
+    """A person who may sign in to this ledger, with a role (``ledger.permissions.Role``).
+
+    The password is kept only as an Argon2 hash; ``failed_logins`` and ``locked_until`` lock the account
+    after repeated wrong passwords; ``must_change_password`` is set for a new or reset password.
+    Users are never deleted, only disabled, since events name them.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: SHA-256 of the token a 管理员 issued for scripts (None: no token)
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100))

@@ -113,8 +113,10 @@ def validate_unit(code: str, name: str) -> tuple[str, str]:
     return code, name
 
 
-def create_ledger(location: str | Path, unit_code: str, unit_name: str, *, office: bool = False) -> Ledger:
-    """A new, empty ledger for one unit (or the office), with the default reference data."""
+def create_ledger(
+    location: str | Path, unit_code: str, unit_name: str, *, office: bool = False, demo: bool = False
+) -> Ledger:
+    """A new, empty ledger for one unit (or the office, or a demo), with the default reference data."""
     code, name = validate_unit(unit_code, unit_name)
     ledger = Ledger.open(location, create=True)
     with ledger.session() as s:
@@ -125,7 +127,8 @@ def create_ledger(location: str | Path, unit_code: str, unit_name: str, *, offic
         for key, value in {
             "unit_code": code,
             "unit_name": name,
-            LedgerInfo.OFFICE_KEY: LedgerInfo.office_value(office),
+            LedgerInfo.OFFICE_KEY: LedgerInfo.flag_value(office),
+            LedgerInfo.DEMO_KEY: LedgerInfo.flag_value(demo),
             "created_at": now,
             "created_by_version": __version__,
         }.items():

@@ -9,20 +9,25 @@ The acting user is the operating-system login name.
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from xinfang_desk.chinese_argparse import ChineseArgumentParser
 from xinfang_desk.ledger.backups import latest_backup, restore_backup
 from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.demo import mark_as_demo
 from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerInUseError
 from xinfang_desk.ledger.instance_lock import InstanceLock
-from xinfang_desk.ledger.operations.context import Actor
+from xinfang_desk.ledger.operations.trail import Verification, verify
+from xinfang_desk.logs import setup_logging, unexpected_error_text
 from xinfang_desk.paths import default_ledger_path
+from xinfang_desk.private_files import remove_session_folder, remove_stale_temp
 from xinfang_desk.ui.first_run import (
     DEMO_CASES,
     FirstRunDialog,
@@ -32,6 +37,7 @@ from xinfang_desk.ui.first_run import (
 )
 from xinfang_desk.ui.fonts_qt import install_fonts
 from xinfang_desk.ui.garbage import UiThreadGarbageCollector, settle_before_exit
+from xinfang_desk.ui.login_dialog import acting_user_for
 from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.safekeeping import backup_place
@@ -75,7 +81,9 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
 
 def _demo_ledger(path: Path) -> tuple[Ledger, bool]:
     if _exists(path):
-        return Ledger.open(path, check=False), False
+        ledger = Ledger.open(path, check=False)
+        mark_as_demo(ledger)
+        return ledger, False
     return create_demo_ledger(path), True
 
 
@@ -111,6 +119,9 @@ def build_demo_in(window: MainWindow, runner: OpRunner, cases: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
     args = parse_args(argv)
+    setup_logging()
+    sys.excepthook = _show_unexpected
+    remove_stale_temp()
     app = make_app()
     try:
         ledger, needs_demo = open_or_set_up(args)
@@ -121,7 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if ledger is None:
         return 0
-    actor = Actor.of_system_user()
+    actor = acting_user_for(ledger)
+    if actor is None:
+        ledger.close()
+        return 0
     try:
         lock = InstanceLock.acquire(ledger.path, actor.name) if ledger.path is not None else None
     except LedgerInUseError as exc:
@@ -135,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_demo_in(window, runner, args.demo_cases)
     else:
         window.safekeeping.start()
+        check_history(runner, window)
     try:
         code = app.exec()
         runner.wait()
@@ -145,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             lock.release()
         window.deleteLater()
         settle_before_exit()
+        remove_session_folder()
     return code
 
 
@@ -172,6 +188,35 @@ def _offer_latest_backup(error: LedgerDamagedError, path: Path) -> Ledger | None
     except LedgerError as exc:
         QMessageBox.critical(None, "无法恢复", str(exc))
         return None
+def check_history(runner: OpRunner, parent: QWidget) -> None:
+    """Verify the ledger's history on the worker; name every case whose history was changed around the program."""
+
+    def report(result: Verification) -> None:
+        if result.intact:
+            return
+        lines = result.lines()
+        shown = "\n".join(lines[:25]) + (f"\n……共 {len(lines)} 项" if len(lines) > 25 else "")
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "台账历史记录异常",
+            "本台账的历史记录在本程序之外被改动过。以下案件或记录受到影响，请核查并报告管理员：\n\n" + shown,
+            QMessageBox.StandardButton.Ok,
+            parent,
+        )
+        box.open()
+        parent._history_warning = box  # type: ignore[attr-defined]  # kept alive while shown
+
+    runner.call(verify, on_success=report)
+
+
+def _show_unexpected(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """``sys.excepthook``: the traceback to the log, a Chinese sentence with the log's path to the user."""
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    logging.getLogger("xinfang_desk.ui").error("unexpected error", exc_info=(exc_type, exc, tb))
+    if QApplication.instance() is not None:
+        QMessageBox.critical(None, "程序错误", unexpected_error_text(exc))
 
 
 if __name__ == "__main__":

@@ -12,10 +12,7 @@ Pressing 显示 on personal data is recorded in the audit log (who, when, which 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from functools import partial
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
@@ -40,6 +37,7 @@ from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.ledger.case_details import CaseDetails
 from xinfang_desk.ledger.operations import cases
 from xinfang_desk.ledger.vocab import EventKind, Satisfaction, Status
+from xinfang_desk.private_files import open_copy
 from xinfang_desk.ui.action_dialogs import TITLES, CorrectionDialog, StepDialog
 from xinfang_desk.ui.file_dialogs import open_file_names
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text, show_error
@@ -73,11 +71,6 @@ def show_case(runner: OpRunner, case_id: int) -> CaseView:
     view.raise_()
     view.activateWindow()
     return view
-
-
-def attachment_folder() -> Path:
-    """Where opened attachments are written for the system viewer (the user's temp folder)."""
-    return Path(tempfile.gettempdir()) / "xinfang_desk_attachments"
 
 
 class CaseView(QWidget):
@@ -422,11 +415,11 @@ class CaseView(QWidget):
 
     def _open_file(self, attachment_id: int, result: tuple[str, bytes]) -> None:
         filename, content = result
-        folder = attachment_folder() / str(attachment_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / Path(filename).name
-        target.write_bytes(content)
-        os.chmod(target, 0o600)
+        try:
+            target = open_copy(filename, content)
+        except OSError as exc:
+            self.message.setText(f"无法打开“{filename}”：{exc.strerror or exc}。")
+            return
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
             self.message.setText(f"没有可打开“{filename}”的程序；文件已保存在 {target}。")
 

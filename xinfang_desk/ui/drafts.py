@@ -1,7 +1,8 @@
 """Unsaved form entries kept on disk, so a crash or a closed window never loses a visitor's details.
 
-A draft is a small JSON file in a folder next to the ledger (``<ledger file>.drafts/``; for a ledger
-that is not a file, in the user's data folder).  Each save writes a new file and renames it over the
+A draft is a small JSON file in the user's data folder (``drafts/<ledger's digest>/``), in a folder only
+the user can enter, readable by the user only: it holds a visitor's name, ID and phone, and must not
+travel with a ledger copied to a shared drive.  Each save writes a new file and renames it over the
 old one after flushing it to disk, so a crash leaves either the old or the new draft, never half of
 one.  Saving a case removes its draft.
 """
@@ -19,6 +20,7 @@ from typing import Any
 
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.paths import data_dir
+from xinfang_desk.private_files import private_folder
 
 DRAFT_FORMAT = 1
 
@@ -40,9 +42,8 @@ class DraftStore:
 
     @classmethod
     def for_ledger(cls, ledger: Ledger) -> DraftStore:
-        if ledger.path is not None:
-            return cls(ledger.path.with_name(ledger.path.name + ".drafts"))
-        digest = hashlib.sha256(str(ledger.engine.url).encode()).hexdigest()[:16]
+        where = str(ledger.path.resolve()) if ledger.path is not None else str(ledger.engine.url)
+        digest = hashlib.sha256(where.encode()).hexdigest()[:16]
         return cls(data_dir() / "drafts" / digest)
 
     def _file(self, name: str) -> Path:
@@ -50,7 +51,7 @@ class DraftStore:
 
     def save(self, name: str, fields: dict[str, Any], *, actor: str = "") -> None:
         """Keep ``fields`` (JSON-able values) as the draft ``name``, replacing the previous one."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(base=self.folder)
         record = {
             "format": DRAFT_FORMAT,
             "saved_at": datetime.now().isoformat(timespec="seconds"),

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import fill_demo_ledger, new_demo_ledger
 from xinfang_desk.ledger.errors import LedgerError
-from xinfang_desk.ledger.operations.context import OpContext, OpResult
+from xinfang_desk.ledger.operations.context import Actor, OpContext, OpResult
 from xinfang_desk.ledger.reference import create_ledger, validate_unit
+from xinfang_desk.ledger.users import create_administrator
 from xinfang_desk.paths import default_demo_ledger_path
 from xinfang_desk.ui.ops import OpRunner, Progress
 
@@ -154,4 +155,59 @@ class FirstRunDialog(QDialog):
 
     def choose_demo(self) -> None:
         self.wants_demo = True
+        self.accept()
+
+
+class AdministratorDialog(QDialog):
+    """设置管理员: the ledger's first user, a 管理员, who then adds the others (接待员, 单位负责人 …)."""
+
+    def __init__(self, ledger: Ledger, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ledger = ledger
+        self.actor: Actor | None = None
+        self.setWindowTitle("设置管理员")
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "台账中保存着信访人的个人信息，每位使用者都需要用自己的账户登录。"
+            "请先设置管理员（通常是单位信访工作负责人），之后由管理员为接待员等添加账户。"
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("如：王芳")
+        self.password = QLineEdit()
+        self.again = QLineEdit()
+        for edit in (self.password, self.again):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("管理员姓名", self.name)
+        form.addRow("密码（至少8位）", self.password)
+        form.addRow("再次输入密码", self.again)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c5221f;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QHBoxLayout()
+        quit_button = QPushButton("退出")
+        quit_button.clicked.connect(self.reject)
+        self.create_button = QPushButton("创建管理员")
+        self.create_button.setDefault(True)
+        self.create_button.clicked.connect(self.create)
+        buttons.addStretch(1)
+        buttons.addWidget(quit_button)
+        buttons.addWidget(self.create_button)
+        layout.addLayout(buttons)
+
+    def create(self) -> None:
+        if self.password.text() != self.again.text():
+            self.error.setText("两次输入的密码不一致。")
+            return
+        try:
+            with self.ledger.session() as session:
+                self.actor = create_administrator(session, self.name.text(), self.password.text())
+        except LedgerError as exc:
+            self.error.setText(str(exc))
+            return
         self.accept()

@@ -158,6 +158,11 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self._action("查找案件", self.focus_search, "Ctrl+F"))
         view_menu.addAction(self._action("刷新", self.refresh, "F5"))
 
+        tools_menu = menus.addMenu("工具(&T)")
+        tools_menu.addAction(self._action("审计日志…", self.open_audit_log))
+        if self.runner.actor.user_id is not None:
+            tools_menu.addAction(self._action("修改密码…", self.change_password))
+
         help_menu = menus.addMenu("帮助(&H)")
         help_menu.addAction(self._action("关于信访台账", self.about))
 
@@ -165,7 +170,9 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.busy_label = QLabel("")
         self.unit_label = QLabel("")
-        self.actor_label = QLabel(f"操作人：{self.runner.actor}")
+        actor = self.runner.actor
+        role = f"（{actor.role.label}）" if actor.role is not None else ""
+        self.actor_label = QLabel(f"操作人：{actor}{role}")
         path = self.runner.ledger.path
         self.path_label = QLabel(f"台账：{path.name}" if path else "台账：数据库")
         self.path_label.setToolTip(str(path) if path else "")
@@ -272,6 +279,19 @@ class MainWindow(QMainWindow):
         """The 交办单 of the cases selected in the ledger, as one PDF in a print preview."""
         preview_documents(self.runner, case_ids, DocumentKind.ASSIGN, self)
 
+    def open_audit_log(self) -> QWidget:
+        """审计日志 (管理员, 单位负责人: the operation refuses anyone else)."""
+        from xinfang_desk.ui.audit_page import open_audit_window
+
+        return open_audit_window(self.runner, self)
+
+    def change_password(self) -> None:
+        from xinfang_desk.ui.login_dialog import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.runner.ledger, self.runner.actor, required=False, parent=self)
+        if dialog.exec() == ChangePasswordDialog.DialogCode.Accepted:
+            self.statusBar().showMessage("密码已修改。", 5000)
+
     def refresh(self) -> None:
         self.runner.changed.emit(Changes(everything=True))
 
@@ -290,7 +310,8 @@ class MainWindow(QMainWindow):
         self.unit_name = facts.unit_name
         code = facts.unit_code
         office = "（信访与督办室）" if facts.is_office else ""
-        self.setWindowTitle(f"{self.unit_name}{office}")  # Qt adds " — 信访台账" (the display name)
+        demo = "【演示】" if facts.is_demo else ""
+        self.setWindowTitle(f"{demo}{self.unit_name}{office}")  # Qt adds " — 信访台账" (the display name)
         self.unit_label.setText(f"单位：{self.unit_name}（{code}）")
         self.dashboard.set_unit_name(self.unit_name)
 

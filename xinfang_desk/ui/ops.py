@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerBusyError, LedgerError
 from xinfang_desk.ledger.operations.context import Actor, Changes, OpContext, OpResult
+from xinfang_desk.logs import unexpected_error_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -276,7 +277,7 @@ def error_text(error: BaseException) -> str:
     """The sentence a user sees for an error."""
     if isinstance(error, LedgerError):
         return str(error)
-    return f"操作未能完成（{error.__class__.__name__}）。数据没有改变，请重试；如仍出错请联系管理员。"
+    return unexpected_error_text(error)
 
 
 def show_error(parent: QWidget | None, error: BaseException, detail: str = "") -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from xinfang_desk.ledger.errors import NotFoundError, WorkflowError
 from xinfang_desk.ledger.models import Case, CaseEvent, LedgerInfo
+from xinfang_desk.ledger.redaction import Withheld, redact_reporter
 from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, EventKind, Nature, Source, Status
 
 
@@ -91,6 +92,8 @@ class DocumentFacts:
     source: str
     nature: str
     withheld: bool
+    #: what was taken out of the texts of a 检举控告类 document, e.g. "信访人姓名 1 处" ("" for none)
+    withheld_from_text: str
     petitioner: str
     phone: str
     affiliation: str
@@ -247,6 +250,13 @@ def _facts(
     if Status(case.status) in OPEN_STATUSES and case.due_on is not None and case.due_on < today:
         overdue = (today - case.due_on).days
     opinion = event.note or (case.assign_opinion if kind is DocumentKind.ASSIGN else "")
+    summary, superior_ref = case.summary, case.superior_ref
+    removed = Withheld()
+    if withheld:
+        reporter = {"name": person.name, "phone": person.phone or "", "id_number": person.id_number or ""}
+        summary, opinion, superior_ref = (
+            redact_reporter(text, removed, **reporter) for text in (summary, opinion or "", superior_ref)
+        )
     return DocumentFacts(
         kind=kind,
         number=numbers[_key(event)],
@@ -258,13 +268,14 @@ def _facts(
         source=Source(case.source).label,
         nature=Nature(case.nature).label,
         withheld=withheld,
+        withheld_from_text=removed.text(),
         petitioner=WITHHELD if withheld else person.name,
         phone=WITHHELD if withheld else (person.phone or ""),
         affiliation=WITHHELD if withheld else person.affiliation,
         people_count=case.people_count,
         category=category,
-        summary=case.summary,
-        superior_ref=case.superior_ref,
+        summary=summary,
+        superior_ref=superior_ref,
         department=case.department.name if case.department else "",
         assigned_on=case.assigned_at.date() if case.assigned_at else None,
         due_on=case.handle_due_on,

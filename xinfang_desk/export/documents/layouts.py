@@ -322,6 +322,10 @@ def _closing(
     facts: DocumentFacts, styles: Styles, markup: TextMarkup, width: float, role: str, note: str
 ) -> list[Flowable]:
     """The issuing unit, the date and the note, kept together on one page."""
+    if facts.withheld:
+        note += WITHHELD_NOTE
+        if facts.withheld_from_text:
+            note += f"事项内容中已隐去{facts.withheld_from_text}。"
     return [
         Spacer(0, 0.5 * cm),
         Stack(
@@ -355,6 +359,8 @@ ASSIGN_NOTE = (
     "注：请承办单位在办理时限内办结，并将办理结果和答复信访人情况书面报送交办单位；"
     "不能按期办结的，应在期限届满前说明理由、申请延期。本单一式两份，交办单位、承办单位各存一份。"
 )
+#: Added to the note of a 交办单 or 督办单 about a 检举控告类 case.
+WITHHELD_NOTE = "本件为检举控告类事项，检举人姓名、联系方式和证件号码依规定不予显示；"
 SUPERVISE_NOTE = "注：请承办单位接此督办单后抓紧办理，并将办理情况和未按期办结的原因书面报送督办单位。"
 
 

@@ -13,6 +13,7 @@ from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind, gat
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import ValidationError, WorkflowError
 from xinfang_desk.ledger.operations.context import OpContext
+from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.workflow import find_case
 
 
@@ -29,6 +30,7 @@ class PreparedDocuments:
         return tuple(f.case_no for f in self.facts)
 
 
+@requires(Permission.VIEW)
 def printable_kinds(ctx: OpContext, case_ref: str | int) -> tuple[DocumentKind, ...]:
     """The documents the case's steps so far allow (the same check the printing itself makes)."""
     case = find_case(ctx.session, case_ref)
@@ -42,6 +44,7 @@ def printable_kinds(ctx: OpContext, case_ref: str | int) -> tuple[DocumentKind, 
     return tuple(kinds)
 
 
+@requires(Permission.PRINT)
 def prepare_documents(
     ctx: OpContext, cases: Sequence[str | int], kind: DocumentKind | str, *, file_name: str = ""
 ) -> PreparedDocuments:

@@ -229,21 +229,22 @@ def export_documents(
     steps = Progress(len(resolved), progress, cancelled, every=50)
     steps.report(0)
     facts = gather_facts(session, resolved, kind, today=today)
+    case_nos = tuple(f.case_no for f in facts)
     with file_written_whole(target) as temporary:
         rendered = render_documents(facts, temporary, progress=steps, author=actor)
         steps.check()
-    case_nos = tuple(f.case_no for f in facts)
-    audit.record_audit(
-        session,
-        actor,
-        audit.PRINT_DOCUMENTS,
-        {
-            "kind": kind.value,
-            "file": target.name,
-            "cases": list(case_nos),
-            "numbers": [f.number for f in facts],
-        },
-        clock=clock,
-    )
+        # recorded before the file takes its name: printing that cannot be audited leaves no file
+        audit.record_audit(
+            session,
+            actor,
+            audit.PRINT_DOCUMENTS,
+            {
+                "kind": kind.value,
+                "file": target.name,
+                "cases": list(case_nos),
+                "numbers": [f.number for f in facts],
+            },
+            clock=clock,
+        )
     steps.report(len(facts))
     return DocumentExport(target, kind, case_nos, rendered)

@@ -51,3 +51,12 @@ def safe_value(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     if looks_like_formula(value):
         return text_cell(sheet, value)
     return value
+
+
+def guarded_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
+    """A cell to style: text is cleaned and, when formula-like, kept as text (the guard every text passes)."""
+    if isinstance(value, str):
+        value = clean_text(value)
+        if looks_like_formula(value):
+            return text_cell(sheet, value)
+    return WriteOnlyCell(sheet, value=value)

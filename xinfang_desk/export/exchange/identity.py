@@ -66,6 +66,9 @@ class ExchangeIdentity:
     masked: bool
     row_count: int
     checksum: str
+    #: the ledger's hash chain head when exported (``ledger.chain``): a later rewrite of the unit's
+    #: history no longer leads to it ("" in files from before the chain)
+    history_hash: str = ""
     format_name: str = FORMAT_NAME
     format_version: int = FORMAT_VERSION
     checksum_algorithm: str = CHECKSUM_ALGORITHM
@@ -86,7 +89,10 @@ IDENTITY_KEYS: dict[str, str] = {
     "row_count": "案件行数（不含表头）",
     "checksum_algorithm": "校验算法",
     "checksum": "台账数据校验值（定义见程序文档）",
+    "history_hash": "导出时台账历史记录哈希链的末端值（此后改写历史即可被发现）",
 }
+#: Keys a file from an earlier version of the program may lack.
+OPTIONAL_KEYS = frozenset({"unit_name", "history_hash"})
 
 
 def canonical_text(value: Any) -> str:
@@ -253,6 +259,7 @@ def identity_rows(identity: ExchangeIdentity) -> list[tuple[str, str, str]]:
         "row_count": str(identity.row_count),
         "checksum_algorithm": identity.checksum_algorithm,
         "checksum": identity.checksum,
+        "history_hash": identity.history_hash,
     }
     return [(key, values[key], description) for key, description in IDENTITY_KEYS.items()]
 
@@ -269,7 +276,7 @@ def parse_identity(values: dict[str, str], name: str) -> ExchangeIdentity:
             f"“{name}”的台账格式版本为 {values.get('format_version')}，本程序只能读取版本 {FORMAT_VERSION}。"
             "请升级程序后再导入。"
         )
-    missing = [IDENTITY_KEYS[k] for k in IDENTITY_KEYS if k != "unit_name" and not values.get(k)]
+    missing = [IDENTITY_KEYS[k] for k in IDENTITY_KEYS if k not in OPTIONAL_KEYS and not values.get(k)]
     if missing:
         raise ExchangeFileError(f"“{name}”的交换信息不完整，缺少：{'、'.join(missing)}。")
     if values["checksum_algorithm"] != CHECKSUM_ALGORITHM:
@@ -286,6 +293,7 @@ def parse_identity(values: dict[str, str], name: str) -> ExchangeIdentity:
             masked={"true": True, "false": False}[values["masked"]],
             row_count=int(values["row_count"]),
             checksum=values["checksum"].lower(),
+            history_hash=values.get("history_hash", "").lower(),
             format_name=values["format_name"],
             format_version=version,
             checksum_algorithm=values["checksum_algorithm"],

@@ -48,7 +48,7 @@ from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow, f
 #: Headers an Excel 台账 must have; the others are read when present.
 IMPORT_REQUIRED: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.imported)
 #: Audit action of an import.
-IMPORT_ACTION = "import_ledger"
+IMPORT_ACTION = audit.IMPORT_LEDGER
 #: The hour of day given to a step dated only by a day; later steps of the same day follow by minutes.
 _STEP_HOUR = time(9, 0)
 

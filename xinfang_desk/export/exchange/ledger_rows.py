@@ -20,6 +20,7 @@ from xinfang_desk.export.exchange.cells import clean_text
 from xinfang_desk.ledger.figures import received_between
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
 from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
+from xinfang_desk.ledger.redaction import mask_in_text
 from xinfang_desk.ledger.vocab import (
     OPEN_STATUSES,
     Channel,
@@ -99,6 +100,9 @@ _OUTCOMES = {o.value: o.label for o in Outcome}
 _SATISFACTION = {s.value: s.label for s in Satisfaction}
 _IDENTITY_TYPES = {t.value: t.label for t in IdentityType}
 _OPEN = frozenset(s.value for s in OPEN_STATUSES)
+
+#: Columns holding the program's own codes, never free text (a masked export scans every other text).
+_CODE_COLUMNS = frozenset(LEDGER_HEADERS.index(h) for h in ("案件编号", "原案编号", "单位代码", "案件ID"))
 
 #: Rows fetched from the database per partition.
 PARTITION_ROWS = 2000
@@ -275,4 +279,8 @@ def ledger_rows(
             revision,
             updated_at.replace(microsecond=0),
         )
+        if not full:
+            values = tuple(
+                mask_in_text(v) if isinstance(v, str) and i not in _CODE_COLUMNS else v for i, v in enumerate(values)
+            )
         yield LedgerRow(values, status in _OPEN and due_on is not None and due_on < today)

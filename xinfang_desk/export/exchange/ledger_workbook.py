@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
-from xinfang_desk.export.exchange.cells import looks_like_formula, safe_value, text_cell
+from xinfang_desk.export.exchange.cells import guarded_cell, looks_like_formula, safe_value, text_cell
 from xinfang_desk.export.exchange.identity import (
     EXCHANGE_SHEET,
     FORMAT_NAME,
@@ -44,10 +44,12 @@ from xinfang_desk.export.exchange.ledger_rows import (
 )
 from xinfang_desk.export.exchange.statistics_sheet import write_statistics
 from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
-from xinfang_desk.ledger import audit
+from xinfang_desk.ledger import audit, chain
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import compute_figures
 from xinfang_desk.ledger.models import LedgerInfo
+from xinfang_desk.ledger.redaction import mask_in_text, mask_names_in
+from xinfang_desk.private_files import private_temp_folder
 
 #: Fill of a row whose case is past its deadline and still open.
 OVERDUE_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -94,10 +96,7 @@ def _header_cells(sheet: Any) -> list[Any]:
 def _filled_cells(sheet: Any, values: tuple[Any, ...]) -> list[Any]:
     cells = []
     for value in values:
-        if isinstance(value, str) and looks_like_formula(value):
-            cell = text_cell(sheet, value)
-        else:
-            cell = WriteOnlyCell(sheet, value=value)
+        cell = guarded_cell(sheet, value)
         cell.fill = OVERDUE_FILL
         cells.append(cell)
     return cells
@@ -150,9 +149,11 @@ def export_ledger(
     if target.suffix.lower() != ".xlsx":
         raise ValidationError(f"台账文件应以 .xlsx 结尾：{target.name}。")
     unit_code, unit_name = unit_of(session)
+    if not full:  # every text a masked export writes is scanned, the unit's name and the figures' too
+        unit_name, document_title = mask_in_text(unit_name), document_title and mask_in_text(document_title)
     steps = Progress(count_ledger_rows(session, start, end), progress, cancelled)
     steps.report(0)
-    with file_written_whole(target) as temporary:
+    with private_temp_folder(), file_written_whole(target) as temporary:
         workbook = Workbook(write_only=True)
         try:
             title = period_title(start, end)
@@ -161,7 +162,9 @@ def export_ledger(
             )
             figures = compute_figures(session, start, end)
             heading = statistics_title or f"{unit_name}信访工作统计（{title}）"
-            write_statistics(workbook, heading, figures, name=STATISTICS_SHEET)
+            write_statistics(
+                workbook, heading, figures if full else mask_names_in(figures), name=STATISTICS_SHEET
+            )
             if add_sheets is not None:
                 add_sheets(workbook, title, figures)
             identity = ExchangeIdentity(
@@ -175,6 +178,7 @@ def export_ledger(
                 masked=not full,
                 row_count=written,
                 checksum=checksum,
+                history_hash=chain.last_hash(session.connection()),
             )
             write_identity(workbook, identity)
             set_properties(workbook, document_title or unit_name, title, actor)
@@ -183,19 +187,21 @@ def export_ledger(
         except BaseException:
             discard_workbook(workbook)
             raise
-    audit.record_audit(
-        session,
-        actor,
-        audit.EXPORT_FULL if full else audit_action,
-        {
-            "file": target.name,
-            "period_from": start.isoformat(),
-            "period_to": end.isoformat(),
-            "rows": written,
-            "checksum": checksum,
-        },
-        clock=clock,
-    )
+        # recorded before the file takes its name: an export that cannot be audited is not written
+        audit.record_audit(
+            session,
+            actor,
+            audit.EXPORT_FULL if full else audit_action,
+            {
+                "file": target.name,
+                "period_from": start.isoformat(),
+                "period_to": end.isoformat(),
+                "rows": written,
+                "checksum": checksum,
+                "history_hash": identity.history_hash,
+            },
+            clock=clock,
+        )
     steps.report(written)
     return LedgerExport(target, identity, overdue)
 

@@ -74,7 +74,7 @@ from xinfang_desk.ledger.vocab import ACCEPTED_OPEN_STATUSES, IdentityType, Sati
 log = logging.getLogger(__name__)
 
 #: Audit action of one merged file.
-MERGE_ACTION = "merge_ledger"
+MERGE_ACTION = audit.MERGE_LEDGER
 #: Rows per IN (…) list when looking cases up (SQLite takes 32,766 parameters, PostgreSQL 65,535).
 _CHUNK = 2000
 _DUE_STATUSES = frozenset(s.value for s in ACCEPTED_OPEN_STATUSES)
@@ -540,11 +540,12 @@ class _MergeContext:
                     for i in newer
                 ],
             )
+            cases = Case.__table__  # by table: the file's revision replaces ours (no optimistic check)
             session.execute(
-                update(Case),
+                update(cases).where(cases.c.id == bindparam("case_key")),
                 [
                     {
-                        "id": i.case_id,
+                        "case_key": i.case_id,
                         **dict(
                             zip(_CASE_FIELDS, self._case_row(i, unit_code, links.get(i.case_id)), strict=True)
                         ),
@@ -587,6 +588,8 @@ class _MergeContext:
                 "file": result.file_name,
                 "sha256": result.sha256,
                 "unit_code": unit_code,
+                # the unit's history as it stood at export: a later rewrite there no longer leads to it
+                "history_hash": identity.history_hash,
                 "edited": result.edited,
                 "added": result.added,
                 "updated": result.updated,

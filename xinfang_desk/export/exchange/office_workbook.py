@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from xinfang_desk.export.exchange.cells import guarded_cell
 from xinfang_desk.export.exchange.ledger_workbook import (
     LedgerExport,
     export_ledger,
@@ -29,14 +29,16 @@ from xinfang_desk.export.exchange.ledger_workbook import (
 from xinfang_desk.export.exchange.merge import is_office_ledger
 from xinfang_desk.export.exchange.statistics_sheet import FIGURE_LABELS, NO_VALUE
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
+from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import compute_figures, received_between
 from xinfang_desk.ledger.models import Case, Unit
+from xinfang_desk.ledger.redaction import mask_in_text
 
 UNIT_FIGURES_SHEET = "各单位统计"
 SCHOOL_COLUMN = "全校"
 #: Audit action of an office export.
-EXPORT_OFFICE = "export_office"
+EXPORT_OFFICE = audit.EXPORT_OFFICE
 _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -82,6 +84,8 @@ def export_office_ledger(
     def per_unit_sheet(workbook: Workbook, title: str, figures: dict[str, Any]) -> None:
         units = units_in_period(session, start, end)
         per_unit = [(name, unit_figures(session, start, end, code)) for code, name in units]
+        if not full:
+            per_unit = [(mask_in_text(name), unit) for name, unit in per_unit]
         _write_unit_figures(workbook, title, per_unit + [(SCHOOL_COLUMN, figures)])
 
     return export_ledger(
@@ -107,12 +111,12 @@ def _write_unit_figures(workbook: Workbook, title: str, columns: list[tuple[str,
     sheet = workbook.create_sheet(UNIT_FIGURES_SHEET)
     sheet.column_dimensions["A"].width = 28
     sheet.freeze_panes = "B3"
-    title_cell = WriteOnlyCell(sheet, value=f"各单位信访工作统计（{title}）")
+    title_cell = guarded_cell(sheet, f"各单位信访工作统计（{title}）")
     title_cell.font = Font(bold=True, size=14)
     sheet.append([title_cell])
     head = []
     for text in ["指标", *[name for name, _ in columns], "键"]:
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = guarded_cell(sheet, text)
         cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
         head.append(cell)
     sheet.append(head)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.ledger.models import Case, LedgerInfo
 from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
+from xinfang_desk.ledger.permissions import Permission, requires
 
 if TYPE_CHECKING:  # the workbook libraries load when an exchange runs, not when a window opens
     from xinfang_desk.export.exchange.import_ledger import ImportReport
@@ -48,6 +49,7 @@ class ExportOutcome:
     full: bool
 
 
+@requires(Permission.EXPORT)
 def export_choices(ctx: OpContext) -> ExportChoices:
     today = ctx.now().date()
     unit = ctx.session.get(LedgerInfo, "unit_name")
@@ -55,6 +57,7 @@ def export_choices(ctx: OpContext) -> ExportChoices:
     return ExportChoices(unit.value if unit else "", tuple(sorted(years, reverse=True)), today)
 
 
+@requires(Permission.EXPORT)
 def count_rows(ctx: OpContext, start: date, end: date) -> int:
     """How many cases received from ``start`` to ``end`` an export would write."""
     from xinfang_desk.export.exchange.ledger_rows import count_ledger_rows
@@ -62,6 +65,7 @@ def count_rows(ctx: OpContext, start: date, end: date) -> int:
     return count_ledger_rows(ctx.session, start, end)
 
 
+@requires(Permission.EXPORT)
 def export_workbook(
     ctx: OpContext,
     request: ExportRequest,
@@ -73,6 +77,8 @@ def export_workbook(
     from xinfang_desk.export.exchange.ledger_workbook import export_ledger
     from xinfang_desk.export.exchange.office_workbook import export_office_ledger
 
+    if request.full:
+        ctx.require(Permission.EXPORT_FULL)
     writer = export_office_ledger if request.office else export_ledger
     written = writer(
         ctx.session,
@@ -94,6 +100,7 @@ class MergeOutcome:
     saved_report: Path | None
 
 
+@requires(Permission.MERGE)
 def merge_files(
     ctx: OpContext,
     paths: Sequence[str | Path],
@@ -119,6 +126,7 @@ def merge_files(
     return OpResult(MergeOutcome(report, saved), Changes(everything=True))
 
 
+@requires(Permission.IMPORT)
 def import_file(
     ctx: OpContext,
     path: str | Path,

@@ -17,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
 
-from xinfang_desk.export.exchange.cells import clean_text, safe_value
+from xinfang_desk.export.exchange.cells import clean_text, guarded_cell, safe_value
 
 #: What a figure without a value (JSON null) looks like on the sheet.
 NO_VALUE = "—"
@@ -61,7 +61,7 @@ _SECTION_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 
 def _styled(sheet: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None) -> Any:
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = guarded_cell(sheet, value)
     if font is not None:
         cell.font = font
     if fill is not None:
@@ -95,7 +95,7 @@ def write_statistics(workbook: Workbook, title: str, figures: Mapping[str, Any],
     nested = [(k, v) for k, v in figures.items() if isinstance(v, Mapping)]
     for key, value in figures.items():
         if not isinstance(value, Mapping):
-            sheet.append([FIGURE_LABELS.get(key, key), _value_cell(sheet, key, value), key])
+            sheet.append([safe_value(sheet, FIGURE_LABELS.get(key, key)), _value_cell(sheet, key, value), key])
     for key, items in nested:
         sheet.append([])
         heading = FIGURE_LABELS.get(key, key)

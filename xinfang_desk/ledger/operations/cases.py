@@ -19,6 +19,7 @@ from xinfang_desk.ledger.case_details import (
 )
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.operations.context import OpContext, OpResult
+from xinfang_desk.ledger.permissions import STEP_PERMISSIONS, Permission, requires
 from xinfang_desk.ledger.repeats import RepeatCandidate, find_earlier_cases
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import Channel, EventKind, Outcome, Satisfaction
@@ -39,6 +40,7 @@ def _ref(case: Any) -> CaseRef:
     return CaseRef(case.id, case.case_no, case.status, case.revision)
 
 
+@requires(Permission.REGISTER)
 def register_case(ctx: OpContext, draft: CaseDraft) -> OpResult[CaseRef]:
     """登记 a new case."""
     case = ctx.workflow.register(draft)
@@ -46,6 +48,7 @@ def register_case(ctx: OpContext, draft: CaseDraft) -> OpResult[CaseRef]:
     return ctx.result(_ref(case))
 
 
+@requires(None)
 def perform_step(
     ctx: OpContext, case_ref: str | int, kind: EventKind, values: Mapping[str, Any]
 ) -> OpResult[CaseRef]:
@@ -55,6 +58,10 @@ def perform_step(
     ``opinion``, ``due_on``, ``days``, ``outcome``, ``text``, ``satisfaction``, ``review`` (重开: a
     复查/复核 request or 重新办理, also straight from 已回访 after 不满意) and ``channel`` (再次来访).
     """
+    kind = EventKind(kind)
+    if kind not in STEP_PERMISSIONS:
+        raise ValidationError(f"“{kind.label}”不是可以直接执行的办理步骤。")
+    ctx.require(STEP_PERMISSIONS[kind])
     workflow = ctx.workflow
     case = find_case(ctx.session, case_ref)
     v = values
@@ -102,6 +109,7 @@ def _whole_number(value: Any, what: str) -> int:
         raise ValidationError(f"{what}应为整数。") from None
 
 
+@requires(None)
 def record_visit(
     ctx: OpContext, case_ref: str | int, channel: Channel, note: str = "", at: datetime | None = None
 ) -> OpResult[CaseRef]:
@@ -109,6 +117,7 @@ def record_visit(
     return perform_step(ctx, case_ref, EventKind.REVISIT, {"channel": channel, "note": note, "at": at})
 
 
+@requires(Permission.REGISTER)
 def correct_case(
     ctx: OpContext, case_ref: str | int, field: str, value: Any, reason: str
 ) -> OpResult[CaseRef]:
@@ -119,6 +128,7 @@ def correct_case(
     return ctx.result(_ref(case))
 
 
+@requires(Permission.REGISTER)
 def link_repeat(ctx: OpContext, case_ref: str | int, earlier_ref: str) -> OpResult[CaseRef]:
     """关联重复访: mark a case as a repeat of an earlier one."""
     case = find_case(ctx.session, case_ref)
@@ -127,6 +137,7 @@ def link_repeat(ctx: OpContext, case_ref: str | int, earlier_ref: str) -> OpResu
     return ctx.result(_ref(case))
 
 
+@requires(Permission.REGISTER)
 def add_attachment_files(ctx: OpContext, case_ref: str | int, paths: list[str]) -> OpResult[int]:
     """添加附件 from files on disk; each is checked before any is stored."""
     case = find_case(ctx.session, case_ref)
@@ -142,27 +153,32 @@ def add_attachment_files(ctx: OpContext, case_ref: str | int, paths: list[str]) 
     return ctx.result(len(files))
 
 
+@requires(Permission.VIEW)
 def case_details(ctx: OpContext, case_ref: str | int) -> CaseDetails:
     """Everything the case view shows about one case."""
     case_id = case_ref if isinstance(case_ref, int) else find_case(ctx.session, case_ref).id
     return load_case_details(ctx.session, case_id, today=ctx.now().date())
 
 
+@requires(Permission.VIEW)
 def attachment_file(ctx: OpContext, attachment_id: int) -> tuple[str, bytes]:
     """The file name and verified bytes of one attachment."""
     return read_attachment(ctx.session, attachment_id)
 
 
+@requires(Permission.VIEW)
 def record_reveal(ctx: OpContext, case_id: int, case_no: str, field: str) -> None:
     """Record in the audit log that the actor read a petitioner's unmasked ID number or phone."""
     ctx.audit(REVEAL_PERSONAL_DATA, {"case_id": case_id, "case_no": case_no, "field": field})
 
 
+@requires(Permission.VIEW)
 def reference_choices(ctx: OpContext) -> ReferenceChoices:
     """Categories, departments and their defaults, for the registration form and step dialogs."""
     return load_reference_choices(ctx.session)
 
 
+@requires(Permission.VIEW)
 def earlier_cases(ctx: OpContext, **person: Any) -> list[RepeatCandidate]:
     """Earlier cases of the same person (open ones first) within the ledger's 重复访 look-back."""
     window = Settings.load(ctx.session).get("repeat_window_days")

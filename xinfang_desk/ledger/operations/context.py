@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.errors import PermissionDenied, ValidationError
+from xinfang_desk.ledger.permissions import Permission, Role
 
 if TYPE_CHECKING:
     from xinfang_desk.ledger.db import Ledger
@@ -25,9 +26,17 @@ UNNAMED_SYSTEM_USER = "本机用户"
 
 @dataclass(frozen=True)
 class Actor:
-    """The acting user, as recorded in events and the audit log."""
+    """The acting user, as recorded in events and the audit log, with the role that decides what they may do.
+
+    A signed-in user carries the id of their account (``users.login`` makes such an actor); the role
+    is then re-read from the ledger at every operation, so disabling a user or changing a role takes
+    effect at once.  An actor with a ``role`` and no ``user_id`` is one the program itself vouches for
+    (the demo's 演示管理员, a test); an actor with neither acts only in a ledger that has no users yet.
+    """
 
     name: str
+    role: Role | None = None
+    user_id: int | None = None
 
     def __post_init__(self) -> None:
         name = (self.name or "").strip()
@@ -88,6 +97,8 @@ class OpContext:
     ledger: Ledger | None = None
     _workflow: Workflow | None = field(default=None, repr=False)
     _changes: Changes = field(default=NO_CHANGES, repr=False)
+    _role: Role | None = field(default=None, repr=False)
+    _role_checked: bool = field(default=False, repr=False)
 
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)
@@ -100,6 +111,33 @@ class OpContext:
 
             self._workflow = Workflow(self.session, self.actor.name, clock=self.clock)
         return self._workflow
+
+    def require(self, permission: Permission) -> None:
+        """Refuse (``PermissionDenied``) unless the actor may do what ``permission`` names."""
+        role = self._effective_role()
+        if role is None:
+            return
+        if permission not in role.permissions:
+            raise PermissionDenied(f"{role.label}“{self.actor.name}”无权{permission.label}。")
+
+    def _effective_role(self) -> Role | None:
+        """The role to check; None when the ledger has no users (anyone may act, as before users existed)."""
+        if self._role_checked:
+            return self._role
+        from xinfang_desk.ledger.users import current_role, ledger_has_users
+
+        if self.actor.user_id is not None:
+            role = current_role(self.session, self.actor.user_id)
+            if role is None:
+                raise PermissionDenied(f"用户“{self.actor.name}”已停用或不存在，请重新登录。")
+        elif self.actor.role is not None:
+            role = self.actor.role
+        elif ledger_has_users(self.session):
+            raise PermissionDenied("此台账已启用用户登录，请先登录。")
+        else:
+            role = None
+        self._role, self._role_checked = role, True
+        return role
 
     def audit(self, action: str, detail: dict[str, Any]) -> AuditEntry:
         """Append one entry to the audit log, written by this context's actor."""

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from xinfang_desk.ledger.dashboard import Dashboard, compute_dashboard
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.operations.context import OpContext
+from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
 from xinfang_desk.ledger.settings import Settings
 
@@ -24,6 +25,7 @@ class DashboardData:
     urgent_filter: CaseFilter
 
 
+@requires(Permission.VIEW)
 def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     """The 工作台: its tiles and every overdue or due-soon open case, none left out."""
     today = today or ctx.now().date()
@@ -34,6 +36,7 @@ def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     return DashboardData(board, tuple(rows), urgent)
 
 
+@requires(Permission.VIEW)
 def matching_case_ids(
     ctx: OpContext, case_filter: CaseFilter, *, sort: str = "received_at", descending: bool = True
 ) -> list[int]:
@@ -41,6 +44,7 @@ def matching_case_ids(
     return case_ids(ctx.session, case_filter, sort=sort, descending=descending)
 
 
+@requires(Permission.VIEW)
 def ledger_rows(ctx: OpContext, ids: Sequence[int], *, today: date, due_soon_days: int) -> list[CaseRow]:
     """The ledger view's rows of ``ids`` (in that order)."""
     return case_rows(ctx.session, ids, today=today, due_soon_days=due_soon_days)
@@ -57,6 +61,7 @@ class FilterChoices:
     today: date = field(default_factory=date.today)
 
 
+@requires(Permission.VIEW)
 def filter_choices(ctx: OpContext) -> FilterChoices:
     """Years with cases (and this one), categories in their order, departments, the due-soon days."""
     session = ctx.session
@@ -84,8 +89,15 @@ class LedgerFacts:
     unit_code: str
     unit_name: str
     is_office: bool
+    is_demo: bool = False
 
 
+@requires(Permission.VIEW)
 def ledger_facts(ctx: OpContext) -> LedgerFacts:
     info = {row.key: row.value for row in ctx.session.scalars(select(LedgerInfo))}
-    return LedgerFacts(info.get("unit_code", ""), info.get("unit_name", ""), LedgerInfo.is_office(info))
+    return LedgerFacts(
+        info.get("unit_code", ""),
+        info.get("unit_name", ""),
+        LedgerInfo.is_office(info),
+        LedgerInfo.is_demo(info),
+    )

@@ -75,6 +75,9 @@ class StorageBackend:
     """How the ledger talks to a database that has no backend of its own: plain SQL throughout."""
 
     name = "generic"
+    #: whether the program links events and audit entries into the hash chain on this database
+    #: (``ledger.chain``: it tracks new rows with temporary triggers and addresses rows by rowid)
+    seals_chain = False
 
     # -- the file, before any engine -------------------------------------------------------------
     def check_file(self, path: Path) -> None:
@@ -91,6 +94,14 @@ class StorageBackend:
     def begin_writing(self, session: Session) -> None:
         """Open ``session``'s transaction now, so savepoints taken next nest inside it."""
         session.connection()
+
+    def new_chained_rows(self, connection: Connection) -> list[tuple[str, int]] | None:
+        """The event and audit rows this connection inserted since last asked (None: not tracked)."""
+        return None
+
+    def missing_guards(self, connection: Connection) -> list[str]:
+        """The append-only guards someone dropped from an existing ledger, by name (none to check here)."""
+        return []
 
     def install(self, connection: Connection) -> None:
         """Create what the backend keeps beside the schema (indexes, guards) if missing."""

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from xinfang_desk.ledger.chain import CHAINED
 from xinfang_desk.ledger.errors import LedgerFileError
 from xinfang_desk.ledger.storage.base import (
     WRITE_OPTION,
@@ -100,17 +101,59 @@ def _index_missing(connection: Connection, table: str, after: int = 0) -> None:
     )
 
 
-_GUARD_DDL = [
-    f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} BEGIN
-        SELECT RAISE(ABORT, '{what}不可{word}');
+#: This connection's newly inserted rows of the chained tables (a temporary table, per connection).
+_TRACK = "xf_unsealed"
+
+
+def track_new_rows(dbapi_connection: Any) -> None:
+    """On a new connection: note every row it inserts into a chained table (temp objects only).
+
+    A brand-new file has no tables yet; the ledger opens fresh connections after migrating.
+    """
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_TRACK} (n INTEGER PRIMARY KEY, tbl TEXT, rid INTEGER)"
+        )
+        for table in CHAINED:
+            cursor.execute(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS xf_track_{table} AFTER INSERT ON main.{table} BEGIN "
+                f"INSERT INTO {_TRACK}(tbl, rid) VALUES ('{table}', new.rowid); END"
+            )
+    except sqlite3.OperationalError:  # the tables do not exist yet
+        pass
+    finally:
+        cursor.close()
+
+
+def _unchanged(table: str) -> str:
+    """A trigger condition: every column the hash chain covers keeps its value."""
+    return " AND ".join(f"new.{c} IS old.{c}" for c in CHAINED[table])
+
+
+#: The append-only guards.  An event or audit entry may be updated once, by the program sealing it into
+#: the hash chain (its chain columns were empty and nothing else changes); never otherwise.
+_GUARDS: dict[str, str] = {
+    **{
+        f"{table}_no_update": f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+        WHEN old.chain_hash IS NOT NULL OR NOT ({_unchanged(table)}) BEGIN
+        SELECT RAISE(ABORT, '{what}不可修改');
     END"""
-    for table, what in (("case_events", "历史记录"), ("audit_log", "审计日志"))
-    for verb, word in (("UPDATE", "修改"), ("DELETE", "删除"))
-] + [
-    """CREATE TRIGGER IF NOT EXISTS cases_no_delete BEFORE DELETE ON cases BEGIN
-        SELECT RAISE(ABORT, '案件不可删除');
-    END""",
-]
+        for table, what in (("case_events", "历史记录"), ("audit_log", "审计日志"))
+    },
+    **{
+        f"{table}_no_delete": f"""CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} BEGIN
+        SELECT RAISE(ABORT, '{what}不可删除');
+    END"""
+        for table, what in (
+            ("case_events", "历史记录"),
+            ("audit_log", "审计日志"),
+            ("cases", "案件"),
+            ("users", "用户"),
+        )
+    },
+}
+_GUARD_DDL = list(_GUARDS.values())
 
 
 #: Milliseconds a connection waits for another one's write to finish before giving up.
@@ -142,6 +185,7 @@ class SqliteBackend(StorageBackend):
     """A ledger in one SQLite file (WAL, synchronous=FULL, FTS5 trigram search)."""
 
     name = "sqlite"
+    seals_chain = True
 
     # -- the file, before any engine -------------------------------------------------------------
     def check_file(self, path: Path) -> None:
@@ -187,6 +231,7 @@ class SqliteBackend(StorageBackend):
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
             dbapi_connection.create_function("xf_short_grams", 1, short_grams, deterministic=True)
+            track_new_rows(dbapi_connection)
             dbapi_connection.isolation_level = None
 
         @event.listens_for(engine, "begin")
@@ -197,6 +242,27 @@ class SqliteBackend(StorageBackend):
     def begin_writing(self, session: Session) -> None:
         """The session's transaction began when it first touched the database (``configure``)."""
         session.connection()
+
+    def new_chained_rows(self, connection: Connection) -> list[tuple[str, int]] | None:
+        """This connection's new event and audit rows in insertion order, forgotten once read."""
+        try:
+            rows = connection.exec_driver_sql(f"SELECT tbl, rid FROM temp.{_TRACK} ORDER BY n").all()
+        except DBAPIError:  # no tracking table on this connection (opened before the tables existed)
+            return None
+        connection.exec_driver_sql(f"DELETE FROM temp.{_TRACK}")
+        return [(str(t), int(r)) for t, r in rows]
+
+    def missing_guards(self, connection: Connection) -> list[str]:
+        """The append-only triggers absent from an existing ledger (someone dropped them), by name."""
+        found = {
+            (row[0], row[1])
+            for row in connection.execute(
+                text("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+            )
+        }
+        present = {name for kind, name in found if kind == "trigger"}
+        tables = {name for kind, name in found if kind == "table"}
+        return [name for name in _GUARDS if name not in present and name.rsplit("_no_", 1)[0] in tables]
 
     def install(self, connection: Connection) -> None:
         """Create the full-text indexes and the append-only triggers if missing; index unindexed cases.

@@ -1,0 +1,157 @@
+"""Signing in, the first administrator, the demo's 演示管理员, the audit page, the start-up check, errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from tests.helpers import draft
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.demo import DEMO_ACTOR
+from xinfang_desk.ledger.models import AuditEntry
+from xinfang_desk.ledger.operations.context import Actor
+from xinfang_desk.ledger.permissions import Role
+from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ledger.users import add_user, authenticate, create_administrator
+from xinfang_desk.ledger.workflow import Workflow
+from xinfang_desk.logs import log_path
+from xinfang_desk.ui import app as app_module
+from xinfang_desk.ui.audit_page import AuditPage
+from xinfang_desk.ui.first_run import AdministratorDialog
+from xinfang_desk.ui.login_dialog import ChangePasswordDialog, LoginDialog, acting_user_for
+from xinfang_desk.ui.main_window import MainWindow
+from xinfang_desk.ui.ops import OpRunner, error_text
+
+
+@pytest.fixture
+def secured(ledger: Ledger) -> Ledger:
+    with ledger.session() as s:
+        create_administrator(s, "王主任", "admin-pass-1")
+        Workflow(s, "王主任").register(draft())
+    with ledger.operation(Actor("王主任", role=Role.ADMIN)) as ctx:
+        add_user(ctx, "李接待", Role.RECEPTIONIST, "first-pass-1")
+    return ledger
+
+
+def test_login_dialog_signs_in_and_explains_a_wrong_password(qtbot, secured: Ledger) -> None:
+    dialog = LoginDialog(secured)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("王主任")
+    dialog.password.setText("wrong-pass")
+    dialog.sign_in()
+    assert "用户名或密码错误" in dialog.error.text() and dialog.actor is None
+    assert dialog.password.text() == ""
+    dialog.password.setText("admin-pass-1")
+    dialog.sign_in()
+    assert dialog.actor is not None and dialog.actor.role is Role.ADMIN and not dialog.must_change_password
+
+
+def test_a_new_user_must_choose_a_password_first(qtbot, secured: Ledger) -> None:
+    dialog = LoginDialog(secured)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("李接待")
+    dialog.password.setText("first-pass-1")
+    dialog.sign_in()
+    assert dialog.must_change_password
+    change = ChangePasswordDialog(secured, dialog.actor, required=True)
+    qtbot.addWidget(change)
+    change.old.setText("first-pass-1")
+    change.new.setText("short")
+    change.again.setText("short")
+    change.change()
+    assert "至少" in change.error.text()
+    change.new.setText("chosen-pass-2")
+    change.again.setText("chosen-pass-2")
+    change.change()
+    assert not authenticate(secured, "李接待", "chosen-pass-2").must_change_password
+
+
+def test_the_first_run_creates_the_administrator(qtbot, ledger: Ledger) -> None:
+    dialog = AdministratorDialog(ledger)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("王主任")
+    dialog.password.setText("admin-pass-1")
+    dialog.again.setText("admin-pass-2")
+    dialog.create()
+    assert "不一致" in dialog.error.text() and dialog.actor is None
+    dialog.again.setText("admin-pass-1")
+    dialog.create()
+    assert dialog.actor is not None and dialog.actor.role is Role.ADMIN
+    assert authenticate(ledger, "王主任", "admin-pass-1").actor.name == "王主任"
+
+
+def test_a_demo_ledger_opens_without_a_login_as_the_demo_administrator(qtbot, tmp_path: Path) -> None:
+    ledger = create_ledger(tmp_path / "demo.sqlite", "JWC", "教务处", demo=True)
+    assert acting_user_for(ledger) == DEMO_ACTOR
+    runner = OpRunner(ledger, DEMO_ACTOR)
+    window = MainWindow(runner, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: "演示" in window.windowTitle(), timeout=10000)
+    assert "演示管理员" in window.actor_label.text()
+    runner.wait()
+    ledger.close()
+
+
+def test_the_audit_page_shows_the_trail_to_the_administrator_and_exports_it(
+    qtbot, secured: Ledger, tmp_path: Path
+) -> None:
+    admin = authenticate(secured, "王主任", "admin-pass-1").actor
+    runner = OpRunner(secured, admin)
+    page = AuditPage(runner)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.table.rowCount() > 0, timeout=10000)
+    shown = {page.table.item(r, 2).text() for r in range(page.table.rowCount())}
+    assert {"添加用户", "创建管理员", "登记"} <= shown
+    page.person.setText("李接待")
+    page.reload()
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=10000)
+    page.person.setText("")
+    target = tmp_path / "trail.xlsx"
+    page.export_to(str(target))
+    qtbot.waitUntil(lambda: "已导出" in page.message.text(), timeout=10000)
+    assert target.exists()
+    with secured.session() as s:
+        assert s.query(AuditEntry).filter_by(action="export_audit", actor="王主任").count() == 1
+    runner.wait()
+
+
+def test_the_audit_page_refuses_a_receptionist(qtbot, secured: Ledger) -> None:
+    runner = OpRunner(secured, Actor("李接待", role=Role.RECEPTIONIST))
+    page = AuditPage(runner)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: "无权查看审计日志" in page.message.text(), timeout=10000)
+    assert page.table.rowCount() == 0 and not page.export_button.isEnabled()
+    runner.wait()
+
+
+def test_the_app_names_a_tampered_case_at_start(qtbot, ledger: Ledger, monkeypatch) -> None:
+    with ledger.session() as s:
+        case_no = Workflow(s, "接待员").register(draft()).case_no
+    path = ledger.path
+    ledger.close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TRIGGER case_events_no_update")
+    db.execute("UPDATE case_events SET actor = '信访办主任'")
+    db.commit()
+    db.close()
+    reopened = Ledger.open(path)
+    runner = OpRunner(reopened)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "open", lambda box: shown.append(box.text()))
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    app_module.check_history(runner, holder)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)
+    assert case_no in shown[0] and "case_events_no_update" in shown[0]
+    runner.wait()
+    reopened.close()
+
+
+def test_an_unexpected_error_names_the_log_file_not_a_traceback() -> None:
+    text = error_text(RuntimeError("boom at line 12"))
+    assert str(log_path()) in text and "Traceback" not in text and "boom" not in text
