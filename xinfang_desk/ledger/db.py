@@ -1,7 +1,8 @@
 """Opening, creating and migrating a ledger; sessions with commit-or-rollback; the append-only guard.
 
 A ledger is a SQLAlchemy database: normally one SQLite file in the user's data folder, possibly a
-PostgreSQL URL.  Opening an older ledger upgrades its schema in place (Alembic), after a backup copy.
+PostgreSQL URL.  Opening an older ledger upgrades its schema in place (Alembic), after a backup copy;
+opening also lets open cases follow a newer holiday library (``ledger.deadline_sync``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinfang_desk.ledger import sqlite
+from xinfang_desk.ledger.deadline_sync import sync_at_open
 from xinfang_desk.ledger.errors import LedgerError, LedgerFileError
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 
@@ -92,7 +94,10 @@ class Ledger:
             raise LedgerFileError(
                 f"无法打开台账“{location}”：{exc.__class__.__name__}。文件可能已损坏。"
             ) from exc
-        return cls(engine, path)
+        ledger = cls(engine, path)
+        with ledger.session() as session:
+            sync_at_open(session)
+        return ledger
 
     def close(self) -> None:
         self.engine.dispose()
