@@ -1,5 +1,5 @@
 """Command-line commands, one module per concern; each module has ``register(subparsers)``."""
 
-from xinfang_desk.commands import export_commands, ledger_commands, office_commands
+from xinfang_desk.commands import calendar_commands, export_commands, ledger_commands, office_commands
 
-COMMAND_MODULES = [ledger_commands, export_commands, office_commands]
+COMMAND_MODULES = [ledger_commands, export_commands, office_commands, calendar_commands]

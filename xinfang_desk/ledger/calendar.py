@@ -54,7 +54,8 @@ class DayInfo:
 
     def describe(self) -> str:
         what = self.name or ("工作日" if self.is_workday else "休息日")
-        return f"{self.day:%Y-%m-%d}（星期{WEEKDAYS[self.day.weekday()]}）{what}"
+        mark = "（估算）" if self.source is DaySource.ESTIMATE and self.special else ""
+        return f"{self.day:%Y-%m-%d}（星期{WEEKDAYS[self.day.weekday()]}）{what}{mark}"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,27 @@ class Reckoning:
     plain: date
     moved_over: tuple[DayInfo, ...] = field(default=())
     estimated: bool = False
+    estimated_years: tuple[int, ...] = field(default=())
+
+    def reasons(self) -> list[str]:
+        """Why the deadline is this day, in the clerk's words, one line each."""
+        lines = [f"按{self.rule.describe()}计算，自 {self.start:%Y-%m-%d} 的次日起算。"]
+        if self.rule.kind == "workday":
+            holidays = [d for d in self.moved_over if d.day.weekday() < 5]
+            if holidays:
+                lines.append("其间的节假日不计：" + "、".join(d.describe() for d in holidays) + "。")
+        elif self.due != self.plain:
+            passed = "、".join(d.describe() for d in self.moved_over)
+            lines.append(f"期满日 {self.plain:%Y-%m-%d} 为休息日（{passed}），顺延至其后第一个工作日。")
+        else:
+            lines.append(f"期满日 {self.plain:%Y-%m-%d} 为工作日，不顺延。")
+        if self.estimated:
+            years = "、".join(str(year) for year in self.estimated_years)
+            lines.append(
+                f"估算：{years}年的节假日安排尚未公布（官方库未收录，本单位未录入），"
+                "按法定节假日估算，不含调休；国务院通知发布后请录入并核对。"
+            )
+        return lines
 
 
 @lru_cache(maxsize=256)
@@ -147,7 +169,7 @@ class WorkCalendar:
 
     def _look_up(self, day: date) -> DayInfo:
         weekend = day.weekday() >= 5
-        plain = f"星期{WEEKDAYS[day.weekday()]}" if weekend else ""
+        plain = "周末" if weekend else ""
         if day in self._corrections:
             workday = self._corrections[day]
             default = "调休上班" if workday and weekend else plain if workday or weekend else "休息"
@@ -209,6 +231,7 @@ class WorkCalendar:
             plain=plain,
             moved_over=tuple(d for d in looked_at if not d.is_workday),
             estimated=any(d.source is DaySource.ESTIMATE for d in looked_at),
+            estimated_years=tuple(sorted({d.day.year for d in looked_at if d.source is DaySource.ESTIMATE})),
         )
 
     def deadline(self, start: date, rule: DeadlineRule) -> date:
