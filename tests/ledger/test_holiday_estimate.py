@@ -88,8 +88,8 @@ def test_an_entered_working_sunday_counts_as_a_working_day() -> None:
     office = WorkCalendar(entered, entered=[2027])
     assert office.covers(2027) and office.is_workday(date(2027, 2, 14))
     assert office.info(date(2027, 2, 14)).source is DaySource.OFFICE
-    # 5 工作日 after Thu 4 February: Sun 14 (worked), 15, 16, 17, 18
-    assert office.deadline(date(2027, 2, 4), DeadlineRule(5, "workday")) == date(2027, 2, 18)
+    # 5 工作日 after Thu 4 February: Fri 12, Sun 14 (worked), 15, 16, 17
+    assert office.deadline(date(2027, 2, 4), DeadlineRule(5, "workday")) == date(2027, 2, 17)
     # 10 日 from 4 February is Sunday 14 February, a working day: the deadline stays there
     reckoning = office.reckon(date(2027, 2, 4), DeadlineRule(10))
     assert reckoning.due == date(2027, 2, 14) and not reckoning.estimated
