@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -125,16 +126,19 @@ def _finish(
     session: Session,
     actor: str,
     action: str,
-    detail: dict,
+    detail: dict[str, Any],
     years: set[int],
     reason: str,
     clock: Callable[[], datetime],
-    changed: int,
+    *,
+    days: int,
+    changed: bool,
 ) -> CalendarChange:
+    """Recompute the open deadlines if the calendar changed, and write the audit entry."""
     session.flush()
     recomputed = recompute_open_deadlines(session, actor, reason, clock=clock) if changed else []
     record_audit(session, actor, action, {**detail, "recomputed": len(recomputed)}, clock=clock)
-    return CalendarChange(changed, tuple(sorted(years)), tuple(recomputed))
+    return CalendarChange(days, tuple(sorted(years)), tuple(recomputed))
 
 
 def import_notice(
@@ -154,7 +158,17 @@ def import_notice(
     _mark_entered(session, years)
     detail = {"lines": len(lines), "days": changed, "years": sorted(years)}
     reason = f"本单位录入{'、'.join(map(str, sorted(years)))}年节假日安排"
-    return _finish(session, actor, CALENDAR_IMPORT, detail, years, reason, clock, changed + len(newly))
+    return _finish(
+        session,
+        actor,
+        CALENDAR_IMPORT,
+        detail,
+        years,
+        reason,
+        clock,
+        days=changed,
+        changed=bool(changed or newly),
+    )
 
 
 def set_day(
@@ -175,7 +189,9 @@ def set_day(
     changed = int(_put(session, actor, day, MARKS[mark], note.strip()[:100], clock().replace(microsecond=0)))
     detail = {"day": day.isoformat(), "mark": mark, "note": note}
     reason = f"本单位录入 {day:%Y-%m-%d} 为{'工作日' if MARKS[mark] else '休息日'}"
-    return _finish(session, actor, CALENDAR_SET, detail, {day.year}, reason, clock, changed)
+    return _finish(
+        session, actor, CALENDAR_SET, detail, {day.year}, reason, clock, days=changed, changed=bool(changed)
+    )
 
 
 def remove_day(
@@ -189,7 +205,7 @@ def remove_day(
     detail = {"day": day.isoformat(), "was": "班" if row.is_workday else "休", "note": row.note}
     session.delete(row)
     reason = f"撤销本单位对 {day:%Y-%m-%d} 的录入"
-    return _finish(session, actor, CALENDAR_REMOVE, detail, {day.year}, reason, clock, 1)
+    return _finish(session, actor, CALENDAR_REMOVE, detail, {day.year}, reason, clock, days=1, changed=True)
 
 
 def set_year_entered(
@@ -202,7 +218,8 @@ def set_year_entered(
     _mark_entered(session, {year}, entered)
     reason = f"{year}年节假日安排{'已按通知录入' if entered else '改回估算'}"
     action = CALENDAR_IMPORT if entered else CALENDAR_REMOVE
-    return _finish(session, actor, action, {"year": year, "entered": entered}, {year}, reason, clock, 1)
+    detail = {"year": year, "entered": entered}
+    return _finish(session, actor, action, detail, {year}, reason, clock, days=0, changed=True)
 
 
 def year_days(session: Session, year: int, calendar: WorkCalendar | None = None) -> list[DayInfo]:

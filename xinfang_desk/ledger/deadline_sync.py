@@ -49,13 +49,11 @@ def recompute_open_deadlines(
     """Reckon every open case's rule-made deadlines again; each change is an event on its case."""
     session.flush()
     workflow = Workflow(session, actor, clock=clock, calendar=calendar or WorkCalendar.load(session))
-    query = (
-        select(Case)
-        .where(Case.status.in_([s.value for s in OPEN_STATUSES]), Case.deadline_basis.is_not(None))
-        .order_by(Case.id)
-    )
+    query = select(Case).where(Case.status.in_([s.value for s in OPEN_STATUSES])).order_by(Case.id)
     done = []
     for case in session.scalars(query):
+        if not case.deadline_basis:  # JSON null and SQL NULL alike: nothing made by the rules
+            continue
         changes = workflow.recompute_deadlines(case, reason)
         if changes:
             done.append(Recomputed(case.case_no, tuple(changes)))
@@ -93,11 +91,11 @@ def adopt_existing_deadlines(session: Session) -> int:
     old_calendar = WorkCalendar.load(session, estimate=False)
     settings = Settings.load(session)
     merged = exists().where(CaseOrigin.case_id == Case.id)
-    query = select(Case).where(
-        Case.status.in_([s.value for s in OPEN_STATUSES]), Case.deadline_basis.is_(None), ~merged
-    )
+    query = select(Case).where(Case.status.in_([s.value for s in OPEN_STATUSES]), ~merged)
     adopted = 0
     for case in session.scalars(query):
+        if case.deadline_basis is not None:
+            continue
         bases: dict[str, Basis] = {}
         received = case.received_at.date()
         for key, rule, stored in (
