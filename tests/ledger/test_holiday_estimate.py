@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xinfang_desk.ledger.calendar import DaySource, WorkCalendar, library_covers
+from xinfang_desk.ledger import calendar as calendar_module
+from xinfang_desk.ledger.calendar import DaySource, WorkCalendar
 from xinfang_desk.ledger.holiday_estimate import estimated_rest_days, statutory_holidays
 from xinfang_desk.ledger.settings import DEADLINE_RULES, DeadlineRule
 
@@ -18,7 +19,7 @@ cal = WorkCalendar()
 
 def test_2027_is_estimated_until_the_notice_comes() -> None:
     # the installed library covers up to 2026; 2027 is reckoned from the statutory holidays
-    assert library_covers(2026) and not cal.covers(2027)
+    assert calendar_module.library_covers(2026) and not cal.covers(2027)
     assert cal.year_source(2027) is DaySource.ESTIMATE
 
 
@@ -126,4 +127,4 @@ def test_any_deadline_is_a_working_day_no_earlier_than_the_plain_count(
     # estimated exactly when a day the count looked at lies in a year without official data
     first = reckoning.plain if rule.kind == "calendar" else start + timedelta(days=1)
     looked_at = {(first + timedelta(days=i)).year for i in range((reckoning.due - first).days + 1)}
-    assert reckoning.estimated == any(not library_covers(year) for year in looked_at)
+    assert reckoning.estimated == any(not calendar_module.library_covers(year) for year in looked_at)

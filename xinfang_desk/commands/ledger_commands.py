@@ -16,6 +16,7 @@ from xinfang_desk.commands.common import (
     period_of,
 )
 from xinfang_desk.ledger.calendar import WorkCalendar
+from xinfang_desk.ledger.deadlines import due_text
 from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
 from xinfang_desk.ledger.figures import compute_figures
@@ -161,8 +162,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
     print("案件编号\t登记日期\t形式\t信访人\t问题类别\t状态\t期限\t摘要")
     for r in rows:
         flag = "（超期）" if r.overdue else "（临期）" if r.due_soon else ""
-        estimated = "（估算）" if r.due_estimated else ""
-        due = f"{r.due_on:%Y-%m-%d}{estimated}{flag}" if r.due_on else "—"
+        due = f"{due_text(r.due_on, r.due_estimated)}{flag}" if r.due_on else "—"
         print(
             f"{r.case_no}\t{r.received_at:%Y-%m-%d}\t{r.channel}\t{r.petitioner}\t{r.category}\t{r.status}\t{due}\t{r.summary}"
         )

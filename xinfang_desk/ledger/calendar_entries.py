@@ -239,6 +239,22 @@ def year_days(session: Session, year: int, calendar: WorkCalendar | None = None)
     return days
 
 
+#: from this month on, a missing arrangement for next year is announced (the notice comes in November)
+WARN_FROM_MONTH = 11
+
+
+def next_year_warning(calendar: WorkCalendar, today: date) -> str:
+    """From 1 November, while next year has neither official nor entered data: what to do ("" if nothing)."""
+    year = today.year + 1
+    if today.month < WARN_FROM_MONTH or calendar.covers(year):
+        return ""
+    return (
+        f"{year}年的节假日安排尚未收录：延伸到{year}年的期限按法定节假日估算（不含调休），标注“估算”。"
+        f"国务院办公厅通知发布后，请在 设置 → 节假日 中粘贴通知录入（或用命令 xinfang-desk calendar import），"
+        "在办案件的期限将自动重算。"
+    )
+
+
 def year_status(calendar: WorkCalendar, year: int) -> str:
     """One line on where a year's arrangement comes from."""
     source = calendar.year_source(year)
@@ -249,4 +265,29 @@ def year_status(calendar: WorkCalendar, year: int) -> str:
     return (
         f"{year}年：官方库未收录、本单位未录入，按法定节假日估算（不含调休），"
         "相关期限标注“估算”。通知发布后请在 设置 → 节假日 中录入。"
+    )
+
+
+@dataclass(frozen=True)
+class YearView:
+    """A year as the 节假日 editor shows it: where it comes from, and its listed days."""
+
+    year: int
+    status: str
+    entered: bool
+    covered_by_library: bool
+    days: tuple[DayInfo, ...]
+
+
+def load_year(session: Session, year: int) -> YearView:
+    """Everything the 节假日 editor shows for ``year`` (plain data, safe to hand to the UI thread)."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationError(f"年份“{year}”超出 {FIRST_YEAR}–{LAST_YEAR}。")
+    calendar = WorkCalendar.load(session)
+    return YearView(
+        year=year,
+        status=year_status(calendar, year),
+        entered=year in entered_years(session),
+        covered_by_library=calendar.year_source(year).name == "LIBRARY",
+        days=tuple(year_days(session, year, calendar)),
     )

@@ -24,6 +24,11 @@ DEADLINE_COLUMNS = {
     "handle": ("handle_due_on", "办理期限"),
 }
 Basis = dict[str, Any]
+#: what a 估算 mark means, for a tooltip
+ESTIMATE_HINT = (
+    "估算：该年的节假日安排尚未公布（官方库未收录，本单位未录入），期限按法定节假日估算，不含调休。"
+    "国务院通知发布后，请在 设置 → 节假日 中录入，在办案件的期限会自动重算。"
+)
 
 
 def rule_basis(start: date, rule: DeadlineRule) -> Basis:
@@ -72,6 +77,19 @@ def current_deadline(case: Case) -> str | None:
     """Which deadline ``due_on`` is (None once the case is finished)."""
     running = running_deadlines(case)
     return running[0] if running else None
+
+
+def due_text(due: date | None, estimated: bool) -> str:
+    """A deadline as shown everywhere: ``2027-02-11``, or ``2027-02-11（估算）`` when estimated."""
+    if due is None:
+        return ""
+    return f"{due:%Y-%m-%d}（估算）" if estimated else f"{due:%Y-%m-%d}"
+
+
+def is_estimated(case: Case, key: str) -> bool:
+    """Whether the deadline ``key`` of ``case`` depends on an estimated holiday."""
+    basis = (case.deadline_basis or {}).get(key)
+    return bool(basis and basis.get("estimated"))
 
 
 def refresh_due_estimated(case: Case) -> None:

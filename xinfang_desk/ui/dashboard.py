@@ -28,7 +28,10 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger.calendar import WorkCalendar
+from xinfang_desk.ledger.calendar_entries import next_year_warning
 from xinfang_desk.ledger.dashboard import Dashboard, Tile, compute_dashboard
+from xinfang_desk.ledger.deadlines import due_text
 from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
 from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.style import (
@@ -53,6 +56,8 @@ class DashboardData:
     dashboard: Dashboard
     urgent: tuple[CaseRow, ...]
     urgent_filter: CaseFilter
+    #: the banner about next year's holidays not yet entered ("" when there is nothing to say)
+    calendar_warning: str = ""
 
 
 def load_dashboard(session: Session, today: date) -> DashboardData:
@@ -60,7 +65,8 @@ def load_dashboard(session: Session, today: date) -> DashboardData:
     urgent = CaseFilter(overdue=True, due_soon=True, due_soon_days=board.due_soon_days, today=today)
     ids = case_ids(session, urgent, sort="due_on", descending=False, limit=URGENT_LIMIT)
     rows = case_rows(session, ids, today=today, due_soon_days=board.due_soon_days)
-    return DashboardData(board, tuple(rows), urgent)
+    warning = next_year_warning(WorkCalendar.load(session), today)
+    return DashboardData(board, tuple(rows), urgent, warning)
 
 
 def long_date(day: date) -> str:
@@ -130,6 +136,14 @@ class DashboardPage(QWidget):
         heading.addStretch(1)
         heading.addWidget(self.date_label)
         layout.addLayout(heading)
+        self.calendar_banner = QLabel("")
+        self.calendar_banner.setObjectName("calendarBanner")
+        self.calendar_banner.setWordWrap(True)
+        self.calendar_banner.setStyleSheet(
+            "background: #fff3e0; color: #e65100; border: 1px solid #ffb74d; border-radius: 4px; padding: 8px;"
+        )
+        self.calendar_banner.hide()
+        layout.addWidget(self.calendar_banner)
         hint = QLabel("点击任一方块，在台账中列出对应的案件。")
         hint.setObjectName("pageSubtitle")
         layout.addWidget(hint)
@@ -183,7 +197,7 @@ class DashboardPage(QWidget):
         table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             values = (
-                row.due_on.isoformat() if row.due_on else "",
+                due_text(row.due_on, row.due_estimated),
                 row.case_no,
                 row.summary,
                 row.status,
@@ -232,6 +246,8 @@ class DashboardPage(QWidget):
         self.data = data
         self.dashboard = dashboard = data.dashboard
         self._show_urgent(data.urgent)
+        self.calendar_banner.setText(data.calendar_warning)
+        self.calendar_banner.setVisible(bool(data.calendar_warning))
         self.date_label.setText(long_date(dashboard.today))
         for position, tile in enumerate(dashboard.tiles):
             button = self.tiles.get(tile.key)
