@@ -32,7 +32,7 @@ MAX_RANGE_DAYS = 31
 MARKS = {"休": False, "班": True}
 
 _DATE = r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?"
-_LINE = re.compile(rf"^{_DATE}(?:\s*(?:~|～|至|—|–)\s*{_DATE})?\s+(\S)\s*(.*)$")
+_LINE = re.compile(rf"^{_DATE}(?:\s*(?:~|～|至|—|–)\s*{_DATE})?\s+(\S)\s*(.*)$", re.ASCII)
 
 
 @dataclass(frozen=True)

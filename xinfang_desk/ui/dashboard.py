@@ -7,6 +7,7 @@ can be missed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -116,9 +117,12 @@ class DashboardPage(QWidget):
     #: New figures are on screen.
     refreshed = Signal(object)
 
-    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: OpRunner, parent: QWidget | None = None, *, today: Callable[[], date] = date.today
+    ) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.today = today
         self.dashboard: Dashboard | None = None
         self.data: DashboardData | None = None
         self._loading = False
@@ -130,7 +134,7 @@ class DashboardPage(QWidget):
         heading = QHBoxLayout()
         self.title_label = QLabel("信访工作台")
         self.title_label.setObjectName("pageTitle")
-        self.date_label = QLabel(long_date(date.today()))
+        self.date_label = QLabel(long_date(today()))
         self.date_label.setObjectName("pageSubtitle")
         heading.addWidget(self.title_label)
         heading.addStretch(1)
@@ -234,7 +238,7 @@ class DashboardPage(QWidget):
             self._again = True
             return
         self._loading = True
-        today = date.today()
+        today = self.today()
         self.runner.run(
             lambda session, _p: load_dashboard(session, today),
             on_success=self._arrived,
