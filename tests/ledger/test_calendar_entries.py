@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import chinese_calendar
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -77,3 +78,46 @@ def test_every_change_is_audited_and_a_missing_entry_cannot_be_removed(ledger: L
         assert entries[0].detail["years"] == [2027]
         with pytest.raises(ValidationError, match="操作人"):
             import_notice(s, " ", "2027-02-14 班")
+
+
+NOTICE_2025 = """国务院办公厅关于2025年部分节假日安排的通知
+国办发明电〔2024〕12号
+
+各省、自治区、直辖市人民政府，国务院各部委、各直属机构：
+经国务院批准，现将2025年元旦、春节、清明节、劳动节、端午节、中秋节和国庆节放假调休日期的具体安排通知如下。
+一、元旦：1月1日（周三）放假1天，不调休。
+二、春节：1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）放假调休，共8天。1月26日（周日）、2月8日（周六）上班。
+三、清明节：4月4日（周五）至6日（周日）放假，共3天。
+四、劳动节：5月1日（周四）至5日（周一）放假调休，共5天。4月27日（周日）上班。
+五、端午节：5月31日（周六）至6月2日（周一）放假，共3天。
+六、国庆节、中秋节：10月1日（周三）至8日（周三）放假调休，共8天。9月28日（周日）、10月11日（周六）上班。
+节假日期间，各地区、各部门要妥善安排好值班和安全、保卫、疫情防控等工作。
+"""
+
+NOTICE_2026 = """国务院办公厅关于2026年部分节假日安排的通知
+一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。
+二、春节：2月15日（农历腊月二十八、周日）至23日（农历正月初七、周一）放假调休，共9天。2月14日（周六）、2月28日（周六）上班。
+三、清明节：4月4日（周六）至6日（周一）放假，共3天。
+四、劳动节：5月1日（周五）至5日（周二）放假调休，共5天。5月9日（周六）上班。
+五、端午节：6月19日（周五）至21日（周日）放假，共3天。
+六、中秋节：9月25日（周五）至27日（周日）放假，共3天。
+七、国庆节：10月1日（周四）至7日（周三）放假调休，共7天。9月20日（周日）、10月10日（周六）上班。
+"""
+
+
+@pytest.mark.parametrize(("year", "notice"), [(2025, NOTICE_2025), (2026, NOTICE_2026)])
+def test_the_published_notice_pasted_as_is_gives_the_official_days(year: int, notice: str) -> None:
+    lines = parse_notice(notice)
+    rest = {day for line in lines if not line.is_workday for day in line.days()}
+    work = {day for line in lines if line.is_workday for day in line.days()}
+    assert rest == {day for day in chinese_calendar.constants.holidays if day.year == year}
+    assert work == {day for day in chinese_calendar.constants.workdays if day.year == year}
+    assert next(line for line in lines if line.first == date(year, 1, 1)).note == "元旦"
+
+
+def test_a_pasted_notice_with_an_unreadable_item_names_its_line() -> None:
+    broken = NOTICE_2026.replace("三、清明节：4月4日（周六）至6日（周一）放假", "三、清明节：另行通知")
+    with pytest.raises(ValidationError, match="第4行"):
+        parse_notice(broken)
+    with pytest.raises(ValidationError, match="找不到年份"):
+        parse_notice(NOTICE_2026.split("\n", 1)[1])

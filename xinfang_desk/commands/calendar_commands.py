@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = verbs.add_parser("import", help="导入某年的节假日安排（每行一日或一段：2027-02-05~2027-02-11 休）")
     add_db_option(v)
     add_actor_option(v)
-    v.add_argument("file", help="文本文件（UTF-8），每行“日期 休”或“日期 班”，# 后为注释")
+    v.add_argument("file", help="文本文件（UTF-8），每行“日期 休”或“日期 班”，# 后为注释；也可是通知原文")
     v.set_defaults(func=cmd_import)
 
     v = verbs.add_parser("set", help="录入一天为休息日（休）或工作日（班）")

@@ -1,7 +1,8 @@
 """The office enters the official holiday arrangement (本单位录入) without waiting for a new program.
 
 The State Council's notice comes out each November; the office types or pastes its lines — one day
-or a range and 休 or 班 (``2027-02-05~2027-02-11 休``, ``2027-02-14 班``) — or sets a single day.
+or a range and 休 or 班 (``2027-02-05~2027-02-11 休``, ``2027-02-14 班``), or the notice's own text
+(``ledger.notice_text``) — or sets a single day.
 Entering a notice makes its years "entered": their days are the office's entries and plain
 weekends, no longer estimates.  Every change is in the audit log, and the open cases' deadlines
 made by the rules are recomputed (``ledger.deadline_sync``).  A bad line changes nothing.
@@ -23,6 +24,7 @@ from xinfang_desk.ledger.calendar import ENTERED_YEARS_KEY, DayInfo, WorkCalenda
 from xinfang_desk.ledger.deadline_sync import Recomputed, recompute_open_deadlines
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import CalendarDay, LedgerInfo
+from xinfang_desk.ledger.notice_text import looks_like_notice, read_notice
 
 CALENDAR_IMPORT = "calendar_import"
 CALENDAR_SET = "calendar_set"
@@ -60,18 +62,22 @@ class CalendarChange:
 
 def _day(parts: tuple[str, ...], line_no: int) -> date:
     try:
-        day = date(int(parts[0]), int(parts[1]), int(parts[2]))
+        return date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError:
         raise ValidationError(f"第{line_no}行：“{'-'.join(parts)}”不是有效日期。") from None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise ValidationError(f"第{line_no}行：年份“{day.year}”超出 {FIRST_YEAR}–{LAST_YEAR}。")
-    return day
 
 
 def parse_notice(text: str) -> list[NoticeLine]:
-    """The lines of a notice; a bad line raises a ``ValidationError`` naming it.  # starts a comment."""
-    lines: list[NoticeLine] = []
-    seen: dict[date, tuple[bool, int]] = {}
+    """The lines of a notice, typed or the published text; a bad line raises naming it.  # starts a comment."""
+    if looks_like_notice(text):
+        lines = []
+        for item in read_notice(text):
+            lines.append(NoticeLine(item.line_no, item.first, item.last, False, item.name))
+            lines += [
+                NoticeLine(item.line_no, day, day, True, f"{item.name}调休上班") for day in item.workdays
+            ]
+        return _checked(lines)
+    lines = []
     for line_no, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -83,19 +89,30 @@ def parse_notice(text: str) -> list[NoticeLine]:
             )
         first = _day(match.group(1, 2, 3), line_no)
         last = _day(match.group(4, 5, 6), line_no) if match.group(4) else first
-        if last < first:
-            raise ValidationError(f"第{line_no}行：结束日期早于开始日期。")
-        if (last - first).days >= MAX_RANGE_DAYS:
-            raise ValidationError(f"第{line_no}行：一个范围不超过{MAX_RANGE_DAYS}天，请核对。")
-        entry = NoticeLine(line_no, first, last, MARKS[match.group(7)], match.group(8).strip()[:100])
+        lines.append(NoticeLine(line_no, first, last, MARKS[match.group(7)], match.group(8).strip()[:100]))
+    return _checked(lines)
+
+
+def _checked(lines: list[NoticeLine]) -> list[NoticeLine]:
+    """Refuse no dates at all, a year out of range, and a day given as both 休 and 班."""
+    if not lines:
+        raise ValidationError("没有可录入的日期。")
+    seen: dict[date, tuple[bool, int]] = {}
+    for entry in lines:
+        for day in (entry.first, entry.last):
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise ValidationError(f"第{entry.line_no}行：年份“{day.year}”超出 {FIRST_YEAR}–{LAST_YEAR}。")
+        if entry.last < entry.first:
+            raise ValidationError(f"第{entry.line_no}行：结束日期早于开始日期。")
+        if (entry.last - entry.first).days >= MAX_RANGE_DAYS:
+            raise ValidationError(f"第{entry.line_no}行：一个范围不超过{MAX_RANGE_DAYS}天，请核对。")
         for day in entry.days():
             earlier = seen.get(day)
             if earlier is not None and earlier[0] != entry.is_workday:
-                raise ValidationError(f"第{line_no}行：{day:%Y-%m-%d} 与第{earlier[1]}行矛盾（休与班）。")
-            seen[day] = (entry.is_workday, line_no)
-        lines.append(entry)
-    if not lines:
-        raise ValidationError("没有可录入的日期。")
+                raise ValidationError(
+                    f"第{entry.line_no}行：{day:%Y-%m-%d} 与第{earlier[1]}行矛盾（休与班）。"
+                )
+            seen[day] = (entry.is_workday, entry.line_no)
     return lines
 
 

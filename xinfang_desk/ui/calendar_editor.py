@@ -47,7 +47,8 @@ COLUMNS = ("日期", "星期", "休/班", "说明", "来源")
 PASTE_HINT = (
     "把国务院办公厅通知的安排逐行粘贴或录入，例如：\n"
     "2027-01-01~2027-01-03 休 元旦\n2027-02-05~2027-02-11 休 春节\n2027-02-14 班\n"
-    "每行一天或一段（用 ~ 连接），写“休”或“班”，# 后为注释。"
+    "每行一天或一段（用 ~ 连接），写“休”或“班”，# 后为注释。\n"
+    "也可以直接粘贴通知原文（连同标题“国务院办公厅关于××××年部分节假日安排的通知”）。"
 )
 
 
@@ -101,7 +102,7 @@ class CalendarEditor(QGroupBox):
 
         self.notice = QPlainTextEdit()
         self.notice.setPlaceholderText(PASTE_HINT)
-        self.notice.setMaximumHeight(110)
+        self.notice.setMaximumHeight(130)
         layout.addWidget(self.notice)
         paste_row = QHBoxLayout()
         self.import_button = QPushButton("按通知录入")
