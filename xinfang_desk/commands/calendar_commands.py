@@ -54,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = verbs.add_parser("show", help="列出某年的节假日、调休和本单位录入，注明来源")
     add_db_option(v)
     v.add_argument("--year", type=int, required=True, help="年份")
+    v.add_argument("--all", action="store_true", help="列出全年每一天（默认只列节假日、调休和本单位录入）")
     v.set_defaults(func=cmd_show)
 
     p = sub.add_parser("deadline", help="计算期限：先印日期，再说明理由（顺延、估算）")
@@ -100,7 +101,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     def show(session: Session) -> list[str]:
         calendar = WorkCalendar.load(session)
         lines = [year_status(calendar, args.year)]
-        for info in year_days(session, args.year, calendar):
+        for info in year_days(session, args.year, calendar, every_day=args.all):
             kind = "班" if info.is_workday else "休"
             lines.append(f"{info.describe()}\t{kind}\t{info.source.value}")
         return lines

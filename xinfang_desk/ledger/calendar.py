@@ -54,7 +54,8 @@ class DayInfo:
 
     def describe(self) -> str:
         what = self.name or ("工作日" if self.is_workday else "休息日")
-        mark = "（估算）" if self.source is DaySource.ESTIMATE and self.special else ""
+        holiday = not self.is_workday and self.name not in ("", "周末")
+        mark = "（估算）" if self.source is DaySource.ESTIMATE and holiday else ""
         return f"{self.day:%Y-%m-%d}（星期{WEEKDAYS[self.day.weekday()]}）{what}{mark}"
 
 

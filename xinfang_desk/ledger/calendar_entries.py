@@ -239,8 +239,10 @@ def set_year_entered(
     return _finish(session, actor, action, detail, {year}, reason, clock, days=0, changed=True)
 
 
-def year_days(session: Session, year: int, calendar: WorkCalendar | None = None) -> list[DayInfo]:
-    """The days of ``year`` worth listing: holidays on weekdays, working weekends, and every entry."""
+def year_days(
+    session: Session, year: int, calendar: WorkCalendar | None = None, *, every_day: bool = False
+) -> list[DayInfo]:
+    """The days of ``year`` worth listing (holidays on weekdays, working weekends, every entry), or all."""
     calendar = calendar or WorkCalendar.load(session)
     entered = set(
         session.scalars(
@@ -250,7 +252,7 @@ def year_days(session: Session, year: int, calendar: WorkCalendar | None = None)
     day, days = date(year, 1, 1), []
     while day.year == year:
         info = calendar.info(day)
-        if info.special or day in entered:
+        if every_day or info.special or day in entered:
             days.append(info)
         day += timedelta(days=1)
     return days

@@ -46,7 +46,7 @@ def statutory_holidays(year: int) -> Holidays:
 
 @lru_cache(maxsize=64)
 def estimated_rest_days(year: int) -> dict[date, str]:
-    """Every estimated rest day of ``year`` that is not a weekend anyway, named (补假 included)."""
+    """Every estimated holiday and 补假 day of ``year``, named (weekends that are holidays included)."""
     holidays = statutory_holidays(year)
     taken: set[date] = set()
     made_up: list[str] = []
@@ -61,4 +61,4 @@ def estimated_rest_days(year: int) -> dict[date, str]:
         while day.weekday() >= 5 or day in rest:
             day += timedelta(days=1)
         rest[day] = f"{name}补假"
-    return {day: name for day, name in sorted(rest.items()) if day.weekday() < 5 and day.year == year}
+    return {day: name for day, name in sorted(rest.items()) if day.year == year}
