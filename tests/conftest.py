@@ -1,4 +1,5 @@
-"""Shared test fixtures: Qt runs offscreen, a fresh ledger per test, Qt settings kept in a temp folder."""
+"""Shared test fixtures: Qt runs offscreen, a fresh ledger per test, Qt settings kept in a temp folder,
+the holiday library fixed at 2004–2026."""
 
 from __future__ import annotations
 
@@ -17,6 +18,21 @@ gc.disable()
 from tests import engines  # noqa: E402
 from xinfang_desk.ledger.db import Ledger  # noqa: E402
 from xinfang_desk.ledger.reference import create_ledger  # noqa: E402
+
+#: The last year the holiday library is taken to cover in tests: a newer ``chinesecalendar`` that knows
+#: 2027 must not turn the tests' estimated 2027 into official data.
+LIBRARY_LAST_YEAR = 2026
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _holiday_library_up_to_2026() -> Iterator[None]:
+    from xinfang_desk.ledger import calendar, deadline_sync
+
+    real = calendar.library_covers
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(calendar, "library_covers", lambda year: year <= LIBRARY_LAST_YEAR and real(year))
+        patch.setattr(deadline_sync, "library_fingerprint", lambda: f"test:2004-{LIBRARY_LAST_YEAR}")
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xinfang_desk.ledger.calendar import WorkCalendar
+from xinfang_desk.ledger.calendar import DaySource, WorkCalendar
 from xinfang_desk.ledger.settings import DeadlineRule
 
 cal = WorkCalendar()
@@ -44,18 +44,12 @@ def test_working_days_skip_holidays_and_count_swapped_weekends() -> None:
     assert cal.deadline(date(2025, 9, 30), DeadlineRule(5, "workday")) == date(2025, 10, 14)
 
 
-def test_a_year_the_library_does_not_cover_falls_back_to_weekends_and_says_so() -> None:
-    assert cal.covers(2025)
-    assert not cal.covers(2099)
-    assert cal.is_workday(date(2099, 1, 1))  # a Thursday: no holiday data, counted as working day
-    assert not cal.is_workday(date(2099, 1, 3))  # Saturday
-    assert cal.deadline(date(2099, 1, 2), DeadlineRule(1)) == date(2099, 1, 5)
-
-
-def test_user_corrections_override_the_library() -> None:
-    corrected = WorkCalendar({date(2025, 3, 3): False, date(2099, 5, 1): False})
+def test_an_office_entry_overrides_the_library() -> None:
+    corrected = WorkCalendar({date(2025, 3, 3): False})
     assert not corrected.is_workday(date(2025, 3, 3))
-    assert corrected.covers(2099)
+    assert corrected.info(date(2025, 3, 3)).source is DaySource.OFFICE
+    assert corrected.info(date(2025, 3, 4)).source is DaySource.LIBRARY
+    # 5 日 from 26 February is Monday 3 March, entered as a rest day → 4 March
     assert corrected.deadline(date(2025, 2, 26), DeadlineRule(5)) == date(2025, 3, 4)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,14 +13,14 @@ from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerFileError
 from xinfang_desk.ledger.models import Case, CaseEvent
 from xinfang_desk.ledger.search import CaseFilter, case_ids
-from xinfang_desk.ledger.vocab import Outcome
+from xinfang_desk.ledger.vocab import EventKind, Outcome
 from xinfang_desk.ledger.workflow import Workflow
 
 
-def _old_ledger(path: Path) -> None:
-    """A ledger at schema 0001 with one registered case, written with plain SQL of that schema."""
+def _old_ledger(path: Path, revision: str = "0001") -> None:
+    """A ledger at schema ``revision`` with one registered case, written with plain SQL of schema 0001."""
     engine = create_engine(f"sqlite:///{path}")
-    db.upgrade(engine, "0001")
+    db.upgrade(engine, revision)
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -80,6 +81,35 @@ def test_previous_schema_is_upgraded_without_losing_a_case(tmp_path: Path) -> No
     with ledger.session() as s:
         assert s.scalar(select(CaseEvent.kind).where(CaseEvent.seq == 3)) == "reply"
     ledger.close()
+
+
+def test_an_open_case_of_a_0005_ledger_gets_its_deadline_reckoned_with_the_estimated_holidays(
+    tmp_path: Path,
+) -> None:
+    """The previous program counted 2027 by weekends only: 15 日 from 17 December 2026 ended on 元旦."""
+    path = tmp_path / "old.sqlite"
+    _old_ledger(path, "0005")
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE cases SET received_at = '2026-12-17 09:00:00', decide_due_on = '2027-01-01',"
+                " due_on = '2027-01-01' WHERE id = 1"
+            )
+        )
+    engine.dispose()
+    ledger = Ledger.open(path)
+    try:
+        with ledger.session() as s:
+            case = s.scalars(select(Case)).one()
+            assert (case.decide_due_on, case.due_on, case.due_estimated) == (date(2027, 1, 4),) * 2 + (True,)
+            assert case.deadline_basis["decide"]["start"] == "2026-12-17"
+            event = s.scalars(select(CaseEvent).where(CaseEvent.seq == 2)).one()
+            assert event.kind == EventKind.RECOMPUTE_DEADLINE.value and event.actor == "系统"
+            assert "受理期限 2027-01-01 → 2027-01-04（估算）" in event.note
+            assert case.revision == 2
+    finally:
+        ledger.close()
 
 
 def test_a_ledger_from_a_newer_program_is_refused(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from xinfang_desk.ledger import administration, demo, users
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import AuthenticationError, LedgerError, PermissionDenied
 from xinfang_desk.ledger.models import Attachment, Category, Department
-from xinfang_desk.ledger.operations import cases, queries, trail
+from xinfang_desk.ledger.operations import calendar, cases, queries, trail
 from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.ledger.permissions import OPERATIONS, STEP_PERMISSIONS, Permission, Role
 from xinfang_desk.ledger.reference import create_ledger
@@ -182,6 +182,27 @@ def _calls(w: World) -> dict[str, tuple[Permission | None, Callable[[OpContext],
             lambda c: trail.export_trail(c, trail.TrailFilter(), out / "trail.xlsx"),
         ),
         "trail.verify": (Permission.VIEW, trail.verify),
+        "calendar.calendar_year": (Permission.VIEW, lambda c: calendar.calendar_year(c, 2027)),
+        "calendar.calendar_days": (Permission.VIEW, lambda c: calendar.calendar_days(c, 2027)),
+        "calendar.reckon_deadline": (
+            Permission.VIEW,
+            lambda c: calendar.reckon_deadline(c, date(2026, 12, 17), "decide"),
+        ),
+        "calendar.enter_notice": (
+            Permission.CALENDAR,
+            lambda c: calendar.enter_notice(c, "2027-02-05~2027-02-11 休"),
+        ),
+        "calendar.set_calendar_day": (
+            Permission.CALENDAR,
+            lambda c: calendar.set_calendar_day(c, date(2027, 1, 4), "休", "试录"),
+        ),
+        "calendar.remove_calendar_day": (
+            Permission.CALENDAR,
+            lambda c: (
+                calendar.set_calendar_day(c, date(2027, 1, 5), "休"),
+                calendar.remove_calendar_day(c, date(2027, 1, 5)),
+            ),
+        ),
     }
     step_cases = {
         EventKind.ACCEPT: (w.registered, {"note": "受理"}),

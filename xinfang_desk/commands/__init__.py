@@ -2,6 +2,7 @@
 
 from xinfang_desk.commands import (
     backup_commands,
+    calendar_commands,
     case_commands,
     export_commands,
     ledger_commands,
@@ -16,6 +17,7 @@ COMMAND_MODULES = [
     case_commands,
     export_commands,
     office_commands,
+    calendar_commands,
     user_commands,
     trust_commands,
     backup_commands,

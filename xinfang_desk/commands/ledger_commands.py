@@ -23,6 +23,7 @@ from xinfang_desk.commands.common import (
     search_text,
 )
 from xinfang_desk.ledger.calendar import WorkCalendar
+from xinfang_desk.ledger.deadlines import due_text
 from xinfang_desk.ledger.demo import build_demo, new_demo_ledger, remove_demo_file
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
 from xinfang_desk.ledger.figures import compute_figures
@@ -162,7 +163,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     ]
     for year in sorted({start.year, end.year}):
         if not calendar.covers(year):
-            lines.append(f"注意：{year}年的法定节假日安排尚未收录，工作日按周一至周五计算。")
+            lines.append(f"注意：{year}年的节假日安排尚未公布或录入，期限按法定节假日估算（不含调休）。")
     print("\n".join(lines))
     return 0
 
@@ -196,7 +197,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
     print("案件编号\t登记日期\t形式\t信访人\t问题类别\t状态\t期限\t摘要")
     for r in rows:
         flag = "（超期）" if r.overdue else "（临期）" if r.due_soon else ""
-        due = f"{r.due_on:%Y-%m-%d}{flag}" if r.due_on else "—"
+        due = f"{due_text(r.due_on, r.due_estimated)}{flag}" if r.due_on else "—"
         print(
             f"{r.case_no}\t{r.received_at:%Y-%m-%d}\t{r.channel}\t{r.petitioner}\t{r.category}\t{r.status}\t{due}\t{r.summary}"
         )

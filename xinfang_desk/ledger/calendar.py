@@ -1,57 +1,197 @@
-"""Working days and deadlines by China's official holiday calendar, with users' corrections.
+"""Working days and deadlines by China's holiday calendar: the office's entries, the library, estimates.
 
-The holidays and swapped working weekends (调休) come from the maintained ``chinese_calendar``
-library; a user may correct or add days (``CalendarDay``).  For a year the library does not cover,
-only weekends count as rest days and ``covers`` says so, so the UI can warn.
+Each day has one source, strongest first: the office's own entry (本单位录入, ``CalendarDay``), the
+maintained ``chinese_calendar`` library (官方库, holidays and swapped working weekends), and for a year
+neither covers an estimate by the statutory holidays (估算, ``ledger.holiday_estimate``).  A year the
+office has entered from the State Council's notice (``entered_years``) is not estimated: its days
+are the office's entries and plain weekends.  A deadline that depends on an estimated day says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
+from importlib import metadata
 
 import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.models import CalendarDay
+from xinfang_desk.ledger.holiday_estimate import estimated_rest_days
+from xinfang_desk.ledger.models import CalendarDay, LedgerInfo
 from xinfang_desk.ledger.settings import DeadlineRule
+
+#: ``ledger_info`` key: the years whose official arrangement the office entered ("2027,2028").
+ENTERED_YEARS_KEY = "calendar_entered_years"
+WEEKDAYS = "一二三四五六日"
+_LIBRARY_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
+
+
+class DaySource(enum.Enum):
+    """Where the answer for one day comes from."""
+
+    OFFICE = "本单位录入"
+    LIBRARY = "官方库"
+    ESTIMATE = "估算"
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """One day: working or not, its source, and what it is (元旦, 调休上班, 星期六 …)."""
+
+    day: date
+    is_workday: bool
+    source: DaySource
+    name: str = ""
+
+    @property
+    def special(self) -> bool:
+        """A rest day on a weekday or a working day on a weekend."""
+        return self.is_workday == (self.day.weekday() >= 5)
+
+    def describe(self) -> str:
+        what = self.name or ("工作日" if self.is_workday else "休息日")
+        holiday = not self.is_workday and self.name not in ("", "周末")
+        mark = "（估算）" if self.source is DaySource.ESTIMATE and holiday else ""
+        return f"{self.day:%Y-%m-%d}（星期{WEEKDAYS[self.day.weekday()]}）{what}{mark}"
+
+
+@dataclass(frozen=True)
+class Reckoning:
+    """A deadline and why: the plain count, the rest days it moved over, whether it is estimated."""
+
+    start: date
+    rule: DeadlineRule
+    due: date
+    plain: date
+    moved_over: tuple[DayInfo, ...] = field(default=())
+    estimated: bool = False
+    estimated_years: tuple[int, ...] = field(default=())
+
+    def reasons(self) -> list[str]:
+        """Why the deadline is this day, in the clerk's words, one line each."""
+        lines = [f"按{self.rule.describe()}计算，自 {self.start:%Y-%m-%d} 的次日起算。"]
+        if self.rule.kind == "workday":
+            holidays = [d for d in self.moved_over if d.day.weekday() < 5]
+            if holidays:
+                lines.append("其间的节假日不计：" + "、".join(d.describe() for d in holidays) + "。")
+        elif self.due != self.plain:
+            passed = "、".join(d.describe() for d in self.moved_over)
+            lines.append(f"期满日 {self.plain:%Y-%m-%d} 为休息日（{passed}），顺延至其后第一个工作日。")
+        else:
+            lines.append(f"期满日 {self.plain:%Y-%m-%d} 为工作日，不顺延。")
+        if self.estimated:
+            years = "、".join(str(year) for year in self.estimated_years)
+            lines.append(
+                f"估算：{years}年的节假日安排尚未公布（官方库未收录，本单位未录入），"
+                "按法定节假日估算，不含调休；国务院通知发布后请录入并核对。"
+            )
+        return lines
+
+
+@lru_cache(maxsize=256)
+def library_covers(year: int) -> bool:
+    """True when the installed ``chinese_calendar`` knows this year's holidays."""
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def library_fingerprint() -> str:
+    """The installed library's version and the years it covers, e.g. ``1.11.0:2004-2026``."""
+    try:
+        version = metadata.version("chinesecalendar")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    years = sorted({day.year for day in chinese_calendar.constants.holidays})
+    return f"{version}:{years[0]}-{years[-1]}"
+
+
+def entered_years(session: Session) -> set[int]:
+    """The years whose whole arrangement the office entered from the State Council's notice."""
+    row = session.get(LedgerInfo, ENTERED_YEARS_KEY)
+    return {int(part) for part in (row.value if row else "").split(",") if part.strip()}
 
 
 class WorkCalendar:
-    """Answers whether a day is a working day, and adds calendar or working days to a date."""
+    """Answers whether a day is a working day, and reckons deadlines over calendar or working days."""
 
-    def __init__(self, corrections: Mapping[date, bool] | None = None) -> None:
+    def __init__(
+        self,
+        corrections: Mapping[date, bool] | None = None,
+        *,
+        entered: Iterable[int] = (),
+        estimate: bool = True,
+        names: Mapping[date, str] | None = None,
+    ) -> None:
         self._corrections = dict(corrections or {})
-        self._known: dict[date, bool] = {}
+        self._names = dict(names or {})
+        self._entered = frozenset(entered)
+        self._estimate = estimate
+        self._known: dict[date, DayInfo] = {}
 
     @classmethod
-    def load(cls, session: Session) -> WorkCalendar:
-        return cls({row.day: row.is_workday for row in session.scalars(select(CalendarDay))})
+    def load(cls, session: Session, *, estimate: bool = True) -> WorkCalendar:
+        rows = session.scalars(select(CalendarDay)).all()
+        return cls(
+            {row.day: row.is_workday for row in rows},
+            entered=entered_years(session),
+            estimate=estimate,
+            names={row.day: row.note for row in rows if row.note},
+        )
+
+    # -- years ----------------------------------------------------------------------------------
+    def year_source(self, year: int) -> DaySource:
+        """Who knows this year's arrangement: the library, the office's entry, or nobody (估算)."""
+        if library_covers(year):
+            return DaySource.LIBRARY
+        if year in self._entered:
+            return DaySource.OFFICE
+        return DaySource.ESTIMATE
 
     def covers(self, year: int) -> bool:
-        """True when the official calendar (or a user's correction) knows this year's holidays."""
-        if any(day.year == year for day in self._corrections):
-            return True
-        try:
-            chinese_calendar.is_workday(date(year, 6, 1))
-        except NotImplementedError:
-            return False
-        return True
+        """True when the library or the office's entry knows this year's holidays (no estimate)."""
+        return self.year_source(year) is not DaySource.ESTIMATE
 
-    def is_workday(self, day: date) -> bool:
+    # -- days -----------------------------------------------------------------------------------
+    def info(self, day: date) -> DayInfo:
         known = self._known.get(day)
         if known is None:
             known = self._known[day] = self._look_up(day)
         return known
 
-    def _look_up(self, day: date) -> bool:
+    def is_workday(self, day: date) -> bool:
+        return self.info(day).is_workday
+
+    def _look_up(self, day: date) -> DayInfo:
+        weekend = day.weekday() >= 5
+        plain = "周末" if weekend else ""
         if day in self._corrections:
-            return self._corrections[day]
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            return day.weekday() < 5
+            workday = self._corrections[day]
+            default = "调休上班" if workday and weekend else plain if workday or weekend else "休息"
+            return DayInfo(day, workday, DaySource.OFFICE, self._names.get(day) or default)
+        source = self.year_source(day.year)
+        if source is DaySource.LIBRARY:
+            workday = bool(chinese_calendar.is_workday(day))
+            name = plain
+            if not workday and not weekend or workday and weekend:
+                _holiday, detail = chinese_calendar.get_holiday_detail(day)
+                holiday = _LIBRARY_NAMES.get(detail, detail or "")
+                name = f"{holiday}调休上班" if workday else holiday or "休息"
+            return DayInfo(day, workday, source, name)
+        if source is DaySource.ESTIMATE and self._estimate:
+            holiday = estimated_rest_days(day.year).get(day)
+            if holiday:
+                return DayInfo(day, False, source, holiday)
+        return DayInfo(day, not weekend, source, plain)
+
+    def is_estimated(self, day: date) -> bool:
+        return self.info(day).source is DaySource.ESTIMATE
 
     def next_workday(self, day: date) -> date:
         """``day`` itself if it is a working day, else the first working day after it."""
@@ -69,16 +209,36 @@ class WorkCalendar:
                 remaining -= 1
         return day
 
-    def deadline(self, start: date, rule: DeadlineRule) -> date:
-        """The last day of a period of ``rule`` that begins the day after ``start``.
+    # -- deadlines ------------------------------------------------------------------------------
+    def reckon(self, start: date, rule: DeadlineRule) -> Reckoning:
+        """The last day of a period of ``rule`` that begins the day after ``start``, and why.
 
         Calendar days: ``start`` + days, moved to the next working day when it falls on a rest day
-        (民法典第203条).  Working days: the ``days``-th working day after ``start``.
+        (民法典第203条).  Working days: the ``days``-th working day after ``start``.  Estimated when
+        any day the count looked at has no official answer yet.
         """
+        plain = start + timedelta(days=rule.days)
         if rule.kind == "workday":
-            return self.add_workdays(start, rule.days)
-        return self.next_workday(start + timedelta(days=rule.days))
+            due = self.add_workdays(start, rule.days)
+            first = start + timedelta(days=1)
+        else:
+            due = self.next_workday(plain)
+            first = plain
+        looked_at = [self.info(first + timedelta(days=n)) for n in range((due - first).days + 1)]
+        return Reckoning(
+            start=start,
+            rule=rule,
+            due=due,
+            plain=plain,
+            moved_over=tuple(d for d in looked_at if not d.is_workday),
+            estimated=any(d.source is DaySource.ESTIMATE for d in looked_at),
+            estimated_years=tuple(sorted({d.day.year for d in looked_at if d.source is DaySource.ESTIMATE})),
+        )
+
+    def deadline(self, start: date, rule: DeadlineRule) -> date:
+        """The due date of ``reckon``."""
+        return self.reckon(start, rule).due
 
     def extend(self, due: date, days: int) -> date:
         """A deadline extended by ``days`` calendar days, again moved off a rest day."""
-        return self.next_workday(due + timedelta(days=days))
+        return self.reckon(due, DeadlineRule(days)).due

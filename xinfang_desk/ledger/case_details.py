@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger.deadlines import due_text, is_estimated
 from xinfang_desk.ledger.errors import NotFoundError
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
 from xinfang_desk.ledger.models import Attachment, Case, CaseEvent, Category, Department
@@ -150,6 +151,8 @@ class CaseDetails:
     received_at: datetime
     summary: str
     due_on: date | None
+    #: ``due_on`` depends on an estimated holiday (a year without official data)
+    due_estimated: bool
     days_left: int | None
     groups: tuple[FieldGroup, ...]
     timeline: tuple[TimelineEntry, ...]
@@ -238,15 +241,15 @@ def _groups(case: Case, repeat_of: str, visits: int) -> tuple[FieldGroup, ...]:
         "办理",
         (
             DetailField("状态", Status(case.status).label),
-            DetailField("受理期限", _day(case.decide_due_on)),
-            DetailField("异议期限", _day(case.objection_due_on)),
+            DetailField("受理期限", due_text(case.decide_due_on, is_estimated(case, "decide"))),
+            DetailField("异议期限", due_text(case.objection_due_on, is_estimated(case, "objection"))),
             DetailField("受理时间", _moment(case.accepted_at)),
             DetailField("不予受理理由", case.decline_reason),
             DetailField("转送至", case.forwarded_to),
             DetailField("承办单位", case.department.name if case.department else ""),
             DetailField("交办时间", _moment(case.assigned_at)),
             DetailField("交办意见", case.assign_opinion),
-            DetailField("办理期限", _day(case.handle_due_on)),
+            DetailField("办理期限", due_text(case.handle_due_on, is_estimated(case, "handle"))),
             DetailField("延期", extension),
             DetailField("督办次数", str(case.supervise_count) if case.supervise_count else ""),
             DetailField("来访次数", f"{visits}次" + ("（含再次来访）" if visits > 1 else "")),
@@ -381,6 +384,7 @@ def load_case_details(session: Session, case_id: int, *, today: date | None = No
         received_at=case.received_at,
         summary=case.summary,
         due_on=due,
+        due_estimated=bool(due and case.due_estimated),
         days_left=(due - today).days if due else None,
         groups=_groups(case, repeat_of, 1 + sum(e.kind == EventKind.REVISIT.value for e in timeline)),
         timeline=timeline,

@@ -1,7 +1,8 @@
 """Opening, creating and migrating a ledger; sessions with commit-or-rollback; the append-only guard.
 
 A ledger is a SQLAlchemy database: normally one SQLite file in the user's data folder, possibly a
-PostgreSQL URL.  Opening an older ledger upgrades its schema in place (Alembic), after a backup copy.
+PostgreSQL URL.  Opening an older ledger upgrades its schema in place (Alembic), after a backup copy;
+opening also lets open cases follow a newer holiday library (``ledger.deadline_sync``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from xinfang_desk.ledger import chain
+from xinfang_desk.ledger.deadline_sync import needs_sync, sync_at_open
 from xinfang_desk.ledger.errors import (
     CaseChangedError,
     LedgerBusyError,
@@ -156,6 +158,11 @@ class Ledger:
         ledger = cls(engine, path, backend, tuple(missing))
         if missing:
             ledger._record_restored_guards(missing)
+        with ledger.reading() as session:
+            stale = needs_sync(session)
+        if stale:
+            with ledger.session() as session:
+                sync_at_open(session)
         return ledger
 
     def _record_restored_guards(self, missing: list[str]) -> None:

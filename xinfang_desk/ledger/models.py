@@ -186,6 +186,12 @@ class Case(Base):
     extension_count: Mapped[int] = mapped_column(Integer, default=0)
     #: The deadline that applies now (deciding, handling or review); null once the case is finished.
     due_on: Mapped[date | None] = mapped_column(Date)
+    #: ``due_on`` depends on an estimated holiday (a year without official data): shown as 估算
+    due_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: How each deadline computed by the rules was reckoned, so a calendar change can recompute it:
+    #: ``{"decide"|"objection"|"handle": {"start", "days", "kind", "extensions", "estimated"}}``.
+    #: A deadline given from outside (上级转办, an imported 办理时限, a 交办 date) has no entry.
+    deadline_basis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     supervise_count: Mapped[int] = mapped_column(Integer, default=0)
     replied_at: Mapped[datetime | None] = mapped_column(DateTime)
     outcome: Mapped[str | None] = mapped_column(String(16))
@@ -270,13 +276,16 @@ class Attachment(Base):
 
 
 class CalendarDay(Base):
-    """A user's correction of the official holiday calendar: this date is (not) a working day."""
+    """The office's own entry of one day (本单位录入): a rest day or a working day, beating the library."""
 
     __tablename__ = "calendar_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_workday: Mapped[bool] = mapped_column(Boolean)
+    #: what the day is (春节, 调休上班 …) or where it was read (the notice's number)
     note: Mapped[str] = mapped_column(String(100), default="")
+    entered_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    entered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuditEntry(Base):

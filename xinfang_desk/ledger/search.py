@@ -180,6 +180,8 @@ class CaseRow:
     unit_code: str
     overdue: bool
     due_soon: bool
+    #: the deadline depends on an estimated holiday (估算)
+    due_estimated: bool = False
 
 
 def case_rows(
@@ -211,6 +213,7 @@ def case_rows(
             Case.supervise_count,
             Case.is_repeat,
             Case.unit_code,
+            Case.due_estimated,
         )
         .join(Petitioner, Petitioner.id == Case.petitioner_id)
         .join(Category, Category.id == Case.category_id)
@@ -246,5 +249,6 @@ def case_rows(
             unit_code=r[18],
             overdue=is_open and due < today,
             due_soon=is_open and today <= due <= today + timedelta(days=due_soon_days),
+            due_estimated=is_open and bool(r[19]),
         )
     return [by_id[i] for i in ids if i in by_id]

@@ -154,4 +154,5 @@ class EventKind(_Labelled):
     REVISIT = "revisit", "再次来访"
     LINK_REPEAT = "link_repeat", "关联重复访"
     ATTACH = "attach", "添加附件"
+    RECOMPUTE_DEADLINE = "recompute_deadline", "期限重算"
     EXPORT_FULL = "export_full", "完整导出个人信息"

@@ -18,6 +18,17 @@ from sqlalchemy import event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.calendar import WorkCalendar
+from xinfang_desk.ledger.deadlines import (
+    DEADLINE_COLUMNS,
+    Basis,
+    current_deadline,
+    given_basis,
+    reckon_basis,
+    refresh_due_estimated,
+    rule_basis,
+    running_deadlines,
+    set_basis,
+)
 from xinfang_desk.ledger.errors import NotFoundError, ValidationError, WorkflowError
 from xinfang_desk.ledger.identity import check_id_number, check_phone
 from xinfang_desk.ledger.limits import check_date, check_text
@@ -194,6 +205,7 @@ class Workflow:
             case.revision += 1
         self.touched.setdefault(id(case), case)
         case.updated_at = max(now, at)
+        refresh_due_estimated(case)
         pending_events(self.session).append(
             (
                 case,
@@ -265,9 +277,10 @@ class Workflow:
         if proposed:
             proposed = find_department(self.session, proposed).name
         seq, case_no = self._allocate_number(received.year)
-        decide_due = self.calendar.deadline(received.date(), self.settings.rule("decide"))
+        bases: dict[str, Basis] = {}
+        decide_due = self._reckon(bases, "decide", rule_basis(received.date(), self.settings.rule("decide")))
         objection_due = (
-            self.calendar.deadline(received.date(), self.settings.rule("object"))
+            self._reckon(bases, "objection", rule_basis(received.date(), self.settings.rule("object")))
             if source in (Source.SUPERIOR, Source.OTHER_UNIT)
             else None
         )
@@ -295,6 +308,7 @@ class Workflow:
             decide_due_on=decide_due,
             objection_due_on=objection_due,
             due_on=decide_due,
+            deadline_basis=bases,
             owner_leader=check_text(draft.owner_leader, "包案领导", limit=100, one_line=True),
             remarks=check_text(draft.remarks, "备注"),
             proposed_department=proposed,
@@ -316,6 +330,25 @@ class Workflow:
             repeat_of=repeat_of.case_no if repeat_of else None,
         )
         return case
+
+    def _reckon(self, bases: dict[str, Basis], key: str, basis: Basis) -> date:
+        """A deadline by the rules, its basis (and whether it is estimated) stored in ``bases``."""
+        due, estimated = reckon_basis(self.calendar, basis)
+        bases[key] = {**basis, "estimated": estimated}
+        return due
+
+    def _set_handle_due(self, case: Case, basis: Basis | None, given: date | None = None) -> date:
+        """The handling deadline: by the rules from ``basis``, or ``given`` from outside."""
+        if basis is None:
+            assert given is not None
+            set_basis(case, "handle", None)
+            due = given
+        else:
+            due, estimated = reckon_basis(self.calendar, basis)
+            set_basis(case, "handle", basis, estimated=estimated)
+        case.handle_due_on = due
+        case.due_on = due
+        return due
 
     def _petitioner(self, given: PetitionerInput) -> Petitioner:
         id_number = (given.id_number or "").strip()
@@ -358,28 +391,25 @@ class Workflow:
         self._require(case, STEP_STATUSES[EventKind.ACCEPT], "只有待受理的案件才能受理。")
         when = self._when(at)
         self._not_before(case, when)
-        due = self._handle_deadline(case, when.date())
+        due = self._set_handle_due(case, self._handle_basis(case, when.date()), case.superior_due_on)
         case.status = Status.ACCEPTED.value
         case.accepted_at = when
-        case.handle_due_on = due
-        case.due_on = due
         self._record(
             case, EventKind.ACCEPT, when, note, handle_due_on=due, late=when.date() > case.decide_due_on
         )
         return case
 
-    def _handle_deadline(self, case: Case, accepted_on: date) -> date:
+    def _handle_basis(self, case: Case, accepted_on: date) -> Basis | None:
+        """How the handling deadline is reckoned; None for a superior's date (given, never reckoned)."""
         if case.superior_due_on is not None:
-            return case.superior_due_on
+            return None
         if case.channel == Channel.MAILBOX or case.source == Source.PRESIDENT_MAILBOX:
-            return self.calendar.deadline(case.received_at.date(), self.settings.rule("mailbox"))
+            return rule_basis(case.received_at.date(), self.settings.rule("mailbox"))
         handle = self.settings.rule("handle")
         for category in (case.subcategory, case.category):
             if category is not None and category.default_deadline_days:
-                return self.calendar.deadline(
-                    accepted_on, DeadlineRule(category.default_deadline_days, handle.kind)
-                )
-        return self.calendar.deadline(accepted_on, handle)
+                return rule_basis(accepted_on, DeadlineRule(category.default_deadline_days, handle.kind))
+        return rule_basis(accepted_on, handle)
 
     def _not_before(self, case: Case, when: datetime) -> None:
         if when < case.received_at:
@@ -448,8 +478,7 @@ class Workflow:
                 raise ValidationError("交办期限不能早于交办日期。")
             if due_on > case.handle_due_on:
                 raise WorkflowError(f"交办期限不能晚于办理期限（{case.handle_due_on:%Y-%m-%d}）。")
-            case.handle_due_on = due_on
-            case.due_on = due_on
+            self._set_handle_due(case, None, due_on)
         case.status = Status.ASSIGNED.value
         case.department = dept
         case.assigned_at = when
@@ -490,8 +519,9 @@ class Workflow:
         when = self._when(at)
         assert case.handle_due_on is not None
         old_due = case.handle_due_on
-        case.handle_due_on = self.calendar.extend(old_due, days)
-        case.due_on = case.handle_due_on
+        basis = (case.deadline_basis or {}).get("handle") or given_basis(old_due)
+        basis = {**basis, "extensions": [*basis.get("extensions", []), days]}
+        self._set_handle_due(case, basis)
         case.extended_days += days
         case.extension_count += 1
         self._record(
@@ -570,14 +600,13 @@ class Workflow:
             since = (case.replied_at or case.closed_at or when).date()
             if when.date() > self.calendar.deadline(since, window):
                 raise WorkflowError(f"已超过申请复查、复核的期限（答复之日起{window.describe()}）。")
-        due = self.calendar.deadline(when.date(), self.settings.rule("review" if review else "handle"))
+        basis = rule_basis(when.date(), self.settings.rule("review" if review else "handle"))
         case.status = Status.IN_PROGRESS.value
         case.reopen_count += 1
         case.review_requested = case.review_requested or review
         case.closed_at = None
         case.closed_on_time = None
-        case.handle_due_on = due
-        case.due_on = due
+        due = self._set_handle_due(case, basis)
         self._record(
             case, EventKind.REOPEN, when, reason, review=review, due_on=due, number=case.reopen_count
         )
@@ -593,6 +622,52 @@ class Workflow:
         self._not_before(case, when)
         self._record(case, EventKind.REVISIT, when, (note or "").strip(), channel=channel.value)
         return case
+    # ------------------------------------------------------------------ the calendar changed
+    def recompute_deadlines(self, case: Case, reason: str) -> list[dict[str, Any]]:
+        """期限重算: the running deadlines computed by the rules, reckoned again by today's calendar.
+
+        One event lists every deadline that moved (old → new) or stopped (or started) being an
+        estimate; a deadline given from outside has no basis and is left alone.  Returns the changes.
+        """
+        reason = self._text(reason, "重算原因")
+        bases = case.deadline_basis or {}
+        current = current_deadline(case)
+        changes: list[dict[str, Any]] = []
+        for key in running_deadlines(case):
+            basis = bases.get(key)
+            column, label = DEADLINE_COLUMNS[key]
+            old = getattr(case, column)
+            if not basis or old is None:
+                continue
+            new, estimated = reckon_basis(self.calendar, basis)
+            was_estimated = bool(basis.get("estimated"))
+            if new == old and estimated == was_estimated:
+                continue
+            setattr(case, column, new)
+            set_basis(case, key, basis, estimated=estimated)
+            if key == current:
+                case.due_on = new
+            changes.append(
+                {
+                    "deadline": key,
+                    "label": label,
+                    "old": old,
+                    "new": new,
+                    "estimated": estimated,
+                    "was_estimated": was_estimated,
+                }
+            )
+        if changes:
+            note = "；".join(_describe_recomputed(change) for change in changes) + f"（{reason}）"
+            self._record(
+                case,
+                EventKind.RECOMPUTE_DEADLINE,
+                self.clock().replace(microsecond=0),
+                note,
+                reason=reason,
+                changes=[{k: _jsonable(v) for k, v in change.items()} for change in changes],
+            )
+        return changes
 
     # ------------------------------------------------------------------ corrections and links
     CORRECTABLE = {
@@ -696,6 +771,14 @@ def attachment_content(session: Session, attachment: Attachment) -> bytes:
     if blob is None or hashlib.sha256(blob.content).hexdigest() != attachment.sha256:
         raise ValidationError(f"附件“{attachment.filename}”已损坏或丢失。")
     return blob.content
+
+
+def _describe_recomputed(change: dict[str, Any]) -> str:
+    mark = "（估算）" if change["estimated"] else ""
+    if change["old"] == change["new"]:
+        now = "按估算计算" if change["estimated"] else "已按正式节假日安排确认，不再是估算"
+        return f"{change['label']} {change['new']:%Y-%m-%d} 不变，{now}"
+    return f"{change['label']} {change['old']:%Y-%m-%d} → {change['new']:%Y-%m-%d}{mark}"
 
 
 def _jsonable(value: Any) -> Any:

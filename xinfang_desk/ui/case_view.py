@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from xinfang_desk.export.documents import operations as documents
 from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.ledger.case_details import CaseDetails
+from xinfang_desk.ledger.deadlines import ESTIMATE_HINT, due_text
 from xinfang_desk.ledger.operations import cases
 from xinfang_desk.ledger.vocab import EventKind, Satisfaction, Status
 from xinfang_desk.private_files import open_copy
@@ -239,13 +240,15 @@ class CaseView(QWidget):
         if details.due_on is None or details.days_left is None:
             self.due_label.setText("")
             return
+        due = due_text(details.due_on, details.due_estimated)
         if details.days_left < 0:
-            text, style = f"期限 {details.due_on:%Y-%m-%d}，已超期 {-details.days_left} 天", "color: #c62828;"
+            text, style = f"期限 {due}，已超期 {-details.days_left} 天", "color: #c62828;"
         elif details.days_left <= 3:
-            text, style = f"期限 {details.due_on:%Y-%m-%d}，还剩 {details.days_left} 天", "color: #e65100;"
+            text, style = f"期限 {due}，还剩 {details.days_left} 天", "color: #e65100;"
         else:
-            text, style = f"期限 {details.due_on:%Y-%m-%d}，还剩 {details.days_left} 天", "color: #424242;"
+            text, style = f"期限 {due}，还剩 {details.days_left} 天", "color: #424242;"
         self.due_label.setText(text)
+        self.due_label.setToolTip(ESTIMATE_HINT if details.due_estimated else "")
         self.due_label.setStyleSheet(style + " font-weight: bold;")
 
     def _show_attachments(self, details: CaseDetails) -> None:

@@ -7,6 +7,7 @@ can be missed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from xinfang_desk.ledger.dashboard import Dashboard, Tile
+from xinfang_desk.ledger.deadlines import due_text
 from xinfang_desk.ledger.operations.queries import DashboardData, dashboard_data
 from xinfang_desk.ledger.search import CaseFilter, CaseRow
 from xinfang_desk.ui.ops import Changes, OpRunner
@@ -90,9 +92,12 @@ class DashboardPage(QWidget):
     #: New figures are on screen.
     refreshed = Signal(object)
 
-    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: OpRunner, parent: QWidget | None = None, *, today: Callable[[], date] = date.today
+    ) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.today = today
         self.dashboard: Dashboard | None = None
         self.data: DashboardData | None = None
         self._loading = False
@@ -104,12 +109,17 @@ class DashboardPage(QWidget):
         heading = QHBoxLayout()
         self.title_label = QLabel("信访工作台")
         self.title_label.setObjectName("pageTitle")
-        self.date_label = QLabel(long_date(date.today()))
+        self.date_label = QLabel(long_date(today()))
         self.date_label.setObjectName("pageSubtitle")
         heading.addWidget(self.title_label)
         heading.addStretch(1)
         heading.addWidget(self.date_label)
         layout.addLayout(heading)
+        self.calendar_banner = QLabel("")
+        self.calendar_banner.setObjectName("warning")
+        self.calendar_banner.setWordWrap(True)
+        self.calendar_banner.hide()
+        layout.addWidget(self.calendar_banner)
         hint = QLabel("点击任一方块，在台账中列出对应的案件。")
         hint.setObjectName("pageSubtitle")
         layout.addWidget(hint)
@@ -169,7 +179,7 @@ class DashboardPage(QWidget):
         table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             values = (
-                row.due_on.isoformat() if row.due_on else "",
+                due_text(row.due_on, row.due_estimated),
                 row.case_no,
                 row.summary,
                 row.status,
@@ -226,7 +236,7 @@ class DashboardPage(QWidget):
             self._again = True
             return
         self._loading = True
-        today = date.today()
+        today = self.today()
         self.runner.call(
             dashboard_data,
             today,
@@ -239,6 +249,10 @@ class DashboardPage(QWidget):
         self.data = data
         self.dashboard = dashboard = data.dashboard
         self._show_urgent(data.urgent)
+        self.calendar_banner.setText(data.calendar_warning)
+        self.calendar_banner.setVisible(bool(data.calendar_warning))
+        self.calendar_banner.setText(data.calendar_warning)
+        self.calendar_banner.setVisible(bool(data.calendar_warning))
         self.date_label.setText(long_date(dashboard.today))
         for position, tile in enumerate(dashboard.tiles):
             button = self.tiles.get(tile.key)
@@ -276,6 +290,6 @@ class DashboardPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._stale or (self.dashboard is not None and self.dashboard.today != date.today()):
+        if self._stale or (self.dashboard is not None and self.dashboard.today != self.today()):
             self._stale = False
             self.refresh()

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from xinfang_desk.ledger.deadlines import ESTIMATE_HINT, due_text
 from xinfang_desk.ledger.operations.queries import ledger_rows, matching_case_ids
 from xinfang_desk.ledger.search import CaseFilter, CaseRow
 from xinfang_desk.ui.ops import Changes, OpRunner
@@ -86,6 +87,8 @@ UNREADABLE = "（无法读取此案件，请刷新）"
 def display_text(row: CaseRow, key: str) -> str:
     """How one field of a row reads in the table."""
     value = getattr(row, key)
+    if key == "due_on":
+        return due_text(value, row.due_estimated)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -303,6 +306,8 @@ class LedgerTableModel(QAbstractTableModel):
                 return "已超期"
             if column.key == "due_on" and row.due_soon:
                 return "即将到期"
+            if column.key == "due_on" and row.due_estimated:
+                return ESTIMATE_HINT
             if column.key == "summary":
                 return row.summary
             return None

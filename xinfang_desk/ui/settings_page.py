@@ -1,9 +1,10 @@
-"""The 设置 page: unit, time-limit rules, reminders, handling departments and problem categories.
+"""The 设置 page: unit, time-limit rules, reminders, handling departments, problem categories, holidays.
 
 Every value shown comes from ``ledger.settings``' declarations (rules and general settings are built
 from ``DEADLINE_RULES`` and ``GENERAL``, not listed again here).  Every change runs on the database
 worker and announces ``Changes(reference=True)`` so the other pages reload their choices.  Years
-the holiday calendar does not cover are warned about, since working-day limits then count weekends only.
+without official holiday data are warned about (their deadlines are estimated); the office enters
+them in the 节假日 box (``ui.calendar_editor``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from xinfang_desk.ledger.administration import (
     set_department_active,
 )
 from xinfang_desk.ledger.settings import DEADLINE_RULES, GENERAL, DeadlineRule
+from xinfang_desk.ui.calendar_editor import CalendarEditor
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 
 DAY_KINDS = (("calendar", "日（自然日）"), ("workday", "工作日"))
@@ -105,6 +107,9 @@ class SettingsPage(QWidget):
         left.addStretch(1)
         right.addWidget(self._build_departments())
         right.addWidget(self._build_categories(), 1)
+        self.calendar_editor = CalendarEditor(runner)
+        self.calendar_editor.saved.connect(lambda _text: self.reload())
+        self.body.addWidget(self.calendar_editor)
 
         runner.changed.connect(self._on_changed)
         self.reload()
@@ -265,9 +270,9 @@ class SettingsPage(QWidget):
         if snapshot.uncovered_years:
             years = "、".join(f"{y}年" for y in snapshot.uncovered_years)
             self.calendar_warning.setText(
-                f"节假日日历提示：程序所用的节假日数据尚未收录{years}的法定节假日和调休安排。"
-                "这些年份的“工作日”期限暂时只按周末计算，可能与实际不符。"
-                "国务院办公厅公布安排后，请升级程序以获得最新数据。"
+                f"节假日提示：{years}的放假和调休安排尚未收录（官方库未收录，本单位未录入），"
+                "延伸到这些年份的期限按法定节假日估算（不含调休），标注“估算”。"
+                "国务院办公厅通知发布后，请在下方“节假日”中录入，在办案件的期限会自动重算。"
             )
             self.calendar_warning.show()
         else:

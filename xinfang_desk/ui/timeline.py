@@ -28,6 +28,7 @@ KIND_COLOURS: dict[str, str] = {
     EventKind.CLOSE: "#2e7d32",
     EventKind.REPLY: "#1565c0",
     EventKind.CORRECT: "#6a1b9a",
+    EventKind.RECOMPUTE_DEADLINE: "#00838f",
 }
 COLUMNS = ("时间", "步骤", "经办人", "内容")
 TEXT_COLUMN = len(COLUMNS) - 1

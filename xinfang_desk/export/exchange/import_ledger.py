@@ -38,6 +38,7 @@ from xinfang_desk.export.exchange.workbook_reader import (
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.calendar import WorkCalendar
+from xinfang_desk.ledger.deadlines import refresh_due_estimated, set_basis
 from xinfang_desk.ledger.errors import LedgerError, NotFoundError
 from xinfang_desk.ledger.models import Case, Category, Department
 from xinfang_desk.ledger.settings import Settings
@@ -327,6 +328,9 @@ class _Importer:
             return case
         assert r.accepted_on is not None
         wf.accept(case, "按原台账导入", at=self._at(r.accepted_on))
+        if r.handle_due_on is not None:  # the old ledger's 办理时限 is its record: never recomputed
+            set_basis(case, "handle", None)
+            refresh_due_estimated(case)
         handled_from = r.assigned_on or r.accepted_on
         if r.department:
             assert case.handle_due_on is not None

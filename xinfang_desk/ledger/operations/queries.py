@@ -8,6 +8,8 @@ from datetime import date
 
 from sqlalchemy import select
 
+from xinfang_desk.ledger.calendar import WorkCalendar
+from xinfang_desk.ledger.calendar_entries import next_year_warning
 from xinfang_desk.ledger.dashboard import Dashboard, compute_dashboard
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.operations.context import OpContext
@@ -23,6 +25,8 @@ class DashboardData:
     dashboard: Dashboard
     urgent: tuple[CaseRow, ...]
     urgent_filter: CaseFilter
+    #: the banner about next year's holidays not yet entered ("" when there is nothing to say)
+    calendar_warning: str = ""
 
 
 @requires(Permission.VIEW)
@@ -33,7 +37,8 @@ def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     urgent = CaseFilter(overdue=True, due_soon=True, due_soon_days=board.due_soon_days, today=today)
     ids = case_ids(ctx.session, urgent, sort="due_on", descending=False)
     rows = case_rows(ctx.session, ids, today=today, due_soon_days=board.due_soon_days)
-    return DashboardData(board, tuple(rows), urgent)
+    warning = next_year_warning(WorkCalendar.load(ctx.session), today)
+    return DashboardData(board, tuple(rows), urgent, warning)
 
 
 @requires(Permission.VIEW)
