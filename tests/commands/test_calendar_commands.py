@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from tests.helpers import Clock, draft
 from xinfang_desk.cli import main
-from xinfang_desk.ledger.operations.calendar import RULE_NAMES
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import AuditEntry, CalendarDay, Case, LedgerInfo
+from xinfang_desk.ledger.operations.calendar import RULE_NAMES
 from xinfang_desk.ledger.workflow import Workflow
 
 GOOD = "2027-01-01~2027-01-03 休 元旦\n2027-02-05~2027-02-11 休 春节\n2027-02-14 班\n"
