@@ -42,7 +42,8 @@ def _period(ledger: Ledger) -> tuple[date, date]:
 def _baseline(ledger: Ledger, start: date, end: date, target: Path) -> int:
     from openpyxl import Workbook
 
-    from xinfang_desk.export.exchange.ledger_rows import LEDGER_HEADERS, ledger_query
+    from xinfang_desk.export.exchange.columns import LEDGER_HEADERS
+    from xinfang_desk.export.exchange.ledger_rows import ledger_query
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("信访台账")

@@ -57,6 +57,16 @@ SPEC_HEADERS = [
     "重开次数",
     "包案领导",
     "备注",
+    "信访内容",
+    "登记人",
+    "不予受理理由",
+    "转送机关",
+    "上级交办文号",
+    "上级规定期限",
+    "交办意见",
+    "延期天数",
+    "答复内容",
+    "回访日期",
     "单位代码",
     "案件ID",
     "修订号",
@@ -288,7 +298,7 @@ def test_sheet_is_ready_to_filter_and_print(ledger: Ledger, cases: dict[str, str
     _export(ledger, tmp_path / "t.xlsx")
     sheet = load_workbook(tmp_path / "t.xlsx")["信访台账"]
     assert sheet.freeze_panes in ("A2", "B2")
-    assert sheet.auto_filter.ref == f"A1:AJ{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A1:AT{sheet.max_row}"
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_setup.orientation == "landscape"
     assert str(sheet.page_setup.paperSize) == "9"  # A4
@@ -309,7 +319,7 @@ def test_identity_describes_the_export(ledger: Ledger, cases: dict[str, str], tm
             s, tmp_path / "t.xlsx", "王主任", start=date(2025, 3, 1), end=date(2025, 4, 30), clock=clock
         )
     identity = verify_ledger_file(tmp_path / "t.xlsx")
-    assert (identity.format_name, identity.format_version) == ("xinfang-ledger", 1)
+    assert (identity.format_name, identity.format_version) == ("xinfang-ledger", 2)
     assert (identity.unit_code, identity.unit_name) == ("JWC", "教务处")
     assert identity.exported_at == datetime(2025, 7, 1, 8, 30, 5) and identity.exported_by == "王主任"
     assert identity.app_version == __version__

@@ -26,22 +26,18 @@ from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
 from xinfang_desk.export.exchange.cells import looks_like_formula, safe_value, text_cell
+from xinfang_desk.export.exchange.columns import COLUMNS, FORMAT_VERSION, LEDGER_HEADERS
 from xinfang_desk.export.exchange.identity import (
     EXCHANGE_SHEET,
     FORMAT_NAME,
-    FORMAT_VERSION,
     LEDGER_SHEET,
     STATISTICS_SHEET,
     ExchangeIdentity,
     RowHasher,
     identity_rows,
+    statistics_checksum,
 )
-from xinfang_desk.export.exchange.ledger_rows import (
-    LEDGER_COLUMNS,
-    LEDGER_HEADERS,
-    count_ledger_rows,
-    ledger_rows,
-)
+from xinfang_desk.export.exchange.ledger_rows import count_ledger_rows, ledger_rows
 from xinfang_desk.export.exchange.statistics_sheet import write_statistics
 from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
 from xinfang_desk.ledger import audit
@@ -104,7 +100,7 @@ def _filled_cells(sheet: Any, values: tuple[Any, ...]) -> list[Any]:
 
 
 def _prepare_ledger_sheet(sheet: Any, unit_name: str, title: str) -> None:
-    for index, column in enumerate(LEDGER_COLUMNS, 1):
+    for index, column in enumerate(COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "B2"
     sheet.print_title_rows = "1:1"
@@ -161,7 +157,7 @@ def export_ledger(
             )
             figures = compute_figures(session, start, end)
             heading = statistics_title or f"{unit_name}信访工作统计（{title}）"
-            write_statistics(workbook, heading, figures, name=STATISTICS_SHEET)
+            statistics = write_statistics(workbook, heading, figures, name=STATISTICS_SHEET)
             if add_sheets is not None:
                 add_sheets(workbook, title, figures)
             identity = ExchangeIdentity(
@@ -175,6 +171,7 @@ def export_ledger(
                 masked=not full,
                 row_count=written,
                 checksum=checksum,
+                statistics_checksum=statistics_checksum(statistics),
             )
             write_identity(workbook, identity)
             set_properties(workbook, document_title or unit_name, title, actor)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
 
@@ -81,29 +82,39 @@ def _value_cell(sheet: Any, key: str, value: Any) -> Any:
     return safe_value(sheet, clean_text(value) if isinstance(value, str) else value)
 
 
-def write_statistics(workbook: Workbook, title: str, figures: Mapping[str, Any], *, name: str) -> None:
-    """Add the 统计 sheet ``name`` showing ``figures`` under ``title``."""
+def write_statistics(
+    workbook: Workbook, title: str, figures: Mapping[str, Any], *, name: str
+) -> list[list[Any]]:
+    """Add the 统计 sheet ``name`` showing ``figures`` under ``title``; returns the values written
+    (each row as a reader gets it back), for the sheet's checksum."""
     sheet = workbook.create_sheet(name)
+    written: list[list[Any]] = []
+    append = sheet.append
+
+    def record(cells: list[Any]) -> None:
+        append(cells)
+        written.append([c.value if isinstance(c, Cell) else c for c in cells])
+
     for column, width in zip("ABCD", (30, 14, 24, 24), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.column_dimensions["C"].hidden = True
     sheet.column_dimensions["D"].hidden = True
-    sheet.append([_styled(sheet, clean_text(title), font=_TITLE_FONT)])
-    sheet.append(
+    record([_styled(sheet, clean_text(title), font=_TITLE_FONT)])
+    record(
         [_styled(sheet, text, font=_HEAD_FONT, fill=_HEAD_FILL) for text in ("指标", "数值", "键", "子键")]
     )
     nested = [(k, v) for k, v in figures.items() if isinstance(v, Mapping)]
     for key, value in figures.items():
         if not isinstance(value, Mapping):
-            sheet.append([FIGURE_LABELS.get(key, key), _value_cell(sheet, key, value), key])
+            record([FIGURE_LABELS.get(key, key), _value_cell(sheet, key, value), key])
     for key, items in nested:
-        sheet.append([])
+        record([])
         heading = FIGURE_LABELS.get(key, key)
-        sheet.append([_styled(sheet, heading, font=_HEAD_FONT, fill=_SECTION_FILL), None, key])
+        record([_styled(sheet, heading, font=_HEAD_FONT, fill=_SECTION_FILL), None, key])
         labels = ITEM_LABELS.get(key, {})
         for item, value in items.items():
             item_text = clean_text(str(item))
-            sheet.append(
+            record(
                 [
                     safe_value(sheet, labels.get(item_text, item_text)),
                     _value_cell(sheet, key, value),
@@ -112,6 +123,7 @@ def write_statistics(workbook: Workbook, title: str, figures: Mapping[str, Any],
                 ]
             )
     sheet.freeze_panes = "A3"
+    return written
 
 
 def _read_value(value: Any) -> Any:
