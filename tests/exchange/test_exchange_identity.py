@@ -127,7 +127,9 @@ def test_sorted_rows_keep_the_identity(exported: Path, tmp_path: Path) -> None:
 def test_a_value_moved_to_another_row_fails_the_checksum(exported: Path, tmp_path: Path) -> None:
     # the two 信访人 change places, the rest of the rows stay: the content is no longer the same
     column = LEDGER_HEADERS.index("信访人")
-    edited = _edited(exported, tmp_path / "moved.xlsx", lambda sheet: _swap(sheet, 2, 3, slice(column, column + 1)))
+    edited = _edited(
+        exported, tmp_path / "moved.xlsx", lambda sheet: _swap(sheet, 2, 3, slice(column, column + 1))
+    )
     with pytest.raises(ExchangeFileError, match="校验值不符"):
         verify_ledger_file(edited)
 

@@ -23,10 +23,9 @@ from sqlalchemy import (
     insert,
 )
 
+from xinfang_desk.export.exchange.columns import COLUMNS, LEDGER_HEADERS, Column
 from xinfang_desk.export.exchange.identity import RowHasher, canonical_text
-from xinfang_desk.export.exchange.columns import LEDGER_HEADERS
 from xinfang_desk.export.exchange.merge import _new_uuids
-from xinfang_desk.export.exchange.columns import COLUMNS, Column
 from xinfang_desk.export.exchange.workbook_reader import (
     CaseRecord,
     CellError,

@@ -55,7 +55,9 @@ class RecordedWorkflow(Workflow):
         """Add ``data`` to the event just recorded for ``case``."""
         for pending, event in reversed(pending_events(self.session)):
             if pending is case:
-                event["data"].update({k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()})
+                event["data"].update(
+                    {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
+                )
                 return
 
     def record_registrar(self, case: Case, registered_by: str) -> None:
@@ -103,9 +105,9 @@ class RecordedWorkflow(Workflow):
         self._record(case, EventKind.REPLY, when, text, outcome=None, given=True)
         return case
 
-    def close_recorded(self, case: Case, on_time: bool | None, *, at: datetime) -> Case:
+    def close_recorded(self, case: Case, on_time: bool | None, *, note: str = "", at: datetime) -> Case:
         """办结 with 是否按期办结 as recorded (computed from the deadline only when not recorded)."""
-        self.close(case, at=at)
+        self.close(case, note, at=at)
         if on_time is not None:
             case.closed_on_time = on_time
             self._amend_last(case, on_time=on_time, given=True)

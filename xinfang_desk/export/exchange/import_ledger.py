@@ -186,7 +186,9 @@ def import_ledger(
         report.sheet_name, report.plan = sheet.sheet_name, plan
         report.skipped.extend(SkippedRow(n, text, "是表格上方的标题") for n, text in plan.titles)
         require_complete(plan, workbook.name)
-        records = _read_records(translated_rows(sheet, plan, mapping, report.skipped), plan, sheet.file_name, now.date(), report)
+        records = _read_records(
+            translated_rows(sheet, plan, mapping, report.skipped), plan, sheet.file_name, now.date(), report
+        )
     importer = _Importer(session, actor, now, mapping.new_numbers, records)
     _begin_writing(session)
     total = len(records)
@@ -268,18 +270,21 @@ def target_status(r: CaseRecord) -> Status:
     return Status.REGISTERED
 
 
+def last_recorded_day(r: CaseRecord) -> date:
+    """The latest day the row records (a closure the old 台账 did not date is put there)."""
+    days = [r.received_on, r.accepted_on, r.assigned_on, r.replied_on, r.evaluated_on]
+    return max(d for d in days if d is not None)
+
+
 def _plan_problems(r: CaseRecord) -> list[str]:
     """What the row lacks for its history to be recorded (the workflow checks the rest)."""
     status = target_status(r)
     reasons = [p for key in _LONG_TEXTS if (p := length_problem(key, getattr(r, key)))]
     if status in _REPLIED:
-        if r.replied_on is None and r.closed_on is None:
+        if r.replied_on is None and status is not Status.CLOSED:
             reasons.append(f"办理状态为“{status.label}”，但缺少答复日期")
         if r.outcome is None and not r.reply_text:
             reasons.append(f"办理状态为“{status.label}”，但缺少处理结果（或办理结果的文字）")
-    if status is Status.CLOSED and r.closed_on is None:
-        why = "是否办结为“是”" if r.closed_flag and r.status is None else "办理状态为“已办结”"
-        reasons.append(f"{why}，但缺少办结日期")
     if status in {Status.ASSIGNED, Status.IN_PROGRESS} and not r.department:
         reasons.append(f"办理状态为“{status.label}”，但缺少承办单位")
     if r.is_repeat and not r.repeat_of:
@@ -424,20 +429,20 @@ class _Importer:
             wf.progress(case, "原台账记载办理中。", at=self._at(handled_from))
         if status not in _REPLIED:
             return case
-        replied_on = r.replied_on or r.closed_on
-        assert replied_on is not None
+        closed_on = r.closed_on or last_recorded_day(r)
+        replied_on = r.replied_on or closed_on
         outcome = r.outcome or outcome_named_in(r.reply_text)
         text = r.reply_text or "原台账未记载答复内容。"
         wf.reply_recorded(case, outcome, text, at=self._at(replied_on))
         if r.satisfaction is not Satisfaction.NONE:
             wf.evaluate(case, r.satisfaction, at=self._at(r.evaluated_on or replied_on))
         if status is Status.CLOSED:
-            assert r.closed_on is not None
-            wf.close_recorded(case, r.closed_on_time, at=self._at(r.closed_on))
+            note = "" if r.closed_on else f"原台账未记载办结日期，按其最后记载的日期 {closed_on} 记。"
+            wf.close_recorded(case, r.closed_on_time, note=note, at=self._at(closed_on))
             for _ in range(r.reopen_count):
-                wf.reopen(case, "原台账记载重开。", review=False, at=self._at(r.closed_on))
-                wf.reply_recorded(case, outcome, text, at=self._at(r.closed_on))
-                wf.close_recorded(case, r.closed_on_time, at=self._at(r.closed_on))
+                wf.reopen(case, "原台账记载重开。", review=False, at=self._at(closed_on))
+                wf.reply_recorded(case, outcome, text, at=self._at(closed_on))
+                wf.close_recorded(case, r.closed_on_time, at=self._at(closed_on))
         return case
 
     def _original(self, r: CaseRecord) -> str:

@@ -125,7 +125,9 @@ def ledger_query(start: date, end: date) -> Select:
         .outerjoin(earlier, earlier.id == Case.repeat_of_id)
         .outerjoin(
             registered,
-            (registered.case_id == Case.id) & (registered.seq == 1) & (registered.kind == EventKind.REGISTER.value),
+            (registered.case_id == Case.id)
+            & (registered.seq == 1)
+            & (registered.kind == EventKind.REGISTER.value),
         )
         .where(received_between(start, end))
         .order_by(Case.received_at, Case.id)

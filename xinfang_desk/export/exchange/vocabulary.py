@@ -17,7 +17,9 @@ IMPORT_ONLY_BY_HEADER: dict[str, Column] = {c.header: c for c in IMPORT_ONLY_COL
 
 #: office's header → the ledger's header.
 HEADER_SYNONYMS: dict[str, str] = {
-    **dict.fromkeys(("来访日期", "来信日期", "日期", "登记时间", "收件日期", "来访时间", "信访日期"), "登记日期"),
+    **dict.fromkeys(
+        ("来访日期", "来信日期", "日期", "登记时间", "收件日期", "来访时间", "信访日期"), "登记日期"
+    ),
     **dict.fromkeys(("反映问题", "反映事项", "信访事项", "诉求", "主要诉求", "事由", "问题摘要"), "内容摘要"),
     **dict.fromkeys(("姓名", "来访人", "信访人姓名", "反映人"), "信访人"),
     **dict.fromkeys(("联系方式", "电话", "手机", "手机号", "联系电话号码"), "联系电话"),
@@ -62,8 +64,16 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
         **dict.fromkeys(("来电", "电话反映", "热线"), "电话"),
     },
     "source": {"本单位": "本单位受理", "上级交办": "上级转办", "校长信箱": "校长信箱转办"},
-    "nature": {"建议": "建议意见类", "意见": "建议意见类", "检举": "检举控告类", "控告": "检举控告类",
-               "申诉": "申诉求决类", "求决": "申诉求决类"},  # fmt: skip
+    "nature": {
+        "建议": "建议意见类",
+        "意见": "建议意见类",
+        "检举": "检举控告类",
+        "控告": "检举控告类",
+        "申诉": "申诉求决类",
+        "求决": "申诉求决类",
+        "诉求": "申诉求决类",
+        "举报": "检举控告类",
+    },  # fmt: skip
     "status": {"办结": "已办结", "已结": "已办结", "结案": "已办结", "在办": "办理中", "受理": "已受理"},
     "satisfaction": {"非常满意": "满意", "较满意": "基本满意", "一般": "基本满意"},
     "closed_flag": {**dict.fromkeys(_YES, "是"), **dict.fromkeys(_NO, "否")},
@@ -75,7 +85,7 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
 #: Words in a free-text result that name an outcome of 三到位一处理 (the label itself counts too).
 _OUTCOME_WORDS: tuple[tuple[Outcome, tuple[str, ...]], ...] = (
     (Outcome.SOLVED, ("解决到位", "已解决", "问题解决")),
-    (Outcome.EXPLAINED, ("解释疏导到位", "解释疏导", "已解释", "说明解释")),
+    (Outcome.EXPLAINED, ("解释疏导到位", "解释疏导", "已解释", "说明解释", "解释说明")),
     (Outcome.HELPED, ("帮扶救助到位", "帮扶救助", "已救助", "帮扶")),
     (Outcome.LAWFUL, ("依法处理到位", "依法处理", "依规处理")),
 )

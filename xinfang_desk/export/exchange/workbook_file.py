@@ -39,7 +39,6 @@ from xinfang_desk.export.exchange.identity import (
     parse_identity,
 )
 
-
 #: A workbook file larger than this is refused before it is read (a unit's yearly 台账 is a few MB).
 MAX_FILE_BYTES = 200 * 1024 * 1024
 #: Limits on what the zip may unpack to: one member, all members together.
@@ -197,7 +196,9 @@ def _check_members(archive: zipfile.ZipFile, name: str) -> str:
     elif _ODS_CONTENT in names and b"spreadsheet" in _mimetype(archive, names):
         kind = ODS
     else:
-        raise ExchangeFileError(f"“{name}”是一个压缩文件，但不是 Excel 工作簿（.xlsx）或 OpenDocument 表格（.ods）。")
+        raise ExchangeFileError(
+            f"“{name}”是一个压缩文件，但不是 Excel 工作簿（.xlsx）或 OpenDocument 表格（.ods）。"
+        )
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
@@ -406,7 +407,6 @@ def _plain(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
 
 
 # ---------------------------------------------------------------------------------------- exchange

@@ -601,5 +601,3 @@ def parse_case_no(case_no: str, unit_code: str) -> tuple[int, int] | None:
     if not match or match["unit"] != unit_code:
         return None
     return int(match["year"]), int(match["seq"])
-
-
