@@ -53,8 +53,8 @@ class Column:
     merge: bool = True
     imported: bool = False
     since: int = 1
-    #: printed on the A4 台账 (the machine columns and long texts are not)
-    printed: bool = False
+    #: width on the printed A4 台账 (0: not printed — the machine columns and long texts are not)
+    print_width: float = 0
 
 
 def _text(header: str, key: str, width: float, field: str | None = None, **kw: Any) -> Column:
@@ -62,33 +62,33 @@ def _text(header: str, key: str, width: float, field: str | None = None, **kw: A
 
 
 _V1: tuple[Column, ...] = (
-    Column("案件编号", "case_no", Kind.TEXT, 16, max_chars=40, printed=True),
-    Column("登记日期", "received_on", Kind.DATE, 12, imported=True, printed=True),
-    Column("信访形式", "channel", Kind.LABEL, 9, Channel, imported=True, printed=True),
+    Column("案件编号", "case_no", Kind.TEXT, 16, max_chars=40, print_width=15),
+    Column("登记日期", "received_on", Kind.DATE, 12, imported=True, print_width=10.5),
+    Column("信访形式", "channel", Kind.LABEL, 9, Channel, imported=True),
     Column("来源", "source", Kind.LABEL, 13, Source),
-    _text("信访人", "petitioner_name", 10, imported=True, printed=True),
+    _text("信访人", "petitioner_name", 10, imported=True, print_width=8),
     Column("人数", "people_count", Kind.PEOPLE, 6),
     Column("身份类别", "identity_type", Kind.LABEL, 10, IdentityType),
     Column("证件号码", "id_number", Kind.TEXT, 21, max_chars=18),
     Column("联系电话", "phone", Kind.TEXT, 14, max_chars=32),
     _text("所在单位", "affiliation", 16),
     Column("事项性质", "nature", Kind.LABEL, 11, Nature, imported=True),
-    _text("问题类别", "category", 12, imported=True, printed=True),
+    _text("问题类别", "category", 12, imported=True, print_width=10),
     _text("问题子类", "subcategory", 16),
-    _text("内容摘要", "summary", 48, imported=True, printed=True),
+    _text("内容摘要", "summary", 48, imported=True, print_width=34),
     Column("是否重复访", "is_repeat", Kind.YES_NO, 10),
     Column("原案编号", "repeat_of", Kind.TEXT, 16, max_chars=40),
     Column("是否越级访", "bypassed_level", Kind.YES_NO, 10),
     Column("受理情况", "decision", Kind.TEXT, 10, max_chars=10),
     Column("受理日期", "accepted_on", Kind.DATE, 12),
-    _text("承办单位", "department", 14, printed=True),
+    _text("承办单位", "department", 14, print_width=10),
     Column("交办日期", "assigned_on", Kind.DATE, 12),
-    Column("办理时限", "handle_due_on", Kind.DATE, 12, printed=True),
-    Column("办理状态", "status", Kind.LABEL, 10, Status, printed=True),
-    Column("答复日期", "replied_on", Kind.DATE, 12, printed=True),
-    Column("处理结果", "outcome", Kind.LABEL, 13, Outcome, printed=True),
-    Column("满意度", "satisfaction", Kind.LABEL, 9, Satisfaction, printed=True),
-    Column("办结日期", "closed_on", Kind.DATE, 12, printed=True),
+    Column("办理时限", "handle_due_on", Kind.DATE, 12, print_width=10.5),
+    Column("办理状态", "status", Kind.LABEL, 10, Status, print_width=8),
+    Column("答复日期", "replied_on", Kind.DATE, 12),
+    Column("处理结果", "outcome", Kind.LABEL, 13, Outcome, print_width=10),
+    Column("满意度", "satisfaction", Kind.LABEL, 9, Satisfaction, print_width=7),
+    Column("办结日期", "closed_on", Kind.DATE, 12, print_width=10.5),
     Column("是否按期办结", "closed_on_time", Kind.YES_NO, 12),
     Column("督办次数", "supervise_count", Kind.COUNT, 9),
     Column("重开次数", "reopen_count", Kind.COUNT, 9),
@@ -119,7 +119,7 @@ COLUMNS: tuple[Column, ...] = _V1 + _ADDED_IN_2 + _MACHINE
 COLUMNS_BY_HEADER: dict[str, Column] = {c.header: c for c in COLUMNS}
 LEDGER_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
 #: The columns of the printed 台账 (A4 landscape), in order.
-PRINTED_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.printed)
+PRINTED_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.print_width)
 
 
 def columns_of_version(version: int) -> tuple[Column, ...]:

@@ -23,6 +23,7 @@ from xinfang_desk.export.exchange.columns import (
     header_text,
 )
 from xinfang_desk.export.exchange.identity import LEDGER_SHEET, STATISTICS_SHEET, ExchangeFileError
+from xinfang_desk.export.exchange.print_sheet import PRINT_SHEET
 from xinfang_desk.export.exchange.vocabulary import (
     IMPORT_ONLY_BY_HEADER,
     ROW_NUMBER_HEADERS,
@@ -38,6 +39,8 @@ MAPPABLE: dict[str, str] = {h: c.key for h, c in (COLUMNS_BY_HEADER | IMPORT_ONL
 _NOT_BY_HAND = frozenset(("单位代码", "案件ID", "修订号", "最后修改时间"))
 #: Filled cells a row under the table may have and still be a note or signature line.
 _NOTE_CELLS = 2
+#: Sheets of an export that are not the 台账 itself.
+_NOT_LEDGER_SHEETS = frozenset((STATISTICS_SHEET, PRINT_SHEET))
 #: Rows of the file shown in the mapping step's preview.
 PREVIEW_ROWS = 5
 
@@ -121,7 +124,7 @@ class SheetPlan:
 
 
 def _sheet_order(workbook: Workbook) -> list[str]:
-    names = [n for n in workbook.sheet_names if not n.startswith("_") and n != STATISTICS_SHEET]
+    names = [n for n in workbook.sheet_names if not n.startswith("_") and n not in _NOT_LEDGER_SHEETS]
     return sorted(names, key=lambda n: n != LEDGER_SHEET)
 
 
