@@ -353,7 +353,9 @@ def test_statistics_sheet_equals_compute_figures_and_stats_json(
     # only Chinese for people: no JSON key anywhere on the sheet, and the period as real dates
     texts = {c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)}
     assert not texts & set(figures) and sheet.max_column == 2
-    period = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0] in ("起始日期", "截止日期")}
+    period = {
+        row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0] in ("起始日期", "截止日期")
+    }
     assert period == {"起始日期": datetime(2025, 1, 1), "截止日期": datetime(2025, 12, 31)}
 
 

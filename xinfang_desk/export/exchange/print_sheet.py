@@ -30,14 +30,12 @@ PRINT_POINTS = 10
 _MARGIN = 0.4
 
 _POSITIONS = tuple(COLUMNS.index(c) for c in PRINTED_COLUMNS)
-_SUMMARY_AT = next(i for i, c in enumerate(PRINTED_COLUMNS) if c.key == "summary")
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FONT = Font(size=PRINT_POINTS)
 _HEAD_FONT = Font(size=PRINT_POINTS, bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
-_TOP = Alignment(vertical="top")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _OVERDUE_FILL = PatternFill("solid", fgColor="FFC7CE")
 
@@ -74,11 +72,11 @@ class PrintSheet:
     def append(self, values: tuple[Any, ...], overdue: bool) -> None:
         """Print row of a 台账 row (``values`` in ``COLUMNS`` order)."""
         cells = []
-        for at, position in enumerate(_POSITIONS):
+        for position in _POSITIONS:
             value = safe_value(self.sheet, values[position])
             cell = value if isinstance(value, Cell) else WriteOnlyCell(self.sheet, value=value)
             cell.font, cell.border = _FONT, _BORDER
-            cell.alignment = _WRAP if at == _SUMMARY_AT else _TOP
+            cell.alignment = _WRAP
             if overdue:
                 cell.fill = _OVERDUE_FILL
             cells.append(cell)
