@@ -21,7 +21,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 
 from tests.helpers import Clock, draft
-from xinfang_desk.export.exchange.columns import FORMAT_VERSION, LEDGER_HEADERS
+from xinfang_desk.export.exchange.columns import FORMAT_VERSION, LEDGER_HEADERS, headers_of_version
 from xinfang_desk.export.exchange.identity import (
     EXCHANGE_SHEET,
     LEDGER_SHEET,
@@ -160,6 +160,15 @@ def rewrite_export(
         rows = edit(rows) or rows
     values.update(identity or {})
     return write_export(target, rows, values, sign=sign)
+
+
+def as_version_1(source: Path, target: Path) -> Path:
+    """An export as version 1 of the format wrote it: its 36 columns, its ordered checksum, no 统计 checksum."""
+    rows, values = read_export(source)
+    keep = [i for i, header in enumerate(rows[0]) if header in headers_of_version(1)]
+    values = {k: v for k, v in values.items() if k != "statistics_checksum"}
+    values["format_version"] = "1"
+    return write_export(target, [[row[i] for i in keep] for row in rows], values)
 
 
 def column(name: str) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import NotFoundError, ValidationError, WorkflowError
 from xinfang_desk.ledger.identity import check_id_number, check_phone
+from xinfang_desk.ledger.limits import TEXT_LIMITS, check_length, length_problem, limit_of
 from xinfang_desk.ledger.models import (
     Attachment,
     AttachmentBlob,
@@ -235,8 +236,10 @@ class Workflow:
         """登记: a new case, with its deciding deadline (15 日) and, if forwarded to us, objection deadline."""
         received = self._when(draft.received_at)
         summary = self._text(draft.summary, "内容摘要")
-        if len(summary) > 500:
-            raise ValidationError("内容摘要不超过500字，详细内容请填入“信访内容”。")
+        if length_problem("summary", summary):
+            raise ValidationError(f"内容摘要不超过{limit_of('summary')}字，详细内容请填入“信访内容”。")
+        for key in ("content", "remarks", "owner_leader", "superior_ref"):
+            check_length(key, (getattr(draft, key) or "").strip())
         if not isinstance(draft.people_count, int) or draft.people_count < 1:
             raise ValidationError("信访人数至少为1人。")
         top = self._category(draft.category, None)
@@ -320,7 +323,8 @@ class Workflow:
             if not verdict.ok:
                 raise ValidationError(verdict.message)
             phone = verdict.value
-        name = (given.name or "").strip()
+        name = check_length("petitioner_name", (given.name or "").strip())
+        check_length("affiliation", (given.affiliation or "").strip())
         if not name and not given.anonymous:
             raise ValidationError("请填写信访人姓名；匿名信访请勾选“匿名”。")
         return Petitioner(
@@ -378,7 +382,7 @@ class Workflow:
     def decline(self, case: Case, reason: str, *, at: datetime | None = None) -> Case:
         """不予受理, with the reason the petitioner is told."""
         self._require(case, STEP_STATUSES[EventKind.DECLINE], "只有待受理的案件才能作出不予受理决定。")
-        reason = self._text(reason, "不予受理的理由")
+        reason = check_length("decline_reason", self._text(reason, "不予受理的理由"))
         when = self._when(at)
         self._not_before(case, when)
         case.status = Status.DECLINED.value
@@ -390,7 +394,7 @@ class Workflow:
     def forward(self, case: Case, to: str, note: str = "", *, at: datetime | None = None) -> Case:
         """转送: pass the case to the competent body."""
         self._require(case, STEP_STATUSES[EventKind.FORWARD], "只有待受理的案件才能转送。")
-        to = self._text(to, "转送的有权处理机关或单位")
+        to = check_length("forwarded_to", self._text(to, "转送的有权处理机关或单位"))
         when = self._when(at)
         self._not_before(case, when)
         case.status = Status.FORWARDED.value
@@ -428,7 +432,7 @@ class Workflow:
         self._require(case, STEP_STATUSES[EventKind.ASSIGN], "案件尚未受理或已答复，不能交办。")
         dept = self._departments.get(department) or find_department(self.session, department)
         self._departments[department] = dept
-        opinion = self._text(opinion, "交办意见")
+        opinion = check_length("assign_opinion", self._text(opinion, "交办意见"))
         when = self._when(at)
         self._not_before(case, when)
         assert case.handle_due_on is not None
@@ -502,7 +506,7 @@ class Workflow:
         if Status(case.status) is Status.REGISTERED:
             raise WorkflowError(f"案件{case.case_no}尚未受理，不能答复。")
         self._require(case, STEP_STATUSES[EventKind.REPLY], "该案件不在办理中，不能答复。")
-        text = self._text(text, "答复内容")
+        text = check_length("reply_text", self._text(text, "答复内容"))
         outcome = Outcome(outcome)
         when = self._when(at)
         self._not_before(case, when)
@@ -586,6 +590,8 @@ class Workflow:
             raise ValidationError("信访人数至少为1人。")
         if field_name == "summary":
             value = self._text(str(value), "内容摘要")
+        if isinstance(value, str) and field_name in TEXT_LIMITS:
+            check_length(field_name, value)
         old = getattr(case, field_name)
         if old == value:
             raise ValidationError(f"{self.CORRECTABLE[field_name]}没有变化。")
