@@ -37,7 +37,7 @@ def test_wrapped_paragraphs_keep_closing_marks_off_the_start_of_a_line(text: str
     # one closing mark hangs on the line before; a second one in a row may start the next line
     assert all(
         line[0] not in CANNOT_START or previous[-1] in CANNOT_START
-        for previous, line in zip(lines, lines[1:])
+        for previous, line in zip(lines, lines[1:], strict=False)
     )
 
 
