@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from xinfang_desk.export.exchange.columns import (
@@ -30,13 +31,15 @@ from xinfang_desk.export.exchange.vocabulary import (
     VALUE_WORDS,
     ledger_header,
 )
-from xinfang_desk.export.exchange.workbook_file import SheetRows, Workbook
+from xinfang_desk.export.exchange.workbook_file import SheetRows, Workbook, open_workbook
 from xinfang_desk.ledger.errors import ValidationError
 
 #: Every ledger field a column may be mapped to.
 MAPPABLE: dict[str, str] = {h: c.key for h, c in (COLUMNS_BY_HEADER | IMPORT_ONLY_BY_HEADER).items()}
 #: The machine columns of an export are not mapped by hand.
 _NOT_BY_HAND = frozenset(("单位代码", "案件ID", "修订号", "最后修改时间"))
+#: The fields a user may map a column to or give one value, in the ledger's order.
+USER_FIELDS: tuple[str, ...] = tuple(h for h in MAPPABLE if h not in _NOT_BY_HAND)
 #: Filled cells a row under the table may have and still be a note or signature line.
 _NOTE_CELLS = 2
 #: Sheets of an export that are not the 台账 itself.
@@ -55,8 +58,37 @@ class ImportMapping:
     fixed: dict[str, str] = field(default_factory=dict)
     #: the ledger's header → {value in the file → value for the ledger}
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the file's headers not to import, though a synonym would map them
+    ignored: set[str] = field(default_factory=set)
     #: give every row a new case number (the old one goes to 备注)
     new_numbers: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """What is remembered for the next file (the import dialog keeps it in QSettings)."""
+        return {
+            "columns": self.columns,
+            "fixed": self.fixed,
+            "values": self.values,
+            "ignored": sorted(self.ignored),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> ImportMapping:
+        """A remembered mapping; anything unreadable or no longer a ledger field is left out."""
+        mapping = cls()
+        if not isinstance(data, dict):
+            return mapping
+        for source, target in dict(data.get("columns") or {}).items():
+            if target in MAPPABLE and target not in _NOT_BY_HAND:
+                mapping.columns[str(source)] = target
+        for target, value in dict(data.get("fixed") or {}).items():
+            if target in MAPPABLE and target not in _NOT_BY_HAND:
+                mapping.fixed[target] = str(value)
+        for target, words in dict(data.get("values") or {}).items():
+            if target in MAPPABLE and isinstance(words, dict):
+                mapping.values[target] = {str(k): str(v) for k, v in words.items()}
+        mapping.ignored = {str(h) for h in data.get("ignored") or []}
+        return mapping
 
     def add_column(self, spec: str) -> None:
         """``源列=台账列``."""
@@ -153,6 +185,8 @@ def plan_sheet(workbook: Workbook, mapping: ImportMapping) -> tuple[SheetRows, S
 
 
 def _known(header: str, mapping: ImportMapping) -> str | None:
+    if header in mapping.ignored:
+        return None
     return mapping.columns.get(header) or ledger_header(header)
 
 
@@ -247,8 +281,13 @@ class Preview:
     rows: list[list[Any]]
 
 
-def preview(workbook: Workbook, mapping: ImportMapping) -> Preview:
-    """The plan of ``workbook`` under ``mapping`` and its first ``PREVIEW_ROWS`` rows below the header."""
+def preview(path: str | Path, mapping: ImportMapping) -> Preview:
+    """The plan of the file at ``path`` under ``mapping`` and its first ``PREVIEW_ROWS`` rows below the header."""
+    with open_workbook(path) as workbook:
+        return _preview(workbook, mapping)
+
+
+def _preview(workbook: Workbook, mapping: ImportMapping) -> Preview:
     sheet, plan = plan_sheet(workbook, mapping)
     rows: list[list[Any]] = []
     for _number, cells in sheet.numbered(plan.header_row - sheet.first_row_number + 1):
