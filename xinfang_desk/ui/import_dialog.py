@@ -62,6 +62,9 @@ class ImportDialog(WorkbookTaskDialog):
         choose.clicked.connect(self.choose_file)
         self.mapping_view = MappingView(self)
         self.good_rows_only = QCheckBox("只导入正确的行（默认：有任何一行有误则全部不导入）")
+        self.new_numbers = QCheckBox(
+            "全部重新编号（默认：保留原台账中符合本单位格式且未被占用的编号，其余重新编号，原编号记入备注）"
+        )
         self.report_view.setPlaceholderText("导入完成后在此显示结果；有误的行会列出行号和原因。")
         self.report_view.setMaximumHeight(200)
 
@@ -77,6 +80,7 @@ class ImportDialog(WorkbookTaskDialog):
         layout.addLayout(row)
         layout.addWidget(self.mapping_view, 1)
         layout.addWidget(self.good_rows_only)
+        layout.addWidget(self.new_numbers)
         layout.addWidget(self.report_view)
         layout.addLayout(bottom)
         self.file.files_changed.connect(self._file_changed)
@@ -135,6 +139,7 @@ class ImportDialog(WorkbookTaskDialog):
             )
             return
         mapping = self.mapping_view.mapping()
+        mapping.new_numbers = self.new_numbers.isChecked()
         if self.settings is not None:
             self.settings.setValue(MAPPING_KEY, json.dumps(mapping.to_json(), ensure_ascii=False))
         path, actor, good_only = paths[0], self.actor, self.good_rows_only.isChecked()
