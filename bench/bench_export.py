@@ -51,7 +51,7 @@ def _baseline(ledger: Ledger, start: date, end: date, target: Path) -> int:
     rows = 0
     with ledger.session() as s:
         for row in s.execute(ledger_query(start, end)):
-            sheet.append(list(row[:36]))
+            sheet.append([v for v in row if not isinstance(v, dict)][: len(LEDGER_HEADERS)])
             rows += 1
     workbook.save(target)
     return rows

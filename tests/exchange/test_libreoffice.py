@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import shutil
 import subprocess
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from statistics import median
@@ -111,6 +112,10 @@ def test_sorted_rows_merge_unedited(files: dict[str, Path], tmp_path: Path) -> N
 
 
 def test_a_deleted_row_is_an_edit_named_for_what_it_is(files: dict[str, Path], tmp_path: Path) -> None:
+    with zipfile.ZipFile(files["deleted"]) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    # what LibreOffice writes after a row is deleted: the whole column declared, an empty last row
+    assert b':AT1048576"' in sheet and b'<row r="1048576"' in sheet
     refused = _merge(tmp_path, files["deleted"])
     assert refused.status is FileStatus.REFUSED
     said = " ".join(refused.problems) + refused.reason + refused.summary()
