@@ -42,7 +42,8 @@ def _period(ledger: Ledger) -> tuple[date, date]:
 def _baseline(ledger: Ledger, start: date, end: date, target: Path) -> int:
     from openpyxl import Workbook
 
-    from xinfang_desk.export.exchange.ledger_rows import LEDGER_HEADERS, ledger_query
+    from xinfang_desk.export.exchange.columns import LEDGER_HEADERS
+    from xinfang_desk.export.exchange.ledger_rows import ledger_query
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("信访台账")
@@ -50,7 +51,7 @@ def _baseline(ledger: Ledger, start: date, end: date, target: Path) -> int:
     rows = 0
     with ledger.session() as s:
         for row in s.execute(ledger_query(start, end)):
-            sheet.append(list(row[:36]))
+            sheet.append([v for v in row if not isinstance(v, dict)][: len(LEDGER_HEADERS)])
             rows += 1
     workbook.save(target)
     return rows

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages that the tests and screenshots need:
 #   - poppler-utils: pdftoppm, to turn exported PDFs into PNGs;
+#   - libreoffice-calc-nogui: a real spreadsheet program the exchange tests re-save,
+#     sort and convert exports with (and print the 打印台账 sheet to PDF);
 #   - xvfb, xauth: a virtual X display for real-window screenshots;
 #   - openbox, imagemagick: a window manager and ``import`` for scripts/qt_dialog_screenshots.py
 #     (screenshots only; no test needs them);
@@ -11,6 +13,7 @@ set -euo pipefail
 
 PACKAGES=(
     poppler-utils
+    libreoffice-calc-nogui
     xvfb
     xauth
     openbox

@@ -33,7 +33,10 @@ def test_merge_takes_good_files_refuses_bad_ones_and_saves_a_report(
     assert main(["merge", "--db", str(office_db), str(good), str(bad)]) == 1
     out, err = capsys.readouterr()
     assert "【已合并】HQ.xlsx" in out and "新增 2 件" in out
-    assert err.strip() == "【已拒绝】坏.xlsx：“坏.xlsx”不是 Excel 工作簿（.xlsx）文件。"
+    assert (
+        err.strip()
+        == "【已拒绝】坏.xlsx：“坏.xlsx”不是 Excel 工作簿（.xlsx、.xls）或 OpenDocument 表格（.ods）文件。"
+    )
     reports = list((office_db.parent / "合并报告").glob("合并报告-*.txt"))
     assert len(reports) == 1 and "【已拒绝】坏.xlsx" in reports[0].read_text(encoding="utf-8-sig")
 

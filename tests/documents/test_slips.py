@@ -210,7 +210,7 @@ def test_a_document_for_a_step_not_taken_is_refused(
     ledger: Ledger, cases: dict[str, str], tmp_path: Path
 ) -> None:
     with pytest.raises(WorkflowError, match="尚未交办"):
-        _print(ledger, [cases["dorm"], cases["declined"]], tmp_path / "x.pdf")
+        _print(ledger, [cases["declined"]], tmp_path / "x.pdf")
     with pytest.raises(WorkflowError, match="督办"):
         _print(ledger, [cases["superior"]], tmp_path / "x.pdf", DocumentKind.SUPERVISE)
     with pytest.raises(WorkflowError, match="不予受理"):
@@ -420,3 +420,26 @@ def test_every_document_renders_as_an_a4_image(ledger: Ledger, cases: dict[str, 
         assert image.size == (331, 468)  # A4 at 40 dpi
         dark = sum(1 for p in image.get_flattened_data() if p < 128)
         assert dark > 500, kind  # text (and rules) were drawn
+
+
+def test_a_batch_prints_every_ready_case_and_names_the_one_that_cannot(
+    ledger: Ledger, cases: dict[str, str], tmp_path: Path
+) -> None:
+    result = _print(ledger, [cases["dorm"], cases["declined"]], tmp_path / "batch.pdf")
+    assert result.case_nos == (cases["dorm"],) and result.rendered.documents == 1
+    assert result.skipped == (f"案件{cases['declined']}尚未交办，不能打印交办单",)
+    assert len(_text(tmp_path / "batch.pdf")) == 1
+
+
+def test_every_font_in_the_pdf_is_embedded(ledger: Ledger, cases: dict[str, str], tmp_path: Path) -> None:
+    _print(ledger, [cases["dorm"]], tmp_path / "a.pdf")
+    fonts = {}
+    for page in PdfReader(tmp_path / "a.pdf").pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/DescendantFonts" in font:
+                font = font["/DescendantFonts"][0].get_object()
+            descriptor = font.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            fonts[font["/BaseFont"]] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), fonts

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from tests.helpers import Clock, draft
 from xinfang_desk.export.exchange.cells import clean_text, safe_value
+from xinfang_desk.export.exchange.columns import LEDGER_HEADERS
 from xinfang_desk.export.exchange.identity import (
     ExchangeFileError,
     RowHasher,
@@ -51,6 +53,10 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "t.xlsx"
 
 
+def _letter(header: str) -> str:
+    return get_column_letter(LEDGER_HEADERS.index(header) + 1)
+
+
 def _edited(source: Path, target: Path, change) -> Path:
     workbook = load_workbook(source)
     change(workbook["信访台账"])
@@ -73,8 +79,8 @@ def test_saving_without_changes_still_verifies(exported: Path, tmp_path: Path) -
         ("E3", "李四"),  # 信访人
         ("F2", 2),  # 人数
         ("B4", datetime(2025, 3, 4)),  # 登记日期, one day off
-        ("AJ6", datetime(2025, 9, 1, 12, 0, 1)),  # 最后修改时间, one second off
-        ("AI2", 2),  # 修订号
+        (f"{_letter('最后修改时间')}6", datetime(2025, 9, 1, 12, 0, 1)),  # one second off
+        (f"{_letter('修订号')}2", 2),
         ("N5", "宿舍热水器损坏两周未修 "),  # a trailing space
     ],
 )
@@ -104,17 +110,46 @@ def test_an_added_row_is_recognised(exported: Path, tmp_path: Path) -> None:
         verify_ledger_file(_edited(exported, tmp_path / "more.xlsx", add))
 
 
-def test_swapped_rows_fail_the_checksum(exported: Path, tmp_path: Path) -> None:
-    def swap(sheet) -> None:
-        second = [c.value for c in sheet[2]]
-        third = [c.value for c in sheet[3]]
-        for cell, value in zip(sheet[2], third, strict=True):
-            cell.value = value
-        for cell, value in zip(sheet[3], second, strict=True):
-            cell.value = value
+def _swap(sheet, first: int, second: int, columns: slice = slice(None)) -> None:
+    a = [c.value for c in sheet[first]][columns]
+    b = [c.value for c in sheet[second]][columns]
+    for cell, value in zip(sheet[first][columns], b, strict=True):
+        cell.value = value
+    for cell, value in zip(sheet[second][columns], a, strict=True):
+        cell.value = value
 
+
+def test_sorted_rows_keep_the_identity(exported: Path, tmp_path: Path) -> None:
+    swapped = _edited(exported, tmp_path / "swap.xlsx", lambda sheet: _swap(sheet, 2, 6))
+    assert verify_ledger_file(swapped).row_count == 5
+
+
+def test_a_value_moved_to_another_row_fails_the_checksum(exported: Path, tmp_path: Path) -> None:
+    # the two 信访人 change places, the rest of the rows stay: the content is no longer the same
+    column = LEDGER_HEADERS.index("信访人")
+    edited = _edited(
+        exported, tmp_path / "moved.xlsx", lambda sheet: _swap(sheet, 2, 3, slice(column, column + 1))
+    )
     with pytest.raises(ExchangeFileError, match="校验值不符"):
-        verify_ledger_file(_edited(exported, tmp_path / "swap.xlsx", swap))
+        verify_ledger_file(edited)
+
+
+def test_line_endings_and_trailing_empty_rows_keep_the_identity(tmp_path: Path) -> None:
+    rows = [["A", "B"], ["第一行\r\n第二行", 1], ["x", None]]
+    same = [["A", "B"], ["x", None], ["第一行\n第二行", 1.0], [None, None], ["", ""]]
+    assert ledger_checksum(rows, 2) == ledger_checksum(same, 2)
+    assert ledger_checksum(rows, 2) != ledger_checksum([*rows, ["y", None]], 2)
+    assert ledger_checksum(rows, 2, version=1) != ledger_checksum(same, 2, version=1)
+
+
+def test_a_changed_statistics_sheet_is_refused(exported: Path, tmp_path: Path) -> None:
+    workbook = load_workbook(exported)
+    sheet = workbook["统计"]
+    row = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "登记量")
+    row[1].value = row[1].value + 10
+    workbook.save(tmp_path / "stats.xlsx")
+    with pytest.raises(ExchangeFileError, match="统计表"):
+        verify_ledger_file(tmp_path / "stats.xlsx")
 
 
 def test_a_changed_header_is_refused(exported: Path, tmp_path: Path) -> None:
@@ -140,9 +175,9 @@ def test_unknown_version_and_foreign_files_are_refused_with_a_reason(exported: P
     workbook = load_workbook(exported)
     for row in workbook["_交换信息"].iter_rows(min_row=2):
         if row[0].value == "format_version":
-            row[1].value = "2"
+            row[1].value = "3"
     workbook.save(tmp_path / "v2.xlsx")
-    with pytest.raises(ExchangeFileError, match="版本为 2"):
+    with pytest.raises(ExchangeFileError, match="版本为 3"):
         read_identity(tmp_path / "v2.xlsx")
 
     plain = Workbook()

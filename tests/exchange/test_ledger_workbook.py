@@ -58,6 +58,16 @@ SPEC_HEADERS = [
     "重开次数",
     "包案领导",
     "备注",
+    "信访内容",
+    "登记人",
+    "不予受理理由",
+    "转送机关",
+    "上级交办文号",
+    "上级规定期限",
+    "交办意见",
+    "延期天数",
+    "答复内容",
+    "回访日期",
     "单位代码",
     "案件ID",
     "修订号",
@@ -289,12 +299,16 @@ def test_sheet_is_ready_to_filter_and_print(ledger: Ledger, cases: dict[str, str
     _export(ledger, tmp_path / "t.xlsx")
     sheet = load_workbook(tmp_path / "t.xlsx")["信访台账"]
     assert sheet.freeze_panes in ("A2", "B2")
-    assert sheet.auto_filter.ref == f"A1:AJ{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A1:AT{sheet.max_row}"
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_setup.orientation == "landscape"
     assert str(sheet.page_setup.paperSize) == "9"  # A4
-    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    printed = load_workbook(tmp_path / "t.xlsx")["打印台账"]
+    assert [c.value for c in printed[1]] == ["案件编号", "登记日期", "信访人", "问题类别", "内容摘要", "承办单位",
+                                             "办理时限", "办理状态", "处理结果", "满意度", "办结日期"]  # fmt: skip
+    assert printed.max_row == sheet.max_row and printed.print_title_rows == "$1:$1"
+    assert printed.page_setup.fitToWidth == 1 and printed.page_setup.fitToHeight == 0
+    assert printed.sheet_properties.pageSetUpPr.fitToPage and "&P" in printed.oddFooter.center.text
     widths = {
         h: sheet.column_dimensions[c.column_letter].width
         for h, c in zip(SPEC_HEADERS, sheet[1], strict=False)
@@ -310,7 +324,7 @@ def test_identity_describes_the_export(ledger: Ledger, cases: dict[str, str], tm
             s, tmp_path / "t.xlsx", "王主任", start=date(2025, 3, 1), end=date(2025, 4, 30), clock=clock
         )
     identity = verify_ledger_file(tmp_path / "t.xlsx")
-    assert (identity.format_name, identity.format_version) == ("xinfang-ledger", 1)
+    assert (identity.format_name, identity.format_version) == ("xinfang-ledger", 2)
     assert (identity.unit_code, identity.unit_name) == ("JWC", "教务处")
     assert identity.exported_at == datetime(2025, 7, 1, 8, 30, 5) and identity.exported_by == "王主任"
     assert identity.app_version == __version__
@@ -337,6 +351,13 @@ def test_statistics_sheet_equals_compute_figures_and_stats_json(
     assert nulls
     labels = {row[0] for row in sheet.iter_rows(values_only=True)}
     assert all(FIGURE_LABELS[key] in labels for key in figures)
+    # only Chinese for people: no JSON key anywhere on the sheet, and the period as real dates
+    texts = {c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)}
+    assert not texts & set(figures) and sheet.max_column == 2
+    period = {
+        row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0] in ("起始日期", "截止日期")
+    }
+    assert period == {"起始日期": datetime(2025, 1, 1), "截止日期": datetime(2025, 12, 31)}
 
 
 def test_cancel_leaves_no_file_and_progress_reaches_the_total(

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.bad_workbooks import column, person, rewrite_export, unit_export, unit_ledger
+from tests.bad_workbooks import as_version_1, column, person, rewrite_export, unit_export, unit_ledger
+from xinfang_desk.export.exchange.identity import verify_ledger_file
 from xinfang_desk.export.exchange.merge import FileStatus, MergeReport, merge_workbooks, write_report
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import ValidationError
@@ -56,6 +57,18 @@ def test_a_units_file_goes_in_whole_and_the_same_file_again_changes_nothing(
     assert again.files[0].status is FileStatus.ALREADY
     assert "合并过" in again.files[0].reason
     assert snapshot(office) == before
+
+
+def test_a_file_of_format_version_1_is_still_read(office: Ledger, tmp_path: Path) -> None:
+    old = as_version_1(unit_export(tmp_path, cases=3), tmp_path / "v1.xlsx")
+    identity = verify_ledger_file(old)
+    assert (identity.format_version, identity.row_count) == (1, 3)
+    report = merge(office, old)
+    assert (report.files[0].status, report.files[0].edited, report.added) == (FileStatus.TAKEN, False, 3)
+    edited = rewrite_export(
+        old, tmp_path / "v1-edited.xlsx", lambda rows: rows[1].__setitem__(13, "改"), sign=False
+    )
+    assert merge(office, edited).files[0].status is FileStatus.REFUSED
 
 
 def test_merged_cases_are_searchable_and_counted_as_the_unit_counts_them(

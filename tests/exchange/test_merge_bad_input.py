@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.bad_workbooks import CORPUS, BadFile, column, rewrite_export, unit_export
-from xinfang_desk.export.exchange.ledger_rows import LEDGER_HEADERS
+from xinfang_desk.export.exchange.columns import LEDGER_HEADERS
 from xinfang_desk.export.exchange.merge import FileStatus, merge_workbooks
 from xinfang_desk.export.exchange.workbook_reader import CaseRecord, RowProblem, RowReader
 from xinfang_desk.ledger.db import Ledger

@@ -23,14 +23,12 @@ from sqlalchemy import (
     insert,
 )
 
+from xinfang_desk.export.exchange.columns import COLUMNS, LEDGER_HEADERS, Column
 from xinfang_desk.export.exchange.identity import RowHasher, canonical_text
-from xinfang_desk.export.exchange.ledger_rows import LEDGER_HEADERS
 from xinfang_desk.export.exchange.merge import _new_uuids
 from xinfang_desk.export.exchange.workbook_reader import (
-    COLUMNS,
     CaseRecord,
     CellError,
-    Column,
     RowProblem,
     RowReader,
     cell_reader,
@@ -88,6 +86,17 @@ def _documented_checksum(rows: list[list], width: int) -> str:
     return hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()
 
 
+def _documented_checksum_v2(rows: list[list], width: int) -> str:
+    """The version 2 checksum exactly as identity.py's docstring defines it."""
+    texts = []
+    for row in rows:
+        cells = [_documented_text(v) for v in row[:width]] + [""] * max(0, width - len(row))
+        texts.append("\x1f".join(cells).replace("\r\n", "\n").replace("\r", "\n"))
+    digests = [hashlib.sha256(t.encode("utf-8")).digest() for t in texts[1:] if t != "\x1f" * (width - 1)]
+    head = hashlib.sha256(texts[0].encode("utf-8")).digest() if texts else b""
+    return hashlib.sha256(head + b"".join(sorted(digests))).hexdigest()
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     width=st.integers(1, 5),
@@ -101,15 +110,19 @@ def test_batches_and_single_rows_hash_as_the_documented_checksum(
     if kept is not None:  # columns of a few classes take the per-column shortcuts
         rows = [[v for v in row if type(v) in kept] for row in rows]
     expected = _documented_checksum(rows, width)
-    single = RowHasher(width)
+    single = RowHasher(width, 1)
     for row in rows:
         single.add(row)
-    batched = RowHasher(width)
+    batched = RowHasher(width, 1)
     bounds = sorted({0, len(rows), *(min(c, len(rows)) for c in cuts)})
     for start, end in zip(bounds, bounds[1:], strict=False):
         batched.add_rows(rows[start:end])
     assert single.rows == batched.rows == len(rows)
     assert single.hexdigest() == batched.hexdigest() == expected
+    unordered = RowHasher(width, 2)
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        unordered.add_rows(rows[start:end])
+    assert unordered.hexdigest() == _documented_checksum_v2(rows, width)
     assert [canonical_text(v) for row in rows for v in row] == [
         _documented_text(v) for row in rows for v in row
     ]
@@ -118,18 +131,20 @@ def test_batches_and_single_rows_hash_as_the_documented_checksum(
 def test_many_rows_hash_in_chunks_as_one_text() -> None:
     day = date(2025, 1, 1)
     rows = [[f"JWC-2025-{i:04d}", day + timedelta(days=i % 300), float(i % 7), None] for i in range(5000)]
-    hasher = RowHasher(4)
-    hasher.add_rows(rows[:2500])
-    for row in rows[2500:]:
-        hasher.add(row)
-    assert hasher.hexdigest() == _documented_checksum(rows, 4)
+    for version, documented in ((1, _documented_checksum), (2, _documented_checksum_v2)):
+        hasher = RowHasher(4, version)
+        hasher.add_rows(rows[:2500])
+        for row in rows[2500:]:
+            hasher.add(row)
+        assert hasher.hexdigest() == documented(rows, 4)
 
 
 def test_equal_values_of_different_kinds_keep_their_own_text() -> None:
     rows = [[value, value] for value in (True, 1, 1.0, 0, False, -0.0, 0.0, 2.5, None, "")]
-    hasher = RowHasher(2)
-    hasher.add_rows(rows)
-    assert hasher.hexdigest() == _documented_checksum(rows, 2)
+    for version, documented in ((1, _documented_checksum), (2, _documented_checksum_v2)):
+        hasher = RowHasher(2, version)
+        hasher.add_rows(rows)
+        assert hasher.hexdigest() == documented(rows, 2)
 
 
 # -- reading rows a column at a time -------------------------------------------------------------

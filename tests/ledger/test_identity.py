@@ -93,6 +93,8 @@ def test_an_unknown_province_code_fails_even_with_a_right_check_digit(first17: s
         ("0551-63828000", "0551-63828000"),
         ("010-62751234-8001", "010-62751234-8001"),
         ("400-810-5000", "400-810-5000"),
+        ("150-1234-5679", "15012345679"),  # separators people write in a mobile number
+        ("150.1234.5679", "15012345679"),
     ],
 )
 def test_valid_phones(phone: str, value: str) -> None:
@@ -106,6 +108,8 @@ def test_valid_phones(phone: str, value: str) -> None:
     [
         ("1381234567", "11位"),
         ("12812345678", "第二位"),
+        ("128-1234-5678", "第二位"),
+        ("150-1234-567", "应为11位"),
         ("5512345", "区号"),
         ("0551-1234", "区号"),
         ("电话号码", "只能包含数字"),

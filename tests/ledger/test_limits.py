@@ -22,8 +22,8 @@ from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
     [
         ({"summary": "宿舍\x00漏水"}, "控制字符"),
         ({"content": "夜间噪音\x1b[31m"}, "控制字符"),
-        ({"content": "长" * (50 * 1024 * 1024)}, "过长"),
-        ({"remarks": "备" * (MAX_FIELD_CHARS + 1)}, "最多 32,767 字"),
+        ({"content": "长" * (50 * 1024 * 1024)}, "信访内容不能超过 20,000 字"),
+        ({"remarks": "备" * (MAX_FIELD_CHARS + 1)}, "备注不能超过 5,000 字"),
         ({"petitioner": PetitionerInput(name="张\x07三")}, "控制字符"),
         ({"source": Source.SUPERIOR, "superior_due_on": date(9999, 12, 31)}, "超出可用范围"),
     ],

@@ -89,6 +89,7 @@ def test_import_dialog_reports_bad_rows_and_imports_good_rows_when_asked(ledger,
     dialog = open_import_dialog(None, runner)
     qtbot.addWidget(dialog)
     drop(dialog.file, [path])
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20000)
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=20000)
     assert "第 3 行" in dialog.report_view.toPlainText() and not dialog.report.written

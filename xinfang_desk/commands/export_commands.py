@@ -61,4 +61,6 @@ def cmd_slip(args: argparse.Namespace) -> int:
     print(f"已生成{kind} {rendered.documents} 份，共 {rendered.pages} 页：{result.path}")
     for warning in rendered.warnings:
         sys.stderr.write(f"警告：{warning}\n")
-    return 0
+    for why in result.skipped:
+        sys.stderr.write(f"未打印：{why}。\n")
+    return 1 if result.skipped else 0

@@ -20,6 +20,7 @@ from xinfang_desk.commands.common import (
     ledger_location,
     period_of,
 )
+from xinfang_desk.export.exchange.import_mapping import ImportMapping
 from xinfang_desk.export.exchange.merge import FileStatus
 from xinfang_desk.export.exchange.operations import ExportRequest, export_workbook, import_file, merge_files
 
@@ -47,10 +48,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("import-ledger", help="导入本单位原有的 Excel 台账（连同办理过程）")
     add_db_option(p)
-    p.add_argument("file", type=Path, metavar="文件", help="Excel 台账（.xlsx），表头为台账的中文列名")
+    p.add_argument("file", type=Path, metavar="文件", help="原有台账（.xlsx、.xls 或 .ods）")
     p.add_argument(
         "--good-rows-only", action="store_true", help="只导入正确的行（默认：有任何一行有误则不导入）"
     )
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="源列=台账列",
+        help="文件中的某列对应台账的哪一列（可多次）",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="台账列=值",
+        help="文件没有的列，所有行填同一值（可多次）",
+    )
+    p.add_argument(
+        "--map-value",
+        action="append",
+        default=[],
+        metavar="列:源值=值",
+        help="某列中文件的写法对应台账的哪个值，如 信访形式:走访=来访（可多次）",
+    )
+    p.add_argument("--new-numbers", action="store_true", help="全部重新编号（原编号记入备注）")
+    p.add_argument("--dry-run", action="store_true", help="试运行：列出列的对应和每一行的结果，不改动台账")
     p.set_defaults(func=cmd_import_ledger)
 
 
@@ -85,10 +109,34 @@ def cmd_export_office(args: argparse.Namespace) -> int:
     return 0
 
 
+def import_mapping_of(args: argparse.Namespace) -> ImportMapping:
+    """The mapping the user gave with ``--map``, ``--set``, ``--map-value`` and ``--new-numbers``."""
+    mapping = ImportMapping(new_numbers=args.new_numbers)
+    for spec in args.map:
+        mapping.add_column(spec)
+    for spec in args.set:
+        mapping.add_fixed(spec)
+    for spec in args.map_value:
+        mapping.add_value(spec)
+    return mapping
+
+
 def cmd_import_ledger(args: argparse.Namespace) -> int:
+    mapping = import_mapping_of(args)
     report = in_operation(
-        args, lambda ctx: import_file(ctx, args.file, good_rows_only=args.good_rows_only), checked=True
+        args,
+        lambda ctx: import_file(
+            ctx, args.file, mapping=mapping, good_rows_only=args.good_rows_only, dry_run=args.dry_run
+        ),
+        checked=True,
     ).value
+    for line in report.notes():
+        print(line)
+    if args.dry_run:
+        for line in report.verdicts():
+            print(line)
+        print(report.headline())
+        return EXIT_SOME_REFUSED if report.problems else 0
     (sys.stdout if report.written else sys.stderr).write(report.headline() + "\n")
     for problem in report.problems:
         sys.stderr.write(f"    {problem.text()}\n")

@@ -70,7 +70,12 @@ def _set_info(session: Session, key: str, value: str) -> None:
 
 
 def needs_sync(session: Session) -> bool:
-    """Whether ``sync_at_open`` has anything to do (asked in a reading session, so opening never waits)."""
+    """Whether ``sync_at_open`` has anything to do (asked in a reading session, so opening never waits).
+
+    A database with no unit yet (just created, or the empty target of a copy) has nothing to sync.
+    """
+    if session.get(LedgerInfo, "unit_code") is None:
+        return False
     stored = session.get(LedgerInfo, LIBRARY_KEY)
     return session.get(LedgerInfo, ADOPTED_KEY) is None or stored is None or stored.value != library_fingerprint()
 

@@ -124,9 +124,14 @@ def check_phone(text: str) -> Verdict:
         return Verdict(True, "", value)
     digits = re.sub(r"\D", "", value)
     if value.startswith("1"):
+        # 150-1234-5679, 150.1234.5679: separators people write are taken out
+        if _MOBILE.fullmatch(digits) and re.fullmatch(r"[\d.\-]+", value):
+            return Verdict(True, "", digits)
         if len(digits) != 11:
             return Verdict(False, f"手机号码应为11位，现为{len(digits)}位。")
-        return Verdict(False, "手机号码第二位应为3至9。")
+        if digits[1] not in "3456789":
+            return Verdict(False, "手机号码第二位应为3至9。")
+        return Verdict(False, "手机号码只能包含数字（可用“-”分隔）。")
     if value.startswith("0"):
         return Verdict(False, "固定电话应为“区号-号码”，如 0551-63828000。")
     return Verdict(False, "联系电话格式不正确：手机号应为11位，固定电话须带区号。")

@@ -182,6 +182,9 @@ class Case(Base):
     assign_opinion: Mapped[str] = mapped_column(Text, default="")
     assign_count: Mapped[int] = mapped_column(Integer, default=0)
     handle_due_on: Mapped[date | None] = mapped_column(Date)
+    #: True when ``handle_due_on`` (and 是否按期办结) was taken as recorded in an old 台账, never
+    #: computed by the deadline rules: recomputing deadlines must leave such a case alone.
+    due_given: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     extended_days: Mapped[int] = mapped_column(Integer, default=0)
     extension_count: Mapped[int] = mapped_column(Integer, default=0)
     #: The deadline that applies now (deciding, handling or review); null once the case is finished.

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
 from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.deadline_sync import sync_at_open
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
 from xinfang_desk.ledger.models import Category, Department, LedgerInfo, Unit
 
@@ -135,4 +136,6 @@ def create_ledger(
             s.add(LedgerInfo(key=key, value=value))
         s.add(Unit(code=code, name=name))
         seed_reference_data(s)
+        s.flush()
+        sync_at_open(s)  # nothing to recompute yet: noted, so a later opening writes nothing
     return ledger

@@ -31,7 +31,14 @@ from xinfang_desk.ledger.deadlines import (
 )
 from xinfang_desk.ledger.errors import NotFoundError, ValidationError, WorkflowError
 from xinfang_desk.ledger.identity import check_id_number, check_phone
-from xinfang_desk.ledger.limits import check_date, check_text
+from xinfang_desk.ledger.limits import (
+    TEXT_LIMITS,
+    check_date,
+    check_length,
+    check_text,
+    length_problem,
+    limit_of,
+)
 from xinfang_desk.ledger.models import (
     Attachment,
     AttachmentBlob,
@@ -255,8 +262,10 @@ class Workflow:
         """登记: a new case, with its deciding deadline (15 日) and, if forwarded to us, objection deadline."""
         received = self._when(draft.received_at)
         summary = self._text(draft.summary, "内容摘要")
-        if len(summary) > 500:
-            raise ValidationError("内容摘要不超过500字，详细内容请填入“信访内容”。")
+        if length_problem("summary", summary):
+            raise ValidationError(f"内容摘要不超过{limit_of('summary')}字，详细内容请填入“信访内容”。")
+        for key in ("content", "remarks", "owner_leader", "superior_ref"):
+            check_length(key, (getattr(draft, key) or "").strip())
         if not isinstance(draft.people_count, int) or draft.people_count < 1:
             raise ValidationError("信访人数至少为1人。")
         top = self._category(draft.category, None)
@@ -363,7 +372,8 @@ class Workflow:
             if not verdict.ok:
                 raise ValidationError(verdict.message)
             phone = verdict.value
-        name = check_text(given.name, "信访人姓名", limit=100, one_line=True)
+        name = check_length("petitioner_name", check_text(given.name, "信访人姓名", limit=100, one_line=True))
+        check_length("affiliation", (given.affiliation or "").strip())
         if not name and not given.anonymous:
             raise ValidationError("请填写信访人姓名；匿名信访请勾选“匿名”。")
         return Petitioner(
@@ -391,7 +401,7 @@ class Workflow:
         self._require(case, STEP_STATUSES[EventKind.ACCEPT], "只有待受理的案件才能受理。")
         when = self._when(at)
         self._not_before(case, when)
-        due = self._set_handle_due(case, self._handle_basis(case, when.date()), case.superior_due_on)
+        due = self._set_handle_due(case, self._handle_basis(case, when.date()), self._given_handle_due(case))
         case.status = Status.ACCEPTED.value
         case.accepted_at = when
         self._record(
@@ -399,9 +409,13 @@ class Workflow:
         )
         return case
 
+    def _given_handle_due(self, case: Case) -> date | None:
+        """A handling deadline given from outside (the superior's date): kept as it is, never reckoned."""
+        return case.superior_due_on
+
     def _handle_basis(self, case: Case, accepted_on: date) -> Basis | None:
-        """How the handling deadline is reckoned; None for a superior's date (given, never reckoned)."""
-        if case.superior_due_on is not None:
+        """How the handling deadline is reckoned; None for a given date (``_given_handle_due``)."""
+        if self._given_handle_due(case) is not None:
             return None
         if case.channel == Channel.MAILBOX or case.source == Source.PRESIDENT_MAILBOX:
             return rule_basis(case.received_at.date(), self.settings.rule("mailbox"))
@@ -418,7 +432,7 @@ class Workflow:
     def decline(self, case: Case, reason: str, *, at: datetime | None = None) -> Case:
         """不予受理, with the reason the petitioner is told."""
         self._require(case, STEP_STATUSES[EventKind.DECLINE], "只有待受理的案件才能作出不予受理决定。")
-        reason = self._text(reason, "不予受理的理由")
+        reason = check_length("decline_reason", self._text(reason, "不予受理的理由"))
         when = self._when(at)
         self._not_before(case, when)
         case.status = Status.DECLINED.value
@@ -430,7 +444,7 @@ class Workflow:
     def forward(self, case: Case, to: str, note: str = "", *, at: datetime | None = None) -> Case:
         """转送: pass the case to the competent body."""
         self._require(case, STEP_STATUSES[EventKind.FORWARD], "只有待受理的案件才能转送。")
-        to = self._text(to, "转送的有权处理机关或单位")
+        to = check_length("forwarded_to", self._text(to, "转送的有权处理机关或单位"))
         when = self._when(at)
         self._not_before(case, when)
         case.status = Status.FORWARDED.value
@@ -468,7 +482,7 @@ class Workflow:
         self._require(case, STEP_STATUSES[EventKind.ASSIGN], "案件尚未受理或已答复，不能交办。")
         dept = self._departments.get(department) or find_department(self.session, department)
         self._departments[department] = dept
-        opinion = self._text(opinion, "交办意见")
+        opinion = check_length("assign_opinion", self._text(opinion, "交办意见"))
         when = self._when(at)
         self._not_before(case, when)
         assert case.handle_due_on is not None
@@ -543,7 +557,7 @@ class Workflow:
         if Status(case.status) is Status.REGISTERED:
             raise WorkflowError(f"案件{case.case_no}尚未受理，不能答复。")
         self._require(case, STEP_STATUSES[EventKind.REPLY], "该案件不在办理中，不能答复。")
-        text = self._text(text, "答复内容")
+        text = check_length("reply_text", self._text(text, "答复内容"))
         outcome = Outcome(outcome)
         when = self._when(at)
         self._not_before(case, when)
@@ -692,6 +706,8 @@ class Workflow:
             value = check_text(value, self.CORRECTABLE[field_name])
         elif isinstance(value, date):
             check_date(value, self.CORRECTABLE[field_name])
+        if isinstance(value, str) and field_name in TEXT_LIMITS:
+            check_length(field_name, value)
         old = getattr(case, field_name)
         if old == value:
             raise ValidationError(f"{self.CORRECTABLE[field_name]}没有变化。")

@@ -273,7 +273,7 @@ class MainWindow(QMainWindow):
 
     def import_ledger(self) -> QWidget:
         """导入台账: an existing Excel 台账 becomes cases with their history."""
-        return open_import_dialog(self, self.runner)
+        return open_import_dialog(self, self.runner, self.settings)
 
     def print_assign_slips(self, case_ids: list[int]) -> None:
         """The 交办单 of the cases selected in the ledger, as one PDF in a print preview."""

@@ -40,13 +40,13 @@ REPORT_FOLDER = "合并报告"
 XLSX_FILTER = "Excel 台账 (*.xlsx)"
 
 
-def xlsx_paths(urls: Any) -> list[Path]:
-    """The local .xlsx files among dropped URLs."""
+def xlsx_paths(urls: Any, suffixes: tuple[str, ...] = (".xlsx",)) -> list[Path]:
+    """The local files among dropped URLs whose names end in one of ``suffixes``."""
     paths = []
     for url in urls:
         if url.isLocalFile():
             path = Path(url.toLocalFile())
-            if path.suffix.lower() == ".xlsx":
+            if path.suffix.lower() in suffixes:
                 paths.append(path)
     return paths
 
@@ -56,9 +56,16 @@ class XlsxDropList(QListWidget):
 
     files_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, limit: int | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        limit: int | None = None,
+        suffixes: tuple[str, ...] = (".xlsx",),
+    ) -> None:
         super().__init__(parent)
         self.limit = limit
+        self.suffixes = suffixes
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -88,7 +95,7 @@ class XlsxDropList(QListWidget):
 
     # drag and drop of files from the desktop or a file manager
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
-        if xlsx_paths(event.mimeData().urls()):
+        if xlsx_paths(event.mimeData().urls(), self.suffixes):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -98,7 +105,7 @@ class XlsxDropList(QListWidget):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        paths = xlsx_paths(event.mimeData().urls())
+        paths = xlsx_paths(event.mimeData().urls(), self.suffixes)
         if paths:
             self.add_paths(paths)
             event.acceptProposedAction()

@@ -222,6 +222,17 @@ def gather_facts(
     return [_facts(case, kind, events[case.id], numbers, unit_name, today) for case in cases]
 
 
+def ready_cases(
+    session: Session, cases: Sequence[Case], kind: DocumentKind
+) -> tuple[list[Case], list[tuple[str, str]]]:
+    """The cases that can have a ``kind`` document, and (case number, why not) of the others."""
+    kind = DocumentKind(kind)
+    events = _latest_events(session, cases, kind.event)
+    ready = [c for c in cases if c.id in events and _ready(c, kind)]
+    taken = {c.id for c in ready}
+    return ready, [(c.case_no, f"案件{c.case_no}{_NOT_YET[kind]}") for c in cases if c.id not in taken]
+
+
 def _ready(case: Case, kind: DocumentKind) -> bool:
     if kind is DocumentKind.ASSIGN:
         return case.assigned_at is not None and case.department is not None

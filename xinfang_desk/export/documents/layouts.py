@@ -16,12 +16,13 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from reportlab.lib import colors
+from reportlab.lib import colors, textsplit
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import paragraph as reportlab_paragraph
 
 from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind, chinese_date
 from xinfang_desk.export.documents.fonts import TextMarkup
@@ -137,15 +138,31 @@ class Stack(Flowable):
             item.drawOn(self.canv, 0, y)
 
 
+#: Characters no line may start with (Chinese line-breaking rules, 禁则): closing quotes and
+#: brackets, commas and stops.  Such a character hangs at the end of the line before instead.
+CANNOT_START = "，。、；：？！）》」』】〕］｝”’…—·％,.;:?!)]}%"
+#: Characters no line may end with: opening quotes and brackets go to the next line.
+CANNOT_END = "“‘（《「『【〔［｛([{"
+# reportlab's CJK wrapping (one copy of its list in each of two modules) knows the characters that
+# cannot start a line in Japanese; the Chinese comma, colon, closing quotes and 》 are added here.
+textsplit.ALL_CANNOT_START = reportlab_paragraph.ALL_CANNOT_START = "".join(
+    dict.fromkeys(textsplit.ALL_CANNOT_START + CANNOT_START)
+)
+
+
 @functools.lru_cache(maxsize=32)
 def _broken_lines(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
-    """``text`` broken into lines of at most ``width`` points (CJK: any character may start a line)."""
+    """``text`` broken into lines of at most ``width`` points (CJK: any character may start a line,
+    except that a closing mark hangs on the line before and an opening mark moves down: 禁则)."""
     lines: list[str] = []
     current = ""
     for char in text:
-        if current and stringWidth(current + char, font, size) > width:
+        if current and char not in CANNOT_START and stringWidth(current + char, font, size) > width:
+            carried = ""
+            while len(current) > 1 and current[-1] in CANNOT_END:
+                current, carried = current[:-1], current[-1] + carried
             lines.append(current)
-            current = ""
+            current = carried
         current += char
     if current:
         lines.append(current)

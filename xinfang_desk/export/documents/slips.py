@@ -27,7 +27,13 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, Page
 from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
-from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind, gather_facts, resolve_cases
+from xinfang_desk.export.documents.facts import (
+    DocumentFacts,
+    DocumentKind,
+    gather_facts,
+    ready_cases,
+    resolve_cases,
+)
 from xinfang_desk.export.documents.fonts import TextMarkup, pdf_fonts
 from xinfang_desk.export.documents.layouts import (
     COMPACT,
@@ -66,6 +72,8 @@ class DocumentExport:
     kind: DocumentKind
     case_nos: tuple[str, ...]
     rendered: RenderedDocuments
+    #: why each case of the batch that could not have its document was left out
+    skipped: tuple[str, ...] = ()
 
 
 class _Continuation:
@@ -181,6 +189,8 @@ def render_documents(
         creator=f"xinfang-desk {__version__}",
         subject=first.case_no if len(documents) == 1 else "",
         pageCompression=1,
+        # every page starts in the embedded font: reportlab's default, Helvetica, is never embedded
+        initialFontName=font,
     )
     frame = Frame(
         PAGE_MARGIN_X,
@@ -215,7 +225,8 @@ def export_documents(
 ) -> DocumentExport:
     """Print ``kind`` documents for ``cases`` (numbers, UUIDs or ids) into one PDF at ``path``, as ``actor``.
 
-    Refuses (``WorkflowError``) when a case has not reached the step its document records, and
+    A case that has not reached the step its document records is left out of a batch and named in
+    ``skipped``; the batch is refused (``WorkflowError``) only when no case can be printed, and
     (``NotFoundError``) when a case does not exist.  Font warnings come back in ``rendered.warnings``.
     """
     actor = audit.require_actor(actor)
@@ -226,9 +237,12 @@ def export_documents(
     if not cases:
         raise ValidationError("没有要打印的案件。")
     resolved = resolve_cases(session, cases)
-    steps = Progress(len(resolved), progress, cancelled, every=50)
+    ready, skipped = ready_cases(session, resolved, kind)
+    if not ready:
+        gather_facts(session, resolved, kind, today=today)  # refuses, naming the cases
+    steps = Progress(len(ready), progress, cancelled, every=50)
     steps.report(0)
-    facts = gather_facts(session, resolved, kind, today=today)
+    facts = gather_facts(session, ready, kind, today=today)
     case_nos = tuple(f.case_no for f in facts)
     with file_written_whole(target) as temporary:
         rendered = render_documents(facts, temporary, progress=steps, author=actor)
@@ -243,8 +257,9 @@ def export_documents(
                 "file": target.name,
                 "cases": list(case_nos),
                 "numbers": [f.number for f in facts],
+                "skipped": [case_no for case_no, _why in skipped],
             },
             clock=clock,
         )
     steps.report(len(facts))
-    return DocumentExport(target, kind, case_nos, rendered)
+    return DocumentExport(target, kind, case_nos, rendered, tuple(why for _no, why in skipped))

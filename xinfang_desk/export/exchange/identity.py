@@ -1,27 +1,33 @@
 """The exchange identity of an exported 台账, and the reader that verifies it at the office.
 
 Every exported workbook carries a hidden sheet ``_交换信息`` of key/value rows that tells the office's
-merge what the file is: format name ``xinfang-ledger`` and version 1, the unit's code and name, when
-and by whom it was exported, the program version, the period, whether personal data is masked, the
-number of case rows and a SHA-256 checksum of the 台账 sheet.
+merge what the file is: format name ``xinfang-ledger`` and its version (``columns.FORMAT_VERSION``),
+the unit's code and name, when and by whom it was exported, the program version, the period, whether
+personal data is masked, the number of case rows and a SHA-256 checksum of the 台账 sheet (from
+version 2 also one of the 统计 sheet).
 
 The checksum (``canonical row data``) is defined so that any reader can recompute it from the cells
 as a spreadsheet library returns them:
 
-* The rows are the header row and every case row of the ``信访台账`` sheet, top to bottom.
+* The rows are the header row and every case row of the ``信访台账`` sheet.
 * Each row is cut or padded to exactly as many cells as the header has.
 * Each cell value becomes a string (``canonical_text``): empty cell (``None``) → ``""``; a string
   stays as it is; an integer → its decimal digits (a float with no fraction counts as that integer,
   so ``5.0`` → ``"5"``, any other float → ``repr``); a date, or a date-time at exactly midnight →
   ``YYYY-MM-DD``; any other date-time, rounded to the nearest second → ``YYYY-MM-DD HH:MM:SS``;
   ``True``/``False`` → ``是``/``否``.
-* A row's strings are joined with U+001F (unit separator), and the rows with U+001E (record
-  separator).  Neither can occur in a cell: XML cannot carry them, so the writer replaces them.
-* The checksum is the lowercase hex SHA-256 of that text encoded as UTF-8.
+* A row's strings are joined with U+001F (unit separator).  Neither U+001F nor U+001E can occur in
+  a cell: XML cannot carry them, so the writer replaces them.
+* Version 1: the rows, top to bottom, are joined with U+001E (record separator); the checksum is the
+  lowercase hex SHA-256 of that text encoded as UTF-8.
+* Version 2 (what spreadsheet programs do to a file is not an edit): in each row text CR LF and a
+  lone CR become LF; a row of only empty cells is left out (and not counted); each remaining row
+  text is hashed (SHA-256 of its UTF-8); the checksum is the SHA-256 of the header row's digest
+  followed by the other rows' digests in ascending byte order, so sorting the rows keeps it.  The
+  统计 sheet gets its own checksum, over all its rows in this way (``statistics_checksum``).
 
 An edited cell, a deleted or added row, or a truncated file therefore changes the checksum or the
-row count; ``verify_ledger_file`` says which, in Chinese.  The 统计 sheet is not covered: the office
-recomputes the figures from the merged rows.
+row count; ``verify_ledger_file`` says which, in Chinese.
 """
 
 from __future__ import annotations
@@ -34,11 +40,10 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from xinfang_desk.export.exchange.ledger_rows import LEDGER_HEADERS
+from xinfang_desk.export.exchange.columns import FORMAT_VERSION, LEDGER_HEADERS, headers_of_version
 from xinfang_desk.ledger.errors import LedgerFileError
 
 FORMAT_NAME = "xinfang-ledger"
-FORMAT_VERSION = 1
 LEDGER_SHEET = "信访台账"
 STATISTICS_SHEET = "统计"
 EXCHANGE_SHEET = "_交换信息"
@@ -72,6 +77,8 @@ class ExchangeIdentity:
     format_name: str = FORMAT_NAME
     format_version: int = FORMAT_VERSION
     checksum_algorithm: str = CHECKSUM_ALGORITHM
+    #: the 统计 sheet's checksum (version 2 on; "" in a version 1 file)
+    statistics_checksum: str = ""
 
 
 #: key → Chinese description, in the order the rows are written.
@@ -90,9 +97,10 @@ IDENTITY_KEYS: dict[str, str] = {
     "checksum_algorithm": "校验算法",
     "checksum": "台账数据校验值（定义见程序文档）",
     "history_hash": "导出时台账历史记录哈希链的末端值（此后改写历史即可被发现）",
+    "statistics_checksum": "统计表校验值（格式版本 2 起）",
 }
-#: Keys a file from an earlier version of the program may lack.
-OPTIONAL_KEYS = frozenset({"unit_name", "history_hash"})
+#: Identity keys a file of version 1 does not have.
+_SINCE_2 = frozenset({"statistics_checksum"})
 
 
 def canonical_text(value: Any) -> str:
@@ -182,15 +190,20 @@ class RowHasher:
     #: Row texts collected before they are hashed together.
     CHUNK_ROWS = 1024
 
-    def __init__(self, width: int = len(LEDGER_HEADERS)) -> None:
+    def __init__(self, width: int = len(LEDGER_HEADERS), version: int = FORMAT_VERSION) -> None:
         self.width = width
+        self.version = version
         self._hashed = 0
         self._pending: list[str] = []
         self._digest = hashlib.sha256()
+        #: version 2: the header row's digest and the other rows' digests
+        self._first: bytes | None = None
+        self._digests: list[bytes] = []
+        self._empty = _CELL_SEPARATOR * (width - 1)
 
     @property
     def rows(self) -> int:
-        """Rows fed so far (the header row included)."""
+        """Rows fed so far (the header row included; from version 2 without empty rows)."""
         return self._hashed + len(self._pending)
 
     def add(self, values: Sequence[Any]) -> None:
@@ -219,13 +232,38 @@ class RowHasher:
     def _flush(self) -> None:
         if not self._pending:
             return
+        if self.version >= 2:
+            self._flush_unordered()
+            return
         text = _ROW_SEPARATOR.join(self._pending)
         self._digest.update(((_ROW_SEPARATOR if self._hashed else "") + text).encode("utf-8"))
         self._hashed += len(self._pending)
         self._pending = []
 
+    def _flush_unordered(self) -> None:
+        texts = self._pending
+        self._pending = []
+        if "\r" in _ROW_SEPARATOR.join(texts):
+            texts = [t.replace("\r\n", "\n").replace("\r", "\n") for t in texts]
+        empty = self._empty
+        sha256 = hashlib.sha256
+        for text in texts:
+            if text == empty and self._first is not None:
+                continue
+            digest = sha256(text.encode("utf-8")).digest()
+            if self._first is None:
+                self._first = digest
+            else:
+                self._digests.append(digest)
+            self._hashed += 1
+
     def hexdigest(self) -> str:
         self._flush()
+        if self.version >= 2:
+            self._digests.sort()
+            whole = hashlib.sha256(self._first or b"")
+            whole.update(b"".join(self._digests))
+            return whole.hexdigest()
         return self._digest.hexdigest()
 
 
@@ -235,9 +273,24 @@ def _fitted(row: Sequence[Any], width: int) -> list[Any]:
     return cells
 
 
-def ledger_checksum(rows: Iterable[Sequence[Any]], width: int = len(LEDGER_HEADERS)) -> str:
+def ledger_checksum(
+    rows: Iterable[Sequence[Any]], width: int = len(LEDGER_HEADERS), version: int = FORMAT_VERSION
+) -> str:
     """The canonical checksum of ``rows`` (header row first)."""
-    hasher = RowHasher(width)
+    hasher = RowHasher(width, version)
+    for row in rows:
+        hasher.add(row)
+    return hasher.hexdigest()
+
+
+#: Columns of the 统计 sheet its checksum covers.
+STATISTICS_WIDTH = 6
+
+
+def statistics_checksum(rows: Iterable[Sequence[Any]]) -> str:
+    """The checksum of the 统计 sheet's rows (version 2 rules, ``STATISTICS_WIDTH`` cells each)."""
+    hasher = RowHasher(STATISTICS_WIDTH, 2)
+    hasher.add(("统计",))  # a fixed first row: the sheet's own rows are all sorted
     for row in rows:
         hasher.add(row)
     return hasher.hexdigest()
@@ -260,8 +313,13 @@ def identity_rows(identity: ExchangeIdentity) -> list[tuple[str, str, str]]:
         "checksum_algorithm": identity.checksum_algorithm,
         "checksum": identity.checksum,
         "history_hash": identity.history_hash,
+        "statistics_checksum": identity.statistics_checksum,
     }
-    return [(key, values[key], description) for key, description in IDENTITY_KEYS.items()]
+    return [
+        (key, values[key], description)
+        for key, description in IDENTITY_KEYS.items()
+        if identity.format_version >= 2 or key not in _SINCE_2
+    ]
 
 
 def parse_identity(values: dict[str, str], name: str) -> ExchangeIdentity:
@@ -271,12 +329,13 @@ def parse_identity(values: dict[str, str], name: str) -> ExchangeIdentity:
         version = int(values["format_version"])
     except (KeyError, ValueError):
         version = -1
-    if version != FORMAT_VERSION:
+    if not 1 <= version <= FORMAT_VERSION:
         raise ExchangeFileError(
-            f"“{name}”的台账格式版本为 {values.get('format_version')}，本程序只能读取版本 {FORMAT_VERSION}。"
+            f"“{name}”的台账格式版本为 {values.get('format_version')}，本程序只能读取版本 1 至 {FORMAT_VERSION}。"
             "请升级程序后再导入。"
         )
-    missing = [IDENTITY_KEYS[k] for k in IDENTITY_KEYS if k not in OPTIONAL_KEYS and not values.get(k)]
+    optional = {"unit_name", "history_hash"} | (_SINCE_2 if version < 2 else set())
+    missing = [IDENTITY_KEYS[k] for k in IDENTITY_KEYS if k not in optional and not values.get(k)]
     if missing:
         raise ExchangeFileError(f"“{name}”的交换信息不完整，缺少：{'、'.join(missing)}。")
     if values["checksum_algorithm"] != CHECKSUM_ALGORITHM:
@@ -297,6 +356,7 @@ def parse_identity(values: dict[str, str], name: str) -> ExchangeIdentity:
             format_name=values["format_name"],
             format_version=version,
             checksum_algorithm=values["checksum_algorithm"],
+            statistics_checksum=values.get("statistics_checksum", "").lower(),
         )
     except (KeyError, ValueError) as exc:
         raise ExchangeFileError(f"“{name}”的交换信息有误，无法读取。") from exc
@@ -347,10 +407,11 @@ def verify_ledger_file(path: str | Path) -> ExchangeIdentity:
             raise ExchangeFileError(f"“{path.name}”缺少“{LEDGER_SHEET}”工作表。")
         rows = workbook[LEDGER_SHEET].iter_rows(values_only=True)
         header = next(rows, ())
-        found = tuple("" if h is None else str(h) for h in header[: len(LEDGER_HEADERS)])
-        if found != LEDGER_HEADERS:
+        expected = headers_of_version(identity.format_version)
+        found = tuple("" if h is None else str(h) for h in header[: len(expected)])
+        if found != expected:
             raise ExchangeFileError(f"“{path.name}”的台账表头与导出格式不符，文件可能被修改过。")
-        hasher = RowHasher()
+        hasher = RowHasher(len(expected), identity.format_version)
         hasher.add(header)
         for row in rows:
             hasher.add(row)
@@ -361,6 +422,11 @@ def verify_ledger_file(path: str | Path) -> ExchangeIdentity:
             )
         if hasher.hexdigest() != identity.checksum:
             raise ExchangeFileError(f"“{path.name}”的台账数据与校验值不符，文件在导出后被修改过。")
+        if identity.format_version >= 2:
+            statistics = workbook[STATISTICS_SHEET] if STATISTICS_SHEET in workbook.sheetnames else None
+            rows = statistics.iter_rows(values_only=True) if statistics is not None else ()
+            if statistics_checksum(rows) != identity.statistics_checksum:
+                raise ExchangeFileError(f"“{path.name}”的统计表与校验值不符，统计表在导出后被修改过。")
         return identity
     finally:
         workbook.close()

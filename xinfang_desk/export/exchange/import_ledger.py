@@ -1,57 +1,71 @@
-"""导入台账: a unit that kept its 台账 in Excel brings it in, each row a case with its history.
+"""导入台账: a unit that kept its 台账 in Excel (or WPS, LibreOffice) brings it in, each row a case.
 
-The sheet is read by ``workbook_reader`` (the same guarded reader as the office's merge): headers by
-their Chinese names in any order, unknown columns ignored, optional ones may be missing, no exchange
-sheet needed.  Each row is then lived through the real ``Workflow`` with a clock set to the dates in
-its columns — 登记, 受理 (or 不予受理 / 转送), 交办, 督办, 答复, 回访评价, 办结, 重开 — so the
-deadlines are computed as for a case registered by hand and every step is a dated event.  Repeats
-are linked by 原案编号 (a row's 案件编号 in the same sheet, or a case already in the ledger); the new
-case gets the ledger's own number and keeps the old one in 备注.
+The file (.xlsx, .xls or .ods) is opened by ``workbook_file`` with the same guards as the office's
+merge.  ``import_mapping`` finds the header row under any title rows and maps the file's columns to
+the ledger's fields — the user's mapping, the synonyms offices use, the ledger's own headers — and
+translates the office's words (受理 → 已受理, √ → 是 …); notes and signatures under the table are
+skipped and reported, and so is every column left unused.
+
+Each row is then lived through ``RecordedWorkflow`` with a clock set to the dates in its columns —
+登记, 受理 (or 不予受理 / 转送), 交办, 延期, 督办, 答复, 回访评价, 办结, 重开 — so every step is a
+dated event, and the facts the old 台账 recorded are kept as recorded: its case number when it fits
+the unit and is free (otherwise a new one, the old in 备注, and the report says why), its 办理时限
+(``Case.due_given``), 延期 and 是否按期办结.  是否办结 = 是 closes the case on its 办结日期; a free-text
+办理结果 becomes the 答复内容, and the outcome is set where the text names one of 三到位一处理.
+Repeats are linked by 原案编号.
 
 Every bad row is reported with its Excel row number and reason.  Nothing is written unless every
-row is good, unless the user asks for the good rows only.
+row is good, unless the user asks for the good rows only; a dry run reports every row's verdict
+and writes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export.exchange.identity import LEDGER_SHEET
+from xinfang_desk.export.exchange.columns import IMPORT_REQUIRED
+from xinfang_desk.export.exchange.import_mapping import (
+    ImportMapping,
+    SheetPlan,
+    SkippedRow,
+    plan_sheet,
+    require_complete,
+    translated_rows,
+)
+from xinfang_desk.export.exchange.vocabulary import outcome_named_in
+from xinfang_desk.export.exchange.workbook_file import open_workbook
 from xinfang_desk.export.exchange.workbook_reader import (
-    COLUMNS,
     CaseRecord,
-    ExchangeFileError,
     RowProblem,
     RowReader,
-    SheetRows,
-    Workbook,
     describe_problems,
-    find_header_row,
-    open_workbook,
+    parse_case_no,
 )
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.calendar import WorkCalendar
-from xinfang_desk.ledger.deadlines import refresh_due_estimated, set_basis
 from xinfang_desk.ledger.errors import LedgerError, NotFoundError
-from xinfang_desk.ledger.models import Case, Category, Department
+from xinfang_desk.ledger.limits import length_problem
+from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
+from xinfang_desk.ledger.recorded import GIVEN_NOTE, RecordedWorkflow
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.storage import backend_for
-from xinfang_desk.ledger.vocab import ACCEPTED_STATUSES, IdentityType, Satisfaction, Source, Status
-from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow, find_case, pending_events
+from xinfang_desk.ledger.vocab import IdentityType, Satisfaction, Source, Status
+from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, find_case, pending_events
 
-#: Headers an Excel 台账 must have; the others are read when present.
-IMPORT_REQUIRED: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.imported)
 #: Audit action of an import.
 IMPORT_ACTION = audit.IMPORT_LEDGER
 #: The hour of day given to a step dated only by a day; later steps of the same day follow by minutes.
 _STEP_HOUR = time(9, 0)
+_REPLIED = frozenset({Status.REPLIED, Status.EVALUATED, Status.CLOSED})
+_LONG_TEXTS = ("summary", "content", "remarks", "reply_text", "assign_opinion", "decline_reason")
 
 
 @dataclass(frozen=True)
@@ -61,9 +75,19 @@ class ImportedCase:
     case_no: str
 
 
+@dataclass(frozen=True)
+class Renumbered:
+    """A row whose old case number could not be kept: the number it gets and why."""
+
+    row_number: int
+    old_case_no: str
+    case_no: str
+    why: str
+
+
 @dataclass
 class ImportReport:
-    """What an import did: the rows taken, the rows refused, and whether anything was written."""
+    """What an import did (or, in a dry run, would do): the mapping, the rows taken and refused."""
 
     file_name: str
     sheet_name: str = ""
@@ -72,8 +96,17 @@ class ImportReport:
     problems: list[RowProblem] = field(default_factory=list)
     good_rows_only: bool = False
     written: bool = False
+    dry_run: bool = False
+    plan: SheetPlan | None = None
+    skipped: list[SkippedRow] = field(default_factory=list)
+    renumbered: list[Renumbered] = field(default_factory=list)
 
     def headline(self) -> str:
+        if self.dry_run:
+            return (
+                f"试导入“{self.file_name}”：{len(self.imported)} 行可以导入，{len(self.problems)} 行有误"
+                f"（共 {self.rows} 行）。这是试运行，台账没有任何改动。"
+            )
         if self.written:
             skipped = f"，{len(self.problems)} 行有误未导入" if self.problems else ""
             return f"已从“{self.file_name}”导入 {len(self.imported)} 件案件（共 {self.rows} 行{skipped}）。"
@@ -82,8 +115,35 @@ class ImportReport:
             f"（共 {self.rows} 行）。请改正后重新导入，或选择“只导入正确的行”。"
         )
 
+    def notes(self) -> list[str]:
+        """What the user should know besides the bad rows: mapping, skipped rows, unused columns, numbers."""
+        lines: list[str] = []
+        if self.plan is not None:
+            lines.append(f"工作表“{self.plan.sheet_name}”，表头在第 {self.plan.header_row} 行；列的对应：")
+            lines.extend(self.plan.lines())
+            if self.plan.unused:
+                lines.append("未使用的列（内容没有导入）：" + "、".join(self.plan.unused))
+        lines.extend(s.describe() for s in self.skipped)
+        if self.renumbered:
+            lines.append(f"{len(self.renumbered)} 件使用了新的案件编号（原编号记入备注）：")
+            lines.extend(
+                f"    第 {r.row_number} 行：{r.old_case_no or '（无编号）'} → {r.case_no}（{r.why}）"
+                for r in self.renumbered[:50]
+            )
+            if len(self.renumbered) > 50:
+                lines.append(f"    ……另有 {len(self.renumbered) - 50} 件")
+        return lines
+
+    def verdicts(self) -> list[str]:
+        """Every row's verdict, in row order (the dry run prints them)."""
+        by_row: list[tuple[int, str]] = [
+            (c.row_number, f"第 {c.row_number} 行：可以导入，案件编号 {c.case_no}") for c in self.imported
+        ]
+        by_row.extend((p.row_number, p.text()) for p in self.problems)
+        return [text for _n, text in sorted(by_row)]
+
     def text(self) -> str:
-        lines = ["导入台账报告", self.headline()]
+        lines = ["导入台账报告", self.headline(), *self.notes()]
         if self.problems:
             lines.append("有误的行：")
             lines.extend(f"    {line}" for line in describe_problems(self.problems, limit=200).splitlines())
@@ -110,20 +170,27 @@ def import_ledger(
     path: str | Path,
     actor: str,
     *,
+    mapping: ImportMapping | None = None,
     good_rows_only: bool = False,
+    dry_run: bool = False,
     progress: ProgressCallback | None = None,
     cancelled: CancelCheck | None = None,
     clock: Callable[[], datetime] = datetime.now,
 ) -> ImportReport:
     """Import the Excel 台账 at ``path`` into the ledger of ``session`` (see the module docstring)."""
     actor = audit.require_actor(actor)
+    mapping = mapping or ImportMapping()
     now = clock().replace(microsecond=0)
-    report = ImportReport(Path(path).name, good_rows_only=good_rows_only)
+    report = ImportReport(Path(path).name, good_rows_only=good_rows_only, dry_run=dry_run)
     with open_workbook(path) as workbook:
-        sheet, header_index = _ledger_sheet(workbook)
-        report.sheet_name = sheet.sheet_name
-        records = _read_records(sheet, header_index, now.date(), report)
-    importer = _Importer(session, actor, now)
+        sheet, plan = plan_sheet(workbook, mapping)
+        report.sheet_name, report.plan = sheet.sheet_name, plan
+        report.skipped.extend(SkippedRow(n, text, "是表格上方的标题") for n, text in plan.titles)
+        require_complete(plan, workbook.name)
+        records = _read_records(
+            translated_rows(sheet, plan, mapping, report.skipped), plan, sheet.file_name, now.date(), report
+        )
+    importer = _Importer(session, actor, now, mapping.new_numbers, records)
     backend_for(session.get_bind()).begin_writing(session)  # the per-row savepoints nest inside it
     total = len(records)
     for done, record in enumerate(sorted(records, key=lambda r: (r.received_on, r.row_number))):
@@ -139,7 +206,11 @@ def import_ledger(
             progress(done, total)
     report.problems.sort(key=lambda p: p.row_number)
     report.imported.sort(key=lambda c: c.row_number)
-    if (report.problems and not good_rows_only) or not report.imported:
+    report.renumbered = sorted(
+        (r for r in importer.renumbered if r.row_number not in {p.row_number for p in report.problems}),
+        key=lambda r: r.row_number,
+    )
+    if dry_run or (report.problems and not good_rows_only) or not report.imported:
         session.rollback()
         report.written = False
         return report
@@ -155,30 +226,13 @@ def import_ledger(
     return report
 
 
-def _ledger_sheet(workbook: Workbook) -> tuple[SheetRows, int]:
-    """The sheet holding the 台账 (信访台账 first, else the first with the headers) and its header row."""
-    names = sorted(workbook.sheet_names, key=lambda n: n != LEDGER_SHEET)
-    first_error: ExchangeFileError | None = None
-    for name in names:
-        if name.startswith("_"):
-            continue
-        try:
-            sheet = workbook.sheet(name)
-            return sheet, find_header_row(sheet, IMPORT_REQUIRED)
-        except ExchangeFileError as exc:
-            first_error = first_error or exc
-    raise first_error or ExchangeFileError(f"“{workbook.name}”中没有台账工作表。")
-
-
-def _read_records(sheet: SheetRows, header_index: int, today: date, report: ImportReport) -> list[CaseRecord]:
-    rows = sheet.numbered(header_index)
-    _number, header = next(rows)
-    reader = RowReader(header, required=IMPORT_REQUIRED, file_name=sheet.file_name, today=today)
+def _read_records(
+    rows: Iterable[tuple[int, list[Any]]], plan: SheetPlan, file_name: str, today: date, report: ImportReport
+) -> list[CaseRecord]:
+    reader = RowReader(plan.headers(), required=IMPORT_REQUIRED, file_name=file_name, today=today)
     records: list[CaseRecord] = []
     seen: dict[str, int] = {}
     for number, cells in rows:
-        if not any(c not in ("", None) for c in cells):
-            continue
         report.rows += 1
         record = reader.read(number, cells)
         if isinstance(record, RowProblem):
@@ -204,7 +258,7 @@ def target_status(r: CaseRecord) -> Status:
         return Status.DECLINED
     if r.decision == "已转送":
         return Status.FORWARDED
-    if r.closed_on:
+    if r.closed_on or r.closed_flag:
         return Status.CLOSED
     if r.satisfaction is not Satisfaction.NONE:
         return Status.EVALUATED
@@ -212,37 +266,41 @@ def target_status(r: CaseRecord) -> Status:
         return Status.REPLIED
     if r.assigned_on:
         return Status.ASSIGNED
-    if r.accepted_on or r.decision == "已受理":
+    if r.accepted_on or r.decision == "已受理" or r.department:
         return Status.ACCEPTED
     return Status.REGISTERED
 
 
+def last_recorded_day(r: CaseRecord) -> date:
+    """The latest day the row records (a closure the old 台账 did not date is put there)."""
+    days = [r.received_on, r.accepted_on, r.assigned_on, r.replied_on, r.evaluated_on]
+    return max(d for d in days if d is not None)
+
+
 def _plan_problems(r: CaseRecord) -> list[str]:
-    """What the row lacks for its history to be replayed (the workflow checks the rest)."""
+    """What the row lacks for its history to be recorded (the workflow checks the rest)."""
     status = target_status(r)
-    reasons: list[str] = []
-    if status in ACCEPTED_STATUSES and r.accepted_on is None:
-        reasons.append(f"办理状态为“{status.label}”，但缺少受理日期")
-    if status in {Status.REPLIED, Status.EVALUATED, Status.CLOSED}:
-        if r.replied_on is None:
+    reasons = [p for key in _LONG_TEXTS if (p := length_problem(key, getattr(r, key)))]
+    if status in _REPLIED:
+        if r.replied_on is None and status is not Status.CLOSED:
             reasons.append(f"办理状态为“{status.label}”，但缺少答复日期")
-        if r.outcome is None:
-            reasons.append(f"办理状态为“{status.label}”，但缺少处理结果")
-    if status is Status.CLOSED and r.closed_on is None:
-        reasons.append("办理状态为“已办结”，但缺少办结日期")
+        if r.outcome is None and not r.reply_text:
+            reasons.append(f"办理状态为“{status.label}”，但缺少处理结果（或办理结果的文字）")
     if status in {Status.ASSIGNED, Status.IN_PROGRESS} and not r.department:
         reasons.append(f"办理状态为“{status.label}”，但缺少承办单位")
     if r.is_repeat and not r.repeat_of:
         reasons.append("标为重复访，但没有填写原案编号，无法关联原案")
-    if r.source is Source.SUPERIOR and r.handle_due_on is None:
-        reasons.append("上级转办的事项须填写办理时限（上级交办单规定的期限）")
+    if r.source is Source.SUPERIOR and r.handle_due_on is None and r.superior_due_on is None:
+        reasons.append("上级转办的事项须填写上级规定期限或办理时限（上级交办单规定的期限）")
     return reasons
 
 
 class _Importer:
-    """Lives each row through the workflow, one savepoint per row."""
+    """Lives each row through the recorded workflow, one savepoint per row."""
 
-    def __init__(self, session: Session, actor: str, now: datetime) -> None:
+    def __init__(
+        self, session: Session, actor: str, now: datetime, new_numbers: bool, records: list[CaseRecord]
+    ) -> None:
         self.session = session
         self.actor = actor
         self.now = now
@@ -250,17 +308,45 @@ class _Importer:
         #: old case number (or ``#row``) → the new case number
         self.numbers: dict[str, str] = {}
         self.failed: set[str] = set()
+        self.renumbered: list[Renumbered] = []
         self._minute = 0
         self.calendar = WorkCalendar.load(session)
         self.settings = Settings.load(session)
+        info = session.get(LedgerInfo, "unit_code")
+        self.unit_code = info.value if info else "XF"
+        self.new_numbers = new_numbers
+        self.taken = set(session.scalars(select(Case.case_no)))
+        #: year → the highest number kept from the file: new numbers start above it
+        self.reserved: dict[int, int] = {}
+        for r in records:
+            if self._keepable(r) is None and r.received_on is not None:
+                seq = parse_case_no(r.case_no, self.unit_code)
+                assert seq is not None
+                self.reserved[seq[0]] = max(self.reserved.get(seq[0], 0), seq[1])
+
+    def _keepable(self, r: CaseRecord) -> str | None:
+        """Why the row's case number cannot be kept, or None when it can."""
+        if self.new_numbers:
+            return "选择了全部重新编号"
+        if not r.case_no:
+            return "原台账没有编号"
+        number = parse_case_no(r.case_no, self.unit_code)
+        if number is None:
+            return f"不是本单位的编号格式“{self.unit_code}-年度-序号”"
+        if r.received_on is not None and number[0] != r.received_on.year:
+            return "编号的年度与登记日期不符"
+        if r.case_no in self.taken:
+            return "台账中已有该编号"
+        return None
 
     def live(self, r: CaseRecord) -> str | RowProblem:
         """The new case number of the row, or why it could not be imported (nothing of it is kept)."""
         key = r.case_no or f"#{r.row_number}"
+        why = self._keepable(r)
         savepoint = self.session.begin_nested()
         try:
             self._ensure_reference(r)
-            case = self._replay(r)
+            case = self._replay(r, "" if why else r.case_no)
             self.session.flush()
             savepoint.commit()
         except LedgerError as exc:
@@ -269,6 +355,9 @@ class _Importer:
             self.failed.add(key)
             return RowProblem(r.row_number, (str(exc),))
         self.numbers[key] = case.case_no
+        self.taken.add(case.case_no)
+        if why and (r.case_no or self.new_numbers):
+            self.renumbered.append(Renumbered(r.row_number, r.case_no, case.case_no, why))
         return case.case_no
 
     # -- steps ---------------------------------------------------------------------------------
@@ -279,14 +368,16 @@ class _Importer:
         self.clock.now = max(moment, self.clock.now)
         return self.clock.now
 
-    def _replay(self, r: CaseRecord) -> Case:
+    def _replay(self, r: CaseRecord, case_no: str) -> Case:
         assert r.received_on is not None and r.channel is not None and r.nature is not None
         self._minute = 0
         self.clock.now = datetime(2000, 1, 1)
-        wf = Workflow(
+        wf = RecordedWorkflow(
             self.session, self.actor, clock=self.clock, calendar=self.calendar, settings=self.settings
         )
+        wf.case_no, wf.reserved, wf.due_on = case_no, self.reserved, r.handle_due_on
         received = self._at(r.received_on)
+        superior_due = r.superior_due_on or (r.handle_due_on if r.source is Source.SUPERIOR else None)
         case = wf.register(
             CaseDraft(
                 channel=r.channel,
@@ -295,6 +386,7 @@ class _Importer:
                 category=r.category,
                 subcategory=r.subcategory,
                 summary=r.summary,
+                content=r.content,
                 petitioner=PetitionerInput(
                     name=r.petitioner_name,
                     id_number="" if "*" in r.id_number else r.id_number,
@@ -307,52 +399,51 @@ class _Importer:
                 received_at=received,
                 bypassed_level=r.bypassed_level,
                 repeat_of=self._original(r),
-                superior_due_on=r.handle_due_on if r.source is Source.SUPERIOR else None,
+                superior_ref=r.superior_ref,
+                superior_due_on=superior_due if r.source is Source.SUPERIOR else None,
                 owner_leader=r.owner_leader,
-                remarks=_remarks(r),
+                remarks=_remarks(r, kept=bool(case_no)),
             )
         )
+        wf.record_registrar(case, r.registered_by)
         status = target_status(r)
         if status is Status.DECLINED:
-            wf.decline(case, r.remarks or "原台账记载不予受理。", at=self._at(r.accepted_on or r.received_on))
+            reason = r.decline_reason or r.remarks or "原台账记载不予受理。"
+            wf.decline(case, reason, at=self._at(r.accepted_on or r.received_on))
             return case
         if status is Status.FORWARDED:
-            wf.forward(
-                case,
-                r.department or "有权处理的机关",
-                "原台账记载已转送。",
-                at=self._at(r.accepted_on or r.received_on),
-            )
+            to = r.forwarded_to or r.department or "有权处理的机关"
+            wf.forward(case, to, "原台账记载已转送。", at=self._at(r.accepted_on or r.received_on))
             return case
         if status is Status.REGISTERED:
             return case
-        assert r.accepted_on is not None
-        wf.accept(case, "按原台账导入", at=self._at(r.accepted_on))
-        if r.handle_due_on is not None:  # the old ledger's 办理时限 is its record: never recomputed
-            set_basis(case, "handle", None)
-            refresh_due_estimated(case)
-        handled_from = r.assigned_on or r.accepted_on
+        note = "按原台账导入" if r.accepted_on else f"原台账未记载受理日期，按登记日期记（{GIVEN_NOTE}）"
+        wf.accept(case, note, at=self._at(r.accepted_on or r.received_on))
+        handled_from = r.assigned_on or r.accepted_on or r.received_on
         if r.department:
-            assert case.handle_due_on is not None
-            own_due = r.handle_due_on if r.handle_due_on and r.handle_due_on <= case.handle_due_on else None
-            wf.assign(case, r.department, "按原台账交办。", due_on=own_due, at=self._at(handled_from))
+            wf.assign(case, r.department, r.assign_opinion or "按原台账交办。", at=self._at(handled_from))
+        if r.extended_days:
+            wf.extend_recorded(case, r.extended_days, at=self._at(handled_from))
         for _ in range(r.supervise_count):
             wf.supervise(case, "原台账记载督办。", at=self._at(handled_from))
         if status is Status.IN_PROGRESS:
             wf.progress(case, "原台账记载办理中。", at=self._at(handled_from))
-        if status not in {Status.REPLIED, Status.EVALUATED, Status.CLOSED}:
+        if status not in _REPLIED:
             return case
-        assert r.replied_on is not None and r.outcome is not None
-        wf.reply(case, r.outcome, "原台账未记载答复内容。", at=self._at(r.replied_on))
+        closed_on = r.closed_on or last_recorded_day(r)
+        replied_on = r.replied_on or closed_on
+        outcome = r.outcome or outcome_named_in(r.reply_text)
+        text = r.reply_text or "原台账未记载答复内容。"
+        wf.reply_recorded(case, outcome, text, at=self._at(replied_on))
         if r.satisfaction is not Satisfaction.NONE:
-            wf.evaluate(case, r.satisfaction, at=self._at(r.replied_on))
+            wf.evaluate(case, r.satisfaction, at=self._at(r.evaluated_on or replied_on))
         if status is Status.CLOSED:
-            assert r.closed_on is not None
-            wf.close(case, at=self._at(r.closed_on))
+            note = "" if r.closed_on else f"原台账未记载办结日期，按其最后记载的日期 {closed_on} 记。"
+            wf.close_recorded(case, r.closed_on_time, note=note, at=self._at(closed_on))
             for _ in range(r.reopen_count):
-                wf.reopen(case, "原台账记载重开。", review=False, at=self._at(r.closed_on))
-                wf.reply(case, r.outcome, "原台账未记载答复内容。", at=self._at(r.closed_on))
-                wf.close(case, at=self._at(r.closed_on))
+                wf.reopen(case, "原台账记载重开。", review=False, at=self._at(closed_on))
+                wf.reply_recorded(case, outcome, text, at=self._at(closed_on))
+                wf.close_recorded(case, r.closed_on_time, at=self._at(closed_on))
         return case
 
     def _original(self, r: CaseRecord) -> str:
@@ -396,9 +487,9 @@ class _Importer:
         self.session.flush()
 
 
-def _remarks(r: CaseRecord) -> str:
-    """备注 of the new case: the old number, masked numbers that cannot be checked, the old remarks."""
-    parts = [f"原台账编号：{r.case_no}"] if r.case_no else []
+def _remarks(r: CaseRecord, *, kept: bool) -> str:
+    """备注 of the new case: the old number if not kept, masked numbers that cannot be checked, the old remarks."""
+    parts = [f"原台账编号：{r.case_no}"] if r.case_no and not kept else []
     masked = [
         f"{label}（已脱敏）{value}"
         for label, value in (("证件号码", r.id_number), ("电话", r.phone))

@@ -1,9 +1,10 @@
-"""The rows of the Excel 台账: its columns, and one streamed query that yields a row per case.
+"""The rows of the Excel 台账: one streamed query that yields a row per case, in ``columns.COLUMNS`` order.
 
-``LEDGER_COLUMNS`` fixes the headers, their order and widths; ``ledger_rows`` yields each case received
-in a period as a tuple of plain values in that order (dates as ``date``, the last-modified time as a
-``datetime``, yes/no as 是/否, counts as ``int``, personal data masked unless ``full``).  The query
-joins everything it needs and streams in partitions, so memory does not grow with the ledger.
+``ledger_rows`` yields each case received in a period as a tuple of plain values in the order of the
+column layout (dates as ``date``, the last-modified time as a ``datetime``, yes/no as 是/否, counts as
+``int``, personal data masked unless ``full``).  The query joins everything it needs and streams in
+partitions, so memory does not grow with the ledger.  A text longer than an Excel cell holds stops
+the export with the case named: nothing is ever cut.
 """
 
 from __future__ import annotations
@@ -17,13 +18,17 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from xinfang_desk.export.exchange.cells import clean_text
+from xinfang_desk.export.exchange.columns import COLUMNS, LEDGER_HEADERS
+from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import received_between
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
-from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
+from xinfang_desk.ledger.limits import EXCEL_CELL_CHARS
+from xinfang_desk.ledger.models import Case, CaseEvent, Category, Department, Petitioner
 from xinfang_desk.ledger.redaction import mask_in_text
 from xinfang_desk.ledger.vocab import (
     OPEN_STATUSES,
     Channel,
+    EventKind,
     IdentityType,
     Nature,
     Outcome,
@@ -33,56 +38,6 @@ from xinfang_desk.ledger.vocab import (
 )
 
 YES, NO = "是", "否"
-
-
-@dataclass(frozen=True)
-class LedgerColumn:
-    """One column of the 台账: its Chinese header and a width in Excel character units."""
-
-    header: str
-    width: float
-
-
-#: The columns of the 信访台账 sheet, in order (the office's merge relies on these headers).
-LEDGER_COLUMNS: tuple[LedgerColumn, ...] = (
-    LedgerColumn("案件编号", 16),
-    LedgerColumn("登记日期", 12),
-    LedgerColumn("信访形式", 9),
-    LedgerColumn("来源", 13),
-    LedgerColumn("信访人", 10),
-    LedgerColumn("人数", 6),
-    LedgerColumn("身份类别", 10),
-    LedgerColumn("证件号码", 21),
-    LedgerColumn("联系电话", 14),
-    LedgerColumn("所在单位", 16),
-    LedgerColumn("事项性质", 11),
-    LedgerColumn("问题类别", 12),
-    LedgerColumn("问题子类", 16),
-    LedgerColumn("内容摘要", 48),
-    LedgerColumn("是否重复访", 10),
-    LedgerColumn("原案编号", 16),
-    LedgerColumn("是否越级访", 10),
-    LedgerColumn("受理情况", 10),
-    LedgerColumn("受理日期", 12),
-    LedgerColumn("承办单位", 14),
-    LedgerColumn("交办日期", 12),
-    LedgerColumn("办理时限", 12),
-    LedgerColumn("办理状态", 10),
-    LedgerColumn("答复日期", 12),
-    LedgerColumn("处理结果", 13),
-    LedgerColumn("满意度", 9),
-    LedgerColumn("办结日期", 12),
-    LedgerColumn("是否按期办结", 12),
-    LedgerColumn("督办次数", 9),
-    LedgerColumn("重开次数", 9),
-    LedgerColumn("包案领导", 10),
-    LedgerColumn("备注", 24),
-    LedgerColumn("单位代码", 10),
-    LedgerColumn("案件ID", 38),
-    LedgerColumn("修订号", 8),
-    LedgerColumn("最后修改时间", 20),
-)
-LEDGER_HEADERS: tuple[str, ...] = tuple(c.header for c in LEDGER_COLUMNS)
 
 #: 受理情况 of a case: what was decided about it, whatever happened afterwards.
 DECISION_ACCEPTED, DECISION_DECLINED, DECISION_FORWARDED, DECISION_PENDING = (
@@ -116,6 +71,7 @@ def ledger_query(start: date, end: date) -> Select:
     """The joined, ordered, partitioned select of the raw 台账 columns (and ``due_on`` last)."""
     sub = aliased(Category)
     earlier = aliased(Case)
+    registered = aliased(CaseEvent)
     return (
         select(
             Case.case_no,
@@ -149,6 +105,17 @@ def ledger_query(start: date, end: date) -> Select:
             Case.reopen_count,
             Case.owner_leader,
             Case.remarks,
+            Case.content,
+            registered.actor,
+            registered.data,
+            Case.decline_reason,
+            Case.forwarded_to,
+            Case.superior_ref,
+            Case.superior_due_on,
+            Case.assign_opinion,
+            Case.extended_days,
+            Case.reply_text,
+            Case.evaluated_at,
             Case.unit_code,
             Case.uuid,
             Case.revision,
@@ -160,6 +127,12 @@ def ledger_query(start: date, end: date) -> Select:
         .outerjoin(sub, sub.id == Case.subcategory_id)
         .outerjoin(Department, Department.id == Case.department_id)
         .outerjoin(earlier, earlier.id == Case.repeat_of_id)
+        .outerjoin(
+            registered,
+            (registered.case_id == Case.id)
+            & (registered.seq == 1)
+            & (registered.kind == EventKind.REGISTER.value),
+        )
         .where(received_between(start, end))
         .order_by(Case.received_at, Case.id)
         .execution_options(yield_per=PARTITION_ROWS)
@@ -185,6 +158,22 @@ def _yes_no(value: bool | None) -> str | None:
     if value is None:
         return None
     return YES if value else NO
+
+
+_HEADER_OF = {c.key: c.header for c in COLUMNS}
+
+
+def _long_text(value: str | None, case_no: str, key: str) -> str | None:
+    """A long free text as written; one that no Excel cell can hold stops the export (never cut)."""
+    if not value:
+        return None
+    text = clean_text(value)
+    if len(text) > EXCEL_CELL_CHARS:
+        raise ValidationError(
+            f"案件{case_no}的“{_HEADER_OF[key]}”有 {len(text):,} 字，超过 Excel 单元格的上限 "
+            f"{EXCEL_CELL_CHARS:,} 字，导出会被截断。请先更正该字段后再导出。"
+        )
+    return text
 
 
 @dataclass(frozen=True)
@@ -235,6 +224,17 @@ def ledger_rows(
             reopen_count,
             owner_leader,
             remarks,
+            content,
+            registrar,
+            register_data,
+            decline_reason,
+            forwarded_to,
+            superior_ref,
+            superior_due_on,
+            assign_opinion,
+            extended_days,
+            reply_text,
+            evaluated_at,
             unit_code,
             uuid,
             revision,
@@ -274,6 +274,16 @@ def ledger_rows(
             reopen_count,
             clean_text(owner_leader) or None,
             clean_text(remarks) or None,
+            _long_text(content, case_no, "content"),
+            clean_text((register_data or {}).get("registered_by") or registrar or "") or None,
+            _long_text(decline_reason, case_no, "decline_reason"),
+            clean_text(forwarded_to) or None,
+            clean_text(superior_ref) or None,
+            superior_due_on,
+            _long_text(assign_opinion, case_no, "assign_opinion"),
+            extended_days,
+            _long_text(reply_text, case_no, "reply_text"),
+            _day(evaluated_at),
             unit_code,
             uuid,
             revision,

@@ -20,28 +20,24 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
 from xinfang_desk.export.exchange.cells import guarded_cell, looks_like_formula, safe_value, text_cell
+from xinfang_desk.export.exchange.columns import COLUMNS, FORMAT_VERSION, LEDGER_HEADERS
 from xinfang_desk.export.exchange.identity import (
     EXCHANGE_SHEET,
     FORMAT_NAME,
-    FORMAT_VERSION,
     LEDGER_SHEET,
     STATISTICS_SHEET,
     ExchangeIdentity,
     RowHasher,
     identity_rows,
+    statistics_checksum,
 )
-from xinfang_desk.export.exchange.ledger_rows import (
-    LEDGER_COLUMNS,
-    LEDGER_HEADERS,
-    count_ledger_rows,
-    ledger_rows,
-)
+from xinfang_desk.export.exchange.ledger_rows import count_ledger_rows, ledger_rows
+from xinfang_desk.export.exchange.print_sheet import PrintSheet
 from xinfang_desk.export.exchange.statistics_sheet import write_statistics
 from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
 from xinfang_desk.ledger import audit, chain
@@ -103,15 +99,13 @@ def _filled_cells(sheet: Any, values: tuple[Any, ...]) -> list[Any]:
 
 
 def _prepare_ledger_sheet(sheet: Any, unit_name: str, title: str) -> None:
-    for index, column in enumerate(LEDGER_COLUMNS, 1):
+    for index, column in enumerate(COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "B2"
+    # printed as it is, page after page at its own size; the 打印台账 sheet is the one laid out for paper
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.print_options.gridLines = True
     sheet.oddHeader.center.text = f"{unit_name}信访台账（{title}）"
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
@@ -162,7 +156,7 @@ def export_ledger(
             )
             figures = compute_figures(session, start, end)
             heading = statistics_title or f"{unit_name}信访工作统计（{title}）"
-            write_statistics(
+            statistics = write_statistics(
                 workbook, heading, figures if full else mask_names_in(figures), name=STATISTICS_SHEET
             )
             if add_sheets is not None:
@@ -179,6 +173,7 @@ def export_ledger(
                 row_count=written,
                 checksum=checksum,
                 history_hash=chain.last_hash(session.connection()),
+                statistics_checksum=statistics_checksum(statistics),
             )
             write_identity(workbook, identity)
             set_properties(workbook, document_title or unit_name, title, actor)
@@ -220,6 +215,7 @@ def write_ledger_sheet(
     """Stream the 信访台账 sheet; returns its checksum, the number of case rows and of overdue ones."""
     sheet = workbook.create_sheet(LEDGER_SHEET)
     _prepare_ledger_sheet(sheet, unit_name, title)
+    printed = PrintSheet(workbook, f"{unit_name}信访台账（{title}）")
     hasher = RowHasher()
     hasher.add(LEDGER_HEADERS)
     sheet.append(_header_cells(sheet))
@@ -232,6 +228,7 @@ def write_ledger_sheet(
             append(_filled_cells(sheet, row.values))
         else:
             append([safe_value(sheet, v) for v in row.values])
+        printed.append(row.values, row.overdue)
         steps.step(hasher.rows - 1)
     written = hasher.rows - 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_HEADERS))}{written + 1}"

@@ -32,19 +32,25 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from xinfang_desk.export.exchange.identity import LEDGER_SHEET, ExchangeIdentity, RowHasher
-from xinfang_desk.export.exchange.ledger_rows import LEDGER_HEADERS
-from xinfang_desk.export.exchange.workbook_reader import (
-    COLUMNS,
+from xinfang_desk.export.exchange.columns import COLUMNS, Kind, headers_of_version, merge_required
+from xinfang_desk.export.exchange.identity import (
+    LEDGER_SHEET,
+    STATISTICS_SHEET,
+    ExchangeIdentity,
+    RowHasher,
+    statistics_checksum,
+)
+from xinfang_desk.export.exchange.workbook_file import (
     MAX_FILE_BYTES,
-    CaseRecord,
-    Kind,
-    RowProblem,
-    RowReader,
     Workbook,
-    field_fingerprints,
     open_workbook,
     read_exchange_identity,
+)
+from xinfang_desk.export.exchange.workbook_reader import (
+    CaseRecord,
+    RowProblem,
+    RowReader,
+    field_fingerprints,
     record_fields,
 )
 from xinfang_desk.ledger.errors import LedgerError, ValidationError
@@ -155,8 +161,11 @@ def _read_rows(workbook: Workbook, result: UnitFile, now: datetime) -> None:
     if first is None:
         raise ValidationError(f"“{workbook.name}”的“{LEDGER_SHEET}”工作表是空的。")
     _number, header = first
-    reader = RowReader(header, required=LEDGER_HEADERS, file_name=workbook.name, today=now.date())
-    hasher = RowHasher()
+    headers = headers_of_version(identity.format_version)
+    reader = RowReader(
+        header, required=merge_required(identity.format_version), file_name=workbook.name, today=now.date()
+    )
+    hasher = RowHasher(len(headers), identity.format_version)
     hasher.add(header)
     seen_uuid: dict[str, int] = {}
     seen_no: dict[str, int] = {}
@@ -189,9 +198,9 @@ def _read_rows(workbook: Workbook, result: UnitFile, now: datetime) -> None:
         result.index_texts.extend(
             index_texts(r.case_no, r.summary, "", r.petitioner_name or ANONYMOUS_NAME) for r in good
         )
-    found = tuple("" if h is None else str(h) for h in header[: len(LEDGER_HEADERS)])
+    found = tuple("" if h is None else str(h) for h in header[: len(headers)])
     count = hasher.rows - 1
-    if found != LEDGER_HEADERS:
+    if found != headers:
         result.edited = "台账的表头与导出格式不同（列被改名、增删或调换过），文件在导出后被修改过。"
     elif count != identity.row_count:
         result.edited = (
@@ -199,6 +208,14 @@ def _read_rows(workbook: Workbook, result: UnitFile, now: datetime) -> None:
         )
     elif hasher.hexdigest() != identity.checksum:
         result.edited = "台账数据与校验值不符，文件在导出后被修改过。"
+    elif identity.format_version >= 2 and _statistics_checksum(workbook) != identity.statistics_checksum:
+        result.edited = "统计表与校验值不符，统计表在导出后被修改过（合并时按台账数据重新计算统计）。"
+
+
+def _statistics_checksum(workbook: Workbook) -> str:
+    if STATISTICS_SHEET not in workbook.sheet_names:
+        return statistics_checksum(())
+    return statistics_checksum(row for _number, row in workbook.sheet(STATISTICS_SHEET).numbered())
 
 
 def _plain_rows(fields_of: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

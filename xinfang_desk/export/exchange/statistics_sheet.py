@@ -1,9 +1,9 @@
 """The 统计 sheet of the 台账: the figures of ``compute_figures`` laid out for people, readable by programs.
 
 Layout: a title row, a header row, then one row per plain figure (指标 · 数值) in the order of the
-figures dict, then one small table per nested figure (统计期间, 类别占比, 结果分布, by department,
-channel, unit and month): a bold heading row and a row per item.  Two hidden columns carry the
-machine keys (``键`` = the figure's JSON key, ``子键`` = the item's key), so ``read_statistics``
+figures dict, then, after an empty row each, one small table per nested figure (统计期间, 类别占比,
+结果分布, by department, channel, unit and month): a bold heading row and a row per item.  Only
+Chinese is on the sheet; the 统计期间 are real dates.  ``read_statistics`` maps the labels back and
 rebuilds exactly the dict that ``xinfang-desk stats --json`` prints.  A figure that has no value
 (JSON null) is shown as “—”.
 """
@@ -11,9 +11,11 @@ rebuilds exactly the dict that ``xinfang-desk stats --json`` prints.  A figure t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
 
@@ -53,7 +55,8 @@ FIGURE_LABELS: dict[str, str] = {
 #: Chinese names of the items of nested figures whose keys are not already Chinese.
 ITEM_LABELS: dict[str, dict[str, str]] = {"period": {"from": "起始日期", "to": "截止日期"}}
 
-_KEY_COLUMN, _ITEM_COLUMN = 3, 4
+_KEY_OF_LABEL = {label: key for key, label in FIGURE_LABELS.items()}
+_DATE_ITEMS = {"period"}
 _TITLE_FONT = Font(bold=True, size=14)
 _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -81,37 +84,41 @@ def _value_cell(sheet: Any, key: str, value: Any) -> Any:
     return safe_value(sheet, clean_text(value) if isinstance(value, str) else value)
 
 
-def write_statistics(workbook: Workbook, title: str, figures: Mapping[str, Any], *, name: str) -> None:
-    """Add the 统计 sheet ``name`` showing ``figures`` under ``title``."""
+def write_statistics(
+    workbook: Workbook, title: str, figures: Mapping[str, Any], *, name: str
+) -> list[list[Any]]:
+    """Add the 统计 sheet ``name`` showing ``figures`` under ``title``; returns the values written
+    (each row as a reader gets it back), for the sheet's checksum."""
     sheet = workbook.create_sheet(name)
-    for column, width in zip("ABCD", (30, 14, 24, 24), strict=True):
+    written: list[list[Any]] = []
+    append = sheet.append
+
+    def record(cells: list[Any]) -> None:
+        append(cells)
+        written.append([c.value if isinstance(c, Cell) else c for c in cells])
+
+    for column, width in zip("AB", (30, 14), strict=True):
         sheet.column_dimensions[column].width = width
-    sheet.column_dimensions["C"].hidden = True
-    sheet.column_dimensions["D"].hidden = True
-    sheet.append([_styled(sheet, clean_text(title), font=_TITLE_FONT)])
-    sheet.append(
-        [_styled(sheet, text, font=_HEAD_FONT, fill=_HEAD_FILL) for text in ("指标", "数值", "键", "子键")]
-    )
+    record([_styled(sheet, clean_text(title), font=_TITLE_FONT)])
+    record([_styled(sheet, text, font=_HEAD_FONT, fill=_HEAD_FILL) for text in ("指标", "数值")])
     nested = [(k, v) for k, v in figures.items() if isinstance(v, Mapping)]
     for key, value in figures.items():
         if not isinstance(value, Mapping):
-            sheet.append([safe_value(sheet, FIGURE_LABELS.get(key, key)), _value_cell(sheet, key, value), key])
+            record([safe_value(sheet, FIGURE_LABELS.get(key, key)), _value_cell(sheet, key, value)])
     for key, items in nested:
-        sheet.append([])
-        heading = FIGURE_LABELS.get(key, key)
-        sheet.append([_styled(sheet, heading, font=_HEAD_FONT, fill=_SECTION_FILL), None, key])
+        record([])
+        record([_styled(sheet, FIGURE_LABELS.get(key, key), font=_HEAD_FONT, fill=_SECTION_FILL)])
         labels = ITEM_LABELS.get(key, {})
         for item, value in items.items():
             item_text = clean_text(str(item))
-            sheet.append(
-                [
-                    safe_value(sheet, labels.get(item_text, item_text)),
-                    _value_cell(sheet, key, value),
-                    key,
-                    safe_value(sheet, item_text),
-                ]
-            )
+            if key in _DATE_ITEMS and isinstance(value, str):
+                cell = WriteOnlyCell(sheet, value=date.fromisoformat(value))
+                cell.number_format = "yyyy-mm-dd"
+            else:
+                cell = _value_cell(sheet, key, value)
+            record([safe_value(sheet, labels.get(item_text, item_text)), cell])
     sheet.freeze_panes = "A3"
+    return written
 
 
 def _read_value(value: Any) -> Any:
@@ -123,15 +130,23 @@ def _read_value(value: Any) -> Any:
 def read_statistics(sheet: Any) -> dict[str, Any]:
     """The figures dict shown on a 统计 sheet written by ``write_statistics`` (openpyxl worksheet)."""
     figures: dict[str, Any] = {}
+    section: str | None = None
+    heading_next = False
     for row in sheet.iter_rows(min_row=3, values_only=True):
-        cells = list(row) + [None] * (_ITEM_COLUMN - len(row))
-        key, item = cells[_KEY_COLUMN - 1], cells[_ITEM_COLUMN - 1]
-        if not key:
+        label, value = (list(row) + [None, None])[:2]
+        if label is None and value is None:
+            heading_next = True
             continue
-        if item is not None:
-            figures.setdefault(key, {})[str(item)] = _read_value(cells[1])
-        elif cells[1] is None:
-            figures.setdefault(key, {})
-        else:
-            figures[key] = _read_value(cells[1])
+        if heading_next:
+            section = _KEY_OF_LABEL.get(str(label), str(label))
+            figures[section] = {}
+            heading_next = False
+            continue
+        if section is None:
+            figures[_KEY_OF_LABEL.get(str(label), str(label))] = _read_value(value)
+            continue
+        items = {v: k for k, v in ITEM_LABELS.get(section, {}).items()}
+        if isinstance(value, datetime):
+            value = value.date().isoformat()
+        figures[section][items.get(str(label), str(label))] = _read_value(value)
     return figures
