@@ -18,7 +18,7 @@ from xinfang_desk.commands.common import (
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
-from xinfang_desk.ledger.figures import compute_figures
+from xinfang_desk.ledger.figures import compute_figures, short_label
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter, case_ids, case_rows, count_cases
 from xinfang_desk.ledger.settings import Settings
@@ -103,27 +103,35 @@ def cmd_stats(args: argparse.Namespace) -> int:
     start, end = period_of(args)
     ledger = open_ledger(args)
     with ledger.session() as s:
-        figures = compute_figures(s, start, end)
+        figures = compute_figures(s, start, end).as_json()
         calendar = WorkCalendar.load(s)
     ledger.close()
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
         return 0
+    label = short_label
     lines = [
-        f"统计期间：{figures['period']['from']} 至 {figures['period']['to']}（按收件日期）",
-        f"收件量：{figures['received']}",
-        f"受理量：{figures['accepted']}（上年同期 {figures['accepted_last_year']}，同比 {_fmt_pct(figures['accepted_yoy_pct'])}）",
-        f"办结：{figures['closed']}，按期办结率 {_fmt_pct(figures['on_time_closure_pct'])}",
-        f"初信初访一次性办结率：{_fmt_pct(figures['first_time_one_time_closure_pct'])}"
-        f"（初信初访办结 {figures['first_time_closed']} 件）",
-        f"重复访：{figures['repeat']}（上年同期 {figures['repeat_last_year']}，同比 {_fmt_pct(figures['repeat_yoy_pct'])}）",
-        f"越级访：{figures['bypassed_level']}　集体访：{figures['collective']}",
-        f"满意度：{_fmt_pct(figures['satisfaction_pct'])}（已评价 {figures['evaluated']} 件）",
-        f"转送：{figures['forwarded']}　交办：{figures['assigned']}　督办：{figures['supervised']}",
-        "类别占比：" + "，".join(f"{k} {_fmt_pct(v)}" for k, v in figures["category_share_pct"].items()),
-        "处理结果：" + "，".join(f"{k} {v}" for k, v in figures["outcomes"].items()),
-        "信访形式：" + "，".join(f"{k} {v}" for k, v in figures["by_channel"].items()),
-        "承办单位（前5）：" + "，".join(f"{k} {v}" for k, v in list(figures["by_department"].items())[:5]),
+        f"{label('period')}：{figures['period']['from']} 至 {figures['period']['to']}（按收件日期）",
+        f"{label('received')}：{figures['received']}",
+        f"{label('accepted')}：{figures['accepted']}（上年同期 {figures['accepted_last_year']}，"
+        f"同比 {_fmt_pct(figures['accepted_yoy_pct'])}）",
+        f"{label('closed')}：{figures['closed']}，{label('on_time_closure_pct')} "
+        f"{_fmt_pct(figures['on_time_closure_pct'])}",
+        f"{label('first_time_one_time_closure_pct')}：{_fmt_pct(figures['first_time_one_time_closure_pct'])}"
+        f"（{label('first_time_closed')} {figures['first_time_closed']} 件）",
+        f"{label('repeat')}：{figures['repeat']}（上年同期 {figures['repeat_last_year']}，"
+        f"同比 {_fmt_pct(figures['repeat_yoy_pct'])}）",
+        f"{label('bypassed_level')}：{figures['bypassed_level']}　{label('collective')}：{figures['collective']}",
+        f"{label('satisfaction_pct')}：{_fmt_pct(figures['satisfaction_pct'])}"
+        f"（{label('evaluated')} {figures['evaluated']} 件）",
+        f"{label('forwarded')}：{figures['forwarded']}　{label('assigned')}：{figures['assigned']}　"
+        f"{label('supervised')}：{figures['supervised']}",
+        f"{label('category_share_pct')}："
+        + "，".join(f"{k} {_fmt_pct(v)}" for k, v in figures["category_share_pct"].items()),
+        f"{label('outcomes')}：" + "，".join(f"{k} {v}" for k, v in figures["outcomes"].items()),
+        f"{label('by_channel')}：" + "，".join(f"{k} {v}" for k, v in figures["by_channel"].items()),
+        f"{label('by_department')}（前5）："
+        + "，".join(f"{k} {v}" for k, v in list(figures["by_department"].items())[:5]),
     ]
     for year in sorted({start.year, end.year}):
         if not calendar.covers(year):

@@ -22,6 +22,7 @@ from xinfang_desk.ledger.identity import mask_id_number, mask_phone
 from xinfang_desk.ledger.models import Attachment, Case, CaseEvent, Category, Department
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import (
+    COLLECTIVE_MIN_PEOPLE,
     OPEN_STATUSES,
     Channel,
     EventKind,
@@ -33,7 +34,6 @@ from xinfang_desk.ledger.vocab import (
     Status,
 )
 from xinfang_desk.ledger.workflow import (
-    COLLECTIVE_MIN_PEOPLE,
     STEP_STATUSES,
     attachment_content,
     extension_days_left,

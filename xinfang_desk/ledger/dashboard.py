@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.figures import compute_figures, year_range
-from xinfang_desk.ledger.search import CaseFilter, count_cases
+from xinfang_desk.ledger.search import CaseFilter, count_many
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import Satisfaction, Status
 
@@ -82,9 +82,9 @@ def compute_dashboard(session: Session, today: date | None = None) -> Dashboard:
     today = today or date.today()
     due_soon_days = Settings.load(session).due_soon_days
     filters = tile_filters(today, due_soon_days)
-    counts = {key: count_cases(session, f) for key, f in filters.items()}
+    counts = count_many(session, filters)
     figures = compute_figures(session, *year_range(today.year))
-    yoy = figures["accepted_yoy_pct"]
+    yoy = figures.accepted_yoy_pct
     accepted_hint = "去年同期无受理" if yoy is None else f"同比 {yoy:+.1f}%"
     tiles = (
         Tile(
@@ -127,18 +127,18 @@ def compute_dashboard(session: Session, today: date | None = None) -> Dashboard:
         Tile(
             "accepted_this_year",
             "本年受理量",
-            str(figures["accepted"]),
-            figures["accepted"],
+            str(figures.accepted),
+            figures.accepted,
             filters["accepted_this_year"],
             accepted_hint,
         ),
         Tile(
             "satisfaction",
             "本年满意度",
-            _percent(figures["satisfaction_pct"]),
-            figures["evaluated"],
+            _percent(figures.satisfaction_pct),
+            figures.evaluated,
             filters["satisfaction"],
-            f"已回访评价 {figures['evaluated']} 件",
+            f"已回访评价 {figures.evaluated} 件",
         ),
     )
     return Dashboard(today=today, year=today.year, due_soon_days=due_soon_days, tiles=tiles)

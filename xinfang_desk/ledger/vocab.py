@@ -92,6 +92,10 @@ OPEN_STATUSES: frozenset[Status] = frozenset(
 HANDLING_STATUSES: frozenset[Status] = frozenset({Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS})
 
 
+#: 集体访: a case raised by this many people or more (DOMAIN.md).
+COLLECTIVE_MIN_PEOPLE = 5
+
+
 class Outcome(_Labelled):
     """处理结果: the seed's 三到位一处理."""
 

@@ -44,7 +44,6 @@ from xinfang_desk.ledger.vocab import (
     Status,
 )
 
-COLLECTIVE_MIN_PEOPLE = 5
 #: Values a new case starts with (column defaults apply only at INSERT; steps before a flush need them).
 _UNSET_COUNTERS: dict[str, Any] = {
     "assign_count": 0,

@@ -43,8 +43,8 @@ from xinfang_desk.ledger.case_details import ReferenceChoices, load_reference_ch
 from xinfang_desk.ledger.identity import check_id_number, check_phone
 from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.repeats import find_earlier_cases
-from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Source
-from xinfang_desk.ledger.workflow import COLLECTIVE_MIN_PEOPLE, CaseDraft, PetitionerInput, Workflow
+from xinfang_desk.ledger.vocab import COLLECTIVE_MIN_PEOPLE, Channel, IdentityType, Nature, Source
+from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
 from xinfang_desk.ui.drafts import DraftStore
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text
 from xinfang_desk.ui.widgets import ERROR_STYLE, FORM_LABEL_WIDTH, CheckedLineEdit, ChoiceBox, form_row

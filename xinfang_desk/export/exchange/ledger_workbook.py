@@ -159,7 +159,7 @@ def export_ledger(
             checksum, written, overdue = write_ledger_sheet(
                 workbook, session, start, end, full, today or date.today(), unit_name, title, steps
             )
-            figures = compute_figures(session, start, end)
+            figures = compute_figures(session, start, end).as_json()
             heading = statistics_title or f"{unit_name}信访工作统计（{title}）"
             write_statistics(workbook, heading, figures, name=STATISTICS_SHEET)
             if add_sheets is not None:

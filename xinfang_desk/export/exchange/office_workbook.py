@@ -27,10 +27,10 @@ from xinfang_desk.export.exchange.ledger_workbook import (
     unit_of,
 )
 from xinfang_desk.export.exchange.merge import is_office_ledger
-from xinfang_desk.export.exchange.statistics_sheet import FIGURE_LABELS, NO_VALUE
+from xinfang_desk.export.exchange.statistics_sheet import NO_VALUE
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.ledger.errors import ValidationError
-from xinfang_desk.ledger.figures import compute_figures, received_between
+from xinfang_desk.ledger.figures import FIGURE_LABELS, compute_figures, received_between
 from xinfang_desk.ledger.models import Case, Unit
 
 UNIT_FIGURES_SHEET = "各单位统计"
@@ -43,7 +43,7 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 def unit_figures(session: Session, start: date, end: date, unit_code: str) -> dict[str, Any]:
     """``compute_figures`` over the cases of one unit."""
-    return compute_figures(session, start, end, unit_code=unit_code)
+    return compute_figures(session, start, end, unit_code=unit_code).as_json()
 
 
 def units_in_period(session: Session, start: date, end: date) -> list[tuple[str, str]]:

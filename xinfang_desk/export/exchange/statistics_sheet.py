@@ -18,38 +18,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
 
 from xinfang_desk.export.exchange.cells import clean_text, safe_value
+from xinfang_desk.ledger.figures import FIGURE_LABELS
 
 #: What a figure without a value (JSON null) looks like on the sheet.
 NO_VALUE = "—"
 
-#: Chinese names of the figures of ``compute_figures``; an unknown key is shown as itself.
-FIGURE_LABELS: dict[str, str] = {
-    "period": "统计期间",
-    "received": "登记量",
-    "accepted": "受理量",
-    "accepted_last_year": "上年同期受理量",
-    "accepted_yoy_pct": "受理量同比（%）",
-    "closed": "办结量",
-    "on_time_closure_pct": "按期办结率（%）",
-    "first_time_closed": "初信初访办结量",
-    "first_time_one_time_closure_pct": "初信初访一次性办结率（%）",
-    "repeat": "重复访",
-    "repeat_last_year": "上年同期重复访",
-    "repeat_yoy_pct": "重复访同比（%）",
-    "bypassed_level": "越级访",
-    "collective": "集体访",
-    "evaluated": "已回访评价",
-    "satisfaction_pct": "满意度（%）",
-    "category_share_pct": "类别占比（%）",
-    "outcomes": "结果分布",
-    "forwarded": "转送",
-    "assigned": "交办",
-    "supervised": "督办",
-    "by_department": "承办单位案件数",
-    "by_channel": "信访形式分布",
-    "by_unit": "各单位案件数",
-    "by_month": "各月登记量",
-}
 #: Chinese names of the items of nested figures whose keys are not already Chinese.
 ITEM_LABELS: dict[str, dict[str, str]] = {"period": {"from": "起始日期", "to": "截止日期"}}
 
