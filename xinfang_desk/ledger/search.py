@@ -45,6 +45,10 @@ class CaseFilter:
     #: False: only closed cases that were not closed on time (the complement of "on_time_closed")
     closed_late: bool = False
     outcome: Outcome | None = None
+    #: exactly this sub-category (by name)
+    subcategory: str = ""
+    #: the summary contains this text (plain substring, no full-text matching)
+    summary_contains: str = ""
     today: date = field(default_factory=date.today)
 
 
@@ -136,6 +140,11 @@ def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
         conds.append(and_(Case.status == Status.CLOSED.value, Case.closed_on_time.is_not(True)))
     if f.outcome is not None:
         conds.append(Case.outcome == Outcome(f.outcome).value)
+    if f.subcategory:
+        sub_ids = select(Category.id).where(Category.name == f.subcategory, Category.parent_id.is_not(None))
+        conds.append(Case.subcategory_id.in_(sub_ids))
+    if f.summary_contains:
+        conds.append(Case.summary.contains(f.summary_contains, autoescape=True))
     return conds
 
 
