@@ -94,7 +94,7 @@ def poisson_tail(count: int, mean: float) -> float:
     while True:
         term = math.exp(k * log_mean - mean - math.lgamma(k + 1))
         tail += term
-        if k > mean and term < tail * 1e-16:
+        if k > mean and term <= tail * 1e-16:
             return tail
         k += 1
 

@@ -38,6 +38,9 @@ CHART_COLOURS: tuple[str, ...] = (
     "#2fa6b0",
 )
 
+#: The table's headings, wherever it is shown.
+FIGURE_TABLE_HEADINGS = ("指标", "本期", "上年同期", "同比")
+
 #: The flags each plain figure counts (its denominator, for a rate).
 FIGURE_FLAGS: dict[str, tuple[str, ...]] = {
     "received": (),

@@ -41,6 +41,7 @@ from xinfang_desk.export.exchange.assessment_workbook import write_assessment_wo
 from xinfang_desk.ledger.assessment import ASSESSMENT_COLUMNS, UnitAssessment, known_units, unit_assessment
 from xinfang_desk.ledger.early_warning import RULE, EarlyWarning, early_warnings
 from xinfang_desk.ledger.figure_table import (
+    FIGURE_TABLE_HEADINGS,
     FigureRow,
     category_elements,
     channel_elements,
@@ -63,7 +64,7 @@ PERIOD_KINDS: tuple[tuple[str, str], ...] = (
     ("month", "月份"),
     ("custom", "自定义"),
 )
-TABLE_HEADINGS = ("指标", "本期", "上年同期", "同比")
+
 ALL_UNITS = ""
 
 
@@ -219,8 +220,8 @@ class FiguresPage(QWidget):
         hint = QLabel("悬停在指标上查看其口径；双击一行在台账中查看所统计的案件（比率为其分母）。")
         hint.setObjectName("pageSubtitle")
         layout.addWidget(hint)
-        table = QTableWidget(0, len(TABLE_HEADINGS))
-        table.setHorizontalHeaderLabels(list(TABLE_HEADINGS))
+        table = QTableWidget(0, len(FIGURE_TABLE_HEADINGS))
+        table.setHorizontalHeaderLabels(list(FIGURE_TABLE_HEADINGS))
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

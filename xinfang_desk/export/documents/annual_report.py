@@ -28,6 +28,7 @@ from xinfang_desk import __version__
 from xinfang_desk.export.documents.fonts import TextMarkup, pdf_fonts
 from xinfang_desk.ledger.figure_table import (
     CHART_COLOURS,
+    FIGURE_TABLE_HEADINGS,
     ChartElement,
     category_elements,
     channel_elements,
@@ -40,7 +41,6 @@ from xinfang_desk.ledger.figures import Figures, compute_figures
 from xinfang_desk.ledger.models import LedgerInfo, Unit
 from xinfang_desk.ledger.report_lists import OverdueCase, RepeatPetitioner, overdue_cases, repeat_petitioners
 
-TABLE_HEADINGS = ("指标", "本期", "上年同期", "同比")
 _GRID = colors.HexColor("#9aa3af")
 _HEAD = colors.HexColor("#ddebf7")
 
@@ -112,7 +112,9 @@ def render_annual_report(
         Paragraph("一、主要指标", heading),
     ]
     rows = figure_rows(figures)
-    table = [list(TABLE_HEADINGS)] + [[r.label, r.value_text, r.last_text, r.change_text] for r in rows]
+    table = [list(FIGURE_TABLE_HEADINGS)] + [
+        [r.label, r.value_text, r.last_text, r.change_text] for r in rows
+    ]
     story.append(_table(table, font, (7.5 * cm, 3 * cm, 3 * cm, 3.5 * cm)))
     story.append(
         Paragraph(markup("注：同比一栏，件数为增减百分比，比率为增减百分点。各指标口径见统计分析页。"), small)

@@ -42,7 +42,7 @@ from xinfang_desk.export.exchange.ledger_rows import (
     count_ledger_rows,
     ledger_rows,
 )
-from xinfang_desk.export.exchange.statistics_sheet import write_statistics
+from xinfang_desk.export.exchange.statistics_sheet import write_figure_table, write_statistics
 from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import ValidationError
@@ -159,9 +159,11 @@ def export_ledger(
             checksum, written, overdue = write_ledger_sheet(
                 workbook, session, start, end, full, today or date.today(), unit_name, title, steps
             )
-            figures = compute_figures(session, start, end).as_json()
+            typed = compute_figures(session, start, end)
+            figures = typed.as_json()
             heading = statistics_title or f"{unit_name}信访工作统计（{title}）"
             write_statistics(workbook, heading, figures, name=STATISTICS_SHEET)
+            write_figure_table(workbook, heading, typed)
             if add_sheets is not None:
                 add_sheets(workbook, title, figures)
             identity = ExchangeIdentity(

@@ -18,11 +18,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
 
 from xinfang_desk.export.exchange.cells import clean_text, safe_value
-from xinfang_desk.ledger.figures import FIGURE_LABELS
+from xinfang_desk.ledger.figure_table import FIGURE_TABLE_HEADINGS, figure_rows
+from xinfang_desk.ledger.figures import FIGURE_LABELS, Figures
 
 #: What a figure without a value (JSON null) looks like on the sheet.
 NO_VALUE = "—"
 
+#: The sheet of the table with 同比 (the page's and the report's table).
+FIGURE_TABLE_SHEET = "统计对比"
 #: Chinese names of the items of nested figures whose keys are not already Chinese.
 ITEM_LABELS: dict[str, dict[str, str]] = {"period": {"from": "起始日期", "to": "截止日期"}}
 
@@ -85,6 +88,36 @@ def write_statistics(workbook: Workbook, title: str, figures: Mapping[str, Any],
                 ]
             )
     sheet.freeze_panes = "A3"
+
+
+def write_figure_table(
+    workbook: Workbook, title: str, figures: Figures, *, name: str = FIGURE_TABLE_SHEET
+) -> None:
+    """Add the sheet of ``figure_rows`` (指标 · 本期 · 上年同期 · 同比), as on the page and in the report."""
+    sheet = workbook.create_sheet(name)
+    for column, width in zip("ABCD", (30, 14, 14, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.append([_styled(sheet, clean_text(f"{title}：与上年同期比较"), font=_TITLE_FONT)])
+    sheet.append([_styled(sheet, text, font=_HEAD_FONT, fill=_HEAD_FILL) for text in FIGURE_TABLE_HEADINGS])
+    for row in figure_rows(figures):
+        cells = [row.label]
+        for value in (row.value, row.last):
+            cell = _value_cell(sheet, row.key, value)
+            if row.is_rate and value is not None:
+                cell.number_format = '0.0"%"'
+            cells.append(cell)
+        cells.append(row.change_text)
+        sheet.append(cells)
+    sheet.freeze_panes = "A3"
+
+
+def read_figure_table(sheet: Any) -> list[tuple[str, Any, Any, str]]:
+    """(指标, 本期, 上年同期, 同比) rows of a sheet written by ``write_figure_table``; "—" reads as None."""
+    return [
+        (label, _read_value(value), _read_value(last), change)
+        for label, value, last, change, *_rest in sheet.iter_rows(min_row=3, values_only=True)
+        if label
+    ]
 
 
 def _read_value(value: Any) -> Any:

@@ -1,0 +1,101 @@
+"""Unit assessment on a small office ledger merging three units, checked by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from tests.bad_workbooks import unit_ledger
+from xinfang_desk.export.exchange.assessment_workbook import write_assessment_workbook
+from xinfang_desk.export.exchange.merge import merge_workbooks
+from xinfang_desk.ledger.assessment import ASSESSMENT_COLUMNS, known_units, unit_assessment
+from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ledger.vocab import Outcome, Satisfaction
+
+YEAR = (date(2025, 1, 1), date(2025, 12, 31))
+TODAY = date(2025, 6, 1)
+
+
+def _office(tmp_path: Path):
+    files = []
+    # 教务处: 3 cases in February; two closed on time (满意), one a repeat of the first, left undecided
+    jwc = unit_ledger(tmp_path, "JWC", "教务处", datetime(2025, 2, 3, 9))
+    first = jwc.register(datetime(2025, 2, 3, 9))
+    second = jwc.register(datetime(2025, 2, 4, 9), summary="图书馆座位不足")
+    jwc.close_case(first, datetime(2025, 2, 5, 9))
+    jwc.close_case(second, datetime(2025, 2, 6, 9))
+    jwc.register(datetime(2025, 2, 10, 9), repeat_of=first)
+    files.append(jwc.export(tmp_path / "JWC.xlsx", at=datetime(2025, 5, 30, 9)))
+    # 后勤集团: 2 cases; one supervised and answered 不满意 then closed, one accepted and still open
+    hq = unit_ledger(tmp_path, "HQ", "后勤集团", datetime(2025, 3, 3, 9))
+    a = hq.register(datetime(2025, 3, 3, 9))
+    b = hq.register(datetime(2025, 3, 4, 9))
+
+    def supervised_then_closed(wf, case) -> None:
+        at = datetime(2025, 3, 5, 9)
+        wf.accept(case, at=at)
+        wf.assign(case, "后勤集团", "请按期办理", at=at)
+        wf.supervise(case, "请加快", at=at)
+        wf.reply(case, Outcome.EXPLAINED, "已解释", at=at)
+        wf.evaluate(case, Satisfaction.UNSATISFIED, at=at)
+        wf.close(case, at=at)
+
+    hq.step(a, datetime(2025, 3, 5, 9), supervised_then_closed)
+    hq.step(b, datetime(2025, 3, 5, 9), lambda wf, case: wf.accept(case, at=datetime(2025, 3, 5, 9)))
+    files.append(hq.export(tmp_path / "HQ.xlsx", at=datetime(2025, 5, 30, 9)))
+    # 图书馆: no case at all
+    tsg = unit_ledger(tmp_path, "TSG", "图书馆", datetime(2025, 5, 30, 9))
+    files.append(tsg.export(tmp_path / "TSG.xlsx", at=datetime(2025, 5, 30, 9)))
+    for unit in (jwc, hq, tsg):
+        unit.ledger.close()
+    office = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
+    with office.session() as s:
+        merge_workbooks(s, files, "主任")
+    return office
+
+
+def test_the_unit_table_of_three_merged_units_matches_the_hand_count(tmp_path: Path) -> None:
+    office = _office(tmp_path)
+    with office.session() as s:
+        rows = {r.unit_code: r for r in unit_assessment(s, *YEAR, TODAY)}
+        units = known_units(s)
+    assert units == [("HQ", "后勤集团"), ("JWC", "教务处"), ("TSG", "图书馆")]  # the office itself is no unit
+    assert list(rows) == ["HQ", "JWC", "TSG"]
+    jwc, hq, tsg = rows["JWC"], rows["HQ"], rows["TSG"]
+    assert (jwc.unit_name, jwc.accepted, jwc.on_time_pct, jwc.repeat, jwc.supervised) == (
+        "教务处",
+        2,
+        100.0,
+        1,
+        0,
+    )
+    # the first case was followed by a repeat, so only the second counts as closed at one go
+    assert (jwc.first_time_closed, jwc.one_time, jwc.one_time_pct) == (2, 1, 50.0)
+    assert (jwc.satisfaction_pct, jwc.overdue_now) == (100.0, 1)  # the repeat was never decided: overdue
+    assert (hq.accepted, hq.on_time_pct, hq.one_time_pct, hq.supervised) == (2, 100.0, 100.0, 1)
+    # accepted on 5 March: 60 days end on 4 May, in the 劳动节 holiday, so the deadline is 6 May — past by June
+    assert (hq.satisfaction_pct, hq.overdue_now, hq.repeat) == (0.0, 1, 0)
+    assert (tsg.unit_name, tsg.accepted, tsg.on_time_pct, tsg.satisfaction_pct, tsg.overdue_now) == (
+        "图书馆",
+        0,
+        None,
+        None,
+        0,
+    )
+
+
+def test_the_unit_table_exports_to_excel_as_shown(tmp_path: Path) -> None:
+    office = _office(tmp_path)
+    with office.session() as s:
+        rows = unit_assessment(s, *YEAR, TODAY)
+    target = write_assessment_workbook(tmp_path / "考核.xlsx", "各单位信访工作考核（2025年）", rows)
+    sheet = load_workbook(target).active
+    values = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert values[0] == tuple(heading for _a, heading, _d in ASSESSMENT_COLUMNS)
+    assert values[1:] == [
+        ("后勤集团", 2, 100.0, 100.0, 0, 1, 0.0, 1),
+        ("教务处", 2, 100.0, 50.0, 1, 0, 100.0, 1),
+        ("图书馆", 0, "—", "—", 0, 0, "—", 0),
+    ]
