@@ -198,6 +198,7 @@ class LedgerPage(QWidget):
     def __init__(self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self._exact_filter: tuple[FilterState, CaseFilter] | None = None
         self.settings = settings
         self.choices = FilterChoices()
         self._stale = False
@@ -404,12 +405,17 @@ class LedgerPage(QWidget):
         )
 
     def current_filter(self) -> CaseFilter:
+        """The filter shown; a tile's or a chart's own filter while the bar still shows it unchanged
+        (it may narrow by more than the bar can show, e.g. an outcome or 按期办结)."""
+        if self._exact_filter is not None and self._exact_filter[0] == self.state:
+            return self._exact_filter[1]
         return self.state.to_filter(date.today(), self.choices.due_soon_days)
 
     def set_filter(self, case_filter: CaseFilter) -> None:
         """Show exactly the cases of ``case_filter`` (e.g. a dashboard tile) and put it in the bar."""
         self._search_timer.stop()
         self._apply_state(FilterState.from_filter(case_filter))
+        self._exact_filter = (self.state, case_filter)
         self.settings.setValue("ledger/filter", self.state.to_json())
         self.model.set_filter(case_filter)
 
