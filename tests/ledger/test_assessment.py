@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.bad_workbooks import unit_ledger
@@ -99,3 +100,21 @@ def test_the_unit_table_exports_to_excel_as_shown(tmp_path: Path) -> None:
         ("教务处", 2, 100.0, 50.0, 1, 0, 100.0, 1),
         ("图书馆", 0, "—", "—", 0, 0, "—", 0),
     ]
+
+
+def test_a_merged_case_of_another_unit_is_read_only_in_the_office(tmp_path: Path) -> None:
+    from xinfang_desk.ledger.case_details import load_case_details
+    from xinfang_desk.ledger.errors import WorkflowError
+    from xinfang_desk.ledger.models import Case
+    from xinfang_desk.ledger.workflow import Workflow, find_case
+
+    office = _office(tmp_path)
+    with office.session() as s:
+        case = s.query(Case).filter_by(unit_code="JWC", status="registered").one()
+        before = (case.revision, case.status)
+        assert load_case_details(s, case.id).actions == ()
+        with pytest.raises(WorkflowError, match="由该单位办理"):
+            Workflow(s, "主任").accept(case)
+        s.rollback()
+        case = find_case(s, case.id)
+        assert (case.revision, case.status) == before

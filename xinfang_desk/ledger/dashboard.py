@@ -2,7 +2,8 @@
 
 Every tile is a ``CaseFilter``; its count is ``count_cases`` of that filter, so the number on a tile
 and the cases the ledger view lists when it is clicked can never disagree.  The year's accepted count
-and satisfaction come from ``figures.compute_figures`` so they match the statistics and exports.
+and satisfaction use the conditions of ``figures`` (``flag_conditions``, ``SATISFIED``/``EVALUATED``), so
+they match the statistics and exports; all tiles are counted in one scan (``count_many``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.figures import compute_figures, year_range
+from xinfang_desk.ledger.figures import EVALUATED, SATISFIED, pct, same_range_last_year, year_range, yoy_pct
 from xinfang_desk.ledger.search import CaseFilter, count_many
 from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.vocab import Satisfaction, Status
+from xinfang_desk.ledger.vocab import Status
 
 #: Statuses a case can only reach after 受理 (accepted_at is set exactly for these).
 ACCEPTED_STATUSES: tuple[Status, ...] = (
@@ -28,8 +29,6 @@ ACCEPTED_STATUSES: tuple[Status, ...] = (
 )
 #: Statuses in which a follow-up (回访) may have been recorded.
 FOLLOWED_UP_STATUSES: tuple[Status, ...] = (Status.EVALUATED, Status.CLOSED)
-#: The answers that count as an evaluation (the denominator of 满意度).
-EVALUATED: tuple[Satisfaction, ...] = (Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED)
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def tile_filters(today: date, due_soon_days: int) -> dict[str, CaseFilter]:
         "due_soon": CaseFilter(due_soon=True, due_soon_days=due_soon_days, today=today),
         "overdue": CaseFilter(overdue=True, today=today),
         "awaiting_follow_up": CaseFilter(statuses=(Status.REPLIED,), today=today),
-        "accepted_this_year": CaseFilter(year=year, statuses=ACCEPTED_STATUSES, today=today),
+        "accepted_this_year": CaseFilter(year=year, flags=("accepted",), today=today),
         "satisfaction": CaseFilter(year=year, satisfactions=EVALUATED, today=today),
     }
 
@@ -82,9 +81,14 @@ def compute_dashboard(session: Session, today: date | None = None) -> Dashboard:
     today = today or date.today()
     due_soon_days = Settings.load(session).due_soon_days
     filters = tile_filters(today, due_soon_days)
-    counts = count_many(session, filters)
-    figures = compute_figures(session, *year_range(today.year))
-    yoy = figures.accepted_yoy_pct
+    last_start, last_end = same_range_last_year(*year_range(today.year))
+    extra = {
+        "accepted_last_year": CaseFilter(received_from=last_start, received_to=last_end, flags=("accepted",)),
+        "satisfied": CaseFilter(year=today.year, satisfactions=SATISFIED),
+    }
+    counts = count_many(session, {**filters, **extra})
+    accepted, evaluated = counts["accepted_this_year"], counts["satisfaction"]
+    yoy = yoy_pct(accepted, counts["accepted_last_year"])
     accepted_hint = "去年同期无受理" if yoy is None else f"同比 {yoy:+.1f}%"
     tiles = (
         Tile(
@@ -127,18 +131,18 @@ def compute_dashboard(session: Session, today: date | None = None) -> Dashboard:
         Tile(
             "accepted_this_year",
             "本年受理量",
-            str(figures.accepted),
-            figures.accepted,
+            str(accepted),
+            accepted,
             filters["accepted_this_year"],
             accepted_hint,
         ),
         Tile(
             "satisfaction",
             "本年满意度",
-            _percent(figures.satisfaction_pct),
-            figures.evaluated,
+            _percent(pct(counts["satisfied"], evaluated)),
+            evaluated,
             filters["satisfaction"],
-            f"已回访评价 {figures.evaluated} 件",
+            f"已回访评价 {evaluated} 件",
         ),
     )
     return Dashboard(today=today, year=today.year, due_soon_days=due_soon_days, tiles=tiles)
