@@ -118,3 +118,18 @@ def test_a_merged_case_of_another_unit_is_read_only_in_the_office(tmp_path: Path
         s.rollback()
         case = find_case(s, case.id)
         assert (case.revision, case.status) == before
+
+
+def test_the_office_workbook_lists_a_unit_with_no_cases(tmp_path: Path) -> None:
+    from xinfang_desk.export.exchange.office_workbook import (
+        UNIT_FIGURES_SHEET,
+        export_office_ledger,
+        read_unit_figures,
+    )
+
+    office = _office(tmp_path)
+    with office.session() as s:
+        export_office_ledger(s, tmp_path / "汇总.xlsx", "主任", start=YEAR[0], end=YEAR[1], today=TODAY)
+    table = read_unit_figures(load_workbook(tmp_path / "汇总.xlsx")[UNIT_FIGURES_SHEET])
+    assert list(table) == ["后勤集团", "教务处", "图书馆", "全校"]
+    assert (table["图书馆"]["received"], table["教务处"]["received"], table["全校"]["received"]) == (0, 3, 5)
