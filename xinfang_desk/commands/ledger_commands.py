@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from xinfang_desk.commands.common import (
@@ -15,6 +16,7 @@ from xinfang_desk.commands.common import (
     parse_date,
     period_of,
 )
+from xinfang_desk.export.exchange.office_demo import OFFICE_DEMO_UNIT, build_office_demo, parse_units
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
@@ -42,6 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=2025, help="随机种子：相同种子得到相同台账")
     p.add_argument("--today", type=parse_date, default=None, help="以此日期为“今天”（默认今天）")
     p.add_argument("--replace", action="store_true", help="文件已存在时先删除再重建")
+    p.add_argument("--unit-code", default=None, help=f"单位代码（默认 {DEMO_UNIT[0]}）")
+    p.add_argument("--unit-name", default=None, help=f"单位名称（默认 {DEMO_UNIT[1]}）")
+    p.add_argument(
+        "--office-units",
+        default=None,
+        help="生成汇总模式演示台账：各单位分别生成演示案件（每单位 --cases 件）、导出后合并，"
+        "如 JWC:教务处,HQ:后勤集团（此时 --unit-code/--unit-name 为信访与督办室，默认 XFB 信访与督办室）",
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("stats", help="统计数据（受理量、办结率、满意度等）")
@@ -80,8 +90,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             raise LedgerFileError(f"文件已存在：{location}。如需重建演示台账请加 --replace。")
         for suffix in ("", "-wal", "-shm"):
             location.with_name(location.name + suffix).unlink(missing_ok=True)
-    ledger = create_ledger(location, *DEMO_UNIT)
     interactive = sys.stderr.isatty()
+    if args.office_units is not None:
+        return _office_demo(args, location, interactive)
+    ledger = create_ledger(location, args.unit_code or DEMO_UNIT[0], args.unit_name or DEMO_UNIT[1])
 
     def report(done: int, total: int) -> None:
         if interactive:
@@ -92,6 +104,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if interactive:
         sys.stderr.write("\n")
     print(f"已创建演示台账：{location}（{made} 件案件）")
+    return 0
+
+
+def _office_demo(args: argparse.Namespace, location: Path, interactive: bool) -> int:
+    units = parse_units(args.office_units)
+    code, name = args.unit_code or OFFICE_DEMO_UNIT[0], args.unit_name or OFFICE_DEMO_UNIT[1]
+    office = create_ledger(location, code, name, office=True)
+
+    def report(text: str) -> None:
+        if interactive:
+            sys.stderr.write(text + "\n")
+
+    merged = build_office_demo(
+        office, units, cases=args.cases, seed=args.seed, today=args.today or date.today(), progress=report
+    )
+    office.close()
+    print(f"已创建汇总模式演示台账：{location}（{name}，合并 {len(units)} 个单位）")
+    print(merged.headline())
     return 0
 
 
