@@ -133,3 +133,19 @@ def test_the_office_workbook_lists_a_unit_with_no_cases(tmp_path: Path) -> None:
     table = read_unit_figures(load_workbook(tmp_path / "汇总.xlsx")[UNIT_FIGURES_SHEET])
     assert list(table) == ["后勤集团", "教务处", "图书馆", "全校"]
     assert (table["图书馆"]["received"], table["教务处"]["received"], table["全校"]["received"]) == (0, 3, 5)
+
+
+def test_the_office_dashboard_has_a_line_per_unit_that_opens_its_cases(tmp_path: Path) -> None:
+    from xinfang_desk.ledger.dashboard import unit_tiles
+    from xinfang_desk.ledger.search import count_cases
+
+    office = _office(tmp_path)
+    with office.session() as s:
+        lines = {line.unit_code: line for line in unit_tiles(s, TODAY)}
+        assert list(lines) == ["HQ", "JWC", "TSG"]
+        assert lines["JWC"].counts == {"overdue": 1, "due_soon": 0, "accepted_this_year": 2}
+        assert lines["HQ"].counts == {"overdue": 1, "due_soon": 0, "accepted_this_year": 2}
+        assert lines["TSG"].counts == {"overdue": 0, "due_soon": 0, "accepted_this_year": 0}
+        for line in lines.values():
+            for key, count in line.counts.items():
+                assert count_cases(s, line.filters[key]) == count

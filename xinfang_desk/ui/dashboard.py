@@ -28,7 +28,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.dashboard import Dashboard, Tile, compute_dashboard
+from xinfang_desk.ledger.dashboard import (
+    UNIT_TILE_COLUMNS,
+    Dashboard,
+    Tile,
+    UnitTiles,
+    compute_dashboard,
+    unit_tiles,
+)
 from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
 from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.style import (
@@ -53,14 +60,17 @@ class DashboardData:
     dashboard: Dashboard
     urgent: tuple[CaseRow, ...]
     urgent_filter: CaseFilter
+    #: the office's line per unit (empty in a unit's own ledger)
+    units: tuple[UnitTiles, ...] = ()
 
 
-def load_dashboard(session: Session, today: date) -> DashboardData:
+def load_dashboard(session: Session, today: date, *, office: bool = False) -> DashboardData:
     board = compute_dashboard(session, today)
     urgent = CaseFilter(overdue=True, due_soon=True, due_soon_days=board.due_soon_days, today=today)
     ids = case_ids(session, urgent, sort="due_on", descending=False, limit=URGENT_LIMIT)
     rows = case_rows(session, ids, today=today, due_soon_days=board.due_soon_days)
-    return DashboardData(board, tuple(rows), urgent)
+    units = tuple(unit_tiles(session, today)) if office else ()
+    return DashboardData(board, tuple(rows), urgent, units)
 
 
 def long_date(day: date) -> str:
@@ -141,10 +151,51 @@ class DashboardPage(QWidget):
         layout.addLayout(self.grid)
         self.tiles: dict[str, TileButton] = {}
         layout.addSpacing(18)
+        self.unit_table = self._build_unit_table()
+        self.unit_table.setVisible(False)
+        layout.addWidget(self.unit_table, 1)
         layout.addLayout(self._build_urgent(), 1)
 
         runner.changed.connect(self._on_changed)
         self.refresh()
+
+    def _build_unit_table(self) -> QTableWidget:
+        """The office's line per unit: overdue, due soon, accepted this year; a click lists those cases."""
+        table = QTableWidget(0, 1 + len(UNIT_TILE_COLUMNS))
+        table.setHorizontalHeaderLabels(["各单位", *[heading for _k, heading in UNIT_TILE_COLUMNS]])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.setToolTip("双击数字，在台账中列出该单位的这些案件")
+        table.cellActivated.connect(self._unit_cell_activated)
+        table.cellDoubleClicked.connect(self._unit_cell_activated)
+        return table
+
+    def _show_units(self, units: tuple[UnitTiles, ...]) -> None:
+        table = self.unit_table
+        table.setVisible(bool(units))
+        table.setRowCount(len(units))
+        for r, unit in enumerate(units):
+            table.setItem(r, 0, QTableWidgetItem(f"{unit.unit_name}（{unit.unit_code}）"))
+            for c, (key, _heading) in enumerate(UNIT_TILE_COLUMNS, 1):
+                count = unit.counts[key]
+                item = QTableWidgetItem(str(count))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if key == "overdue" and count:
+                    item.setBackground(OVERDUE_BACKGROUND)
+                    item.setForeground(OVERDUE_FOREGROUND)
+                elif key == "due_soon" and count:
+                    item.setBackground(DUE_SOON_BACKGROUND)
+                    item.setForeground(DUE_SOON_FOREGROUND)
+                table.setItem(r, c, item)
+
+    def _unit_cell_activated(self, row: int, column: int) -> None:
+        if self.data is None or column < 1 or row >= len(self.data.units):
+            return
+        unit = self.data.units[row]
+        key, heading = UNIT_TILE_COLUMNS[column - 1]
+        self.tile_activated.emit(f"{unit.unit_name} · {heading}", unit.filters[key])
 
     def _build_urgent(self) -> QVBoxLayout:
         box = QVBoxLayout()
@@ -221,8 +272,9 @@ class DashboardPage(QWidget):
             return
         self._loading = True
         today = date.today()
+        office = self.runner.ledger.is_office
         self.runner.run(
-            lambda session, _p: load_dashboard(session, today),
+            lambda session, _p: load_dashboard(session, today, office=office),
             on_success=self._arrived,
             on_failure=self._failed,
         )
@@ -232,6 +284,7 @@ class DashboardPage(QWidget):
         self.data = data
         self.dashboard = dashboard = data.dashboard
         self._show_urgent(data.urgent)
+        self._show_units(data.units)
         self.date_label.setText(long_date(dashboard.today))
         for position, tile in enumerate(dashboard.tiles):
             button = self.tiles.get(tile.key)
