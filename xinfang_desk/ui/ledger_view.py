@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger.assessment import known_units
 from xinfang_desk.ledger.dashboard import ACCEPTED_STATUSES, FOLLOWED_UP_STATUSES
 from xinfang_desk.ledger.models import Case, Category, Department
 from xinfang_desk.ledger.search import CaseFilter
@@ -83,6 +84,8 @@ class FilterState:
     channel: str = ""
     department: str = ""
     deadline: str = ""
+    #: a unit code (office mode), "" for all
+    unit: str = ""
 
     def to_filter(self, today: date, due_soon_days: int) -> CaseFilter:
         year = received_from = received_to = None
@@ -106,6 +109,7 @@ class FilterState:
             overdue=self.deadline in ("overdue", "both"),
             due_soon=self.deadline in ("due_soon", "both"),
             due_soon_days=due_soon_days,
+            unit_code=self.unit,
             today=today,
         )
 
@@ -132,6 +136,7 @@ class FilterState:
             channel=Channel(f.channel).value if f.channel else "",
             department=f.department,
             deadline=deadline,
+            unit=f.unit_code,
         )
 
     def to_json(self) -> str:
@@ -158,11 +163,13 @@ class FilterChoices:
     years: tuple[int, ...] = ()
     categories: tuple[tuple[str, bool], ...] = ()  # (name, is_sub_category)
     departments: tuple[str, ...] = ()
+    #: (code, name) of the units whose cases the office ledger holds (empty in a unit's own ledger)
+    units: tuple[tuple[str, str], ...] = ()
     due_soon_days: int = 3
     today: date = field(default_factory=date.today)
 
 
-def load_filter_choices(session: Session) -> FilterChoices:
+def load_filter_choices(session: Session, *, office: bool = False) -> FilterChoices:
     today = date.today()
     years = set(session.scalars(select(Case.year).distinct())) | {today.year}
     categories: list[tuple[str, bool]] = []
@@ -175,6 +182,7 @@ def load_filter_choices(session: Session) -> FilterChoices:
         years=tuple(sorted(years, reverse=True)),
         categories=tuple(categories),
         departments=departments,
+        units=tuple(known_units(session)) if office else (),
         due_soon_days=Settings.load(session).due_soon_days,
         today=today,
     )
@@ -267,7 +275,9 @@ class LedgerPage(QWidget):
         self.channel_combo = QComboBox()
         self.department_combo = QComboBox()
         self.deadline_combo = QComboBox()
+        self.unit_combo = QComboBox()
         for label, combo in (
+            ("单位", self.unit_combo),
             ("期间", self.period_combo),
             ("状态", self.status_combo),
             ("类别", self.category_combo),
@@ -282,6 +292,11 @@ class LedgerPage(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.activated.connect(lambda _i: self.run_query())
         second.addStretch(1)
+        office = self.runner.ledger.is_office
+        self.unit_combo.setVisible(office)
+        for caption in bar.findChildren(QLabel):
+            if caption.buddy() is self.unit_combo:
+                caption.setVisible(office)
         self._populate_combos()
         return bar
 
@@ -325,7 +340,9 @@ class LedgerPage(QWidget):
         for logical, column in enumerate(COLUMNS):
             header.moveSection(header.visualIndex(logical), logical)
             header.resizeSection(logical, column.width)
-            header.setSectionHidden(logical, not column.shown)
+            # the office sees every unit's cases: which unit a case is from is shown by default
+            shown = column.shown or (column.key == "unit_code" and self.runner.ledger.is_office)
+            header.setSectionHidden(logical, not shown)
 
     def _build_status_line(self) -> QHBoxLayout:
         line = QHBoxLayout()
@@ -373,6 +390,10 @@ class LedgerPage(QWidget):
         self.department_combo.addItem("全部承办单位", "")
         for name in c.departments:
             self.department_combo.addItem(name, name)
+        self.unit_combo.clear()
+        self.unit_combo.addItem("全部单位", "")
+        for code, name in c.units:
+            self.unit_combo.addItem(f"{name}（{code}）", code)
         self.deadline_combo.clear()
         for code, label in DEADLINES:
             self.deadline_combo.addItem(label.format(n=c.due_soon_days), code)
@@ -392,6 +413,7 @@ class LedgerPage(QWidget):
         _select_data(self.channel_combo, state.channel, Channel(state.channel).label if state.channel else "")
         _select_data(self.department_combo, state.department, state.department)
         _select_data(self.deadline_combo, state.deadline, state.deadline)
+        _select_data(self.unit_combo, state.unit, state.unit)
 
     def _read_state(self) -> FilterState:
         return FilterState(
@@ -402,6 +424,7 @@ class LedgerPage(QWidget):
             channel=self.channel_combo.currentData() or "",
             department=self.department_combo.currentData() or "",
             deadline=self.deadline_combo.currentData() or "",
+            unit=self.unit_combo.currentData() or "",
         )
 
     def current_filter(self) -> CaseFilter:
@@ -436,7 +459,10 @@ class LedgerPage(QWidget):
 
     # -- reference data and changes ------------------------------------------------------------
     def reload_choices(self) -> None:
-        self.runner.run(lambda session, _p: load_filter_choices(session), on_success=self._choices_arrived)
+        office = self.runner.ledger.is_office
+        self.runner.run(
+            lambda session, _p: load_filter_choices(session, office=office), on_success=self._choices_arrived
+        )
 
     def _choices_arrived(self, choices: FilterChoices) -> None:
         self.choices = choices
@@ -457,6 +483,7 @@ class LedgerPage(QWidget):
             self.channel_combo,
             self.department_combo,
             self.deadline_combo,
+            self.unit_combo,
         )
 
     def _on_changed(self, changes: Changes) -> None:
