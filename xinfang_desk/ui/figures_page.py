@@ -159,6 +159,7 @@ class FiguresPage(QWidget):
             edit.setDisplayFormat("yyyy-MM-dd")
         self.unit_combo = QComboBox()
         self.unit_combo.addItem("全部单位", ALL_UNITS)
+        self.range_labels: list[QLabel] = []
         self.refresh_button = QPushButton("统计")
         self.refresh_button.setDefault(True)
         self.report_button = QPushButton("年度统计报告（PDF）…")
@@ -176,6 +177,8 @@ class FiguresPage(QWidget):
                 label = QLabel(caption)
                 label.setBuddy(widget)
                 bar.addWidget(label)
+                if widget in (self.from_edit, self.to_edit):
+                    self.range_labels.append(label)
             bar.addWidget(widget)
         self.unit_caption = QLabel("单位")
         bar.addWidget(self.unit_caption)
@@ -210,9 +213,8 @@ class FiguresPage(QWidget):
         self.year_spin.setVisible(kind != "custom")
         for widget in (self.from_edit, self.to_edit):
             widget.setVisible(kind == "custom")
-        for label in self.findChildren(QLabel):
-            if label.buddy() in (self.from_edit, self.to_edit):
-                label.setVisible(kind == "custom")
+        for label in self.range_labels:
+            label.setVisible(kind == "custom")
 
     def _build_table(self) -> QWidget:
         box = QWidget()
@@ -362,7 +364,10 @@ class FiguresPage(QWidget):
         self.query = query
         self.figures = figures
         self.rows = figure_rows(figures)
-        unit = self.unit_combo.currentText() if query.unit_code else (self.unit_name or "本单位")
+        if query.unit_code:
+            unit = self.unit_combo.currentText()
+        else:
+            unit = "全部单位" if self.office else (self.unit_name or "本单位")
         self.period_label.setText(f"{unit} · {period_text(query.start, query.end)}（按收件日期）")
         self._show_table()
         self._show_charts(figures)
