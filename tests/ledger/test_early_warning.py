@@ -106,3 +106,14 @@ def test_a_sharp_rise_is_flagged_with_its_cases_and_noise_is_not(rising: Ledger)
 def test_nothing_is_flagged_in_a_quiet_month(rising: Ledger) -> None:
     with rising.session() as s:
         assert early_warnings(s, date(2025, 9, 1), date(2025, 9, 30)) == []
+
+
+def test_a_ledgers_first_period_has_no_baseline_and_is_not_judged(ledger: Ledger) -> None:
+    with ledger.session() as s:
+        reg = Registrar(s, Workflow(s, "接待员", clock=Clock(datetime(2025, 11, 1, 9))))
+        for i in range(8):
+            reg(f"lab{i}", datetime(2025, 10, 9, 9 + i), summary="实验室开放时间不足", **LAB)
+        assert early_warnings(s, date(2025, 10, 1), date(2025, 10, 31)) == []
+        reg("lab-next", datetime(2025, 11, 3, 9), summary="实验室开放时间不足", **LAB)
+        # November has October as its baseline: 1 case against 8 is no rise either
+        assert early_warnings(s, date(2025, 11, 1), date(2025, 11, 30)) == []

@@ -75,7 +75,7 @@ COMMON_TERMS = frozenset(
 RULE = (
     f"预警规则：本期件数不少于 {MIN_COUNT} 件，且以“上一期”与“上年同期”件数的平均值为基准"
     f"（为 0 时按 {BASELINE_FLOOR} 计），按泊松分布计算本期达到该件数的概率，"
-    f"小于 {P_THRESHOLD:g}（单侧检验）即列为苗头。"
+    f"小于 {P_THRESHOLD:g}（单侧检验）即列为苗头。上一期与上年同期均无登记时不作判断。"
 )
 
 
@@ -170,6 +170,8 @@ def early_warnings(
         rows = session.execute(query).all()
         subcategories.append(Counter(name for name, _summary in rows if name))
         summaries.append([summary or "" for _name, summary in rows])
+    if not summaries[1] and not summaries[2]:
+        return []  # no baseline at all (the ledger's first period): nothing can be said to have risen
 
     def base(**fields: object) -> CaseFilter:
         return CaseFilter(received_from=start, received_to=end, unit_code=unit_code or "", **fields)  # type: ignore[arg-type]
