@@ -110,7 +110,7 @@ def test_nothing_is_flagged_in_a_quiet_month(rising: Ledger) -> None:
 
 def test_a_ledgers_first_period_has_no_baseline_and_is_not_judged(ledger: Ledger) -> None:
     with ledger.session() as s:
-        reg = Registrar(s, Workflow(s, "接待员", clock=Clock(datetime(2025, 11, 1, 9))))
+        reg = Registrar(s, Workflow(s, "接待员", clock=Clock(datetime(2025, 12, 1, 9))))
         for i in range(8):
             reg(f"lab{i}", datetime(2025, 10, 9, 9 + i), summary="实验室开放时间不足", **LAB)
         assert early_warnings(s, date(2025, 10, 1), date(2025, 10, 31)) == []
