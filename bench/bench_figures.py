@@ -79,7 +79,12 @@ def bench(path: str) -> None:
     print(f"\n{path}: {total:,} cases, year {year}")
 
     bare = sqlite3.connect(path)
-    bounds = {"s": f"{year}-01-01", "e": f"{year + 1}-01-01", "ls": f"{year - 1}-01-01", "le": f"{year}-01-01"}
+    bounds = {
+        "s": f"{year}-01-01",
+        "e": f"{year + 1}-01-01",
+        "ls": f"{year - 1}-01-01",
+        "le": f"{year}-01-01",
+    }
     tiles = {
         "t": TODAY.isoformat(),
         "t1": "2026-12-01",
@@ -90,7 +95,9 @@ def bench(path: str) -> None:
 
     figures_ms = median_ms(lambda: compute_figures(session, start, end))
     bare_ms = median_ms(lambda: bare.execute(BARE_FIGURES, bounds).fetchall())
-    print(f"  figures      {figures_ms:8.1f} ms   bare SQL {bare_ms:8.1f} ms   ratio {figures_ms / bare_ms:5.2f}")
+    print(
+        f"  figures      {figures_ms:8.1f} ms   bare SQL {bare_ms:8.1f} ms   ratio {figures_ms / bare_ms:5.2f}"
+    )
 
     def page() -> None:
         compute_figures(session, start, end)
@@ -102,8 +109,12 @@ def bench(path: str) -> None:
         f"  page (all)   {page_ms:8.1f} ms   ratio to bare figures {page_ms / bare_ms:5.2f}"
         f"   ratio to 1 s goal {page_ms / GOAL_MS:5.2f}"
     )
-    table_ms = median_ms(lambda: (compute_figures(session, start, end), unit_assessment(session, start, end, TODAY)))
-    print(f"  page table + charts + units (what redraws first) {table_ms:8.1f} ms   ratio to goal {table_ms / GOAL_MS:5.2f}")
+    table_ms = median_ms(
+        lambda: (compute_figures(session, start, end), unit_assessment(session, start, end, TODAY))
+    )
+    print(
+        f"  page table + charts + units (what redraws first) {table_ms:8.1f} ms   ratio to goal {table_ms / GOAL_MS:5.2f}"
+    )
 
     dash_ms = median_ms(lambda: compute_dashboard(session, TODAY))
     bare_tiles_ms = median_ms(lambda: bare.execute(BARE_TILES, tiles).fetchall())

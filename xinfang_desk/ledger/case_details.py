@@ -196,9 +196,7 @@ def _groups(case: Case, repeat_of: str) -> tuple[FieldGroup, ...]:
     person = case.petitioner
     category = case.category.name + (f" / {case.subcategory.name}" if case.subcategory else "")
     people = f"{case.people_count}人" + ("（集体访）" if case.people_count >= COLLECTIVE_MIN_PEOPLE else "")
-    repeat = (
-        f"是，重复 {repeat_of}" if case.is_repeat and repeat_of else _yes(case.is_repeat)
-    )
+    repeat = f"是，重复 {repeat_of}" if case.is_repeat and repeat_of else _yes(case.is_repeat)
     extension = f"{case.extended_days}日（{case.extension_count}次）" if case.extension_count else ""
     outcome = Outcome(case.outcome).label if case.outcome else ""
     satisfaction = Satisfaction(case.satisfaction).label if case.evaluated_at else ""
