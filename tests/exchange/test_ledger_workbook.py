@@ -15,10 +15,10 @@ from xinfang_desk import __version__
 from xinfang_desk.cli import main
 from xinfang_desk.export.exchange.identity import read_identity, verify_ledger_file
 from xinfang_desk.export.exchange.ledger_workbook import OVERDUE_FILL, export_ledger
-from xinfang_desk.export.exchange.statistics_sheet import FIGURE_LABELS, NO_VALUE, read_statistics
+from xinfang_desk.export.exchange.statistics_sheet import NO_VALUE, read_statistics
 from xinfang_desk.export.progress import ExportCancelled
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.figures import compute_figures, year_range
+from xinfang_desk.ledger.figures import FIGURE_LABELS, compute_figures, year_range
 from xinfang_desk.ledger.models import AuditEntry
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Outcome, Satisfaction, Source
@@ -342,7 +342,7 @@ def test_statistics_sheet_equals_compute_figures_and_stats_json(
     sheet = load_workbook(tmp_path / "t.xlsx")["统计"]
     shown = read_statistics(sheet)
     with ledger.session() as s:
-        figures = compute_figures(s, *year_range(2025))
+        figures = compute_figures(s, *year_range(2025)).as_json()
     assert main(["stats", "--db", str(ledger.path), "--year", "2025", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert shown == figures == printed

@@ -116,10 +116,21 @@ def test_newer_revisions_replace_older_and_same_revision_with_other_content_is_a
     report = merge(office, clash)
     assert (report.added, report.updated, report.unchanged, report.conflicts) == (0, 0, 2, 1)
     assert numbers[1] in report.text() and "请与该单位核实" in report.text()
+    assert "【部分合并，有冲突】clash.xlsx" in report.text() and "【已合并】clash.xlsx" not in report.text()
     assert snapshot(office)[:-1] == before  # the office's version is kept
+
     with office.session() as s:
         conflict = s.scalars(select(MergeConflict)).one()
         assert (conflict.case_no, conflict.incoming["summary"]) == (numbers[1], "同一修订号却不同的摘要")
+
+    def change_all(rows: list[list]) -> None:
+        for row in rows[1:]:
+            row[column("内容摘要")] = "整份文件都不同"
+
+    all_clash = rewrite_export(second, tmp_path / "all-clash.xlsx", change_all)
+    report = merge(office, all_clash)
+    assert report.conflicts == 3
+    assert "【全部冲突，未合并】all-clash.xlsx" in report.text()
 
 
 def test_an_edited_file_is_refused_unless_accepted_and_is_then_marked(office: Ledger, tmp_path: Path) -> None:

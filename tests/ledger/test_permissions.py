@@ -18,7 +18,7 @@ from xinfang_desk.ledger import administration, demo, users
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import AuthenticationError, LedgerError, PermissionDenied
 from xinfang_desk.ledger.models import Attachment, Category, Department
-from xinfang_desk.ledger.operations import calendar, cases, queries, trail
+from xinfang_desk.ledger.operations import calendar, cases, figures, queries, trail
 from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.ledger.permissions import OPERATIONS, STEP_PERMISSIONS, Permission, Role
 from xinfang_desk.ledger.reference import create_ledger
@@ -182,6 +182,14 @@ def _calls(w: World) -> dict[str, tuple[Permission | None, Callable[[OpContext],
             lambda c: trail.export_trail(c, trail.TrailFilter(), out / "trail.xlsx"),
         ),
         "trail.verify": (Permission.VIEW, trail.verify),
+        "figures.period_figures": (Permission.VIEW, lambda c: figures.period_figures(c, *period)),
+        "figures.period_warnings": (Permission.VIEW, lambda c: figures.period_warnings(c, *period)),
+        "figures.units_assessment": (
+            Permission.VIEW,
+            lambda c: figures.units_assessment(c, *period, date(2026, 11, 30)),
+        ),
+        "figures.office_units": (Permission.VIEW, figures.office_units),
+        "documents.annual_report": (Permission.PRINT, lambda c: documents.annual_report(c, *period)),
         "calendar.calendar_year": (Permission.VIEW, lambda c: calendar.calendar_year(c, 2027)),
         "calendar.calendar_days": (Permission.VIEW, lambda c: calendar.calendar_days(c, 2027)),
         "calendar.reckon_deadline": (

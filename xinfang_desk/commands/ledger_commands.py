@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from xinfang_desk.commands.common import (
@@ -22,11 +22,12 @@ from xinfang_desk.commands.common import (
     period_of,
     search_text,
 )
+from xinfang_desk.export.exchange.office_demo import OFFICE_DEMO_UNIT, build_office_demo, parse_units
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.deadlines import due_text
-from xinfang_desk.ledger.demo import build_demo, new_demo_ledger, remove_demo_file
+from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo, new_demo_ledger, remove_demo_file
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
-from xinfang_desk.ledger.figures import compute_figures
+from xinfang_desk.ledger.figures import compute_figures, short_label
 from xinfang_desk.ledger.limits import MAX_DEMO_CASES, MAX_LIST_LIMIT, MAX_YEAR, MIN_YEAR
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission
@@ -64,6 +65,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--today", type=parse_date, default=None, help="以此日期为“今天”（默认今天）")
     p.add_argument(
         "--replace", action="store_true", help="已有演示台账时删除后重建（只替换演示台账，且须无人使用）"
+    )
+    p.add_argument("--unit-code", default=None, help=f"单位代码（默认 {DEMO_UNIT[0]}）")
+    p.add_argument("--unit-name", default=None, help=f"单位名称（默认 {DEMO_UNIT[1]}）")
+    p.add_argument(
+        "--office-units",
+        default=None,
+        help="生成汇总模式演示台账：各单位分别生成演示案件（每单位 --cases 件）、导出后合并，"
+        "如 JWC:教务处,HQ:后勤集团（此时 --unit-code/--unit-name 为信访与督办室，默认 XFB 信访与督办室）",
     )
     p.set_defaults(func=cmd_demo)
 
@@ -114,8 +123,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if not args.replace:
             raise LedgerFileError(f"文件已存在：{location}。如需重建演示台账请加 --replace。")
         remove_demo_file(location)
-    ledger = new_demo_ledger(location)
     interactive = sys.stderr.isatty()
+    if args.office_units is not None:
+        return _office_demo(args, location, interactive)
+    ledger = new_demo_ledger(location, args.unit_code or DEMO_UNIT[0], args.unit_name or DEMO_UNIT[1])
 
     def report(done: int, total: int) -> None:
         if interactive:
@@ -130,6 +141,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _office_demo(args: argparse.Namespace, location: Path, interactive: bool) -> int:
+    units = parse_units(args.office_units)
+    code, name = args.unit_code or OFFICE_DEMO_UNIT[0], args.unit_name or OFFICE_DEMO_UNIT[1]
+    office = new_demo_ledger(location, code, name, office=True)
+
+    def report(text: str) -> None:
+        if interactive:
+            sys.stderr.write(text + "\n")
+
+    merged = build_office_demo(
+        office, units, cases=args.cases, seed=args.seed, today=args.today or date.today(), progress=report
+    )
+    office.close()
+    print(f"已创建汇总模式演示台账：{location}（{name}，合并 {len(units)} 个单位）")
+    print(merged.headline())
+    return 0
+
+
 def _fmt_pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
@@ -139,27 +168,35 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     def read(ctx: OpContext) -> tuple[dict, WorkCalendar]:
         ctx.require(Permission.VIEW)
-        return compute_figures(ctx.session, start, end), WorkCalendar.load(ctx.session)
+        return compute_figures(ctx.session, start, end).as_json(), WorkCalendar.load(ctx.session)
 
     figures, calendar = in_operation(args, read)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
         return 0
+    label = short_label
     lines = [
-        f"统计期间：{figures['period']['from']} 至 {figures['period']['to']}（按收件日期）",
-        f"收件量：{figures['received']}",
-        f"受理量：{figures['accepted']}（上年同期 {figures['accepted_last_year']}，同比 {_fmt_pct(figures['accepted_yoy_pct'])}）",
-        f"办结：{figures['closed']}，按期办结率 {_fmt_pct(figures['on_time_closure_pct'])}",
-        f"初信初访一次性办结率：{_fmt_pct(figures['first_time_one_time_closure_pct'])}"
-        f"（初信初访办结 {figures['first_time_closed']} 件）",
-        f"重复访：{figures['repeat']}（上年同期 {figures['repeat_last_year']}，同比 {_fmt_pct(figures['repeat_yoy_pct'])}）",
-        f"越级访：{figures['bypassed_level']}　集体访：{figures['collective']}",
-        f"满意度：{_fmt_pct(figures['satisfaction_pct'])}（已评价 {figures['evaluated']} 件）",
-        f"转送：{figures['forwarded']}　交办：{figures['assigned']}　督办：{figures['supervised']}",
-        "类别占比：" + "，".join(f"{k} {_fmt_pct(v)}" for k, v in figures["category_share_pct"].items()),
-        "处理结果：" + "，".join(f"{k} {v}" for k, v in figures["outcomes"].items()),
-        "信访形式：" + "，".join(f"{k} {v}" for k, v in figures["by_channel"].items()),
-        "承办单位（前5）：" + "，".join(f"{k} {v}" for k, v in list(figures["by_department"].items())[:5]),
+        f"{label('period')}：{figures['period']['from']} 至 {figures['period']['to']}（按收件日期）",
+        f"{label('received')}：{figures['received']}",
+        f"{label('accepted')}：{figures['accepted']}（上年同期 {figures['accepted_last_year']}，"
+        f"同比 {_fmt_pct(figures['accepted_yoy_pct'])}）",
+        f"{label('closed')}：{figures['closed']}，{label('on_time_closure_pct')} "
+        f"{_fmt_pct(figures['on_time_closure_pct'])}",
+        f"{label('first_time_one_time_closure_pct')}：{_fmt_pct(figures['first_time_one_time_closure_pct'])}"
+        f"（{label('first_time_closed')} {figures['first_time_closed']} 件）",
+        f"{label('repeat')}：{figures['repeat']}（上年同期 {figures['repeat_last_year']}，"
+        f"同比 {_fmt_pct(figures['repeat_yoy_pct'])}）",
+        f"{label('bypassed_level')}：{figures['bypassed_level']}　{label('collective')}：{figures['collective']}",
+        f"{label('satisfaction_pct')}：{_fmt_pct(figures['satisfaction_pct'])}"
+        f"（{label('evaluated')} {figures['evaluated']} 件）",
+        f"{label('forwarded')}：{figures['forwarded']}　{label('assigned')}：{figures['assigned']}　"
+        f"{label('supervised')}：{figures['supervised']}",
+        f"{label('category_share_pct')}："
+        + "，".join(f"{k} {_fmt_pct(v)}" for k, v in figures["category_share_pct"].items()),
+        f"{label('outcomes')}：" + "，".join(f"{k} {v}" for k, v in figures["outcomes"].items()),
+        f"{label('by_channel')}：" + "，".join(f"{k} {v}" for k, v in figures["by_channel"].items()),
+        f"{label('by_department')}（前5）："
+        + "，".join(f"{k} {v}" for k, v in list(figures["by_department"].items())[:5]),
     ]
     for year in sorted({start.year, end.year}):
         if not calendar.covers(year):

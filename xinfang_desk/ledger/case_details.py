@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from xinfang_desk.ledger.deadlines import due_text, is_estimated
 from xinfang_desk.ledger.errors import NotFoundError
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
-from xinfang_desk.ledger.models import Attachment, Case, CaseEvent, Category, Department
+from xinfang_desk.ledger.models import Attachment, Case, CaseEvent, Category, Department, LedgerInfo
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import (
+    COLLECTIVE_MIN_PEOPLE,
     OPEN_STATUSES,
     Channel,
     EventKind,
@@ -34,7 +35,6 @@ from xinfang_desk.ledger.vocab import (
     Status,
 )
 from xinfang_desk.ledger.workflow import (
-    COLLECTIVE_MIN_PEOPLE,
     STEP_STATUSES,
     Workflow,
     attachment_content,
@@ -58,6 +58,13 @@ ACTION_ORDER: tuple[EventKind, ...] = (
     EventKind.REOPEN,
     EventKind.REVISIT,
 )
+
+
+def is_other_units_case(session: Session, case: Case) -> bool:
+    """A merged case of another unit in the office's ledger: read-only there (the Workflow refuses steps)."""
+    office = session.get(LedgerInfo, "office")
+    own = session.get(LedgerInfo, "unit_code")
+    return office is not None and office.value == "1" and own is not None and case.unit_code != own.value
 
 
 def allowed_actions(
@@ -198,9 +205,7 @@ def _groups(case: Case, repeat_of: str, visits: int) -> tuple[FieldGroup, ...]:
     person = case.petitioner
     category = case.category.name + (f" / {case.subcategory.name}" if case.subcategory else "")
     people = f"{case.people_count}人" + ("（集体访）" if case.people_count >= COLLECTIVE_MIN_PEOPLE else "")
-    repeat = (
-        f"是，重复 {case.repeat_of.case_no}" if case.is_repeat and case.repeat_of else _yes(case.is_repeat)
-    )
+    repeat = f"是，重复 {repeat_of}" if case.is_repeat and repeat_of else _yes(case.is_repeat)
     extension = f"{case.extended_days}日（{case.extension_count}次）" if case.extension_count else ""
     outcome = Outcome(case.outcome).label if case.outcome else ""
     satisfaction = Satisfaction(case.satisfaction).label if case.evaluated_at else ""
@@ -392,7 +397,9 @@ def load_case_details(session: Session, case_id: int, *, today: date | None = No
             AttachmentInfo(a.id, a.filename, a.media_type, a.size, a.added_by, a.added_at)
             for a in case.attachments
         ),
-        actions=tuple(
+        actions=()
+        if is_other_units_case(session, case)
+        else tuple(
             allowed_actions(
                 status,
                 objection_due_on=case.objection_due_on,

@@ -2,23 +2,22 @@
 
 Every tile is a ``CaseFilter``; its count is ``count_cases`` of that filter, so the number on a tile
 and the cases the ledger view lists when it is clicked can never disagree.  The year's accepted count
-and satisfaction come from ``figures.compute_figures`` so they match the statistics and exports.
+and satisfaction use the conditions of ``figures`` (``flag_conditions``, ``SATISFIED``/``EVALUATED``), so
+they match the statistics and exports; all tiles are counted in one scan (``count_many``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.figures import compute_figures, year_range
-from xinfang_desk.ledger.search import CaseFilter, count_cases
+from xinfang_desk.ledger.assessment import known_units
+from xinfang_desk.ledger.figures import EVALUATED, SATISFIED, pct, same_range_last_year, year_range, yoy_pct
+from xinfang_desk.ledger.search import CaseFilter, count_many
 from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.vocab import ACCEPTED_STATUSES, Satisfaction, Status
-
-#: The answers that count as an evaluation (the denominator of 满意度).
-EVALUATED: tuple[Satisfaction, ...] = (Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED)
+from xinfang_desk.ledger.vocab import Status
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def tile_filters(today: date, due_soon_days: int) -> dict[str, CaseFilter]:
         "due_soon": CaseFilter(due_soon=True, due_soon_days=due_soon_days, today=today),
         "overdue": CaseFilter(overdue=True, today=today),
         "awaiting_follow_up": CaseFilter(statuses=(Status.REPLIED,), today=today),
-        "accepted_this_year": CaseFilter(year=year, statuses=ACCEPTED_STATUSES, today=today),
+        "accepted_this_year": CaseFilter(year=year, flags=("accepted",), today=today),
         "satisfaction": CaseFilter(year=year, satisfactions=EVALUATED, today=today),
     }
 
@@ -71,9 +70,14 @@ def compute_dashboard(session: Session, today: date | None = None) -> Dashboard:
     today = today or date.today()
     due_soon_days = Settings.load(session).due_soon_days
     filters = tile_filters(today, due_soon_days)
-    counts = {key: count_cases(session, f) for key, f in filters.items()}
-    figures = compute_figures(session, *year_range(today.year))
-    yoy = figures["accepted_yoy_pct"]
+    last_start, last_end = same_range_last_year(*year_range(today.year))
+    extra = {
+        "accepted_last_year": CaseFilter(received_from=last_start, received_to=last_end, flags=("accepted",)),
+        "satisfied": CaseFilter(year=today.year, satisfactions=SATISFIED),
+    }
+    counts = count_many(session, {**filters, **extra})
+    accepted, evaluated = counts["accepted_this_year"], counts["satisfaction"]
+    yoy = yoy_pct(accepted, counts["accepted_last_year"])
     accepted_hint = "去年同期无受理" if yoy is None else f"同比 {yoy:+.1f}%"
     tiles = (
         Tile(
@@ -116,18 +120,61 @@ def compute_dashboard(session: Session, today: date | None = None) -> Dashboard:
         Tile(
             "accepted_this_year",
             "本年受理量",
-            str(figures["accepted"]),
-            figures["accepted"],
+            str(accepted),
+            accepted,
             filters["accepted_this_year"],
             accepted_hint,
         ),
         Tile(
             "satisfaction",
             "本年满意度",
-            _percent(figures["satisfaction_pct"]),
-            figures["evaluated"],
+            _percent(pct(counts["satisfied"], evaluated)),
+            evaluated,
             filters["satisfaction"],
-            f"已回访评价 {figures['evaluated']} 件",
+            f"已回访评价 {evaluated} 件",
         ),
     )
     return Dashboard(today=today, year=today.year, due_soon_days=due_soon_days, tiles=tiles)
+
+
+#: The figures of each unit on the office's dashboard: (key, heading).
+UNIT_TILE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("overdue", "已超期"),
+    ("due_soon", "临期"),
+    ("accepted_this_year", "本年受理"),
+)
+
+
+@dataclass(frozen=True)
+class UnitTiles:
+    """One unit's line on the office's dashboard: each figure with the filter of its cases."""
+
+    unit_code: str
+    unit_name: str
+    counts: dict[str, int]
+    filters: dict[str, CaseFilter]
+
+
+def unit_tiles(session: Session, today: date | None = None) -> list[UnitTiles]:
+    """Per unit the office knows (one with no case included): overdue, due soon, accepted this year.
+
+    All counted in one scan; each count is ``count_cases`` of its filter.
+    """
+    today = today or date.today()
+    base = tile_filters(today, Settings.load(session).due_soon_days)
+    units = known_units(session)
+    filters = {
+        (code, key): replace(base[key], unit_code=code)
+        for code, _name in units
+        for key, _h in UNIT_TILE_COLUMNS
+    }
+    counts = count_many(session, {f"{code}\t{key}": f for (code, key), f in filters.items()})
+    return [
+        UnitTiles(
+            code,
+            name,
+            {key: counts[f"{code}\t{key}"] for key, _h in UNIT_TILE_COLUMNS},
+            {key: filters[(code, key)] for key, _h in UNIT_TILE_COLUMNS},
+        )
+        for code, name in units
+    ]

@@ -419,9 +419,12 @@ def demo_case_count(ledger: Ledger) -> int:
         return int(s.scalar(select(func.count(Case.id))) or 0)
 
 
-def new_demo_ledger(path: Path) -> Ledger:
-    """An empty ledger of the demo unit, marked as a demo (so ``demo --replace`` may later replace it)."""
-    return create_ledger(path, *DEMO_UNIT, demo=True)
+def new_demo_ledger(
+    path: Path, unit_code: str = DEMO_UNIT[0], unit_name: str = DEMO_UNIT[1], *, office: bool = False
+) -> Ledger:
+    """An empty ledger marked as a demo (so ``demo --replace`` may later replace it), the demo unit's
+    unless another is named; with ``office``, an office ledger for merged demo units."""
+    return create_ledger(path, unit_code, unit_name, office=office, demo=True)
 
 
 def remove_demo_file(path: Path) -> None:

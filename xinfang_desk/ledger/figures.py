@@ -1,22 +1,30 @@
-"""The figures the office reports (DOMAIN.md's table), computed in SQL for any period of receipt.
+"""The figures the office reports (DOMAIN.md's table), computed in one pass of SQL for any period of receipt.
 
-One function, ``compute_figures``, feeds the command line, the GUI and the Excel 统计 sheet, so they
-agree to the last decimal.  Percentages are rounded half away from zero to one decimal from exact
-fractions; a figure whose denominator is empty is ``None`` (JSON null), never 0.
+One function, ``compute_figures``, feeds the command line, the GUI, the annual report and the Excel 统计
+sheet, so they agree to the last decimal.  It returns a typed ``Figures``; ``Figures.as_json`` is the
+object ``stats --json`` prints (its keys never change).  Each figure's Chinese label and definition is
+declared once here, in ``FIGURE_SPECS``.  Percentages are rounded half away from zero to one decimal
+from exact fractions; a figure whose denominator is empty is ``None`` (JSON null), never 0.
+
+The period and the same period last year are read in a single grouped scan of the cases: one row per
+combination of unit, month, category, channel, outcome, department and satisfaction, carrying the
+sums of every flag.  Everything else is folded from those rows in Python.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, exists, extract, func, select, true
+from sqlalchemy import Integer, and_, case, exists, extract, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from xinfang_desk.ledger.models import Case, Category, Department, Unit
-from xinfang_desk.ledger.vocab import Channel, Outcome, Satisfaction, Status
+from xinfang_desk.ledger.vocab import COLLECTIVE_MIN_PEOPLE, Channel, Outcome, Satisfaction, Status
 
 
 def pct(numerator: int, denominator: int) -> float | None:
@@ -56,157 +64,394 @@ def received_between(start: date, end: date) -> ColumnElement[bool]:
     )
 
 
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure: its JSON key, its Chinese label and how it is counted (shown on hover)."""
+
+    key: str
+    label: str
+    definition: str
+
+
+#: Every figure, in the order of ``stats --json``: the one place its label and definition are declared.
+FIGURE_SPECS: tuple[FigureSpec, ...] = (
+    FigureSpec("period", "统计期间", "按收件（登记）日期计，起止日期均含当日。"),
+    FigureSpec("received", "登记量", "统计期间内收到并登记的信访事项件数（含不予受理、转送）。"),
+    FigureSpec("accepted", "受理量", "统计期间内收到、已决定受理的事项件数。"),
+    FigureSpec("accepted_last_year", "上年同期受理量", "上一年同一期间收到、已受理的事项件数。"),
+    FigureSpec(
+        "accepted_yoy_pct",
+        "受理量同比（%）",
+        "（本期受理量 − 上年同期受理量）÷ 上年同期受理量 × 100，保留一位小数。",
+    ),
+    FigureSpec("closed", "办结量", "统计期间内收到、目前已办结的事项件数。"),
+    FigureSpec(
+        "on_time_closure_pct", "按期办结率（%）", "已办结事项中，在办理期限（含批准延期）内办结的比例。"
+    ),
+    FigureSpec("first_time_closed", "初信初访办结量", "已办结事项中，不是重复访的（初信初访）件数。"),
+    FigureSpec(
+        "first_time_one_time_closure_pct",
+        "初信初访一次性办结率（%）",
+        "已办结的初信初访事项中，从未重开（复查）、其后也没有关联的重复访的比例。",
+    ),
+    FigureSpec("repeat", "重复访", "标记为重复访（同一信访人就同一事项再次信访）的件数。"),
+    FigureSpec("repeat_last_year", "上年同期重复访", "上一年同一期间的重复访件数。"),
+    FigureSpec(
+        "repeat_yoy_pct", "重复访同比（%）", "（本期重复访 − 上年同期）÷ 上年同期 × 100，保留一位小数。"
+    ),
+    FigureSpec("bypassed_level", "越级访", "标记为越级访（越过本单位向上级反映）的件数。"),
+    FigureSpec("collective", "集体访", f"信访人数 {COLLECTIVE_MIN_PEOPLE} 人及以上的件数。"),
+    FigureSpec("evaluated", "已回访评价", "已回访并作出满意、基本满意或不满意评价的件数。"),
+    FigureSpec(
+        "satisfaction_pct", "满意度（%）", "（满意 + 基本满意）÷ 已回访评价件数 × 100，保留一位小数。"
+    ),
+    FigureSpec("category_share_pct", "类别占比（%）", "各一级问题类别在受理事项中所占比例。"),
+    FigureSpec("outcomes", "结果分布", "已答复事项按“三到位一处理”的处理结果计数。"),
+    FigureSpec("forwarded", "转送", "转送有权处理机关的件数。"),
+    FigureSpec("assigned", "交办", "已交办承办单位的件数。"),
+    FigureSpec("supervised", "督办", "督办过至少一次的件数。"),
+    FigureSpec("by_department", "承办单位案件数", "各承办单位承办的事项件数，多者在前。"),
+    FigureSpec("by_channel", "信访形式分布", "按来访、来信、电话等信访形式计数。"),
+    FigureSpec("by_unit", "各单位案件数", "各二级单位登记的事项件数。"),
+    FigureSpec("by_month", "各月登记量", "按收件月份计数。"),
+)
+FIGURE_LABELS: dict[str, str] = {spec.key: spec.label for spec in FIGURE_SPECS}
+FIGURE_DEFINITIONS: dict[str, str] = {spec.key: spec.definition for spec in FIGURE_SPECS}
+
+
+def short_label(key: str) -> str:
+    """The figure's label without its unit mark (for text that prints the value with its own “%”)."""
+    return FIGURE_LABELS[key].removesuffix("（%）")
+
+
+#: The answers that count as an evaluation (the denominator of 满意度).
+EVALUATED: tuple[Satisfaction, ...] = (Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED)
+#: The answers that count as satisfied (the numerator of 满意度).
+SATISFIED: tuple[Satisfaction, ...] = (Satisfaction.SATISFIED, Satisfaction.BASIC)
+
+
+@dataclass(frozen=True)
+class DepartmentClosure:
+    """A handling department's closed cases and how many of them were closed on time."""
+
+    closed: int
+    on_time: int
+
+    @property
+    def on_time_pct(self) -> float | None:
+        return pct(self.on_time, self.closed)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of one period (and one unit, or all), typed; ``previous`` is the same period last year."""
+
+    start: date
+    end: date
+    unit_code: str | None
+    received: int = 0
+    accepted: int = 0
+    closed: int = 0
+    on_time_closed: int = 0
+    first_time_closed: int = 0
+    one_time_closed: int = 0
+    repeat: int = 0
+    bypassed_level: int = 0
+    collective: int = 0
+    forwarded: int = 0
+    assigned: int = 0
+    supervised: int = 0
+    #: accepted cases per top-level category name (categories with accepted cases, in their order)
+    category_accepted: dict[str, int] = field(default_factory=dict)
+    #: Outcome label → count (every outcome, zero included)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    #: department name → cases, most first
+    by_department: dict[str, int] = field(default_factory=dict)
+    #: Channel label → count (every channel)
+    by_channel: dict[str, int] = field(default_factory=dict)
+    #: unit code → cases, by code
+    by_unit: dict[str, int] = field(default_factory=dict)
+    unit_names: dict[str, str] = field(default_factory=dict)
+    #: "YYYY-MM" → cases
+    by_month: dict[str, int] = field(default_factory=dict)
+    #: Satisfaction label → count (every answer, 未评价 included)
+    satisfaction_counts: dict[str, int] = field(default_factory=dict)
+    #: department name → closed / closed on time, best rate first
+    department_closure: dict[str, DepartmentClosure] = field(default_factory=dict)
+    previous: Figures | None = None
+
+    # -- derived figures ----------------------------------------------------------------------
+    @property
+    def evaluated(self) -> int:
+        return sum(self.satisfaction_counts.get(s.label, 0) for s in EVALUATED)
+
+    @property
+    def satisfied(self) -> int:
+        return sum(self.satisfaction_counts.get(s.label, 0) for s in SATISFIED)
+
+    @property
+    def accepted_last_year(self) -> int:
+        return self.previous.accepted if self.previous else 0
+
+    @property
+    def repeat_last_year(self) -> int:
+        return self.previous.repeat if self.previous else 0
+
+    @property
+    def accepted_yoy_pct(self) -> float | None:
+        return yoy_pct(self.accepted, self.accepted_last_year)
+
+    @property
+    def repeat_yoy_pct(self) -> float | None:
+        return yoy_pct(self.repeat, self.repeat_last_year)
+
+    @property
+    def on_time_closure_pct(self) -> float | None:
+        return pct(self.on_time_closed, self.closed)
+
+    @property
+    def first_time_one_time_closure_pct(self) -> float | None:
+        return pct(self.one_time_closed, self.first_time_closed)
+
+    @property
+    def satisfaction_pct(self) -> float | None:
+        return pct(self.satisfied, self.evaluated)
+
+    @property
+    def category_share_pct(self) -> dict[str, float | None]:
+        return {name: pct(n, self.accepted) for name, n in self.category_accepted.items()}
+
+    def unit_label(self, code: str) -> str:
+        return self.unit_names.get(code) or code
+
+    def value(self, key: str) -> Any:
+        """The figure ``key`` as ``stats --json`` gives it."""
+        return self.as_json()[key]
+
+    def as_json(self) -> dict[str, Any]:
+        """The object ``stats --json`` prints and the 统计 sheet shows (keys fixed for compatibility)."""
+        return {
+            "period": {"from": self.start.isoformat(), "to": self.end.isoformat()},
+            "received": self.received,
+            "accepted": self.accepted,
+            "accepted_last_year": self.accepted_last_year,
+            "accepted_yoy_pct": self.accepted_yoy_pct,
+            "closed": self.closed,
+            "on_time_closure_pct": self.on_time_closure_pct,
+            "first_time_closed": self.first_time_closed,
+            "first_time_one_time_closure_pct": self.first_time_one_time_closure_pct,
+            "repeat": self.repeat,
+            "repeat_last_year": self.repeat_last_year,
+            "repeat_yoy_pct": self.repeat_yoy_pct,
+            "bypassed_level": self.bypassed_level,
+            "collective": self.collective,
+            "evaluated": self.evaluated,
+            "satisfaction_pct": self.satisfaction_pct,
+            "category_share_pct": self.category_share_pct,
+            "outcomes": dict(self.outcomes),
+            "forwarded": self.forwarded,
+            "assigned": self.assigned,
+            "supervised": self.supervised,
+            "by_department": dict(self.by_department),
+            "by_channel": dict(self.by_channel),
+            "by_unit": {self.unit_label(code): n for code, n in self.by_unit.items()},
+            "by_month": dict(self.by_month),
+        }
+
+
+#: The plain (non-nested) figures, in table order, that carry a value for both periods.
+SCALAR_KEYS: tuple[str, ...] = tuple(
+    spec.key
+    for spec in FIGURE_SPECS
+    if spec.key
+    not in {
+        "period",
+        "category_share_pct",
+        "outcomes",
+        "by_department",
+        "by_channel",
+        "by_unit",
+        "by_month",
+        "accepted_last_year",
+        "repeat_last_year",
+        "accepted_yoy_pct",
+        "repeat_yoy_pct",
+    }
+)
+
+
 def _count(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def compute_figures(
-    session: Session, start: date, end: date, *, unit_code: str | None = None
-) -> dict[str, Any]:
-    """Every figure of DOMAIN.md for cases received from ``start`` to ``end`` inclusive.
+# The sums carried by each group, in order (names of ``Figures`` fields).
+_FLAGS = (
+    "received",
+    "accepted",
+    "closed",
+    "on_time_closed",
+    "first_time_closed",
+    "one_time_closed",
+    "repeat",
+    "bypassed_level",
+    "collective",
+    "forwarded",
+    "assigned",
+    "supervised",
+)
 
-    With ``unit_code`` only that unit's cases count (the office's figures per unit).
-    """
-    of_unit = Case.unit_code == unit_code if unit_code is not None else true()
-    in_period = and_(received_between(start, end), of_unit)
+
+def flag_conditions() -> dict[str, ColumnElement[bool]]:
+    """The condition each counted flag tests on a case (shared with the drill-down filters)."""
     later = aliased(Case)
-    followed_by_repeat = exists().where(later.repeat_of_id == Case.id)
     closed = Case.status == Status.CLOSED.value
     first_time_closed = and_(closed, Case.is_repeat.is_(False))
-    evaluated = Case.satisfaction.in_([s.value for s in Satisfaction if s is not Satisfaction.NONE])
-    accepted = Case.accepted_at.is_not(None)
-
-    row = session.execute(
-        select(
-            func.count(Case.id),
-            _count(accepted),
-            _count(closed),
-            _count(and_(closed, Case.closed_on_time.is_(True))),
-            _count(first_time_closed),
-            _count(and_(first_time_closed, Case.reopen_count == 0, ~followed_by_repeat)),
-            _count(Case.is_repeat.is_(True)),
-            _count(Case.bypassed_level.is_(True)),
-            _count(Case.people_count >= 5),
-            _count(evaluated),
-            _count(Case.satisfaction.in_([Satisfaction.SATISFIED.value, Satisfaction.BASIC.value])),
-            _count(Case.status == Status.FORWARDED.value),
-            _count(Case.assigned_at.is_not(None)),
-            _count(Case.supervise_count > 0),
-        ).where(in_period)
-    ).one()
-    (
-        received,
-        n_accepted,
-        n_closed,
-        on_time,
-        n_first_closed,
-        one_time,
-        repeat,
-        bypassed,
-        collective,
-        n_evaluated,
-        satisfied,
-        forwarded,
-        assigned,
-        supervised,
-    ) = (int(v) for v in row)
-
-    last_start, last_end = same_range_last_year(start, end)
-    last = session.execute(
-        select(_count(accepted), _count(Case.is_repeat.is_(True))).where(
-            received_between(last_start, last_end), of_unit
-        )
-    ).one()
-    accepted_last, repeat_last = int(last[0]), int(last[1])
-
     return {
-        "period": {"from": start.isoformat(), "to": end.isoformat()},
-        "received": received,
-        "accepted": n_accepted,
-        "accepted_last_year": accepted_last,
-        "accepted_yoy_pct": yoy_pct(n_accepted, accepted_last),
-        "closed": n_closed,
-        "on_time_closure_pct": pct(on_time, n_closed),
-        "first_time_closed": n_first_closed,
-        "first_time_one_time_closure_pct": pct(one_time, n_first_closed),
-        "repeat": repeat,
-        "repeat_last_year": repeat_last,
-        "repeat_yoy_pct": yoy_pct(repeat, repeat_last),
-        "bypassed_level": bypassed,
-        "collective": collective,
-        "evaluated": n_evaluated,
-        "satisfaction_pct": pct(satisfied, n_evaluated),
-        "category_share_pct": _category_share(session, in_period, n_accepted),
-        "outcomes": _outcomes(session, in_period),
-        "forwarded": forwarded,
-        "assigned": assigned,
-        "supervised": supervised,
-        "by_department": _by_department(session, in_period),
-        "by_channel": _by_channel(session, in_period),
-        "by_unit": _by_unit(session, in_period),
-        "by_month": _by_month(session, in_period),
+        "received": true(),
+        "accepted": Case.accepted_at.is_not(None),
+        "closed": closed,
+        "on_time_closed": and_(closed, Case.closed_on_time.is_(True)),
+        "first_time_closed": first_time_closed,
+        "one_time_closed": and_(
+            first_time_closed, Case.reopen_count == 0, ~exists().where(later.repeat_of_id == Case.id)
+        ),
+        "repeat": Case.is_repeat.is_(True),
+        "bypassed_level": Case.bypassed_level.is_(True),
+        "collective": Case.people_count >= COLLECTIVE_MIN_PEOPLE,
+        "forwarded": Case.status == Status.FORWARDED.value,
+        "assigned": Case.assigned_at.is_not(None),
+        "supervised": Case.supervise_count > 0,
     }
 
 
-def _category_share(
-    session: Session, in_period: ColumnElement[bool], accepted: int
-) -> dict[str, float | None]:
-    rows = session.execute(
-        select(Category.name, func.count(Case.id))
-        .join(Category, Category.id == Case.category_id)
-        .where(in_period, Case.accepted_at.is_not(None))
-        .group_by(Category.id, Category.name, Category.sort_order)
-        .order_by(Category.sort_order, Category.name)
-    ).all()
-    return {name: pct(int(n), accepted) for name, n in rows}
+@dataclass
+class _Tally:
+    """Running sums of one period while the grouped rows are folded."""
+
+    flags: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_FLAGS, 0))
+    category_accepted: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    departments: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    department_closed: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    channels: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    units: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    months: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    satisfaction: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def _outcomes(session: Session, in_period: ColumnElement[bool]) -> dict[str, int]:
-    counts = dict(
-        session.execute(
-            select(Case.outcome, func.count(Case.id))
-            .where(in_period, Case.outcome.is_not(None))
-            .group_by(Case.outcome)
-        ).all()
+def compute_figures(session: Session, start: date, end: date, *, unit_code: str | None = None) -> Figures:
+    """Every figure of DOMAIN.md for cases received from ``start`` to ``end`` inclusive, and last year's.
+
+    With ``unit_code`` only that unit's cases count (the office's figures per unit).
+    """
+    last_start, last_end = same_range_last_year(start, end)
+    this_period = received_between(start, end)
+    of_unit = Case.unit_code == unit_code if unit_code is not None else true()
+    conditions = flag_conditions()
+    keys = (
+        case((this_period, 0), else_=1),
+        Case.unit_code,
+        extract("year", Case.received_at).cast(Integer),
+        extract("month", Case.received_at).cast(Integer),
+        Case.category_id,
+        Case.channel,
+        Case.outcome,
+        Case.department_id,
+        Case.satisfaction,
     )
-    return {o.label: int(counts.get(o.value, 0)) for o in Outcome}
-
-
-def _by_department(session: Session, in_period: ColumnElement[bool]) -> dict[str, int]:
+    sums = [func.count(Case.id)] + [_count(conditions[name]) for name in _FLAGS[1:]]
     rows = session.execute(
-        select(Department.name, func.count(Case.id))
-        .join(Department, Department.id == Case.department_id)
-        .where(in_period)
-        .group_by(Department.name)
-        .order_by(func.count(Case.id).desc(), Department.name)
+        select(*keys, *sums)
+        .where(or_(this_period, received_between(last_start, last_end)), of_unit)
+        .group_by(*keys)
     ).all()
-    return {name: int(n) for name, n in rows}
+
+    tallies = (_Tally(), _Tally())
+    for which, unit, year, month, category_id, channel, outcome, department_id, satisfaction, *counts in rows:
+        tally = tallies[which]
+        n = int(counts[0])
+        for name, value in zip(_FLAGS, counts, strict=True):
+            tally.flags[name] += int(value)
+        accepted = int(counts[1])
+        if accepted:
+            tally.category_accepted[category_id] += accepted
+        if outcome is not None:
+            tally.outcomes[outcome] += n
+        if department_id is not None:
+            tally.departments[department_id] += n
+            closure = tally.department_closed[department_id]
+            closure[0] += int(counts[2])
+            closure[1] += int(counts[3])
+        tally.channels[channel] += n
+        tally.units[unit] += n
+        tally.months[f"{int(year):04d}-{int(month):02d}"] += n
+        tally.satisfaction[satisfaction] += n
+
+    names = _Names.load(session)
+    previous = _figures(tallies[1], names, last_start, last_end, unit_code, None)
+    return _figures(tallies[0], names, start, end, unit_code, previous)
 
 
-def _by_channel(session: Session, in_period: ColumnElement[bool]) -> dict[str, int]:
-    counts = dict(
-        session.execute(
-            select(Case.channel, func.count(Case.id)).where(in_period).group_by(Case.channel)
-        ).all()
+@dataclass(frozen=True)
+class _Names:
+    """Names and order of the reference data the grouped rows refer to by id or code."""
+
+    categories: dict[int, tuple[int, str]]
+    departments: dict[int, str]
+    units: dict[str, str]
+
+    @classmethod
+    def load(cls, session: Session) -> _Names:
+        return cls(
+            categories={
+                cid: (order, name)
+                for cid, order, name in session.execute(
+                    select(Category.id, Category.sort_order, Category.name)
+                )
+            },
+            departments=dict(session.execute(select(Department.id, Department.name)).all()),
+            units=dict(session.execute(select(Unit.code, Unit.name)).all()),
+        )
+
+
+def _figures(
+    tally: _Tally, names: _Names, start: date, end: date, unit_code: str | None, previous: Figures | None
+) -> Figures:
+    category_accepted = {
+        names.categories[cid][1]: n
+        for cid, n in sorted(
+            tally.category_accepted.items(),
+            key=lambda item: (names.categories[item[0]][0], names.categories[item[0]][1]),
+        )
+    }
+    departments: dict[str, int] = defaultdict(int)
+    closure: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for did, n in tally.departments.items():
+        departments[names.departments[did]] += n
+    for did, (closed, on_time) in tally.department_closed.items():
+        closure[names.departments[did]][0] += closed
+        closure[names.departments[did]][1] += on_time
+    department_closure = {
+        name: DepartmentClosure(closed, on_time) for name, (closed, on_time) in closure.items() if closed
+    }
+    return Figures(
+        start=start,
+        end=end,
+        unit_code=unit_code,
+        **tally.flags,
+        category_accepted=category_accepted,
+        outcomes={o.label: tally.outcomes.get(o.value, 0) for o in Outcome},
+        by_department=dict(sorted(departments.items(), key=lambda item: (-item[1], item[0]))),
+        by_channel={c.label: tally.channels.get(c.value, 0) for c in Channel},
+        by_unit=dict(sorted(tally.units.items())),
+        unit_names={code: names.units.get(code, "") for code in tally.units},
+        by_month=dict(sorted(tally.months.items())),
+        satisfaction_counts={s.label: tally.satisfaction.get(s.value, 0) for s in Satisfaction},
+        department_closure=dict(
+            sorted(
+                department_closure.items(),
+                key=lambda item: (-(item[1].on_time / item[1].closed), -item[1].closed, item[0]),
+            )
+        ),
+        previous=previous,
     )
-    return {c.label: int(counts.get(c.value, 0)) for c in Channel}
-
-
-def _by_unit(session: Session, in_period: ColumnElement[bool]) -> dict[str, int]:
-    rows = session.execute(
-        select(Case.unit_code, func.max(Unit.name), func.count(Case.id))
-        .outerjoin(Unit, Unit.code == Case.unit_code)
-        .where(in_period)
-        .group_by(Case.unit_code)
-        .order_by(Case.unit_code)
-    ).all()
-    return {(name or code): int(n) for code, name, n in rows}
-
-
-def _by_month(session: Session, in_period: ColumnElement[bool]) -> dict[str, int]:
-    year = extract("year", Case.received_at).cast(Integer)
-    month = extract("month", Case.received_at).cast(Integer)
-    rows = session.execute(
-        select(year, month, func.count(Case.id)).where(in_period).group_by(year, month).order_by(year, month)
-    ).all()
-    return {f"{int(y):04d}-{int(m):02d}": int(n) for y, m, n in rows}

@@ -105,6 +105,10 @@ ACCEPTED_OPEN_STATUSES: frozenset[Status] = OPEN_STATUSES - {Status.REGISTERED}
 FOLLOWED_UP_STATUSES: tuple[Status, ...] = (Status.EVALUATED, Status.CLOSED)
 
 
+#: 集体访: a case raised by this many people or more (DOMAIN.md).
+COLLECTIVE_MIN_PEOPLE = 5
+
+
 class Outcome(_Labelled):
     """处理结果: the seed's 三到位一处理."""
 

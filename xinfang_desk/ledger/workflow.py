@@ -64,7 +64,6 @@ from xinfang_desk.ledger.vocab import (
     Status,
 )
 
-COLLECTIVE_MIN_PEOPLE = 5
 #: Values a new case starts with (column defaults apply only at INSERT; steps before a flush need them).
 _UNSET_COUNTERS: dict[str, Any] = {
     "assign_count": 0,
@@ -186,6 +185,9 @@ class Workflow:
         self.settings = settings or Settings.load(session)
         info = session.get(LedgerInfo, "unit_code")
         self.unit_code = info.value if info else "XF"
+        office = session.get(LedgerInfo, "office")
+        #: the office's ledger holds every unit's merged cases; only its own may take steps here
+        self.office = office is not None and office.value == "1"
         self._next_seq: dict[int, int] = {}
         self._categories: dict[tuple[str, int | None], Category] = {}
         self._departments: dict[str, Department] = {}
@@ -207,6 +209,8 @@ class Workflow:
         self, case: Case, kind: EventKind, at: datetime, note: str = "", *, first: bool = False, **data: Any
     ) -> None:
         """Raise the revision and append the step's event (written with the case's next flush)."""
+        if not first:
+            self._require_own(case)
         now = self.clock().replace(microsecond=0)
         if not first:
             case.revision += 1
@@ -228,8 +232,15 @@ class Workflow:
             )
         )
 
-    @staticmethod
-    def _require(case: Case, allowed: frozenset[Status] | set[Status], message: str) -> None:
+    def _require_own(self, case: Case) -> None:
+        """In office mode, a merged case of another unit is read-only: that unit handles it."""
+        if self.office and case.unit_code and case.unit_code != self.unit_code:
+            raise WorkflowError(
+                f"案件{case.case_no}属于单位 {case.unit_code}，由该单位办理；汇总台账中只能查看，不能办理。"
+            )
+
+    def _require(self, case: Case, allowed: frozenset[Status] | set[Status], message: str) -> None:
+        self._require_own(case)
         if Status(case.status) not in allowed:
             raise WorkflowError(f"{message}（案件{case.case_no}当前状态：{Status(case.status).label}）")
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.ledger.dashboard import Dashboard, Tile
+from xinfang_desk.ledger.dashboard import UNIT_TILE_COLUMNS, Dashboard, Tile, UnitTiles
 from xinfang_desk.ledger.deadlines import due_text
 from xinfang_desk.ledger.operations.queries import DashboardData, dashboard_data
 from xinfang_desk.ledger.search import CaseFilter, CaseRow
@@ -136,10 +136,51 @@ class DashboardPage(QWidget):
         layout.addLayout(self.grid)
         self.tiles: dict[str, TileButton] = {}
         layout.addSpacing(18)
+        self.unit_table = self._build_unit_table()
+        self.unit_table.setVisible(False)
+        layout.addWidget(self.unit_table, 1)
         layout.addLayout(self._build_urgent(), 1)
 
         runner.changed.connect(self._on_changed)
         self.refresh()
+
+    def _build_unit_table(self) -> QTableWidget:
+        """The office's line per unit: overdue, due soon, accepted this year; a click lists those cases."""
+        table = QTableWidget(0, 1 + len(UNIT_TILE_COLUMNS))
+        table.setHorizontalHeaderLabels(["各单位", *[heading for _k, heading in UNIT_TILE_COLUMNS]])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.setToolTip("双击数字，在台账中列出该单位的这些案件")
+        table.cellActivated.connect(self._unit_cell_activated)
+        table.cellDoubleClicked.connect(self._unit_cell_activated)
+        return table
+
+    def _show_units(self, units: tuple[UnitTiles, ...]) -> None:
+        table = self.unit_table
+        table.setVisible(bool(units))
+        table.setRowCount(len(units))
+        for r, unit in enumerate(units):
+            table.setItem(r, 0, QTableWidgetItem(f"{unit.unit_name}（{unit.unit_code}）"))
+            for c, (key, _heading) in enumerate(UNIT_TILE_COLUMNS, 1):
+                count = unit.counts[key]
+                item = QTableWidgetItem(str(count))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if key == "overdue" and count:
+                    item.setBackground(OVERDUE_BACKGROUND)
+                    item.setForeground(OVERDUE_FOREGROUND)
+                elif key == "due_soon" and count:
+                    item.setBackground(DUE_SOON_BACKGROUND)
+                    item.setForeground(DUE_SOON_FOREGROUND)
+                table.setItem(r, c, item)
+
+    def _unit_cell_activated(self, row: int, column: int) -> None:
+        if self.data is None or column < 1 or row >= len(self.data.units):
+            return
+        unit = self.data.units[row]
+        key, heading = UNIT_TILE_COLUMNS[column - 1]
+        self.tile_activated.emit(f"{unit.unit_name} · {heading}", unit.filters[key])
 
     def _build_urgent(self) -> QVBoxLayout:
         box = QVBoxLayout()
@@ -251,8 +292,7 @@ class DashboardPage(QWidget):
         self._show_urgent(data.urgent)
         self.calendar_banner.setText(data.calendar_warning)
         self.calendar_banner.setVisible(bool(data.calendar_warning))
-        self.calendar_banner.setText(data.calendar_warning)
-        self.calendar_banner.setVisible(bool(data.calendar_warning))
+        self._show_units(data.units)
         self.date_label.setText(long_date(dashboard.today))
         for position, tile in enumerate(dashboard.tiles):
             button = self.tiles.get(tile.key)

@@ -77,7 +77,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("satisfaction", "满意度", "satisfaction", 70, shown=False),
     Column("supervise_count", "督办次数", "supervise_count", 70, shown=False, numeric=True),
     Column("is_repeat", "重复访", "is_repeat", 60, shown=False),
-    Column("unit_code", "单位代码", "unit_code", 80, shown=False),
+    Column("unit_code", "单位", "unit_code", 80, shown=False),
 )
 COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
 

@@ -79,6 +79,8 @@ class FilterState:
     channel: str = ""
     department: str = ""
     deadline: str = ""
+    #: a unit code (office mode), "" for all
+    unit: str = ""
 
     def to_filter(self, today: date, due_soon_days: int) -> CaseFilter:
         year = received_from = received_to = None
@@ -102,6 +104,7 @@ class FilterState:
             overdue=self.deadline in ("overdue", "both"),
             due_soon=self.deadline in ("due_soon", "both"),
             due_soon_days=due_soon_days,
+            unit_code=self.unit,
             today=today,
         )
 
@@ -128,6 +131,7 @@ class FilterState:
             channel=Channel(f.channel).value if f.channel else "",
             department=f.department,
             deadline=deadline,
+            unit=f.unit_code,
         )
 
     def to_json(self) -> str:
@@ -165,6 +169,7 @@ class LedgerPage(QWidget):
     def __init__(self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self._exact_filter: tuple[FilterState, CaseFilter] | None = None
         self.settings = settings
         self.choices = FilterChoices()
         self._stale = False
@@ -234,7 +239,9 @@ class LedgerPage(QWidget):
         self.channel_combo = QComboBox()
         self.department_combo = QComboBox()
         self.deadline_combo = QComboBox()
+        self.unit_combo = QComboBox()
         for label, combo in (
+            ("单位", self.unit_combo),
             ("期间", self.period_combo),
             ("状态", self.status_combo),
             ("类别", self.category_combo),
@@ -249,6 +256,11 @@ class LedgerPage(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.activated.connect(lambda _i: self.run_query())
         second.addStretch(1)
+        office = self.runner.ledger.is_office
+        self.unit_combo.setVisible(office)
+        for caption in bar.findChildren(QLabel):
+            if caption.buddy() is self.unit_combo:
+                caption.setVisible(office)
         self._populate_combos()
         return bar
 
@@ -292,7 +304,9 @@ class LedgerPage(QWidget):
         for logical, column in enumerate(COLUMNS):
             header.moveSection(header.visualIndex(logical), logical)
             header.resizeSection(logical, column.width)
-            header.setSectionHidden(logical, not column.shown)
+            # the office sees every unit's cases: which unit a case is from is shown by default
+            shown = column.shown or (column.key == "unit_code" and self.runner.ledger.is_office)
+            header.setSectionHidden(logical, not shown)
 
     def _build_status_line(self) -> QHBoxLayout:
         line = QHBoxLayout()
@@ -340,6 +354,10 @@ class LedgerPage(QWidget):
         self.department_combo.addItem("全部承办单位", "")
         for name in c.departments:
             self.department_combo.addItem(name, name)
+        self.unit_combo.clear()
+        self.unit_combo.addItem("全部单位", "")
+        for code, name in c.units:
+            self.unit_combo.addItem(f"{name}（{code}）", code)
         self.deadline_combo.clear()
         for code, label in DEADLINES:
             self.deadline_combo.addItem(label.format(n=c.due_soon_days), code)
@@ -359,6 +377,7 @@ class LedgerPage(QWidget):
         _select_data(self.channel_combo, state.channel, Channel(state.channel).label if state.channel else "")
         _select_data(self.department_combo, state.department, state.department)
         _select_data(self.deadline_combo, state.deadline, state.deadline)
+        _select_data(self.unit_combo, state.unit, state.unit)
 
     def _read_state(self) -> FilterState:
         return FilterState(
@@ -369,15 +388,21 @@ class LedgerPage(QWidget):
             channel=self.channel_combo.currentData() or "",
             department=self.department_combo.currentData() or "",
             deadline=self.deadline_combo.currentData() or "",
+            unit=self.unit_combo.currentData() or "",
         )
 
     def current_filter(self) -> CaseFilter:
+        """The filter shown; a tile's or a chart's own filter while the bar still shows it unchanged
+        (it may narrow by more than the bar can show, e.g. an outcome or 按期办结)."""
+        if self._exact_filter is not None and self._exact_filter[0] == self.state:
+            return self._exact_filter[1]
         return self.state.to_filter(date.today(), self.choices.due_soon_days)
 
     def set_filter(self, case_filter: CaseFilter) -> None:
         """Show exactly the cases of ``case_filter`` (e.g. a dashboard tile) and put it in the bar."""
         self._search_timer.stop()
         self._apply_state(FilterState.from_filter(case_filter))
+        self._exact_filter = (self.state, case_filter)
         self.settings.setValue("ledger/filter", self.state.to_json())
         self.model.set_filter(case_filter)
 
@@ -419,6 +444,7 @@ class LedgerPage(QWidget):
             self.channel_combo,
             self.department_combo,
             self.deadline_combo,
+            self.unit_combo,
         )
 
     def _on_changed(self, changes: Changes) -> None:

@@ -1,4 +1,4 @@
-"""The main window: navigation between 工作台 / 登记 / 台账 / 设置, menus and shortcuts, status bar.
+"""The main window: navigation between 工作台 / 登记 / 台账 / 设置 / 统计分析, menus and shortcuts, status bar.
 
 It wires the pages together (a dashboard tile opens the ledger filtered to its cases; Enter on a
 case opens it in its own window, raising the window if it is already open), remembers its geometry
@@ -31,6 +31,7 @@ from xinfang_desk.ledger.search import CaseFilter
 from xinfang_desk.ui.case_view import show_case
 from xinfang_desk.ui.dashboard import DashboardPage
 from xinfang_desk.ui.export_dialog import ExportDialog
+from xinfang_desk.ui.figures_page import FiguresPage
 from xinfang_desk.ui.import_dialog import open_import_dialog
 from xinfang_desk.ui.ledger_view import LedgerPage
 from xinfang_desk.ui.merge_dialog import open_merge_dialog
@@ -45,12 +46,13 @@ from xinfang_desk.ui.wheel_guard import install_wheel_guard
 SETTINGS_ORG = "xinfang_desk"
 SETTINGS_APP = "xinfang_desk"
 
-DASHBOARD, REGISTRATION, LEDGER, SETTINGS = range(4)
+DASHBOARD, REGISTRATION, LEDGER, SETTINGS, FIGURES = range(5)
 PAGES: tuple[tuple[str, str], ...] = (
     ("工作台", "dashboard"),
     ("登记", "register"),
     ("台账", "ledger"),
     ("设置", "settings"),
+    ("统计分析", "figures"),
 )
 
 
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         self.registration = RegistrationPage(runner)
         self.ledger_page = LedgerPage(runner, settings)
         self.settings_page = SettingsPage(runner)
+        self.figures_page = FiguresPage(runner)
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
@@ -85,7 +88,9 @@ class MainWindow(QMainWindow):
         self.navigation.setIconSize(self.navigation.iconSize() * 1.2)
         self.stack = QStackedWidget()
         for (title, icon_name), page in zip(
-            PAGES, (self.dashboard, self.registration, self.ledger_page, self.settings_page), strict=True
+            PAGES,
+            (self.dashboard, self.registration, self.ledger_page, self.settings_page, self.figures_page),
+            strict=True,
         ):
             item = QListWidgetItem(icon(icon_name), title, self.navigation)
             item.setSizeHint(QSize(0, 46))
@@ -107,6 +112,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.dashboard.tile_activated.connect(self.show_cases)
+        self.figures_page.cases_requested.connect(self.show_cases)
         self.ledger_page.case_opened.connect(self.open_case)
         self.ledger_page.print_requested.connect(self.print_assign_slips)
         self.dashboard.case_opened.connect(self.open_case)
@@ -314,6 +320,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{demo}{self.unit_name}{office}")  # Qt adds " — 信访台账" (the display name)
         self.unit_label.setText(f"单位：{self.unit_name}（{code}）")
         self.dashboard.set_unit_name(self.unit_name)
+        self.figures_page.set_unit_name(self.unit_name)
 
     def _on_changed(self, changes: Changes) -> None:
         if changes.reference or changes.everything:

@@ -16,6 +16,9 @@ OVERDUE_FOREGROUND = QColor("#a1150f")
 DUE_SOON_BACKGROUND = QColor("#fff0c2")
 DUE_SOON_FOREGROUND = QColor("#6b4500")
 DISABLED_FOREGROUND = QColor("#9aa3af")
+#: A change for the better (fewer petitions, a higher rate) and for the worse, on the 统计分析 page.
+BETTER_FOREGROUND = QColor("#1b7f3b")
+WORSE_FOREGROUND = QColor("#b3261e")
 
 
 def style_sheet() -> str:

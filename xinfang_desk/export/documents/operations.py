@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
 
 from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind, gather_facts, resolve_cases
 from xinfang_desk.ledger import audit
@@ -15,6 +17,9 @@ from xinfang_desk.ledger.errors import ValidationError, WorkflowError
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.workflow import find_case
+
+if TYPE_CHECKING:
+    from xinfang_desk.export.documents.annual_report import AnnualReport
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,11 @@ def prepare_documents(
         },
     )
     return PreparedDocuments(kind, tuple(facts), ctx.actor.name)
+
+
+@requires(Permission.PRINT)
+def annual_report(ctx: OpContext, start: date, end: date, unit_code: str | None = None) -> AnnualReport:
+    """年度统计报告 of the period (one unit or all), rendered to PDF bytes."""
+    from xinfang_desk.export.documents.annual_report import make_annual_report  # reportlab loads on use
+
+    return make_annual_report(ctx.session, start, end, unit_code=unit_code, today=ctx.now().date())

@@ -38,7 +38,7 @@ from xinfang_desk.export.exchange.identity import (
 )
 from xinfang_desk.export.exchange.ledger_rows import count_ledger_rows, ledger_rows
 from xinfang_desk.export.exchange.print_sheet import PrintSheet
-from xinfang_desk.export.exchange.statistics_sheet import write_statistics
+from xinfang_desk.export.exchange.statistics_sheet import write_figure_table, write_statistics
 from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
 from xinfang_desk.ledger import audit, chain
 from xinfang_desk.ledger.errors import ValidationError
@@ -154,11 +154,13 @@ def export_ledger(
             checksum, written, overdue = write_ledger_sheet(
                 workbook, session, start, end, full, today or date.today(), unit_name, title, steps
             )
-            figures = compute_figures(session, start, end)
+            typed = compute_figures(session, start, end)
+            figures = typed.as_json()
             heading = statistics_title or f"{unit_name}信访工作统计（{title}）"
             statistics = write_statistics(
                 workbook, heading, figures if full else mask_names_in(figures), name=STATISTICS_SHEET
             )
+            write_figure_table(workbook, heading, typed)
             if add_sheets is not None:
                 add_sheets(workbook, title, figures)
             identity = ExchangeIdentity(

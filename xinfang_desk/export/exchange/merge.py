@@ -144,9 +144,18 @@ class FileResult:
     def file_name(self) -> str:
         return self.path.name
 
+    @property
+    def label(self) -> str:
+        """What became of the file; a file taken with conflicts says so (all rows conflicting: nothing merged)."""
+        if self.status is FileStatus.TAKEN and self.conflicts:
+            if len(self.conflicts) >= self.rows:
+                return "全部冲突，未合并"
+            return "部分合并，有冲突"
+        return self.status.label
+
     def summary(self) -> str:
         """One line: the file, what became of it and why."""
-        head = f"【{self.status.label}】{self.file_name}"
+        head = f"【{self.label}】{self.file_name}"
         if self.unit_code:
             head += f"（{self.unit_name or self.unit_code}，{self.unit_code}）"
         if self.status is FileStatus.TAKEN:

@@ -16,7 +16,6 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinfang_desk.export.exchange.cells import guarded_cell
@@ -27,12 +26,12 @@ from xinfang_desk.export.exchange.ledger_workbook import (
     unit_of,
 )
 from xinfang_desk.export.exchange.merge import is_office_ledger
-from xinfang_desk.export.exchange.statistics_sheet import FIGURE_LABELS, NO_VALUE
+from xinfang_desk.export.exchange.statistics_sheet import NO_VALUE
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.ledger import audit
+from xinfang_desk.ledger.assessment import known_units
 from xinfang_desk.ledger.errors import ValidationError
-from xinfang_desk.ledger.figures import compute_figures, received_between
-from xinfang_desk.ledger.models import Case, Unit
+from xinfang_desk.ledger.figures import FIGURE_LABELS, compute_figures
 from xinfang_desk.ledger.redaction import mask_in_text
 
 UNIT_FIGURES_SHEET = "各单位统计"
@@ -45,19 +44,7 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 def unit_figures(session: Session, start: date, end: date, unit_code: str) -> dict[str, Any]:
     """``compute_figures`` over the cases of one unit."""
-    return compute_figures(session, start, end, unit_code=unit_code)
-
-
-def units_in_period(session: Session, start: date, end: date) -> list[tuple[str, str]]:
-    """(code, name) of every unit with a case received in the period, by code."""
-    rows = session.execute(
-        select(Case.unit_code, func.max(Unit.name))
-        .outerjoin(Unit, Unit.code == Case.unit_code)
-        .where(received_between(start, end))
-        .group_by(Case.unit_code)
-        .order_by(Case.unit_code)
-    ).all()
-    return [(code, name or code) for code, name in rows]
+    return compute_figures(session, start, end, unit_code=unit_code).as_json()
 
 
 def export_office_ledger(
@@ -82,7 +69,7 @@ def export_office_ledger(
     _office_code, office_name = unit_of(session)
 
     def per_unit_sheet(workbook: Workbook, title: str, figures: dict[str, Any]) -> None:
-        units = units_in_period(session, start, end)
+        units = known_units(session)  # every unit, one with no case in the period included
         per_unit = [(name, unit_figures(session, start, end, code)) for code, name in units]
         if not full:
             per_unit = [(mask_in_text(name), unit) for name, unit in per_unit]

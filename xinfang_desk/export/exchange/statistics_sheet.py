@@ -20,38 +20,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
 
 from xinfang_desk.export.exchange.cells import clean_text, guarded_cell, safe_value
+from xinfang_desk.ledger.figure_table import FIGURE_TABLE_HEADINGS, figure_rows
+from xinfang_desk.ledger.figures import FIGURE_LABELS, Figures
 
 #: What a figure without a value (JSON null) looks like on the sheet.
 NO_VALUE = "—"
 
-#: Chinese names of the figures of ``compute_figures``; an unknown key is shown as itself.
-FIGURE_LABELS: dict[str, str] = {
-    "period": "统计期间",
-    "received": "登记量",
-    "accepted": "受理量",
-    "accepted_last_year": "上年同期受理量",
-    "accepted_yoy_pct": "受理量同比（%）",
-    "closed": "办结量",
-    "on_time_closure_pct": "按期办结率（%）",
-    "first_time_closed": "初信初访办结量",
-    "first_time_one_time_closure_pct": "初信初访一次性办结率（%）",
-    "repeat": "重复访",
-    "repeat_last_year": "上年同期重复访",
-    "repeat_yoy_pct": "重复访同比（%）",
-    "bypassed_level": "越级访",
-    "collective": "集体访",
-    "evaluated": "已回访评价",
-    "satisfaction_pct": "满意度（%）",
-    "category_share_pct": "类别占比（%）",
-    "outcomes": "结果分布",
-    "forwarded": "转送",
-    "assigned": "交办",
-    "supervised": "督办",
-    "by_department": "承办单位案件数",
-    "by_channel": "信访形式分布",
-    "by_unit": "各单位案件数",
-    "by_month": "各月登记量",
-}
+#: The sheet of the table with 同比 (the page's and the report's table).
+FIGURE_TABLE_SHEET = "统计对比"
 #: Chinese names of the items of nested figures whose keys are not already Chinese.
 ITEM_LABELS: dict[str, dict[str, str]] = {"period": {"from": "起始日期", "to": "截止日期"}}
 
@@ -119,6 +95,36 @@ def write_statistics(
             record([safe_value(sheet, labels.get(item_text, item_text)), cell])
     sheet.freeze_panes = "A3"
     return written
+
+
+def write_figure_table(
+    workbook: Workbook, title: str, figures: Figures, *, name: str = FIGURE_TABLE_SHEET
+) -> None:
+    """Add the sheet of ``figure_rows`` (指标 · 本期 · 上年同期 · 同比), as on the page and in the report."""
+    sheet = workbook.create_sheet(name)
+    for column, width in zip("ABCD", (30, 14, 14, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.append([_styled(sheet, clean_text(f"{title}：与上年同期比较"), font=_TITLE_FONT)])
+    sheet.append([_styled(sheet, text, font=_HEAD_FONT, fill=_HEAD_FILL) for text in FIGURE_TABLE_HEADINGS])
+    for row in figure_rows(figures):
+        cells = [row.label]
+        for value in (row.value, row.last):
+            cell = _value_cell(sheet, row.key, value)
+            if row.is_rate and value is not None:
+                cell.number_format = '0.0"%"'
+            cells.append(cell)
+        cells.append(row.change_text)
+        sheet.append(cells)
+    sheet.freeze_panes = "A3"
+
+
+def read_figure_table(sheet: Any) -> list[tuple[str, Any, Any, str]]:
+    """(指标, 本期, 上年同期, 同比) rows of a sheet written by ``write_figure_table``; "—" reads as None."""
+    return [
+        (label, _read_value(value), _read_value(last), change)
+        for label, value, last, change, *_rest in sheet.iter_rows(min_row=3, values_only=True)
+        if label
+    ]
 
 
 def _read_value(value: Any) -> Any:

@@ -8,9 +8,10 @@ from datetime import date
 
 from sqlalchemy import select
 
+from xinfang_desk.ledger.assessment import known_units
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.calendar_entries import next_year_warning
-from xinfang_desk.ledger.dashboard import Dashboard, compute_dashboard
+from xinfang_desk.ledger.dashboard import Dashboard, UnitTiles, compute_dashboard, unit_tiles
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
@@ -27,6 +28,14 @@ class DashboardData:
     urgent_filter: CaseFilter
     #: the banner about next year's holidays not yet entered ("" when there is nothing to say)
     calendar_warning: str = ""
+    #: the office's line per unit (empty in a unit's own ledger)
+    units: tuple[UnitTiles, ...] = ()
+
+
+def _is_office(ctx: OpContext) -> bool:
+    """Whether this is the office's merged ledger."""
+    row = ctx.session.get(LedgerInfo, LedgerInfo.OFFICE_KEY)
+    return row is not None and LedgerInfo.is_office({row.key: row.value})
 
 
 @requires(Permission.VIEW)
@@ -38,7 +47,8 @@ def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     ids = case_ids(ctx.session, urgent, sort="due_on", descending=False)
     rows = case_rows(ctx.session, ids, today=today, due_soon_days=board.due_soon_days)
     warning = next_year_warning(WorkCalendar.load(ctx.session), today)
-    return DashboardData(board, tuple(rows), urgent, warning)
+    units = tuple(unit_tiles(ctx.session, today)) if _is_office(ctx) else ()
+    return DashboardData(board, tuple(rows), urgent, warning, units)
 
 
 @requires(Permission.VIEW)
@@ -62,6 +72,8 @@ class FilterChoices:
     years: tuple[int, ...] = ()
     categories: tuple[tuple[str, bool], ...] = ()  # (name, is_sub_category)
     departments: tuple[str, ...] = ()
+    #: (code, name) of the units whose cases the office ledger holds (empty in a unit's own ledger)
+    units: tuple[tuple[str, str], ...] = ()
     due_soon_days: int = 3
     today: date = field(default_factory=date.today)
 
@@ -82,6 +94,7 @@ def filter_choices(ctx: OpContext) -> FilterChoices:
         years=tuple(sorted(years, reverse=True)),
         categories=tuple(categories),
         departments=departments,
+        units=tuple(known_units(session)) if _is_office(ctx) else (),
         due_soon_days=Settings.load(session).due_soon_days,
         today=today,
     )

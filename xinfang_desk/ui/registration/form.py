@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from xinfang_desk.ledger.case_details import ReferenceChoices
 from xinfang_desk.ledger.identity import check_id_number, check_phone
 from xinfang_desk.ledger.moments import format_moment
-from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Source
-from xinfang_desk.ledger.workflow import COLLECTIVE_MIN_PEOPLE, CaseDraft, PetitionerInput
+from xinfang_desk.ledger.vocab import COLLECTIVE_MIN_PEOPLE, Channel, IdentityType, Nature, Source
+from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput
 from xinfang_desk.ui.moment_edit import MomentEdit
 from xinfang_desk.ui.widgets import FORM_LABEL_WIDTH, CheckedLineEdit, ChoiceBox, form_row
 
