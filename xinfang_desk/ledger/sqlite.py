@@ -22,16 +22,23 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 #: The text a case is found by: case number, summary, content and the petitioner's name.
 _BODY = "{c}.case_no || ' ' || {c}.summary || ' ' || {c}.content || ' ' || {name}"
-_NEW_BODY = _BODY.format(
-    c="new", name="coalesce((SELECT name FROM petitioners WHERE id = new.petitioner_id), '')"
-)
-_JOINED_BODY = _BODY.format(c="c", name="coalesce(p.name, '')")
 
-#: Two indexes: trigrams (FTS5's own tokenizer) for words of three or more characters, and the
-#: one- and two-character grams of ``short_grams`` for the shorter words trigrams cannot find.
+#: Two indexes, each reading its text from a view (FTS5 "external content"), so the file holds no
+#: second copy of it: trigrams (FTS5's own tokenizer) for words of three or more characters, and the
+#: one- and two-character grams of ``short_grams`` for the shorter words trigrams cannot find.  The
+#: gram index keeps only which cases hold a gram (``detail=none``): its queries are single grams.
+#: table: (view it reads, the view's body, tokenizer and options)
 _INDEXES = {
-    "case_fts": ("trigram", "{}"),
-    "case_fts_short": ("unicode61 remove_diacritics 0", "xf_short_grams({})"),
+    "case_fts": (
+        "case_search_text",
+        _BODY.format(c="c", name="coalesce(p.name, '')"),
+        "tokenize='trigram'",
+    ),
+    "case_fts_short": (
+        "case_search_grams",
+        "xf_short_grams(" + _BODY.format(c="c", name="coalesce(p.name, '')") + ")",
+        "tokenize='unicode61 remove_diacritics 0', detail=none",
+    ),
 }
 
 
@@ -71,41 +78,64 @@ def add_to_index(connection: Connection, rows: Sequence[tuple[int, str, str]]) -
             )
 
 
-def _index_rows(table: str, rowid: str, body: str) -> str:
-    return f"INSERT INTO {table}(rowid, body) VALUES ({rowid}, {_INDEXES[table][1].format(body)});"
+def _index_cases(table: str, where: str) -> str:
+    """SQL adding the cases chosen by ``where`` (on ``c``, the view) to ``table``."""
+    return f"INSERT INTO {table}(rowid, body) SELECT c.id, c.body FROM {_INDEXES[table][0]} c WHERE {where};"
+
+
+def _unindex_cases(table: str, where: str) -> str:
+    """SQL removing the cases chosen by ``where`` (on ``rowid``) from ``table`` if it holds them.
+
+    The index reads the words to remove from its view, so this runs before the case changes; a
+    case it does not hold yet (a bulk load indexes at its end) is left alone.
+    """
+    return f"DELETE FROM {table} WHERE ({where}) AND rowid IN (SELECT id FROM {table}_docsize);"
 
 
 def _fts_ddl() -> list[str]:
-    ddl = [
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {t} USING fts5(body, tokenize='{tok}')"
-        for t, (tok, _) in _INDEXES.items()
-    ]
+    ddl: list[str] = []
+    for table, (view, body, options) in _INDEXES.items():
+        ddl.append(
+            f"CREATE VIEW IF NOT EXISTS {view}(id, body) AS SELECT c.id, {body} "
+            "FROM cases c LEFT JOIN petitioners p ON p.id = c.petitioner_id"
+        )
+        ddl.append(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(body, content='{view}', "
+            f"content_rowid='id', {options})"
+        )
     ddl.append(_FTS_INSERT_TRIGGER)
-    deletes = "".join(f"DELETE FROM {t} WHERE rowid = old.id;" for t in _INDEXES)
-    inserts = "".join(_index_rows(t, "new.id", _NEW_BODY) for t in _INDEXES)
+    text_columns = "case_no, summary, content, petitioner_id"
     ddl.append(
-        "CREATE TRIGGER IF NOT EXISTS cases_fts_au AFTER UPDATE OF case_no, summary, content, petitioner_id "
-        f"ON cases BEGIN {deletes} {inserts} END"
-    )
-    person_deletes = "".join(
-        f"DELETE FROM {t} WHERE rowid IN (SELECT id FROM cases WHERE petitioner_id = new.id);"
-        for t in _INDEXES
-    )
-    person_inserts = "".join(
-        f"INSERT INTO {t}(rowid, body) SELECT c.id, {expr.format(_BODY.format(c='c', name='new.name'))} "
-        "FROM cases c WHERE c.petitioner_id = new.id;"
-        for t, (_, expr) in _INDEXES.items()
+        f"CREATE TRIGGER IF NOT EXISTS cases_fts_bu BEFORE UPDATE OF {text_columns} ON cases BEGIN "
+        + "".join(_unindex_cases(t, "rowid = old.id") for t in _INDEXES)
+        + " END"
     )
     ddl.append(
-        f"CREATE TRIGGER IF NOT EXISTS petitioners_fts_au AFTER UPDATE OF name ON petitioners BEGIN "
-        f"{person_deletes} {person_inserts} END"
+        f"CREATE TRIGGER IF NOT EXISTS cases_fts_au AFTER UPDATE OF {text_columns} ON cases BEGIN "
+        + "".join(_index_cases(t, "c.id = new.id") for t in _INDEXES)
+        + " END"
+    )
+    ddl.append(
+        "CREATE TRIGGER IF NOT EXISTS petitioners_fts_bu BEFORE UPDATE OF name ON petitioners BEGIN "
+        + "".join(
+            _unindex_cases(t, "rowid IN (SELECT id FROM cases WHERE petitioner_id = old.id)")
+            for t in _INDEXES
+        )
+        + " END"
+    )
+    ddl.append(
+        "CREATE TRIGGER IF NOT EXISTS petitioners_fts_au AFTER UPDATE OF name ON petitioners BEGIN "
+        + "".join(
+            _index_cases(t, "c.id IN (SELECT id FROM cases WHERE petitioner_id = new.id)") for t in _INDEXES
+        )
+        + " END"
     )
     return ddl
 
 
 _FTS_INSERT_TRIGGER = (
     "CREATE TRIGGER IF NOT EXISTS cases_fts_ai AFTER INSERT ON cases BEGIN "
-    + "".join(_index_rows(t, "new.id", _NEW_BODY) for t in _INDEXES)
+    + "".join(_index_cases(t, "c.id = new.id") for t in _INDEXES)
     + " END"
 )
 
@@ -115,12 +145,13 @@ def _index_missing(connection: Connection, table: str, after: int = 0) -> None:
 
     Not just those above the highest indexed one: while the insert trigger is away, the update
     triggers still index a new case that is changed again (a later revision in the same merge).
+    The index's own row sizes (``{table}_docsize``) say which cases it holds.
     """
     connection.execute(
         text(
-            f"INSERT INTO {table}(rowid, body) SELECT c.id, {_INDEXES[table][1].format(_JOINED_BODY)} "
-            "FROM cases c LEFT JOIN petitioners p ON p.id = c.petitioner_id "
-            f"WHERE c.id > :after AND c.id NOT IN (SELECT rowid FROM {table} WHERE rowid > :after)"
+            _index_cases(
+                table, f"c.id > :after AND c.id NOT IN (SELECT id FROM {table}_docsize WHERE id > :after)"
+            )
         ),
         {"after": after},
     )
@@ -322,7 +353,7 @@ def fulltext_filter(id_column: ColumnElement[int], words: list[str]) -> ColumnEl
             clauses.append(f"SELECT rowid FROM case_fts_short WHERE case_fts_short MATCH :{key}")
             params[key] = f'"{word.lower()}"' + ("" if len(word) == 2 else " *")
         else:
-            clauses.append(f"SELECT rowid FROM case_fts WHERE body LIKE :{key} ESCAPE '\\'")
+            clauses.append(f"SELECT id FROM case_search_text WHERE body LIKE :{key} ESCAPE '\\'")
             params[key] = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     sql = " INTERSECT ".join(clauses)
     return id_column.in_(text(sql).bindparams(**params).columns(column("rowid", Integer)))
