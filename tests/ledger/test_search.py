@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
@@ -131,3 +132,53 @@ def test_any_text_search_is_a_safe_substring_search(ledger: Ledger, small: dict[
                 assert found == set(small.values())  # no words: no text filter
             else:
                 assert (row.id in found) == all(w.lower() in body.lower() for w in words)
+
+
+@pytest.fixture(scope="module")
+def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    from xinfang_desk.ledger.demo import build_demo
+    from xinfang_desk.ledger.reference import create_ledger
+
+    made = create_ledger(tmp_path_factory.mktemp("paging") / "ledger.sqlite", "JWC", "教务处")
+    build_demo(made, cases=160, seed=7, today=date(2025, 12, 1))
+    yield made
+    made.close()
+
+
+def _expected_order(s, sort: str, descending: bool, f: CaseFilter) -> list[int]:
+    """Blanks last, then by value and id: the order a clerk expects, written as one SQL ORDER BY."""
+    from sqlalchemy import case as when
+    from sqlalchemy import or_, select
+
+    from xinfang_desk.ledger.models import Case
+    from xinfang_desk.ledger.search import SORTABLE, _conditions
+
+    column = SORTABLE[sort]
+    blank = when((or_(column.is_(None), column == ""), 1), else_=0)
+    order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
+    return list(s.scalars(select(Case.id).where(*_conditions(s, f)).order_by(blank, *order)))
+
+
+@pytest.mark.parametrize(
+    "sort", ["received_at", "due_on", "department", "petitioner", "subcategory", "case_no"]
+)
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("text", ["", "宿舍"])
+def test_pages_follow_each_other_and_blanks_come_last(
+    demo_ledger: Ledger, sort: str, descending: bool, text: str
+) -> None:
+    from xinfang_desk.ledger.search import case_page
+
+    f = CaseFilter(text=text)
+    with demo_ledger.session() as s:
+        expected = _expected_order(s, sort, descending, f)
+        assert case_ids(s, f, sort=sort, descending=descending) == expected
+        shown: list[int] = []
+        ids, key = case_page(s, f, sort=sort, descending=descending, limit=7)
+        shown.extend(ids)
+        while key is not None:
+            ids, key = case_page(s, f, sort=sort, descending=descending, after=key, limit=7)
+            assert len(ids) <= 7
+            shown.extend(ids)
+        assert shown == expected
+        assert count_cases(s, f) == len(expected)

@@ -1,8 +1,9 @@
 """Finding cases: full-text search of summaries, content and names plus filters, ordered and paged.
 
-The ledger view selects the ordered ids once (``case_ids``) and fetches display rows by page
-(``case_rows``), so nothing ever loads the whole table.  Text search uses SQLite's FTS5 trigram index
-through ``ledger.sqlite`` and a plain ``LIKE`` on any other database.
+The ledger view reads the ordered ids a page at a time (``case_page``, keyset paging) and their
+display rows (``case_rows``); how many cases match is counted apart (``count_cases``), so nothing
+ever loads the whole table and the first page does not wait for the count.  Text search uses
+SQLite's FTS5 indexes through ``ledger.sqlite`` and a plain ``LIKE`` on any other database.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import String, and_, func, literal, not_, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -125,13 +127,78 @@ def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-def case_query(
-    session: Session, f: CaseFilter, *, sort: str = "received_at", descending: bool = True
-) -> Select:
-    """The ordered select of matching case ids."""
+@dataclass(frozen=True)
+class PageKey:
+    """Where a page of ids ended: its last case's sort value (or that it was blank) and id.
+
+    The next page starts right after it (keyset paging), so no page needs the ones before it.
+    """
+
+    blank: bool
+    value: Any
+    id: int
+
+
+def _blank_forms(column: ColumnElement) -> list[ColumnElement[bool]]:
+    """The forms a blank sort value takes: none for a column that always has one (NOT NULL), else
+    NULL, and for text also the empty string."""
+    if not getattr(column, "nullable", True):
+        return []
+    forms = [column.is_(None)]
+    if isinstance(column.type, String):
+        forms.append(column == "")
+    return forms
+
+
+def _filled(column: ColumnElement) -> list[ColumnElement[bool]]:
+    """Conditions selecting the cases whose sort value is not blank."""
+    return [not_(form) for form in _blank_forms(column)]
+
+
+def case_page(
+    session: Session,
+    f: CaseFilter,
+    *,
+    sort: str = "received_at",
+    descending: bool = True,
+    after: PageKey | None = None,
+    limit: int | None = None,
+) -> tuple[list[int], PageKey | None]:
+    """Up to ``limit`` ids of matching cases in display order, starting after ``after``.
+
+    Cases whose sort value is blank come last in either direction (by id); the others are in the
+    order of their value, then id.  Each part is an ordered query that stops at ``limit``, so the
+    first page does not grow with the number of matches.  Returns the ids and the key to continue
+    from (None when the last case was reached).
+    """
     column = SORTABLE.get(sort, Case.received_at)
-    order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
-    return select(Case.id).where(*_conditions(session, f)).order_by(*order)
+    conds = _conditions(session, f)
+    ids: list[int] = []
+    last: PageKey | None = after
+    if after is None or not after.blank:
+        query = select(Case.id, column).where(*conds, *_filled(column))
+        if after is not None:
+            key, start = tuple_(column, Case.id), tuple_(literal(after.value, column.type), after.id)
+            query = query.where(key < start if descending else key > start)
+        order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
+        rows = session.execute(query.order_by(*order).limit(limit)).all()
+        ids.extend(row[0] for row in rows)
+        if rows:
+            last = PageKey(False, rows[-1][1], rows[-1][0])
+    blank = _blank_forms(column)
+    wanted = None if limit is None else limit - len(ids)
+    if blank and (wanted is None or wanted > 0):
+        query = select(Case.id).where(*conds, or_(*blank))
+        if last is not None and last.blank:
+            query = query.where(Case.id < last.id if descending else Case.id > last.id)
+        query = query.order_by(Case.id.desc() if descending else Case.id.asc()).limit(wanted)
+        found = list(session.scalars(query))
+        ids.extend(found)
+        if found:
+            last = PageKey(True, None, found[-1])
+    if limit is None or len(ids) < limit:
+        return ids, None
+    return ids, last
 
 
 def case_ids(
@@ -142,11 +209,8 @@ def case_ids(
     descending: bool = True,
     limit: int | None = None,
 ) -> list[int]:
-    """The ids of matching cases in display order (ids only: cheap even for 100,000 cases)."""
-    query = case_query(session, f, sort=sort, descending=descending)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query))
+    """The ids of matching cases in display order (blanks last), at most ``limit`` of them."""
+    return case_page(session, f, sort=sort, descending=descending, limit=limit)[0]
 
 
 def count_cases(session: Session, f: CaseFilter) -> int:

@@ -11,7 +11,15 @@ from sqlalchemy import select
 from xinfang_desk.ledger.dashboard import Dashboard, compute_dashboard
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.operations.context import OpContext
-from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
+from xinfang_desk.ledger.search import (
+    CaseFilter,
+    CaseRow,
+    PageKey,
+    case_ids,
+    case_page,
+    case_rows,
+    count_cases,
+)
 from xinfang_desk.ledger.settings import Settings
 
 #: How many of the most urgent open cases the dashboard lists.
@@ -37,11 +45,31 @@ def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     return DashboardData(board, tuple(rows), urgent)
 
 
-def matching_case_ids(
-    ctx: OpContext, case_filter: CaseFilter, *, sort: str = "received_at", descending: bool = True
-) -> list[int]:
-    """The ids of the cases ``case_filter`` selects, in the ledger view's order."""
-    return case_ids(ctx.session, case_filter, sort=sort, descending=descending)
+@dataclass(frozen=True)
+class IdPage:
+    """A page of the ledger view's ids, and where the next page starts (None: this was the last)."""
+
+    ids: tuple[int, ...]
+    next: PageKey | None
+
+
+def ledger_id_page(
+    ctx: OpContext,
+    case_filter: CaseFilter,
+    *,
+    sort: str = "received_at",
+    descending: bool = True,
+    after: PageKey | None = None,
+    limit: int,
+) -> IdPage:
+    """Up to ``limit`` ids of the cases ``case_filter`` selects, in the view's order, after ``after``."""
+    ids, key = case_page(ctx.session, case_filter, sort=sort, descending=descending, after=after, limit=limit)
+    return IdPage(tuple(ids), key)
+
+
+def matching_count(ctx: OpContext, case_filter: CaseFilter) -> int:
+    """How many cases ``case_filter`` selects."""
+    return count_cases(ctx.session, case_filter)
 
 
 def ledger_rows(ctx: OpContext, ids: Sequence[int], *, today: date, due_soon_days: int) -> list[CaseRow]:
