@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.helpers import Clock, register
@@ -76,7 +77,7 @@ def test_a_ledger_indexed_with_copies_is_converted_when_opened(tmp_path: Path) -
     with ledger.session() as s:
         case_id = register(s, Clock(datetime(2025, 3, 3, 9, 0)), summary="食堂窗口排队过长").id
     ledger.close()
-    # the index as the previous version kept it: its own copy of each case's text
+    # the schema of 0005: indexes with their own copy of each case's text, a second status index
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         for statement in (
@@ -90,6 +91,7 @@ def test_a_ledger_indexed_with_copies_is_converted_when_opened(tmp_path: Path) -
             "CREATE VIRTUAL TABLE case_fts USING fts5(body, tokenize='trigram')",
             "CREATE VIRTUAL TABLE case_fts_short USING fts5(body, tokenize='unicode61 remove_diacritics 0')",
             "INSERT INTO case_fts(rowid, body) SELECT id, summary FROM cases",
+            "CREATE INDEX ix_cases_status ON cases (status)",
             "UPDATE alembic_version SET version_num = '0005'",
         ):
             conn.execute(text(statement))
@@ -99,8 +101,18 @@ def test_a_ledger_indexed_with_copies_is_converted_when_opened(tmp_path: Path) -
     with ledger.engine.connect() as conn:
         tables = set(conn.execute(text("SELECT name FROM sqlite_master")).scalars())
     assert "case_fts_content" not in tables
+    assert "ix_cases_status" not in tables
     with ledger.session() as s:
         assert case_ids(s, CaseFilter(text="窗口排队")) == [case_id]
         assert case_ids(s, CaseFilter(text="窗口")) == [case_id]
     _index_is_sound(ledger)
     ledger.close()
+
+
+def test_a_read_past_its_time_is_stopped_and_the_ledger_reads_on(ledger: Ledger) -> None:
+    endless = text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n")
+    with ledger.session() as s:
+        connection = s.connection()
+        with pytest.raises(sqlite.TimeUp), sqlite.time_limit(connection, 0.05):
+            connection.execute(endless).scalar()
+        assert connection.execute(text("SELECT count(*) FROM cases")).scalar() == 0

@@ -6,9 +6,11 @@ PostgreSQL URL.  Opening an older ledger upgrades its schema in place (Alembic),
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from alembic import command
@@ -80,7 +82,8 @@ class Ledger:
                 if not create:
                     raise LedgerFileError(f"台账文件不存在：{path}。请先用 init 或 demo 命令创建。")
                 path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        # JSON keeps Chinese as it is: three bytes a character instead of a six-byte \uXXXX escape
+        engine = create_engine(url, json_serializer=partial(json.dumps, ensure_ascii=False))
         if sqlite.is_sqlite(engine):
             sqlite.configure_engine(engine)
         try:

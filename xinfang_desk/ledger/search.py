@@ -8,12 +8,13 @@ SQLite's FTS5 indexes through ``ledger.sqlite`` and a plain ``LIKE`` on any othe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, and_, func, literal, not_, or_, select, tuple_
+from sqlalchemy import Row, Select, String, and_, bindparam, func, literal, not_, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -66,18 +67,33 @@ SORTABLE: dict[str, ColumnElement] = {
 }
 
 
+#: Sort columns with an index of their own: a page can follow it in order and stop at its last case.
+ORDERED_BY_INDEX = frozenset({"received_at", "case_no"})
+#: Fewer matches than this are read through the filters' indexes and then ordered.
+FEW_MATCHES = 2_000
+#: How long following the sort order may look for a page before the filters' own indexes are
+#: asked instead (seconds; plus about a microsecond for each case holding the search words).
+WALK_SECONDS = 0.03
+
+
 def words_of(text: str) -> list[str]:
     """The words of a search: split at (full-width) spaces; control characters are ignored."""
     cleaned = "".join(ch if ch.isprintable() or ch.isspace() else " " for ch in (text or ""))
     return cleaned.replace("\u3000", " ").split()
 
 
-def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
+def _conditions(session: Session, f: CaseFilter, *, walk: bool = False) -> list[ColumnElement[bool]]:
+    """The SQL conditions of ``f``.
+
+    ``walk``: for a query that should follow the sort order and stop early: each condition is marked
+    as usually true (SQLite's ``likely``) and the text condition is not on the bare id, so the planner
+    follows the sort column's index instead of reading the filters' indexes and sorting.
+    """
     conds: list[ColumnElement[bool]] = []
     words = words_of(f.text)
     if words:
         if sqlite.is_sqlite(session.get_bind()):
-            conds.append(sqlite.fulltext_filter(Case.id, words))
+            conds.append(sqlite.fulltext_filter(Case.id + 0 if walk else Case.id, words))
         else:
             for word in words:
                 pattern = f"%{word}%"
@@ -124,7 +140,7 @@ def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
         conds.append(Case.satisfaction.in_([Satisfaction(v).value for v in f.satisfactions]))
     if f.unit_code:
         conds.append(Case.unit_code == f.unit_code)
-    return conds
+    return [func.likely(c) for c in conds] if walk else conds
 
 
 @dataclass(frozen=True)
@@ -172,23 +188,26 @@ def case_page(
     from (None when the last case was reached).
     """
     column = SORTABLE.get(sort, Case.received_at)
-    conds = _conditions(session, f)
     ids: list[int] = []
     last: PageKey | None = after
     if after is None or not after.blank:
-        query = select(Case.id, column).where(*conds, *_filled(column))
-        if after is not None:
-            key, start = tuple_(column, Case.id), tuple_(literal(after.value, column.type), after.id)
-            query = query.where(key < start if descending else key > start)
-        order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
-        rows = session.execute(query.order_by(*order).limit(limit)).all()
+
+        def filled(walk: bool) -> Select:
+            query = select(Case.id, column).where(*_conditions(session, f, walk=walk), *_filled(column))
+            if after is not None:
+                key, start = tuple_(column, Case.id), tuple_(literal(after.value, column.type), after.id)
+                query = query.where(key < start if descending else key > start)
+            order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
+            return query.order_by(*order).limit(limit)
+
+        rows = _ordered_rows(session, filled, sort, f, limit)
         ids.extend(row[0] for row in rows)
         if rows:
             last = PageKey(False, rows[-1][1], rows[-1][0])
     blank = _blank_forms(column)
     wanted = None if limit is None else limit - len(ids)
     if blank and (wanted is None or wanted > 0):
-        query = select(Case.id).where(*conds, or_(*blank))
+        query = select(Case.id).where(*_conditions(session, f), or_(*blank))
         if last is not None and last.blank:
             query = query.where(Case.id < last.id if descending else Case.id > last.id)
         query = query.order_by(Case.id.desc() if descending else Case.id.asc()).limit(wanted)
@@ -199,6 +218,35 @@ def case_page(
     if limit is None or len(ids) < limit:
         return ids, None
     return ids, last
+
+
+def _ordered_rows(
+    session: Session, query: Callable[[bool], Select], sort: str, f: CaseFilter, limit: int | None
+) -> list[Row]:
+    """The rows of an ordered, limited query (``query(walk)``), by the plan that stops earliest.
+
+    When many cases match, following the sort column's index and stopping at the ``limit``-th match
+    is quickest; when few do, reading those few through the filters' indexes and ordering them is.
+    SQLite's planner cannot tell which without statistics, so: when few cases hold the search words,
+    those are read; otherwise the walk along the order gets ``WALK_SECONDS``; if it needs longer (the
+    matches lie further along), the filters' indexes are asked whether few cases match, and then
+    those are read, or else the walk goes on.
+    """
+    if limit is None or sort not in ORDERED_BY_INDEX or not sqlite.is_sqlite(session.get_bind()):
+        return list(session.execute(query(False)).all())
+    words = words_of(f.text)
+    hits = sqlite.fulltext_hits(session.connection(), words) if words else 0
+    if words and hits < FEW_MATCHES:
+        return list(session.execute(query(False)).all())
+    try:
+        with sqlite.time_limit(session.connection(), WALK_SECONDS + hits / 1_000_000):
+            return list(session.execute(query(True)).all())
+    except sqlite.TimeUp:
+        pass
+    capped = query(False).order_by(None).limit(FEW_MATCHES).subquery()
+    if session.scalar(select(func.count()).select_from(capped)) < FEW_MATCHES:
+        return list(session.execute(query(False)).all())
+    return list(session.execute(query(True)).all())
 
 
 def case_ids(
@@ -245,15 +293,11 @@ class CaseRow:
     due_soon: bool
 
 
-def case_rows(
-    session: Session, ids: Sequence[int], *, today: date | None = None, due_soon_days: int = 3
-) -> list[CaseRow]:
-    """Display rows for ``ids``, in the order given (missing ids are skipped)."""
-    if not ids:
-        return []
-    today = today or date.today()
+@cache
+def _rows_query() -> Select:
+    """The select of display rows for a list of ids (built once: building it costs more than running it)."""
     sub = aliased(Category)
-    rows = session.execute(
+    return (
         select(
             Case.id,
             Case.uuid,
@@ -279,8 +323,18 @@ def case_rows(
         .join(Category, Category.id == Case.category_id)
         .outerjoin(sub, sub.id == Case.subcategory_id)
         .outerjoin(Department, Department.id == Case.department_id)
-        .where(Case.id.in_(list(ids)))
-    ).all()
+        .where(Case.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+def case_rows(
+    session: Session, ids: Sequence[int], *, today: date | None = None, due_soon_days: int = 3
+) -> list[CaseRow]:
+    """Display rows for ``ids``, in the order given (missing ids are skipped)."""
+    if not ids:
+        return []
+    today = today or date.today()
+    rows = session.execute(_rows_query(), {"ids": list(ids)}).all()
     by_id: dict[int, CaseRow] = {}
     for r in rows:
         status = Status(r[12])

@@ -9,14 +9,17 @@ from __future__ import annotations
 import operator
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, Table, column, event, insert, text
+from sqlalchemy import Connection, Engine, Integer, Table, column, event, func, insert, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import TextualSelect
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -27,12 +30,13 @@ _BODY = "{c}.case_no || ' ' || {c}.summary || ' ' || {c}.content || ' ' || {name
 #: second copy of it: trigrams (FTS5's own tokenizer) for words of three or more characters, and the
 #: one- and two-character grams of ``short_grams`` for the shorter words trigrams cannot find.  The
 #: gram index keeps only which cases hold a gram (``detail=none``): its queries are single grams.
-#: table: (view it reads, the view's body, tokenizer and options)
+#: Neither keeps ranking data except the gram index's row sizes, which say which cases are indexed
+#: (``_INDEXED``).  table: (view it reads, the view's body, tokenizer and options)
 _INDEXES = {
     "case_fts": (
         "case_search_text",
         _BODY.format(c="c", name="coalesce(p.name, '')"),
-        "tokenize='trigram'",
+        "tokenize='trigram', columnsize=0",
     ),
     "case_fts_short": (
         "case_search_grams",
@@ -78,6 +82,10 @@ def add_to_index(connection: Connection, rows: Sequence[tuple[int, str, str]]) -
             )
 
 
+#: The ids of the cases the indexes hold (both are always written together; the gram index last).
+_INDEXED = "SELECT id FROM case_fts_short_docsize"
+
+
 def _index_cases(table: str, where: str) -> str:
     """SQL adding the cases chosen by ``where`` (on ``c``, the view) to ``table``."""
     return f"INSERT INTO {table}(rowid, body) SELECT c.id, c.body FROM {_INDEXES[table][0]} c WHERE {where};"
@@ -89,7 +97,7 @@ def _unindex_cases(table: str, where: str) -> str:
     The index reads the words to remove from its view, so this runs before the case changes; a
     case it does not hold yet (a bulk load indexes at its end) is left alone.
     """
-    return f"DELETE FROM {table} WHERE ({where}) AND rowid IN (SELECT id FROM {table}_docsize);"
+    return f"DELETE FROM {table} WHERE ({where}) AND rowid IN ({_INDEXED});"
 
 
 def _fts_ddl() -> list[str]:
@@ -140,21 +148,17 @@ _FTS_INSERT_TRIGGER = (
 )
 
 
-def _index_missing(connection: Connection, table: str, after: int = 0) -> None:
-    """Index the cases above id ``after`` that ``table`` does not have yet.
+def _index_missing(connection: Connection, after: int = 0) -> None:
+    """Index the cases above id ``after`` that the indexes do not have yet.
 
     Not just those above the highest indexed one: while the insert trigger is away, the update
     triggers still index a new case that is changed again (a later revision in the same merge).
-    The index's own row sizes (``{table}_docsize``) say which cases it holds.
     """
-    connection.execute(
-        text(
-            _index_cases(
-                table, f"c.id > :after AND c.id NOT IN (SELECT id FROM {table}_docsize WHERE id > :after)"
-            )
-        ),
-        {"after": after},
-    )
+    for table in _INDEXES:  # the gram index, which says what is indexed, comes last
+        connection.execute(
+            text(_index_cases(table, f"c.id > :after AND c.id NOT IN ({_INDEXED} WHERE id > :after)")),
+            {"after": after},
+        )
 
 
 _GUARD_DDL = [
@@ -222,9 +226,8 @@ def install_speedups(connection: Connection) -> None:
     }
     for ddl in _fts_ddl() + _GUARD_DDL:
         connection.execute(text(ddl))
-    for table in _INDEXES:
-        if table not in existing or "cases_fts_ai" not in existing:
-            _index_missing(connection, table)
+    if not existing.issuperset(_INDEXES) or "cases_fts_ai" not in existing:
+        _index_missing(connection)
 
 
 @contextmanager
@@ -241,8 +244,7 @@ def bulk_loading(engine: Engine) -> Iterator[None]:
         yield
     finally:
         with engine.begin() as conn:
-            for table in _INDEXES:
-                _index_missing(conn, table, before)
+            _index_missing(conn, before)
             conn.execute(text(_FTS_INSERT_TRIGGER))
 
 
@@ -337,7 +339,12 @@ _TIMES = frozenset((datetime, type(None)))
 
 
 def fulltext_filter(id_column: ColumnElement[int], words: list[str]) -> ColumnElement[bool]:
-    """A condition on a case id column: the case's indexed text contains every word (any length).
+    """A condition on a case id column: the case's indexed text contains every word (any length)."""
+    return id_column.in_(_fulltext_ids(words))
+
+
+def _fulltext_ids(words: list[str]) -> TextualSelect:
+    """The ids of the cases whose indexed text contains every word.
 
     Words of three or more characters use the trigram index; shorter ones the gram index (a token
     for two letters, a prefix for one); a short word with punctuation falls back to a LIKE scan.
@@ -356,7 +363,37 @@ def fulltext_filter(id_column: ColumnElement[int], words: list[str]) -> ColumnEl
             clauses.append(f"SELECT id FROM case_search_text WHERE body LIKE :{key} ESCAPE '\\'")
             params[key] = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     sql = " INTERSECT ".join(clauses)
-    return id_column.in_(text(sql).bindparams(**params).columns(column("rowid", Integer)))
+    return text(sql).bindparams(**params).columns(column("rowid", Integer))
+
+
+def fulltext_hits(connection: Connection, words: list[str]) -> int:
+    """How many cases hold every word (read from the indexes alone, without the cases)."""
+    ids = _fulltext_ids(words).subquery()
+    return int(connection.execute(select(func.count()).select_from(ids)).scalar_one())
+
+
+class TimeUp(Exception):
+    """A read under ``time_limit`` ran out of time and was stopped."""
+
+
+@contextmanager
+def time_limit(connection: Connection, seconds: float) -> Iterator[None]:
+    """Stop a read on ``connection`` that runs longer than ``seconds``, raising ``TimeUp``.
+
+    For a query plan that may or may not finish early: the caller then asks another way.  Only a
+    read is stopped this way, so the transaction stays as it was.
+    """
+    raw = connection.connection.driver_connection
+    deadline = time.perf_counter() + seconds
+    raw.set_progress_handler(lambda: time.perf_counter() > deadline, 2000)
+    try:
+        yield
+    except OperationalError as exc:
+        if "interrupted" not in str(exc):
+            raise
+        raise TimeUp from exc
+    finally:
+        raw.set_progress_handler(None, 0)
 
 
 def integrity_ok(path: Path) -> bool:

@@ -1,4 +1,4 @@
-"""full-text indexes read their text from views instead of keeping a copy of it
+"""full-text indexes read their text from views instead of keeping a copy of it; no second status index
 
 Revision ID: 0008
 Revises: 0005
@@ -8,6 +8,8 @@ The indexes are not part of the models: ``sqlite.install_speedups`` creates them
 case) after the migrations when they are missing.  Upgrading therefore drops the indexes that kept
 their own copy of each case's text; downgrading drops the new ones, which the older program
 recreates in its own form when it opens the ledger.
+
+The index on the status alone goes too: ``ix_cases_status_due`` starts with the status.
 """
 
 from alembic import op
@@ -36,7 +38,11 @@ def _drop(triggers: tuple[str, ...], views: tuple[str, ...] = ()) -> None:
 
 def upgrade() -> None:
     _drop(_OLD_TRIGGERS)
+    with op.batch_alter_table("cases") as batch_op:
+        batch_op.drop_index("ix_cases_status")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases") as batch_op:
+        batch_op.create_index("ix_cases_status", ["status"], unique=False)
     _drop(_NEW_TRIGGERS, _NEW_VIEWS)
