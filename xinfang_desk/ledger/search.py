@@ -9,7 +9,7 @@ SQLite's FTS5 indexes through ``ledger.sqlite`` and a plain ``LIKE`` on any othe
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
@@ -262,6 +262,10 @@ def case_ids(
 
 
 def count_cases(session: Session, f: CaseFilter) -> int:
+    """How many cases ``f`` selects (a search alone is counted in the text index, without the cases)."""
+    words = words_of(f.text)
+    if words and sqlite.is_sqlite(session.get_bind()) and not _conditions(session, replace(f, text="")):
+        return sqlite.fulltext_hits(session.connection(), words)
     return int(session.scalar(select(func.count(Case.id)).where(*_conditions(session, f))) or 0)
 
 
