@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from tests.helpers import Clock, register
@@ -108,11 +107,3 @@ def test_a_ledger_indexed_with_copies_is_converted_when_opened(tmp_path: Path) -
     _index_is_sound(ledger)
     ledger.close()
 
-
-def test_a_read_past_its_time_is_stopped_and_the_ledger_reads_on(ledger: Ledger) -> None:
-    endless = text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n")
-    with ledger.session() as s:
-        connection = s.connection()
-        with pytest.raises(sqlite.TimeUp), sqlite.time_limit(connection, 0.05):
-            connection.execute(endless).scalar()
-        assert connection.execute(text("SELECT count(*) FROM cases")).scalar() == 0

@@ -71,9 +71,6 @@ SORTABLE: dict[str, ColumnElement] = {
 ORDERED_BY_INDEX = frozenset({"received_at", "case_no"})
 #: Fewer matches than this are read through the filters' indexes and then ordered.
 FEW_MATCHES = 2_000
-#: How long following the sort order may look for a page before the filters' own indexes are
-#: asked instead (seconds; plus about a microsecond for each case holding the search words).
-WALK_SECONDS = 0.03
 
 
 def words_of(text: str) -> list[str]:
@@ -85,9 +82,10 @@ def words_of(text: str) -> list[str]:
 def _conditions(session: Session, f: CaseFilter, *, walk: bool = False) -> list[ColumnElement[bool]]:
     """The SQL conditions of ``f``.
 
-    ``walk``: for a query that should follow the sort order and stop early: each condition is marked
-    as usually true (SQLite's ``likely``) and the text condition is not on the bare id, so the planner
-    follows the sort column's index instead of reading the filters' indexes and sorting.
+    ``walk``: for a query that should follow the sort order and stop early: each condition but the
+    period is marked as usually true (SQLite's ``likely``) and the text condition is not on the bare
+    id, so the planner follows the sort column's index instead of reading the filters' indexes and
+    sorting; the period stays a range the index can start and stop at.
     """
     conds: list[ColumnElement[bool]] = []
     words = words_of(f.text)
@@ -120,10 +118,11 @@ def _conditions(session: Session, f: CaseFilter, *, walk: bool = False) -> list[
     if f.year is not None:
         start = max(start or date(f.year, 1, 1), date(f.year, 1, 1))
         end = min(end or date(f.year, 12, 31), date(f.year, 12, 31))
+    period: list[ColumnElement[bool]] = []  # on the default order's own column: never marked likely
     if start is not None:
-        conds.append(Case.received_at >= datetime.combine(start, time.min))
+        period.append(Case.received_at >= datetime.combine(start, time.min))
     if end is not None:
-        conds.append(Case.received_at < datetime.combine(end + timedelta(days=1), time.min))
+        period.append(Case.received_at < datetime.combine(end + timedelta(days=1), time.min))
     if f.overdue or f.due_soon:
         open_ = Case.status.in_([s.value for s in OPEN_STATUSES])
         parts = []
@@ -140,7 +139,7 @@ def _conditions(session: Session, f: CaseFilter, *, walk: bool = False) -> list[
         conds.append(Case.satisfaction.in_([Satisfaction(v).value for v in f.satisfactions]))
     if f.unit_code:
         conds.append(Case.unit_code == f.unit_code)
-    return [func.likely(c) for c in conds] if walk else conds
+    return [*period, *(func.likely(c) for c in conds)] if walk else [*period, *conds]
 
 
 @dataclass(frozen=True)
@@ -227,26 +226,23 @@ def _ordered_rows(
 
     When many cases match, following the sort column's index and stopping at the ``limit``-th match
     is quickest; when few do, reading those few through the filters' indexes and ordering them is.
-    SQLite's planner cannot tell which without statistics, so: when few cases hold the search words,
-    those are read; otherwise the walk along the order gets ``WALK_SECONDS``; if it needs longer (the
-    matches lie further along), the filters' indexes are asked whether few cases match, and then
-    those are read, or else the walk goes on.
+    SQLite's planner cannot tell which without statistics, so the matches are counted first, up to
+    ``FEW_MATCHES`` (a search alone in the text index, which counts without reading the cases).
     """
     if limit is None or sort not in ORDERED_BY_INDEX or not sqlite.is_sqlite(session.get_bind()):
         return list(session.execute(query(False)).all())
-    words = words_of(f.text)
-    hits = sqlite.fulltext_hits(session.connection(), words) if words else 0
-    if words and hits < FEW_MATCHES:
-        return list(session.execute(query(False)).all())
-    try:
-        with sqlite.time_limit(session.connection(), WALK_SECONDS + hits / 1_000_000):
-            return list(session.execute(query(True)).all())
-    except sqlite.TimeUp:
-        pass
-    capped = query(False).order_by(None).limit(FEW_MATCHES).subquery()
-    if session.scalar(select(func.count()).select_from(capped)) < FEW_MATCHES:
+    if _fewer_than(session, f, FEW_MATCHES):
         return list(session.execute(query(False)).all())
     return list(session.execute(query(True)).all())
+
+
+def _fewer_than(session: Session, f: CaseFilter, few: int) -> bool:
+    """True when fewer than ``few`` cases match ``f`` (counting stops at ``few``)."""
+    words = words_of(f.text)
+    if words and not _conditions(session, replace(f, text="")):
+        return sqlite.fulltext_hits(session.connection(), words) < few
+    matches = select(Case.id).where(*_conditions(session, f)).limit(few).subquery()
+    return int(session.scalar(select(func.count()).select_from(matches)) or 0) < few
 
 
 def case_ids(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import operator
 import re
 import sqlite3
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, Table, column, event, func, insert, select, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import TextualSelect
 
@@ -370,30 +368,6 @@ def fulltext_hits(connection: Connection, words: list[str]) -> int:
     """How many cases hold every word (read from the indexes alone, without the cases)."""
     ids = _fulltext_ids(words).subquery()
     return int(connection.execute(select(func.count()).select_from(ids)).scalar_one())
-
-
-class TimeUp(Exception):
-    """A read under ``time_limit`` ran out of time and was stopped."""
-
-
-@contextmanager
-def time_limit(connection: Connection, seconds: float) -> Iterator[None]:
-    """Stop a read on ``connection`` that runs longer than ``seconds``, raising ``TimeUp``.
-
-    For a query plan that may or may not finish early: the caller then asks another way.  Only a
-    read is stopped this way, so the transaction stays as it was.
-    """
-    raw = connection.connection.driver_connection
-    deadline = time.perf_counter() + seconds
-    raw.set_progress_handler(lambda: time.perf_counter() > deadline, 2000)
-    try:
-        yield
-    except OperationalError as exc:
-        if "interrupted" not in str(exc):
-            raise
-        raise TimeUp from exc
-    finally:
-        raw.set_progress_handler(None, 0)
 
 
 def integrity_ok(path: Path) -> bool:
