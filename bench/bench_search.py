@@ -12,6 +12,7 @@ and count) under 300 ms, and at most 2.5 KB of file per case.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import statistics
 import sys
@@ -29,7 +30,7 @@ try:  # keyset pages (this version); the previous one read every matching id
 except ImportError:  # pragma: no cover - comparing with an older version
     case_page = None
 
-RUNS = 5
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))  # runs of each measurement (median shown)
 PAGE = 50
 LEDGERS = ("/tmp/bench-10k.sqlite", "/tmp/bench-100k.sqlite", "/tmp/bench-300k.sqlite")
 TODAY = date(2026, 6, 30)  # the demo ledgers' "today" (build_ledgers.sh)

@@ -8,6 +8,7 @@ SQLite's FTS5 indexes through ``ledger.sqlite`` and a plain ``LIKE`` on any othe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -69,8 +70,10 @@ SORTABLE: dict[str, ColumnElement] = {
 
 #: Sort columns with an index of their own: a page can follow it in order and stop at its last case.
 ORDERED_BY_INDEX = frozenset({"received_at", "case_no"})
-#: Fewer matches than this are read through the filters' indexes and then ordered.
-FEW_MATCHES = 2_000
+#: Fewer matches than this are read through the filters' indexes and then ordered; None: the
+#: square root of 40 × the ledger's cases, where reading and ordering the matches (about their
+#: number of steps) costs what following the order to the 50th match does (cases / matches × 50).
+FEW_MATCHES: int | None = None
 
 
 def words_of(text: str) -> list[str]:
@@ -227,19 +230,22 @@ def _ordered_rows(
     When many cases match, following the sort column's index and stopping at the ``limit``-th match
     is quickest; when few do, reading those few through the filters' indexes and ordering them is.
     SQLite's planner cannot tell which without statistics, so the matches are counted first, up to
-    ``FEW_MATCHES`` (a search alone in the text index, which counts without reading the cases).
+    ``FEW_MATCHES`` (with search words: the cases holding them, counted in the text index alone).
     """
     if limit is None or sort not in ORDERED_BY_INDEX or not sqlite.is_sqlite(session.get_bind()):
         return list(session.execute(query(False)).all())
-    if _fewer_than(session, f, FEW_MATCHES):
+    few = FEW_MATCHES
+    if few is None:
+        few = max(200, math.isqrt(40 * int(session.scalar(select(func.max(Case.id))) or 0)))
+    if _fewer_than(session, f, few):
         return list(session.execute(query(False)).all())
     return list(session.execute(query(True)).all())
 
 
 def _fewer_than(session: Session, f: CaseFilter, few: int) -> bool:
-    """True when fewer than ``few`` cases match ``f`` (counting stops at ``few``)."""
+    """True when fewer than ``few`` cases may match ``f`` (counting stops at ``few``)."""
     words = words_of(f.text)
-    if words and not _conditions(session, replace(f, text="")):
+    if words:  # the cases holding the words, counted in the text index (the others filter those)
         return sqlite.fulltext_hits(session.connection(), words) < few
     matches = select(Case.id).where(*_conditions(session, f)).limit(few).subquery()
     return int(session.scalar(select(func.count()).select_from(matches)) or 0) < few
