@@ -106,4 +106,3 @@ def test_a_ledger_indexed_with_copies_is_converted_when_opened(tmp_path: Path) -
         assert case_ids(s, CaseFilter(text="窗口")) == [case_id]
     _index_is_sound(ledger)
     ledger.close()
-
