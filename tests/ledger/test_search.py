@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
@@ -144,3 +145,78 @@ def test_blank_deadlines_sort_last_in_both_directions(
     assert ordered[-1] == small["canteen"] and dues[-1] is None
     assert all(due is not None for due in dues[:-1])
     assert dues[:-1] == sorted(dues[:-1], reverse=descending)
+@pytest.fixture(scope="module")
+def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    from xinfang_desk.ledger.demo import build_demo
+    from xinfang_desk.ledger.reference import create_ledger
+
+    made = create_ledger(tmp_path_factory.mktemp("paging") / "ledger.sqlite", "JWC", "教务处")
+    build_demo(made, cases=160, seed=7, today=date(2025, 12, 1))
+    yield made
+    made.close()
+
+
+def _expected_order(s, sort: str, descending: bool, f: CaseFilter) -> list[int]:
+    """Blanks last, then by value and id: the order a clerk expects, written as one SQL ORDER BY."""
+    from sqlalchemy import case as when
+    from sqlalchemy import or_, select
+
+    from xinfang_desk.ledger.models import Case
+    from xinfang_desk.ledger.search import SORTABLE, _conditions
+
+    column = SORTABLE[sort]
+    blank = when((or_(column.is_(None), column == ""), 1), else_=0)
+    order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
+    return list(s.scalars(select(Case.id).where(*_conditions(s, f)).order_by(blank, *order)))
+
+
+@pytest.mark.parametrize(
+    "sort", ["received_at", "due_on", "department", "petitioner", "subcategory", "case_no"]
+)
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("text", ["", "宿舍"])
+def test_pages_follow_each_other_and_blanks_come_last(
+    demo_ledger: Ledger, sort: str, descending: bool, text: str
+) -> None:
+    from xinfang_desk.ledger.search import case_page
+
+    f = CaseFilter(text=text)
+    with demo_ledger.session() as s:
+        expected = _expected_order(s, sort, descending, f)
+        assert case_ids(s, f, sort=sort, descending=descending) == expected
+        shown: list[int] = []
+        ids, key = case_page(s, f, sort=sort, descending=descending, limit=7)
+        shown.extend(ids)
+        while key is not None:
+            ids, key = case_page(s, f, sort=sort, descending=descending, after=key, limit=7)
+            assert len(ids) <= 7
+            shown.extend(ids)
+        assert shown == expected
+        assert count_cases(s, f) == len(expected)
+
+
+@pytest.mark.parametrize("few", [0, 10_000])
+@pytest.mark.parametrize(
+    "f",
+    [
+        CaseFilter(),
+        CaseFilter(text="宿舍"),
+        CaseFilter(statuses=[Status.CLOSED]),
+        CaseFilter(text="宿", year=2025),
+    ],
+    ids=["all", "word", "closed", "char-and-year"],
+)
+def test_every_way_of_reading_a_page_gives_the_same_page(
+    demo_ledger: Ledger, monkeypatch: pytest.MonkeyPatch, few: int, f: CaseFilter
+) -> None:
+    """Following the order and stopping, and reading the matches then ordering them, agree."""
+    from xinfang_desk.ledger import search
+    from xinfang_desk.ledger.search import case_page
+
+    monkeypatch.setattr(search, "FEW_MATCHES", few)  # 0: always follow the order; 10,000: never
+    with demo_ledger.session() as s:
+        expected = _expected_order(s, "received_at", True, f)
+        first, key = case_page(s, f, limit=10)
+        assert first == expected[:10]
+        if key is not None:
+            assert case_page(s, f, after=key, limit=10)[0] == expected[10:20]

@@ -127,7 +127,7 @@ def test_a_chart_click_opens_the_ledger_filtered_to_those_cases(
     runner, tmp_path, qsettings_dir, qtbot
 ) -> None:
     settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(runner, "测试员", settings)
+    window = MainWindow(runner, settings)
     qtbot.addWidget(window)
     window.show()
     window.show_page(FIGURES)

@@ -259,6 +259,35 @@ def test_header_click_sorts_by_any_column(page, runner, qtbot):
     assert [page.model.index(r, petitioner).data() for r in range(5)] == names
 
 
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_cases_without_a_deadline_come_last_in_either_order(page, runner, qtbot, order):
+    header = page.table.horizontalHeader()
+    due_on = next(i for i, c in enumerate(COLUMNS) if c.key == "due_on")
+    with qtbot.waitSignal(page.model.query_finished, timeout=5000):
+        header.setSortIndicator(due_on, order)
+    model = page.model
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    shown = [model.index(r, due_on).data() for r in range(model.rowCount())]
+    assert model.rowCount() == model.total == CASES
+    blanks = shown.count("")
+    assert 0 < blanks == sql_count(runner, Case.due_on.is_(None))
+    dated = shown[: CASES - blanks]
+    assert "" not in dated
+    assert dated == sorted(dated, reverse=order == Qt.SortOrder.DescendingOrder)
+
+
+def test_the_first_page_is_shown_before_the_matches_are_counted(runner, qtbot):
+    model = LedgerTableModel(runner)
+    seen: list[tuple[str, int]] = []
+    model.first_page_shown.connect(lambda: seen.append(("page", model.rowCount())))
+    model.query_finished.connect(lambda total: seen.append(("count", total)))
+    wait_query(qtbot, model, lambda: model.set_filter(CaseFilter(statuses=[Status.CLOSED])))
+    closed = sql_count(runner, Case.status == Status.CLOSED.value)
+    assert closed > PAGE
+    assert seen == [("page", PAGE), ("count", closed)]
+
+
 def test_overdue_rows_are_red_and_due_soon_rows_amber(page, qtbot):
     choose(page.deadline_combo, "both")
     wait_query(qtbot, page, page.run_query)

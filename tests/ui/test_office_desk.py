@@ -28,7 +28,7 @@ def office(tmp_path):
 @pytest.fixture
 def window(office, tmp_path, qsettings_dir, qtbot):
     runner = OpRunner(office)
-    window = MainWindow(runner, "主任", QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(runner, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.dashboard.data is not None and not runner.busy, timeout=20000)

@@ -7,10 +7,12 @@ opening also lets open cases follow a newer holiday library (``ledger.deadline_s
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from alembic import command
@@ -128,7 +130,8 @@ class Ledger:
             if not path.exists() or path.stat().st_size == 0:
                 create_private_file(path)  # its WAL and shared-memory files take the same mode
             _keep_private(path)
-        engine = create_engine(url)
+        # JSON keeps Chinese as it is: three bytes a character instead of a six-byte \uXXXX escape
+        engine = create_engine(url, json_serializer=partial(json.dumps, ensure_ascii=False))
         backend = backend_for(engine)
         try:
             if path is not None and path.exists() and path.stat().st_size > 0:

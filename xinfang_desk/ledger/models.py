@@ -169,7 +169,7 @@ class Case(Base):
     superior_ref: Mapped[str] = mapped_column(String(100), default="")
     superior_due_on: Mapped[date | None] = mapped_column(Date)
 
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # indexed by ix_cases_status_due
     decide_due_on: Mapped[date] = mapped_column(Date)
     objection_due_on: Mapped[date | None] = mapped_column(Date)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,17 +1,35 @@
 """Finding cases: full-text search of summaries, content and names plus filters, ordered and paged.
 
-The ledger view selects the ordered ids once (``case_ids``) and fetches display rows by page
-(``case_rows``), so nothing ever loads the whole table.  Text search uses SQLite's FTS5 trigram index
-through the ledger's storage backend (SQLite's FTS5 trigram index, or an escaped ``LIKE`` elsewhere).
+The ledger view reads the ordered ids a page at a time (``case_page``, keyset paging) and their
+display rows (``case_rows``); how many cases match is counted apart (``count_cases``), so nothing
+ever loads the whole table and the first page does not wait for the count.  Text search uses
+the storage backend's index (SQLite's FTS5 indexes, PostgreSQL's trigram indexes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, true
+from sqlalchemy import (
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -77,13 +95,28 @@ SORTABLE: dict[str, ColumnElement] = {
 }
 
 
+#: Sort columns with an index of their own: a page can follow it in order and stop at its last case.
+ORDERED_BY_INDEX = frozenset({"received_at", "case_no"})
+#: Fewer matches than this are read through the filters' indexes and then ordered; None: the
+#: square root of 40 × the ledger's cases, where reading and ordering the matches (about their
+#: number of steps) costs what following the order to the 50th match does (cases / matches × 50).
+FEW_MATCHES: int | None = None
+
+
 def words_of(text: str) -> list[str]:
     """The words of a search: split at (full-width) spaces; control characters are ignored."""
     cleaned = "".join(ch if ch.isprintable() or ch.isspace() else " " for ch in (text or ""))
     return cleaned.replace("\u3000", " ").split()
 
 
-def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
+def _conditions(session: Session, f: CaseFilter, *, walk: bool = False) -> list[ColumnElement[bool]]:
+    """The SQL conditions of ``f``.
+
+    ``walk``: for a query that should follow the sort order and stop early: each condition but the
+    period is marked as usually true (SQLite's ``likely``) and the text condition is not on the bare
+    id, so the planner follows the sort column's index instead of reading the filters' indexes and
+    sorting; the period stays a range the index can start and stop at.
+    """
     conds: list[ColumnElement[bool]] = []
     words = words_of(f.text)
     if len(f.text or "") > MAX_SEARCH_CHARS or len(words) > MAX_SEARCH_WORDS:
@@ -93,8 +126,9 @@ def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
     for day, what in ((f.received_from, "起始日期"), (f.received_to, "截止日期")):
         if day is not None:
             check_date(day, what)
+    backend = backend_for(session.get_bind())
     if words:
-        conds.append(backend_for(session.get_bind()).text_filter(words))
+        conds.append(backend.text_filter(words, Case.id + 0 if walk else Case.id))
     if f.statuses:
         conds.append(Case.status.in_([Status(s).value for s in f.statuses]))
     if f.category:
@@ -109,10 +143,11 @@ def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
     if f.year is not None:
         start = max(start or date(f.year, 1, 1), date(f.year, 1, 1))
         end = min(end or date(f.year, 12, 31), date(f.year, 12, 31))
+    period: list[ColumnElement[bool]] = []  # on the default order's own column: never marked likely
     if start is not None:
-        conds.append(Case.received_at >= datetime.combine(start, time.min))
+        period.append(Case.received_at >= datetime.combine(start, time.min))
     if end is not None:
-        conds.append(Case.received_at < datetime.combine(end + timedelta(days=1), time.min))
+        period.append(Case.received_at < datetime.combine(end + timedelta(days=1), time.min))
     if f.overdue or f.due_soon:
         open_ = Case.status.in_([s.value for s in OPEN_STATUSES])
         parts = []
@@ -141,21 +176,115 @@ def _conditions(session: Session, f: CaseFilter) -> list[ColumnElement[bool]]:
         conds.append(Case.subcategory_id.in_(sub_ids))
     if f.summary_contains:
         conds.append(Case.summary.contains(f.summary_contains, autoescape=True))
-    return conds
+    return [*period, *(backend.likely(c) for c in conds)] if walk else [*period, *conds]
 
 
-def case_query(
-    session: Session, f: CaseFilter, *, sort: str = "received_at", descending: bool = True
-) -> Select:
-    """The ordered select of matching case ids."""
+@dataclass(frozen=True)
+class PageKey:
+    """Where a page of ids ended: its last case's sort value (or that it was blank) and id.
+
+    The next page starts right after it (keyset paging), so no page needs the ones before it.
+    """
+
+    blank: bool
+    value: Any
+    id: int
+
+
+def _blank_forms(column: ColumnElement) -> list[ColumnElement[bool]]:
+    """The forms a blank sort value takes: none for a column that always has one (NOT NULL), else
+    NULL, and for text also the empty string."""
+    if not getattr(column, "nullable", True):
+        return []
+    forms = [column.is_(None)]
+    if isinstance(column.type, String):
+        forms.append(column == "")
+    return forms
+
+
+def _filled(column: ColumnElement) -> list[ColumnElement[bool]]:
+    """Conditions selecting the cases whose sort value is not blank."""
+    return [not_(form) for form in _blank_forms(column)]
+
+
+def case_page(
+    session: Session,
+    f: CaseFilter,
+    *,
+    sort: str = "received_at",
+    descending: bool = True,
+    after: PageKey | None = None,
+    limit: int | None = None,
+) -> tuple[list[int], PageKey | None]:
+    """Up to ``limit`` ids of matching cases in display order, starting after ``after``.
+
+    Cases whose sort value is blank come last in either direction (by id); the others are in the
+    order of their value, then id.  Each part is an ordered query that stops at ``limit``, so the
+    first page does not grow with the number of matches.  Returns the ids and the key to continue
+    from (None when the last case was reached).
+    """
     column = SORTABLE.get(sort, Case.received_at)
-    blanks_last = column.is_(None).asc()  # in both directions: an empty deadline is not the most urgent
-    order = (
-        [blanks_last, column.desc(), Case.id.desc()]
-        if descending
-        else [blanks_last, column.asc(), Case.id.asc()]
-    )
-    return select(Case.id).where(*_conditions(session, f)).order_by(*order)
+    ids: list[int] = []
+    last: PageKey | None = after
+    if after is None or not after.blank:
+
+        def filled(walk: bool) -> Select:
+            query = select(Case.id, column).where(*_conditions(session, f, walk=walk), *_filled(column))
+            if after is not None:
+                key, start = tuple_(column, Case.id), tuple_(literal(after.value, column.type), after.id)
+                query = query.where(key < start if descending else key > start)
+            order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
+            return query.order_by(*order).limit(limit)
+
+        rows = _ordered_rows(session, filled, sort, f, limit)
+        ids.extend(row[0] for row in rows)
+        if rows:
+            last = PageKey(False, rows[-1][1], rows[-1][0])
+    blank = _blank_forms(column)
+    wanted = None if limit is None else limit - len(ids)
+    if blank and (wanted is None or wanted > 0):
+        query = select(Case.id).where(*_conditions(session, f), or_(*blank))
+        if last is not None and last.blank:
+            query = query.where(Case.id < last.id if descending else Case.id > last.id)
+        query = query.order_by(Case.id.desc() if descending else Case.id.asc()).limit(wanted)
+        found = list(session.scalars(query))
+        ids.extend(found)
+        if found:
+            last = PageKey(True, None, found[-1])
+    if limit is None or len(ids) < limit:
+        return ids, None
+    return ids, last
+
+
+def _ordered_rows(
+    session: Session, query: Callable[[bool], Select], sort: str, f: CaseFilter, limit: int | None
+) -> list[Row]:
+    """The rows of an ordered, limited query (``query(walk)``), by the plan that stops earliest.
+
+    When many cases match, following the sort column's index and stopping at the ``limit``-th match
+    is quickest; when few do, reading those few through the filters' indexes and ordering them is.
+    SQLite's planner cannot tell which without statistics, so the matches are counted first, up to
+    ``FEW_MATCHES`` (with search words: the cases holding them, counted in the text index alone).
+    """
+    if limit is None or sort not in ORDERED_BY_INDEX or not backend_for(session.get_bind()).needs_plan_hints:
+        return list(session.execute(query(False)).all())
+    few = FEW_MATCHES
+    if few is None:
+        few = max(200, math.isqrt(40 * int(session.scalar(select(func.max(Case.id))) or 0)))
+    if _fewer_than(session, f, few):
+        return list(session.execute(query(False)).all())
+    return list(session.execute(query(True)).all())
+
+
+def _fewer_than(session: Session, f: CaseFilter, few: int) -> bool:
+    """True when fewer than ``few`` cases may match ``f`` (counting stops at ``few``)."""
+    words = words_of(f.text)
+    if words:  # the cases holding the words, counted in the text index (the others filter those)
+        hits = backend_for(session.get_bind()).text_hits(session.connection(), words)
+        if hits is not None:
+            return hits < few
+    matches = select(Case.id).where(*_conditions(session, f)).limit(few).subquery()
+    return int(session.scalar(select(func.count()).select_from(matches)) or 0) < few
 
 
 def case_ids(
@@ -166,14 +295,17 @@ def case_ids(
     descending: bool = True,
     limit: int | None = None,
 ) -> list[int]:
-    """The ids of matching cases in display order (ids only: cheap even for 100,000 cases)."""
-    query = case_query(session, f, sort=sort, descending=descending)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query))
+    """The ids of matching cases in display order (blanks last), at most ``limit`` of them."""
+    return case_page(session, f, sort=sort, descending=descending, limit=limit)[0]
 
 
 def count_cases(session: Session, f: CaseFilter) -> int:
+    """How many cases ``f`` selects (a search alone is counted in the text index, without the cases)."""
+    words = words_of(f.text)
+    if words and not _conditions(session, replace(f, text="")):
+        hits = backend_for(session.get_bind()).text_hits(session.connection(), words)
+        if hits is not None:
+            return hits
     return int(session.scalar(select(func.count(Case.id)).where(*_conditions(session, f))) or 0)
 
 
@@ -219,15 +351,11 @@ class CaseRow:
     due_estimated: bool = False
 
 
-def case_rows(
-    session: Session, ids: Sequence[int], *, today: date | None = None, due_soon_days: int = 3
-) -> list[CaseRow]:
-    """Display rows for ``ids``, in the order given (missing ids are skipped)."""
-    if not ids:
-        return []
-    today = today or date.today()
+@cache
+def _rows_query() -> Select:
+    """The select of display rows for a list of ids (built once: building it costs more than running it)."""
     sub = aliased(Category)
-    rows = session.execute(
+    return (
         select(
             Case.id,
             Case.uuid,
@@ -254,8 +382,18 @@ def case_rows(
         .join(Category, Category.id == Case.category_id)
         .outerjoin(sub, sub.id == Case.subcategory_id)
         .outerjoin(Department, Department.id == Case.department_id)
-        .where(Case.id.in_(list(ids)))
-    ).all()
+        .where(Case.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+def case_rows(
+    session: Session, ids: Sequence[int], *, today: date | None = None, due_soon_days: int = 3
+) -> list[CaseRow]:
+    """Display rows for ``ids``, in the order given (missing ids are skipped)."""
+    if not ids:
+        return []
+    today = today or date.today()
+    rows = session.execute(_rows_query(), {"ids": list(ids)}).all()
     by_id: dict[int, CaseRow] = {}
     for r in rows:
         status = Status(r[12])

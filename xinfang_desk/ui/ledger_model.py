@@ -1,9 +1,11 @@
-"""The ledger table model: ordered case ids selected once, display rows fetched a page at a time.
+"""The ledger table model: the matching cases' ids and display rows, fetched a page at a time.
 
-Like Anki's browser table, a query asks the database worker only for the ordered ids of the matching
-cases (cheap even for 100,000 cases); rows are read (``search.case_rows``) one page of ``PAGE`` when
-the view first needs them (``canFetchMore`` / ``fetchMore``), so ``rowCount`` is what has been fetched
-and nothing ever loads the whole table.  A page that cannot be read shows disabled rows, never a crash.
+A query asks the database worker for the first page of ordered ids (an ordered query that stops
+after ``PAGE``, so it does not grow with the number of matches), then for how many cases match; the
+rows are shown as soon as the first page arrives and the count follows.  Further pages continue
+from the last case shown (keyset paging) when the view first needs them (``canFetchMore`` /
+``fetchMore``), so ``rowCount`` is what has been fetched and nothing ever holds every match.  A page
+of rows that cannot be read shows disabled rows, never a crash.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from PySide6.QtCore import (
 )
 
 from xinfang_desk.ledger.deadlines import ESTIMATE_HINT, due_text
-from xinfang_desk.ledger.operations.queries import ledger_rows, matching_case_ids
-from xinfang_desk.ledger.search import CaseFilter, CaseRow
+from xinfang_desk.ledger.operations.queries import IdPage, ledger_id_page, ledger_rows, matching_count
+from xinfang_desk.ledger.search import CaseFilter, CaseRow, PageKey
 from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.style import (
     DISABLED_FOREGROUND,
@@ -38,8 +40,8 @@ from xinfang_desk.ui.style import (
 
 log = logging.getLogger(__name__)
 
-#: Rows read per page.
-PAGE = 200
+#: Rows read per page (the first page is drawn before the matches are counted).
+PAGE = 50
 #: Role under which each row gives its case id.
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -108,7 +110,9 @@ class LedgerTableModel(QAbstractTableModel):
 
     #: A new query was sent to the worker.
     query_started = Signal()
-    #: The ids of a query arrived: how many cases match.
+    #: The first page of a query is shown.
+    first_page_shown = Signal()
+    #: The count of a query arrived: how many cases match.
     query_finished = Signal(int)
 
     def __init__(self, runner: OpRunner, parent: QObject | None = None) -> None:
@@ -117,8 +121,11 @@ class LedgerTableModel(QAbstractTableModel):
         self.case_filter = CaseFilter()
         self.sort_key = "received_at"
         self.descending = True
-        self._ids: list[int] = []
-        self._rows: list[CaseRow | None] = []  # fetched so far; None = could not be read
+        self._ids: list[int] = []  # fetched so far, in order
+        self._rows: list[CaseRow | None] = []  # their rows; None = could not be read
+        self._next: PageKey | None = None  # where the next page starts; None = all fetched
+        self._shown: tuple[CaseFilter, str, bool] = (self.case_filter, self.sort_key, self.descending)
+        self._total: int | None = None  # how many match, once counted
         self._generation = 0
         self._busy = False
         #: Reads display rows for ids (replaceable, e.g. to test a failing read).
@@ -141,8 +148,8 @@ class LedgerTableModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
-        """How many cases match the current query (fetched or not)."""
-        return len(self._ids)
+        """How many cases match the current query (fetched or not; those fetched until counted)."""
+        return len(self._ids) if self._total is None else self._total
 
     def case_id(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._rows) else None
@@ -150,47 +157,73 @@ class LedgerTableModel(QAbstractTableModel):
     def row_of(self, case_id: int) -> int | None:
         """The row of a case if it is loaded."""
         try:
-            row = self._ids.index(case_id)
+            return self._ids.index(case_id)
         except ValueError:
             return None
-        return row if row < len(self._rows) else None
 
     def _query(self, *, keep: bool, changes: Changes | None = None) -> None:
         self._generation += 1
         generation = self._generation
-        case_filter, sort, descending = self.case_filter, self.sort_key, self.descending
+        query = (self.case_filter, self.sort_key, self.descending)
+        limit = max(len(self._rows), PAGE) if keep else PAGE
 
         self._busy = True
         self.query_started.emit()
         self.runner.call(
-            partial(matching_case_ids, case_filter=case_filter, sort=sort, descending=descending),
-            on_success=lambda ids: self._ids_arrived(generation, ids, keep, changes),
+            partial(ledger_id_page, case_filter=query[0], sort=query[1], descending=query[2], limit=limit),
+            on_success=lambda page: self._page_arrived(generation, query, page, keep, changes),
             on_failure=lambda exc: self._query_failed(generation, exc),
         )
+        self.runner.call(
+            partial(matching_count, case_filter=query[0]),
+            on_success=lambda total: self._count_arrived(generation, total),
+            on_failure=lambda exc: self._count_failed(generation, exc),
+        )
 
-    def _ids_arrived(self, generation: int, ids: list[int], keep: bool, changes: Changes | None) -> None:
+    def _page_arrived(
+        self,
+        generation: int,
+        query: tuple[CaseFilter, str, bool],
+        page: IdPage,
+        keep: bool,
+        changes: Changes | None,
+    ) -> None:
         if generation != self._generation:
             return  # a newer query is on its way
-        self._busy = False
+        ids = list(page.ids)
+        self._shown, self._next = query, page.next
         if keep and ids == self._ids:
             self._reread_loaded(changes)
         else:
-            loaded = len(self._rows) if keep else 0
             self.beginResetModel()
-            self._ids = ids
-            self._rows = []
+            self._ids, self._rows, self._total = [], [], None
             self.endResetModel()
-            while len(self._rows) < max(loaded, PAGE) and self.canFetchMore(QModelIndex()):
-                self.fetchMore(QModelIndex())
-        self.query_finished.emit(len(ids))
+            self._append(ids)
+        self.first_page_shown.emit()
+
+    def _count_arrived(self, generation: int, total: int) -> None:
+        if generation != self._generation:
+            return
+        self._busy = False
+        self._total = total
+        self.query_finished.emit(total)
+
+    def _count_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        log.warning("ledger count failed: %s", error)
+        self._busy = False
+        self._total = None
+        self.query_finished.emit(self.total)
 
     def _query_failed(self, generation: int, error: BaseException) -> None:
         if generation != self._generation:
             return
+        self._generation += 1  # its count no longer answers anything shown
         self._busy = False
         log.warning("ledger query failed: %s", error)
         self.beginResetModel()
-        self._ids, self._rows = [], []
+        self._ids, self._rows, self._next, self._total = [], [], None, None
         self.endResetModel()
         self.query_finished.emit(0)
 
@@ -211,8 +244,19 @@ class LedgerTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def _read_rows(self, ids: Sequence[int]) -> list[CaseRow]:
-        f = self.case_filter
+        f = self._shown[0]
         return self.runner.read_now(ledger_rows, ids, today=f.today, due_soon_days=f.due_soon_days)
+
+    def _append(self, ids: Sequence[int]) -> None:
+        """Show the rows of ``ids`` below those shown."""
+        if not ids:
+            return
+        by_id = {r.id: r for r in self._safe_read(ids)}
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(ids) - 1)
+        self._ids.extend(ids)
+        self._rows.extend(by_id.get(i) for i in ids)
+        self.endInsertRows()
 
     def _safe_read(self, ids: Sequence[int]) -> list[CaseRow]:
         try:
@@ -236,19 +280,22 @@ class LedgerTableModel(QAbstractTableModel):
 
     # -- lazy loading --------------------------------------------------------------------------
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self._rows) < len(self._ids)
+        return not parent.isValid() and self._next is not None
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid():
+        if parent.isValid() or self._next is None:
             return
-        first = len(self._rows)
-        ids = self._ids[first : first + PAGE]
-        if not ids:
+        case_filter, sort, descending = self._shown
+        try:
+            page = self.runner.read_now(
+                ledger_id_page, case_filter, sort=sort, descending=descending, after=self._next, limit=PAGE
+            )
+        except Exception:
+            log.exception("could not read the next page of the ledger")
+            self._next = None
             return
-        by_id = {r.id: r for r in self._safe_read(ids)}
-        self.beginInsertRows(QModelIndex(), first, first + len(ids) - 1)
-        self._rows.extend(by_id.get(i) for i in ids)
-        self.endInsertRows()
+        self._next = page.next
+        self._append(page.ids)
 
     # -- the table -----------------------------------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008

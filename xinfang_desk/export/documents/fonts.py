@@ -92,8 +92,7 @@ class TextMarkup:
 
     def is_plain(self, text: str) -> bool:
         """True when the primary font draws every character of ``text`` (line breaks allowed)."""
-        primary = self.fonts.primary.codepoints
-        return all(ord(c) in primary or c == "\n" for c in text)
+        return self.fonts.primary.codepoints.issuperset(map(ord, text.replace("\n", "")))
 
     def __call__(self, text: str) -> str:
         """``text`` as Paragraph markup (line breaks kept)."""

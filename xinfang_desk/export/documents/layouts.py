@@ -148,6 +148,10 @@ CANNOT_END = "“‘（《「『【〔［｛([{"
 textsplit.ALL_CANNOT_START = reportlab_paragraph.ALL_CANNOT_START = "".join(
     dict.fromkeys(textsplit.ALL_CANNOT_START + CANNOT_START)
 )
+@functools.lru_cache(maxsize=1024)
+def _fits(text: str, font: str, size: float, width: float) -> bool:
+    """Each line of ``text`` is at most ``width`` points wide (cached: labels recur on every form)."""
+    return all(stringWidth(line, font, size) <= width for line in text.split("\n"))
 
 
 @functools.lru_cache(maxsize=32)
@@ -205,6 +209,24 @@ def fixed_note(text: str, style: ParagraphStyle, markup: TextMarkup, width: floa
     return FixedLines(_broken_lines(text, style.fontName, style.fontSize, width), style)
 
 
+class FormTable(Table):
+    """A form's table that lays itself out once for a width: the renderer measures each document
+    before the page is built (to choose the normal or compact size), and the page then asks again."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        measured = getattr(self, "_measured", None)
+        if measured is not None and abs(measured[0] - availWidth) < 1e-6 and measured[1][1] <= availHeight:
+            self.availWidth = availWidth
+            return measured[1]
+        size = super().wrap(availWidth, availHeight)
+        self._measured = (availWidth, size)
+        return size
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        self._measured = None  # the parts lay themselves out anew
+        return super().split(availWidth, availHeight)
+
+
 class FormBuilder:
     """A four-column ruled form: pairs of label/value, full-width text rows and blank boxes."""
 
@@ -224,9 +246,8 @@ class FormBuilder:
     def _cell(self, text: str, width: float, style: ParagraphStyle | None = None) -> Any:
         """A plain string when it fits its cell on one line per line break, otherwise a Paragraph."""
         style = style or self.styles.body
-        room = width - 2 * CELL_PADDING
-        if self.markup.is_plain(text) and all(
-            stringWidth(line, style.fontName, style.fontSize) <= room for line in text.split("\n")
+        if self.markup.is_plain(text) and _fits(
+            text, style.fontName, style.fontSize, width - 2 * CELL_PADDING
         ):
             return text
         return Paragraph(self.markup(text), style)
@@ -283,7 +304,7 @@ class FormBuilder:
 
     def table(self) -> Table:
         body = self.styles.body
-        table = Table(
+        table = FormTable(
             self.rows,
             colWidths=[self.LABEL_WIDTH, self.value_width, self.LABEL_WIDTH, self.value_width],
             rowHeights=self.heights,

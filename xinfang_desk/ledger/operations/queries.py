@@ -15,7 +15,15 @@ from xinfang_desk.ledger.dashboard import Dashboard, UnitTiles, compute_dashboar
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
-from xinfang_desk.ledger.search import CaseFilter, CaseRow, case_ids, case_rows
+from xinfang_desk.ledger.search import (
+    CaseFilter,
+    CaseRow,
+    PageKey,
+    case_ids,
+    case_page,
+    case_rows,
+    count_cases,
+)
 from xinfang_desk.ledger.settings import Settings
 
 
@@ -51,12 +59,33 @@ def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     return DashboardData(board, tuple(rows), urgent, warning, units)
 
 
+@dataclass(frozen=True)
+class IdPage:
+    """A page of the ledger view's ids, and where the next page starts (None: this was the last)."""
+
+    ids: tuple[int, ...]
+    next: PageKey | None
+
+
 @requires(Permission.VIEW)
-def matching_case_ids(
-    ctx: OpContext, case_filter: CaseFilter, *, sort: str = "received_at", descending: bool = True
-) -> list[int]:
-    """The ids of the cases ``case_filter`` selects, in the ledger view's order."""
-    return case_ids(ctx.session, case_filter, sort=sort, descending=descending)
+def ledger_id_page(
+    ctx: OpContext,
+    case_filter: CaseFilter,
+    *,
+    sort: str = "received_at",
+    descending: bool = True,
+    after: PageKey | None = None,
+    limit: int,
+) -> IdPage:
+    """Up to ``limit`` ids of the cases ``case_filter`` selects, in the view's order, after ``after``."""
+    ids, key = case_page(ctx.session, case_filter, sort=sort, descending=descending, after=after, limit=limit)
+    return IdPage(tuple(ids), key)
+
+
+@requires(Permission.VIEW)
+def matching_count(ctx: OpContext, case_filter: CaseFilter) -> int:
+    """How many cases ``case_filter`` selects."""
+    return count_cases(ctx.session, case_filter)
 
 
 @requires(Permission.VIEW)

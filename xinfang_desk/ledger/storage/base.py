@@ -6,6 +6,7 @@ backend (``storage.sqlite``).  Nothing else in the program asks which database i
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ def short_grams(text: str | None) -> str:
     """
     grams: list[str] = []
     for run in _RUN.findall((text or "").lower()):
-        grams.extend(a + b for a, b in zip(run, run[1:], strict=False))
+        grams.extend(map(operator.add, run, run[1:]))
         grams.append(run[-1])
     return " ".join(grams)
 
@@ -78,6 +79,9 @@ class StorageBackend:
     #: whether the program links events and audit entries into the hash chain on this database
     #: (``ledger.chain``: it tracks new rows with temporary triggers and addresses rows by rowid)
     seals_chain = False
+    #: whether ordered, limited queries need ``likely`` hints and a count first to pick their plan
+    #: (a planner without statistics); see ``search._ordered_rows``
+    needs_plan_hints = False
 
     # -- the file, before any engine -------------------------------------------------------------
     def check_file(self, path: Path) -> None:
@@ -126,8 +130,15 @@ class StorageBackend:
         return None
 
     # -- search -----------------------------------------------------------------------------------
-    def text_filter(self, words: Sequence[str]) -> ColumnElement[bool]:
-        """Cases whose number, summary, content or petitioner's name contain every word."""
+    def text_filter(
+        self, words: Sequence[str], id_column: ColumnElement[int] | None = None
+    ) -> ColumnElement[bool]:
+        """Cases whose number, summary, content or petitioner's name contain every word.
+
+        ``id_column`` lets an index-backed backend choose how the case id is matched; here the
+        conditions are on the case's own columns.
+        """
+        del id_column
         from xinfang_desk.ledger.models import Case, Petitioner
 
         conditions = []
@@ -145,6 +156,14 @@ class StorageBackend:
         from sqlalchemy import and_
 
         return and_(*conditions)
+
+    def likely(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        """``condition`` marked as usually true for the planner (unchanged where there is no such hint)."""
+        return condition
+
+    def text_hits(self, connection: Connection, words: Sequence[str]) -> int | None:
+        """How many cases hold every word, when an index can tell without reading the cases (else None)."""
+        return None
 
     # -- bulk writing -----------------------------------------------------------------------------
     @contextmanager

@@ -14,10 +14,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, Table, column, event, text
+from sqlalchemy import Connection, Engine, Integer, Table, column, event, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import TextualSelect
 
 from xinfang_desk.ledger.chain import CHAINED
 from xinfang_desk.ledger.errors import LedgerFileError
@@ -33,72 +34,104 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 #: The text a case is found by: case number, summary, content and the petitioner's name.
 _BODY = "{c}.case_no || ' ' || {c}.summary || ' ' || {c}.content || ' ' || {name}"
-_NEW_BODY = _BODY.format(
-    c="new", name="coalesce((SELECT name FROM petitioners WHERE id = new.petitioner_id), '')"
-)
-_JOINED_BODY = _BODY.format(c="c", name="coalesce(p.name, '')")
 
-#: Two indexes: trigrams (FTS5's own tokenizer) for words of three or more characters, and the
-#: one- and two-character grams of ``short_grams`` for the shorter words trigrams cannot find.
+#: Two indexes, each reading its text from a view (FTS5 "external content"), so the file holds no
+#: second copy of it: trigrams (FTS5's own tokenizer) for words of three or more characters, and the
+#: one- and two-character grams of ``short_grams`` for the shorter words trigrams cannot find.  The
+#: gram index keeps only which cases hold a gram (``detail=none``): its queries are single grams.
+#: Neither keeps ranking data except the gram index's row sizes, which say which cases are indexed
+#: (``_INDEXED``).  table: (view it reads, the view's body, tokenizer and options)
 _INDEXES = {
-    "case_fts": ("trigram", "{}"),
-    "case_fts_short": ("unicode61 remove_diacritics 0", "xf_short_grams({})"),
+    "case_fts": (
+        "case_search_text",
+        _BODY.format(c="c", name="coalesce(p.name, '')"),
+        "tokenize='trigram', columnsize=0",
+    ),
+    "case_fts_short": (
+        "case_search_grams",
+        "xf_short_grams(" + _BODY.format(c="c", name="coalesce(p.name, '')") + ")",
+        "tokenize='unicode61 remove_diacritics 0', detail=none",
+    ),
 }
 
 
-def _index_rows(table: str, rowid: str, body: str) -> str:
-    return f"INSERT INTO {table}(rowid, body) VALUES ({rowid}, {_INDEXES[table][1].format(body)});"
+#: The ids of the cases the indexes hold (both are always written together; the gram index last).
+_INDEXED = "SELECT id FROM case_fts_short_docsize"
+
+
+def _index_cases(table: str, where: str) -> str:
+    """SQL adding the cases chosen by ``where`` (on ``c``, the view) to ``table``."""
+    return f"INSERT INTO {table}(rowid, body) SELECT c.id, c.body FROM {_INDEXES[table][0]} c WHERE {where};"
+
+
+def _unindex_cases(table: str, where: str) -> str:
+    """SQL removing the cases chosen by ``where`` (on ``rowid``) from ``table`` if it holds them.
+
+    The index reads the words to remove from its view, so this runs before the case changes; a
+    case it does not hold yet (a bulk load indexes at its end) is left alone.
+    """
+    return f"DELETE FROM {table} WHERE ({where}) AND rowid IN ({_INDEXED});"
 
 
 def _fts_ddl() -> list[str]:
-    ddl = [
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {t} USING fts5(body, tokenize='{tok}')"
-        for t, (tok, _) in _INDEXES.items()
-    ]
+    ddl: list[str] = []
+    for table, (view, body, options) in _INDEXES.items():
+        ddl.append(
+            f"CREATE VIEW IF NOT EXISTS {view}(id, body) AS SELECT c.id, {body} "
+            "FROM cases c LEFT JOIN petitioners p ON p.id = c.petitioner_id"
+        )
+        ddl.append(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(body, content='{view}', "
+            f"content_rowid='id', {options})"
+        )
     ddl.append(_FTS_INSERT_TRIGGER)
-    deletes = "".join(f"DELETE FROM {t} WHERE rowid = old.id;" for t in _INDEXES)
-    inserts = "".join(_index_rows(t, "new.id", _NEW_BODY) for t in _INDEXES)
+    text_columns = "case_no, summary, content, petitioner_id"
     ddl.append(
-        "CREATE TRIGGER IF NOT EXISTS cases_fts_au AFTER UPDATE OF case_no, summary, content, petitioner_id "
-        f"ON cases BEGIN {deletes} {inserts} END"
-    )
-    person_deletes = "".join(
-        f"DELETE FROM {t} WHERE rowid IN (SELECT id FROM cases WHERE petitioner_id = new.id);"
-        for t in _INDEXES
-    )
-    person_inserts = "".join(
-        f"INSERT INTO {t}(rowid, body) SELECT c.id, {expr.format(_BODY.format(c='c', name='new.name'))} "
-        "FROM cases c WHERE c.petitioner_id = new.id;"
-        for t, (_, expr) in _INDEXES.items()
+        f"CREATE TRIGGER IF NOT EXISTS cases_fts_bu BEFORE UPDATE OF {text_columns} ON cases BEGIN "
+        + "".join(_unindex_cases(t, "rowid = old.id") for t in _INDEXES)
+        + " END"
     )
     ddl.append(
-        f"CREATE TRIGGER IF NOT EXISTS petitioners_fts_au AFTER UPDATE OF name ON petitioners BEGIN "
-        f"{person_deletes} {person_inserts} END"
+        f"CREATE TRIGGER IF NOT EXISTS cases_fts_au AFTER UPDATE OF {text_columns} ON cases BEGIN "
+        + "".join(_index_cases(t, "c.id = new.id") for t in _INDEXES)
+        + " END"
+    )
+    ddl.append(
+        "CREATE TRIGGER IF NOT EXISTS petitioners_fts_bu BEFORE UPDATE OF name ON petitioners BEGIN "
+        + "".join(
+            _unindex_cases(t, "rowid IN (SELECT id FROM cases WHERE petitioner_id = old.id)")
+            for t in _INDEXES
+        )
+        + " END"
+    )
+    ddl.append(
+        "CREATE TRIGGER IF NOT EXISTS petitioners_fts_au AFTER UPDATE OF name ON petitioners BEGIN "
+        + "".join(
+            _index_cases(t, "c.id IN (SELECT id FROM cases WHERE petitioner_id = new.id)") for t in _INDEXES
+        )
+        + " END"
     )
     return ddl
 
 
 _FTS_INSERT_TRIGGER = (
     "CREATE TRIGGER IF NOT EXISTS cases_fts_ai AFTER INSERT ON cases BEGIN "
-    + "".join(_index_rows(t, "new.id", _NEW_BODY) for t in _INDEXES)
+    + "".join(_index_cases(t, "c.id = new.id") for t in _INDEXES)
     + " END"
 )
 
 
-def _index_missing(connection: Connection, table: str, after: int = 0) -> None:
-    """Index the cases above id ``after`` that ``table`` does not have yet.
+def _index_missing(connection: Connection, after: int = 0) -> None:
+    """Index the cases above id ``after`` that the indexes do not have yet.
 
     Not just those above the highest indexed one: while the insert trigger is away, the update
     triggers still index a new case that is changed again (a later revision in the same merge).
     """
-    connection.execute(
-        text(
-            f"INSERT INTO {table}(rowid, body) SELECT c.id, {_INDEXES[table][1].format(_JOINED_BODY)} "
-            "FROM cases c LEFT JOIN petitioners p ON p.id = c.petitioner_id "
-            f"WHERE c.id > :after AND c.id NOT IN (SELECT rowid FROM {table} WHERE rowid > :after)"
-        ),
-        {"after": after},
-    )
+    for table in _INDEXES:  # the gram index, which says what is indexed, comes last
+        connection.execute(
+            text(_index_cases(table, f"c.id > :after AND c.id NOT IN ({_INDEXED} WHERE id > :after)")),
+            {"after": after},
+        )
 
 
 #: This connection's newly inserted rows of the chained tables (a temporary table, per connection).
@@ -186,6 +219,7 @@ class SqliteBackend(StorageBackend):
 
     name = "sqlite"
     seals_chain = True
+    needs_plan_hints = True
 
     # -- the file, before any engine -------------------------------------------------------------
     def check_file(self, path: Path) -> None:
@@ -278,9 +312,8 @@ class SqliteBackend(StorageBackend):
         }
         for ddl in _fts_ddl() + _GUARD_DDL:
             connection.execute(text(ddl))
-        for table in _INDEXES:
-            if table not in existing or "cases_fts_ai" not in existing:
-                _index_missing(connection, table)
+        if not existing.issuperset(_INDEXES) or "cases_fts_ai" not in existing:
+            _index_missing(connection)
 
     def is_busy(self, error: BaseException) -> bool:
         error = self.driver_error(error)
@@ -304,30 +337,21 @@ class SqliteBackend(StorageBackend):
         return None
 
     # -- search -----------------------------------------------------------------------------------
-    def text_filter(self, words: Sequence[str]) -> ColumnElement[bool]:
-        """The case's indexed text contains every word (any length).
-
-        Words of three or more characters use the trigram index; shorter ones the gram index (a
-        token for two letters, a prefix for one); a short word with punctuation falls back to a
-        LIKE scan.
-        """
+    def text_filter(
+        self, words: Sequence[str], id_column: ColumnElement[int] | None = None
+    ) -> ColumnElement[bool]:
+        """The case (``id_column``, by default ``Case.id``) has every word in its indexed text."""
         from xinfang_desk.ledger.models import Case
 
-        clauses: list[str] = []
-        params: dict[str, str] = {}
-        for i, word in enumerate(words):
-            key = f"fts_{i}"
-            if len(word) >= 3:
-                clauses.append(f"SELECT rowid FROM case_fts WHERE case_fts MATCH :{key}")
-                params[key] = '"' + word.replace('"', '""') + '"'
-            elif word.isalnum():
-                clauses.append(f"SELECT rowid FROM case_fts_short WHERE case_fts_short MATCH :{key}")
-                params[key] = f'"{word.lower()}"' + ("" if len(word) == 2 else " *")
-            else:
-                clauses.append(f"SELECT rowid FROM case_fts WHERE body LIKE :{key} ESCAPE '\\'")
-                params[key] = like_pattern(word)
-        sql = " INTERSECT ".join(clauses)
-        return Case.id.in_(text(sql).bindparams(**params).columns(column("rowid", Integer)))
+        return (Case.id if id_column is None else id_column).in_(_fulltext_ids(words))
+
+    def likely(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return func.likely(condition)
+
+    def text_hits(self, connection: Connection, words: Sequence[str]) -> int | None:
+        """How many cases hold every word, read from the indexes alone (without the cases)."""
+        ids = _fulltext_ids(words).subquery()
+        return int(connection.execute(select(func.count()).select_from(ids)).scalar_one())
 
     # -- bulk writing -----------------------------------------------------------------------------
     @contextmanager
@@ -342,8 +366,7 @@ class SqliteBackend(StorageBackend):
             yield
         finally:
             with writer.begin() as conn:
-                for table in _INDEXES:
-                    _index_missing(conn, table, before)
+                _index_missing(conn, before)
                 conn.execute(text(_FTS_INSERT_TRIGGER))
 
     @contextmanager
@@ -495,3 +518,26 @@ def _converted(values: Sequence[Any], process: Callable[[Any], Any], seen: dict[
 
 _SAME_WHEN_EQUAL = frozenset((date, bool, type(None)))
 _TIMES = frozenset((datetime, type(None)))
+
+
+def _fulltext_ids(words: Sequence[str]) -> TextualSelect:
+    """The ids of the cases whose indexed text contains every word.
+
+    Words of three or more characters use the trigram index; shorter ones the gram index (a token
+    for two letters, a prefix for one); a short word with punctuation falls back to a LIKE scan.
+    """
+    clauses: list[str] = []
+    params: dict[str, str] = {}
+    for i, word in enumerate(words):
+        key = f"fts_{i}"
+        if len(word) >= 3:
+            clauses.append(f"SELECT rowid FROM case_fts WHERE case_fts MATCH :{key}")
+            params[key] = '"' + word.replace('"', '""') + '"'
+        elif word.isalnum():
+            clauses.append(f"SELECT rowid FROM case_fts_short WHERE case_fts_short MATCH :{key}")
+            params[key] = f'"{word.lower()}"' + ("" if len(word) == 2 else " *")
+        else:
+            clauses.append(f"SELECT id FROM case_search_text WHERE body LIKE :{key} ESCAPE '\\'")
+            params[key] = like_pattern(word)
+    sql = " INTERSECT ".join(clauses)
+    return text(sql).bindparams(**params).columns(column("rowid", Integer))
