@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from xinfang_desk import __version__
 from xinfang_desk.commands import COMMAND_MODULES
 from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.logs import setup_logging
 
 EXIT_USER_ERROR = 2
 
@@ -37,8 +38,12 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="xinfang-desk", description="信访台账命令行工具")
     parser.add_argument("--version", action="version", version=f"xinfang-desk {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="自检：在临时台账中登记、交办、导出并读回，检查中文界面与字体",
+    )
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
-    sub.required = True
     for module in COMMAND_MODULES:
         module.register(sub)
     return parser
@@ -48,6 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
     parser = build_parser()
     args = parser.parse_args(argv)
+    setup_logging()
+    if args.self_test:
+        from xinfang_desk.ui.self_test import run_self_test  # Qt is loaded only for the self-test
+
+        return run_self_test()
+    if args.command is None:
+        parser.error("缺少必需的参数: 命令")
     try:
         return int(args.func(args) or 0)
     except LedgerError as exc:

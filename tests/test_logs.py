@@ -1,0 +1,69 @@
+"""The log file: written to the user's log folder, one handler however often set up, and rotated."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+import pytest
+
+from xinfang_desk import __version__, logs
+
+
+def _our_handlers() -> list[logging.Handler]:
+    return [h for h in logging.getLogger().handlers if getattr(h, "xinfang_desk", False)]
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh log folder, with whatever handler an earlier test installed taken off for this test."""
+    earlier = _our_handlers()
+    for handler in earlier:
+        logging.getLogger().removeHandler(handler)
+    folder = tmp_path / "日志"
+    monkeypatch.setenv(logs.LOG_DIR_ENV, str(folder))
+    yield folder
+    for handler in _our_handlers():
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    for handler in earlier:
+        logging.getLogger().addHandler(handler)
+
+
+def test_the_log_starts_with_the_version_in_the_log_folder(log_dir: Path) -> None:
+    path = logs.setup_logging()
+    assert path == log_dir / logs.LOG_FILE_NAME == logs.log_file()
+    logging.getLogger("xinfang_desk.ui.ops").warning("数据库操作失败：磁盘已满")
+    text = path.read_text(encoding="utf-8")
+    assert f"xinfang-desk {__version__} started" in text
+    assert "WARNING xinfang_desk.ui.ops" in text and "磁盘已满" in text
+
+
+def test_setting_up_twice_keeps_one_handler(log_dir: Path) -> None:
+    first = logs.setup_logging()
+    assert logs.setup_logging() == first
+    assert len(_our_handlers()) == 1
+
+
+def test_the_log_rotates_and_keeps_five_old_files(log_dir: Path) -> None:
+    logs.setup_logging()
+    (handler,) = _our_handlers()
+    assert isinstance(handler, RotatingFileHandler)
+    line = "案件 JWC-2025-0001 已交办。" * 20
+    for _ in range(logs.MAX_BYTES * (logs.BACKUP_COUNT + 2) // len(line.encode()) + 1):
+        logging.getLogger("xinfang_desk").info(line)
+    files = sorted(p.name for p in log_dir.iterdir())
+    assert files[0] == logs.LOG_FILE_NAME and len(files) == 1 + logs.BACKUP_COUNT
+    assert all(p.stat().st_size <= logs.MAX_BYTES for p in log_dir.iterdir())
+
+
+def test_an_unwritable_log_folder_means_no_log_not_a_crash(
+    tmp_path: Path, log_dir: Path, monkeypatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv(logs.LOG_DIR_ENV, str(blocker / "log"))
+    assert logs.setup_logging() is None
+    assert _our_handlers() == []

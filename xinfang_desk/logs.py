@@ -1,0 +1,71 @@
+"""The app's log: a rotating ``xinfang-desk.log`` in the user's log folder, for support to read.
+
+``setup_logging()`` is called once by the window's and the command line's ``main``; calling it again
+does nothing.  The file holds warnings of every library and the app's own information messages; when
+the folder cannot be written (a locked-down profile) the app runs on without a log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from platformdirs import user_log_dir
+
+from xinfang_desk import __version__
+from xinfang_desk.paths import APP_NAME
+
+LOG_FILE_NAME = "xinfang-desk.log"
+#: Set to put the log elsewhere (the tests use it to keep the user's log folder untouched).
+LOG_DIR_ENV = "XINFANG_DESK_LOG_DIR"
+#: Size at which the log rotates, and how many old files are kept (xinfang-desk.log.1 … .5).
+MAX_BYTES = 1_000_000
+BACKUP_COUNT = 5
+_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"
+
+log = logging.getLogger("xinfang_desk")
+
+
+def log_folder() -> Path:
+    """``$XINFANG_DESK_LOG_DIR``, else the user's log folder (``%LOCALAPPDATA%\\xinfang_desk\\Logs`` on Windows)."""
+    override = os.environ.get(LOG_DIR_ENV)
+    return Path(override).expanduser() if override else Path(user_log_dir(APP_NAME, appauthor=False))
+
+
+def log_file() -> Path:
+    return log_folder() / LOG_FILE_NAME
+
+
+def _installed_handler() -> RotatingFileHandler | None:
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, RotatingFileHandler) and getattr(handler, "xinfang_desk", False):
+            return handler
+    return None
+
+
+def setup_logging(program: str = "xinfang-desk") -> Path | None:
+    """Write the log to ``log_file()`` from now on; the file, or None when it cannot be written."""
+    handler = _installed_handler()
+    if handler is not None:
+        return Path(handler.baseFilename)
+    path = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
+    except OSError:
+        return None
+    handler.xinfang_desk = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    logging.getLogger().addHandler(handler)
+    if log.level == logging.NOTSET or log.level > logging.INFO:
+        log.setLevel(logging.INFO)
+    log.info(
+        "%s %s started (Python %s, %s)", program, __version__, platform.python_version(), platform.platform()
+    )
+    if getattr(sys, "frozen", False):
+        log.info("bundled at %s", Path(sys.executable).parent)
+    return path
