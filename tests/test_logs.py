@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -67,3 +68,18 @@ def test_an_unwritable_log_folder_means_no_log_not_a_crash(
     monkeypatch.setenv(logs.LOG_DIR_ENV, str(blocker / "log"))
     assert logs.setup_logging() is None
     assert _our_handlers() == []
+
+
+def test_an_uncaught_error_is_logged_with_its_traceback(
+    log_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed_over: list[type[BaseException]] = []
+    monkeypatch.setattr("sys.excepthook", lambda kind, error, trace: handed_over.append(kind))
+    path = logs.setup_logging()
+    try:
+        raise RuntimeError("台账文件被占用")
+    except RuntimeError as error:
+        sys.excepthook(type(error), error, error.__traceback__)
+    text = path.read_text(encoding="utf-8")
+    assert "CRITICAL xinfang_desk" in text and "RuntimeError: 台账文件被占用" in text and "Traceback" in text
+    assert handed_over == [RuntimeError]

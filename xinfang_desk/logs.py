@@ -1,8 +1,9 @@
 """The app's log: a rotating ``xinfang-desk.log`` in the user's log folder, for support to read.
 
 ``setup_logging()`` is called once by the window's and the command line's ``main``; calling it again
-does nothing.  The file holds warnings of every library and the app's own information messages; when
-the folder cannot be written (a locked-down profile) the app runs on without a log.
+does nothing.  The file holds warnings of every library, the app's own information messages and any
+uncaught error with its traceback (the user sees a Chinese message, support reads the log); when the
+folder cannot be written (a locked-down profile) the app runs on without a log.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import platform
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from types import TracebackType
 
 from platformdirs import user_log_dir
 
@@ -47,6 +49,17 @@ def _installed_handler() -> RotatingFileHandler | None:
     return None
 
 
+def _log_uncaught(previous: object) -> object:
+    """An ``excepthook`` that writes the traceback to the log, then hands over to ``previous``."""
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        if not issubclass(kind, KeyboardInterrupt):
+            log.critical("uncaught error", exc_info=(kind, error, trace))
+        previous(kind, error, trace)  # type: ignore[operator]
+
+    return hook
+
+
 def setup_logging(program: str = "xinfang-desk") -> Path | None:
     """Write the log to ``log_file()`` from now on; the file, or None when it cannot be written."""
     handler = _installed_handler()
@@ -61,6 +74,7 @@ def setup_logging(program: str = "xinfang-desk") -> Path | None:
     handler.xinfang_desk = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter(_FORMAT))
     logging.getLogger().addHandler(handler)
+    sys.excepthook = _log_uncaught(sys.excepthook)  # type: ignore[assignment]
     if log.level == logging.NOTSET or log.level > logging.INFO:
         log.setLevel(logging.INFO)
     log.info(
