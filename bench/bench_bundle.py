@@ -8,7 +8,7 @@ In a temporary folder it builds (1) a bare widgets window with PyInstaller's def
 (``pyinstaller bare.py``) and (2) the app from ``build.spec``, and prints both sizes and build times.
 Then, offscreen, it starts each several times: the bare window until it has shown itself (the floor),
 and the app on a demo ledger until its 台账 page has drawn its first rows (the app logs that moment,
-``ui/app.py``); for reference also the app from source.  It prints the medians and the ratio to the floor.
+``ui/app.py``); for reference also the same app installed (not bundled) in the venv that runs this.  It prints the medians and the ratio to the floor.
 """
 
 from __future__ import annotations
@@ -69,11 +69,11 @@ def time_bare(executable: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
-def time_app(command: list[str], env: dict[str, str], log_file: Path) -> float:
+def time_app(command: list[str], env: dict[str, str], log_file: Path, cwd: Path | None = None) -> float:
     """Seconds from starting ``command`` until the log says the 台账 page drew its first rows."""
     before = log_file.read_text(encoding="utf-8").count(READY_LINE) if log_file.exists() else 0
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         while True:
             if log_file.exists() and log_file.read_text(encoding="utf-8").count(READY_LINE) > before:
@@ -92,28 +92,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="starts of each (median shown)")
     parser.add_argument("--cases", type=int, default=2000, help="cases in the demo ledger")
+    parser.add_argument("--reuse", type=Path, help="the folder of an earlier run: measure its bundles again")
     args = parser.parse_args(argv)
 
-    work = Path(tempfile.mkdtemp(prefix="bench-bundle-"))
-    (work / "bare.py").write_text(BARE_WINDOW, encoding="utf-8")
-    bare_build = pyinstaller(["bare.py"], work)
-    bare = work / "dist" / "bare"
-    app_build = pyinstaller(
-        ["--distpath", str(work / "dist"), "--workpath", str(work / "build-app"), str(ROOT / "build.spec")],
-        ROOT,
-    )
-    app = work / "dist" / "xinfang-desk"
+    work = args.reuse or Path(tempfile.mkdtemp(prefix="bench-bundle-"))
+    bare, app = work / "dist" / "bare", work / "dist" / "xinfang-desk"
+    if args.reuse is None:
+        (work / "bare.py").write_text(BARE_WINDOW, encoding="utf-8")
+        bare_build = pyinstaller(["bare.py"], work)
+        app_build = pyinstaller(
+            [
+                "--distpath",
+                str(work / "dist"),
+                "--workpath",
+                str(work / "build-app"),
+                str(ROOT / "build.spec"),
+            ],
+            ROOT,
+        )
+        print(f"built in {bare_build:.1f} s (bare window) and {app_build:.1f} s (xinfang-desk)")
     bare_size, app_size = size_mb(bare), size_mb(app)
-    print(f"bare PySide6 window (pyinstaller defaults): {bare_size:6.1f} MB, built in {bare_build:5.1f} s")
-    print(f"xinfang-desk (build.spec):                  {app_size:6.1f} MB, built in {app_build:5.1f} s")
+    print(f"bare PySide6 window (pyinstaller defaults): {bare_size:6.1f} MB")
+    print(f"xinfang-desk (build.spec):                  {app_size:6.1f} MB")
     print(f"size ratio app / bare:                      {app_size / bare_size:6.2f}  (goal ≤ 1.00)")
 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XINFANG_DESK_LOG_DIR=str(work / "log"))
     env["XDG_CONFIG_HOME"] = str(work / "config")  # the app's QSettings: open on the 台账 page
     settings = work / "config" / "xinfang_desk" / "xinfang_desk.conf"
-    settings.parent.mkdir(parents=True)
+    settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text("[window]\npage=2\n", encoding="utf-8")
     ledger = work / "demo.sqlite"
+    ledger.unlink(missing_ok=True)
     subprocess.run(
         [str(app / "xinfang-desk"), "demo", "--db", str(ledger), "--cases", str(args.cases)],
         env=env,
@@ -121,22 +130,22 @@ def main(argv: list[str] | None = None) -> int:
         stdout=subprocess.DEVNULL,
     )
     log_file = work / "log" / "xinfang-desk.log"
-    bundled = [str(app / "xinfang-desk-gui"), "--db", str(ledger)]
+    bundled = [str(app / "xinfang-desk"), "--db", str(ledger)]
     source = [sys.executable, "-m", "xinfang_desk.ui.app", "--db", str(ledger)]
 
     time_bare(bare / "bare", env)  # warm the disk cache once for each
     time_app(bundled, env, log_file)
-    time_app(source, env, log_file)
+    time_app(source, env, log_file, work)
     floor = statistics.median(time_bare(bare / "bare", env) for _ in range(args.runs))
     in_bundle = statistics.median(time_app(bundled, env, log_file) for _ in range(args.runs))
-    from_source = statistics.median(time_app(source, env, log_file) for _ in range(args.runs))
+    from_source = statistics.median(time_app(source, env, log_file, work) for _ in range(args.runs))
     print(f"start-up, median of {args.runs} (offscreen, {args.cases:,}-case demo ledger):")
     print(f"  bare bundled window shown (floor):        {floor * 1000:7.0f} ms")
     print(
         f"  bundled app, first 台账 page drawn:        {in_bundle * 1000:7.0f} ms   ratio {in_bundle / floor:5.2f}"
     )
     print(
-        f"  app from source, first 台账 page drawn:    {from_source * 1000:7.0f} ms   ratio {from_source / floor:5.2f}"
+        f"  app installed, first 台账 page drawn:      {from_source * 1000:7.0f} ms   ratio {from_source / floor:5.2f}"
     )
     print(f"(build folder {work})")
     return 0

@@ -39,5 +39,14 @@ start=$(date +%s)
 echo "== build-bundle: built dist/xinfang-desk in $(( $(date +%s) - start )) s," \
      "$(du -sm dist/xinfang-desk | cut -f1) MB"
 
+step "checking that no unused Qt module came along (WebEngine, QML/Quick, 3D, Multimedia, Network)"
+unwanted="$(find dist/xinfang-desk -iname '*Qt6WebEngine*' -o -iname '*Qt6Qml*' -o -iname '*Qt6Quick*' \
+    -o -iname '*Qt63D*' -o -iname '*Qt6Multimedia*' -o -iname '*Qt6Network*' -o -iname '*Qt6Pdf*')"
+if [ -n "$unwanted" ]; then
+    echo "build-bundle: the bundle holds Qt modules the app does not use:" >&2
+    echo "$unwanted" >&2
+    exit 1
+fi
+
 step "self-test of the bundle"
 QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}" dist/xinfang-desk/xinfang-desk --self-test

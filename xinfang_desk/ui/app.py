@@ -38,7 +38,7 @@ from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.style import apply_style
 from xinfang_desk.ui.translations import install_translations
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("xinfang_desk.ui.app")  # also when run as __main__ (python -m)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
