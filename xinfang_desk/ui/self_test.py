@@ -19,7 +19,7 @@ from xinfang_desk import __version__, fonts
 from xinfang_desk.selftest import CheckResult, check_font_file, run_ledger_checks
 from xinfang_desk.ui.fonts_qt import install_fonts
 from xinfang_desk.ui.ops import OpRunner
-from xinfang_desk.ui.translations import install_translations, translations_folder
+from xinfang_desk.ui import translations
 
 #: What a standard OK button reads once Qt's Chinese translations are loaded.
 OK_TEXT = "确定"
@@ -27,13 +27,13 @@ EXIT_FAILED = 1
 
 
 def check_translations(app: QApplication) -> CheckResult:
-    loaded = install_translations(app)
+    loaded = translations.install_translations(app)
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
     text = box.button(QDialogButtonBox.StandardButton.Ok).text().replace("&", "")
     box.deleteLater()
     if loaded and text == OK_TEXT:
         return CheckResult("Qt 中文界面", True, f"标准按钮显示“{text}”")
-    where = translations_folder()
+    where = translations.translations_folder()
     return CheckResult(
         "Qt 中文界面", False, f"标准按钮显示“{text}”而不是“{OK_TEXT}”：{where} 中没有 qtbase_zh_CN.qm"
     )
