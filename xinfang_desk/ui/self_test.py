@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QWidg
 
 from xinfang_desk import __version__, fonts
 from xinfang_desk.selftest import CheckResult, check_font_file, run_ledger_checks
+from xinfang_desk.ui import translations
 from xinfang_desk.ui.fonts_qt import install_fonts
 from xinfang_desk.ui.ops import OpRunner
-from xinfang_desk.ui import translations
 
 #: What a standard OK button reads once Qt's Chinese translations are loaded.
 OK_TEXT = "确定"
