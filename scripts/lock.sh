@@ -6,6 +6,7 @@
 # All three come from one resolution, so a library has the same version in each; each also pins
 # setuptools and wheel, which build the project itself (`pip install --no-build-isolation`).
 # Run after changing pyproject.toml's dependencies; commit the result.  Needs uv (`pip install uv`).
+# uv resolves against PyPI, its default index (the lock files name no index; tests/test_packaging.py checks).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +17,7 @@ if ! command -v "$UV" >/dev/null 2>&1; then
     exit 1
 fi
 
-COMMON=(--universal --python-version 3.11 --index-url https://pypi.org/simple --quiet --no-header)
+COMMON=(--universal --python-version 3.11 --quiet --no-header)
 everything="$(mktemp)"
 trap 'rm -f "$everything"' EXIT
 
