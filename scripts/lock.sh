@@ -18,8 +18,10 @@ if ! command -v "$UV" >/dev/null 2>&1; then
 fi
 
 COMMON=(--universal --python-version 3.11 --quiet --no-header)
-everything="$(mktemp)"
-trap 'rm -f "$everything"' EXIT
+# The joint resolution, as constraints for the three files (build/ is not committed; a fixed name keeps
+# the files' "via" notes unchanged from one run to the next).
+everything=build/lock-constraints.txt
+mkdir -p build
 
 echo "lock.sh: resolving all extras together"
 "$UV" pip compile pyproject.toml requirements/build.in --all-extras "${COMMON[@]}" -o "$everything"
