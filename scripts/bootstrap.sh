@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Create the project venv at "$REPO/.venv" (if missing) and install the
-# package in editable mode with its test extras. Quick no-op when the venv is
-# up to date: .venv/.stamp is touched after a successful install and the
-# install is redone only when pyproject.toml is newer than it.
+# Create the project venv at "$REPO/.venv" (if missing) and install into it the exact versions of the lock
+# file, then the project itself (editable):
+#   bootstrap.sh run   requirements/run.txt: what running the app needs (the default);
+#   bootstrap.sh test  requirements/test.txt: that and the test tools.
+# Quick no-op when the venv is up to date: .venv/.stamp-KIND is touched after a successful install and the
+# install is redone only when the lock file or pyproject.toml is newer than it.
 # Set PYTHON to choose the interpreter (default: python3).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$REPO/.venv"
-STAMP="$VENV/.stamp"
 PYTHON="${PYTHON:-python3}"
+KIND="${1:-run}"
+case "$KIND" in
+    run | test) ;;
+    *) echo "bootstrap.sh: usage: bootstrap.sh [run|test]" >&2; exit 2 ;;
+esac
+LOCK="$REPO/requirements/$KIND.txt"
+STAMP="$VENV/.stamp-$KIND"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 check_python() {
     # $1: interpreter; fails with a clear message unless it is Python >= 3.11.
@@ -40,13 +49,15 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 check_python "$VENV/bin/python"
 
-if [ -f "$STAMP" ] && [ "$STAMP" -nt "$REPO/pyproject.toml" ]; then
-    echo "bootstrap.sh: $VENV is up to date"
+if [ -f "$STAMP" ] && [ "$STAMP" -nt "$LOCK" ] && [ "$STAMP" -nt "$REPO/pyproject.toml" ]; then
+    echo "bootstrap.sh: $VENV is up to date ($KIND)"
     exit 0
 fi
 
 cd "$REPO"
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[test]"
+echo "bootstrap.sh: installing the locked libraries (requirements/$KIND.txt)"
+"$VENV/bin/python" -m pip install -q --require-hashes -r "$LOCK"
+echo "bootstrap.sh: installing xinfang-desk (editable)"
+"$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
 touch "$STAMP"
-echo "bootstrap.sh: installed xinfang-desk[test] into $VENV"
+echo "bootstrap.sh: ready ($KIND) in $VENV"

@@ -1,23 +1,22 @@
 #!/usr/bin/env bash
-# Install the Debian packages that the tests and screenshots need:
-#   - poppler-utils: pdftoppm, to turn exported PDFs into PNGs;
-#   - libreoffice-calc-nogui: a real spreadsheet program the exchange tests re-save,
-#     sort and convert exports with (and print the 打印台账 sheet to PDF);
-#   - xvfb, xauth: a virtual X display for real-window screenshots;
-#   - openbox, imagemagick: a window manager and ``import`` for scripts/qt_dialog_screenshots.py
-#     (screenshots only; no test needs them);
-#   - the X/xcb/EGL/GL/fontconfig/dbus/glib libraries that Qt's xcb and
-#     offscreen platform plugins load at run time.
-# Fast no-op when everything is already installed (no apt-get update then).
+# Install the Debian packages the app needs (`setup-system.sh run`, the default) or the tests need as well
+# (`setup-system.sh test`):
+#   run:  the X/xcb/EGL/GL/fontconfig/dbus/glib libraries that Qt's xcb and offscreen platform plugins
+#         load at run time (a desktop Linux usually has them all);
+#   test: also poppler-utils (pdftoppm, exported PDFs to PNGs), libreoffice-calc-nogui (a real
+#         spreadsheet program the exchange tests re-save, sort and convert exports with), xvfb, xauth
+#         (a virtual X display for real-window screenshots), openbox and imagemagick (a window manager
+#         and ``import`` for scripts/qt_dialog_screenshots.py).
+# Fast no-op when everything is already installed (no apt-get update, no root needed then).
 set -euo pipefail
 
+KIND="${1:-run}"
+case "$KIND" in
+    run | test) ;;
+    *) echo "setup-system.sh: usage: setup-system.sh [run|test]" >&2; exit 2 ;;
+esac
+
 PACKAGES=(
-    poppler-utils
-    libreoffice-calc-nogui
-    xvfb
-    xauth
-    openbox
-    imagemagick
     libxcb-cursor0
     libxkbcommon-x11-0
     libxcb-icccm4
@@ -34,6 +33,9 @@ PACKAGES=(
     libdbus-1-3
     libglib2.0-0
 )
+if [ "$KIND" = test ]; then
+    PACKAGES+=(poppler-utils libreoffice-calc-nogui xvfb xauth openbox imagemagick)
+fi
 
 is_installed() {
     # Newer Debian releases renamed some libraries with a t64 suffix

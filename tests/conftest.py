@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The command line and the app write a log; the tests' goes to a temporary folder, not the user's.
+os.environ["XINFANG_DESK_LOG_DIR"] = tempfile.mkdtemp(prefix="xinfang-desk-test-log-")
 # Qt objects must die on the UI thread: no automatic collection (it could run on the database
 # worker); each test's garbage is collected on the main thread after it (see ui/garbage.py).
 gc.disable()

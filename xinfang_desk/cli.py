@@ -25,8 +25,12 @@ from xinfang_desk.private_files import remove_stale_temp
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(prog="xinfang-desk", description="信访台账命令行工具")
     parser.add_argument("--version", action="version", version=f"xinfang-desk {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="自检：在临时台账中登记、交办、导出并读回，检查中文界面与字体",
+    )
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
-    sub.required = True
     for module in COMMAND_MODULES:
         module.register(sub)
     return parser
@@ -43,6 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
+    setup_logging()
+    if args.self_test:
+        from xinfang_desk.ui.self_test import run_self_test  # Qt is loaded only for the self-test
+
+        return run_self_test()
+    if args.command is None:
+        parser.error("缺少必需的参数: 命令")
     try:
         remove_stale_temp()
         return int(args.func(args) or 0)
@@ -55,7 +66,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: the details go to the log, the user reads one sentence
-        setup_logging()
         logging.getLogger("xinfang_desk.cli").exception("unexpected error in %s", args.command)
         sys.stderr.write(f"错误：{unexpected_error_text(exc)}\n")
         return EXIT_UNEXPECTED

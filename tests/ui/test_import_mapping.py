@@ -30,7 +30,7 @@ def _choice(dialog, header: str) -> QComboBox:
 
 
 def _open(runner, settings, path: Path, qtbot):
-    dialog = open_import_dialog(None, runner, "接待员", settings)
+    dialog = open_import_dialog(None, runner, settings)
     qtbot.addWidget(dialog)
     dialog.set_file(path)
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20000)

@@ -412,7 +412,10 @@ def test_the_urgent_list_holds_every_overdue_and_due_soon_case_with_its_count(wi
     )
     shown = {table.item(r, 1).data(Qt.ItemDataRole.UserRole) for r in range(table.rowCount())}
     assert len(shown) == overdue + due_soon
-    assert table.verticalScrollBar().maximum() > 0 or table.rowCount() * 20 < table.height()
+    rows_height = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    qtbot.waitUntil(  # every row can be reached: the table scrolls once Qt has laid it out, or all fit
+        lambda: table.verticalScrollBar().maximum() > 0 or rows_height <= table.viewport().height(), timeout=3000
+    )
 
 
 def test_the_dashboard_says_it_is_still_building_until_the_demo_is_written(ledger, settings, qtbot):

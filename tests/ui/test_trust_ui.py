@@ -18,7 +18,7 @@ from xinfang_desk.ledger.permissions import Role
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.users import add_user, authenticate, create_administrator
 from xinfang_desk.ledger.workflow import Workflow
-from xinfang_desk.logs import log_path
+from xinfang_desk.logs import log_file
 from xinfang_desk.ui import app as app_module
 from xinfang_desk.ui.audit_page import AuditPage
 from xinfang_desk.ui.first_run import AdministratorDialog
@@ -154,4 +154,4 @@ def test_the_app_names_a_tampered_case_at_start(qtbot, ledger: Ledger, monkeypat
 
 def test_an_unexpected_error_names_the_log_file_not_a_traceback() -> None:
     text = error_text(RuntimeError("boom at line 12"))
-    assert str(log_path()) in text and "Traceback" not in text and "boom" not in text
+    assert str(log_file()) in text and "Traceback" not in text and "boom" not in text

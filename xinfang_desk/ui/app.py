@@ -12,10 +12,12 @@ import argparse
 import logging
 import multiprocessing
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from xinfang_desk.chinese_argparse import ChineseArgumentParser
@@ -44,6 +46,8 @@ from xinfang_desk.ui.safekeeping import backup_place
 from xinfang_desk.ui.style import apply_style
 from xinfang_desk.ui.translations import install_translations
 from xinfang_desk.ui.wheel_guard import install_wheel_guard
+
+log = logging.getLogger("xinfang_desk.ui.app")  # also when run as __main__ (python -m)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -114,12 +118,26 @@ def build_demo_in(window: MainWindow, runner: OpRunner, cases: int) -> None:
         on_failure=lambda _error: dashboard.show_building(""),
     )
     progress.reported.connect(dashboard.building_progress)  # queued: reported from the worker
+def log_when_ledger_page_ready(window: MainWindow, started: float) -> None:
+    """Log once how long the start took until the 台账 page first showed its rows (bench/bench_bundle.py)."""
+    model = window.ledger_page.model
+
+    def drawn() -> None:
+        log.info("ledger page ready %.0f ms after start", (time.perf_counter() - started) * 1000)
+
+    def ready(_total: int) -> None:
+        model.query_finished.disconnect(ready)
+        QTimer.singleShot(0, drawn)
+
+    model.query_finished.connect(ready)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    started = time.perf_counter()
+    started = time.perf_counter()
     multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
     args = parse_args(argv)
-    setup_logging()
+    setup_logging("xinfang-desk-gui")
     sys.excepthook = _show_unexpected
     remove_stale_temp()
     app = make_app()
@@ -144,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     runner = OpRunner(ledger, actor)
     window = MainWindow(runner, app_settings())
+    log_when_ledger_page_ready(window, started)
     window.show()
     if needs_demo:
         build_demo_in(window, runner, args.demo_cases)

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk import __version__
 from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.ledger.operations.queries import LedgerFacts, ledger_facts
 from xinfang_desk.ledger.search import CaseFilter
+from xinfang_desk.ui.about import AboutDialog
 from xinfang_desk.ui.case_view import show_case
 from xinfang_desk.ui.dashboard import DashboardPage
 from xinfang_desk.ui.export_dialog import ExportDialog
@@ -39,6 +39,7 @@ from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.pdf_preview import preview_documents
 from xinfang_desk.ui.registration import RegistrationPage
 from xinfang_desk.ui.safekeeping import Safekeeping
+from xinfang_desk.ui.self_test import run_in_app as run_self_test_in_app
 from xinfang_desk.ui.settings_page import SettingsPage
 from xinfang_desk.ui.style import icon
 from xinfang_desk.ui.wheel_guard import install_wheel_guard
@@ -170,6 +171,7 @@ class MainWindow(QMainWindow):
             tools_menu.addAction(self._action("修改密码…", self.change_password))
 
         help_menu = menus.addMenu("帮助(&H)")
+        help_menu.addAction(self._action("自检", self.self_test))
         help_menu.addAction(self._action("关于信访台账", self.about))
 
     def _build_status_bar(self) -> None:
@@ -301,12 +303,15 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.runner.changed.emit(Changes(everything=True))
 
-    def about(self) -> None:
-        QMessageBox.about(
-            self,
-            "关于信访台账",
-            f"信访台账 {__version__}\n\n高校二级单位信访事项登记、交办、督办与统计的离线桌面工具。",
-        )
+    def about(self) -> AboutDialog:
+        dialog = AboutDialog(self.runner.ledger.path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def self_test(self) -> None:
+        """帮助 → 自检: the program checked on this PC, in a temporary ledger (see ui/self_test.py)."""
+        run_self_test_in_app(self.runner, self)
 
     # -- ledger facts, changes, busy ------------------------------------------------------------
     def _load_unit(self) -> None:
