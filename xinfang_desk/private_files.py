@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path, PureWindowsPath
 
 from xinfang_desk.paths import data_dir
+from xinfang_desk.processes import process_alive
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
@@ -69,22 +70,10 @@ def remove_stale_temp(root: Path | None = None) -> int:
     removed = 0
     for folder in root.iterdir() if root.is_dir() else ():
         pid = folder.name.split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed
-
-
-def _alive(pid: int) -> bool:
-    if not _POSIX:
-        return True  # cannot tell cheaply; the folder stays private and is removed by its own process
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def process_temp_folder(root: Path | None = None) -> Path:

@@ -11,12 +11,12 @@ import contextlib
 import json
 import os
 import socket
-import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 from xinfang_desk.ledger.errors import LedgerInUseError
+from xinfang_desk.processes import process_alive
 
 LOCK_SUFFIX = ".lock"
 
@@ -50,7 +50,7 @@ def holder_of(ledger: Path) -> Holder | None:
         holder = Holder(str(data["user"]), str(data["machine"]), int(data["pid"]), str(data["since"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if holder.is_here and not _alive(holder.pid):
+    if holder.is_here and not process_alive(holder.pid):
         return None
     return holder
 
@@ -100,23 +100,3 @@ def refuse_if_held(ledger: Path) -> None:
     holder = holder_of(ledger)
     if holder is not None and holder.pid != os.getpid():
         raise LedgerInUseError(in_use_message(holder))
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":  # os.kill(pid, 0) would end the process there
-        import ctypes
-
-        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # type: ignore[attr-defined]
-        if not handle:
-            return False
-        ctypes.windll.kernel32.CloseHandle(handle)  # type: ignore[attr-defined]
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -65,6 +65,14 @@ class RowWriter:
         self.table = table
         self.columns = tuple(columns)
 
+    def constant_defaults(self) -> list[tuple[str, Any]]:
+        """(name, value) of the columns not named that have a constant default, as ``insert()`` fills them."""
+        return [
+            (c.name, c.default.arg)  # type: ignore[attr-defined]
+            for c in self.table.c
+            if c.name not in self.columns and c.default is not None and c.default.is_scalar
+        ]
+
     def insert(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             connection.execute(

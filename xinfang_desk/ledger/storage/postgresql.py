@@ -176,11 +176,7 @@ class CopyRowWriter(RowWriter):
 
     def __init__(self, table: Table, columns: Sequence[str]) -> None:
         super().__init__(table, columns)
-        self._defaults = [
-            (c.name, c.default.arg)  # type: ignore[attr-defined]
-            for c in table.c
-            if c.name not in self.columns and c.default is not None and c.default.is_scalar
-        ]
+        self._defaults = self.constant_defaults()
         self._names = [*self.columns, *(name for name, _value in self._defaults)]
         self._processors: list[Callable[[Any], Any] | None] | None = None
 
