@@ -108,6 +108,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     from xinfang_desk.ui.garbage import settle_before_exit
 
     settle_before_exit()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The user's data and log folders (platformdirs) point into a temp folder: tests never touch the real ones."""

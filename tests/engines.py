@@ -56,6 +56,6 @@ def new_database(server: str) -> str:
     name = f"xf_{os.getpid()}_{next(_numbers)}"
     admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''))
+        conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'"))
     admin.dispose()
     return f"{server}/{name}"

@@ -81,6 +81,8 @@ def test_the_markers_find_what_they_look_for() -> None:
     text = SQLITE_BACKEND.read_text(encoding="utf-8")
     missing = [m for m in SQLITE_MARKERS if m not in text]
     assert missing == []
+
+
 def _imports(path: Path) -> set[str]:
     """Every module ``path`` imports, at any depth of the file (type-checking blocks included)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -98,7 +100,9 @@ def _forbidden_in_screens_and_commands(path: Path) -> list[str]:
     return sorted(
         name
         for name in _imports(path)
-        if name == "sqlalchemy" or name.startswith("sqlalchemy.") or name.startswith("xinfang_desk.ledger.models")
+        if name == "sqlalchemy"
+        or name.startswith("sqlalchemy.")
+        or name.startswith("xinfang_desk.ledger.models")
     )
 
 

@@ -80,7 +80,9 @@ def setup_logging(program: str = "xinfang-desk") -> Path | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         make_private(path.parent)
-        handler = _PrivateRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
+        handler = _PrivateRotatingHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
+        )
     except OSError:
         return None
     handler.xinfang_desk = True  # type: ignore[attr-defined]

@@ -113,7 +113,10 @@ def _calls(w: World) -> dict[str, tuple[Permission | None, Callable[[OpContext],
         "cases.reference_choices": (Permission.VIEW, cases.reference_choices),
         "cases.earlier_cases": (Permission.VIEW, lambda c: cases.earlier_cases(c, name="李玥")),
         "queries.dashboard_data": (Permission.VIEW, queries.dashboard_data),
-        "queries.ledger_id_page": (Permission.VIEW, lambda c: queries.ledger_id_page(c, CaseFilter(), limit=50)),
+        "queries.ledger_id_page": (
+            Permission.VIEW,
+            lambda c: queries.ledger_id_page(c, CaseFilter(), limit=50),
+        ),
         "queries.matching_count": (Permission.VIEW, lambda c: queries.matching_count(c, CaseFilter())),
         "queries.ledger_rows": (
             Permission.VIEW,

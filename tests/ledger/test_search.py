@@ -145,6 +145,8 @@ def test_blank_deadlines_sort_last_in_both_directions(
     assert ordered[-1] == small["canteen"] and dues[-1] is None
     assert all(due is not None for due in dues[:-1])
     assert dues[:-1] == sorted(dues[:-1], reverse=descending)
+
+
 @pytest.fixture(scope="module")
 def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
     from xinfang_desk.ledger.demo import build_demo

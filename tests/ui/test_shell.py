@@ -414,7 +414,8 @@ def test_the_urgent_list_holds_every_overdue_and_due_soon_case_with_its_count(wi
     assert len(shown) == overdue + due_soon
     rows_height = sum(table.rowHeight(r) for r in range(table.rowCount()))
     qtbot.waitUntil(  # every row can be reached: the table scrolls once Qt has laid it out, or all fit
-        lambda: table.verticalScrollBar().maximum() > 0 or rows_height <= table.viewport().height(), timeout=3000
+        lambda: table.verticalScrollBar().maximum() > 0 or rows_height <= table.viewport().height(),
+        timeout=3000,
     )
 
 
@@ -434,6 +435,8 @@ def test_the_dashboard_says_it_is_still_building_until_the_demo_is_written(ledge
     )
     assert count(ledger) == 60
     runner.wait()
+
+
 QUIT_AFTER_START = r"""
 import sys
 from PySide6.QtCore import QTimer

@@ -73,7 +73,9 @@ def cmd_set(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    status, days = in_operation(args, lambda ctx: calendar_ops.calendar_days(ctx, args.year, every_day=args.all))
+    status, days = in_operation(
+        args, lambda ctx: calendar_ops.calendar_days(ctx, args.year, every_day=args.all)
+    )
     lines = [status]
     for info in days:
         kind = "班" if info.is_workday else "休"

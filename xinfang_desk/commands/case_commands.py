@@ -253,7 +253,9 @@ def cmd_correct(args: argparse.Namespace) -> int:
         value = _whole(value)
     elif field == "bypassed_level":
         value = _yes_no(value)
-    ref = in_operation(args, lambda ctx: cases.correct_case(ctx, args.case_no, field, value, args.reason).value)
+    ref = in_operation(
+        args, lambda ctx: cases.correct_case(ctx, args.case_no, field, value, args.reason).value
+    )
     print(f"{ref.case_no}：已更正{Workflow.CORRECTABLE[field]}")
     return 0
 

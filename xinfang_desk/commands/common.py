@@ -41,7 +41,9 @@ def ledger_argument(text: str) -> str | Path:
         return Path(text)
     credentials = text.split("://", 1)[1].split("@", 1)[0] if "@" in text else ""
     if ":" in credentials:
-        raise argparse.ArgumentTypeError("请不要在命令行中写数据库密码：请写在 .pgpass 文件或环境变量 PGPASSWORD 中")
+        raise argparse.ArgumentTypeError(
+            "请不要在命令行中写数据库密码：请写在 .pgpass 文件或环境变量 PGPASSWORD 中"
+        )
     return text
 
 
@@ -129,8 +131,6 @@ def period_of(args: argparse.Namespace) -> tuple[date, date]:
             raise ValidationError("截止日期早于起始日期。")
         return args.start, args.end
     raise ValidationError("请指定 --year，或同时指定 --from 和 --to。")
-
-
 
 
 ENV_USER = "XINFANG_DESK_USER"

@@ -44,7 +44,9 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
     request = ExportRequest(args.output, start, end, args.full)
     result = in_operation(args, lambda ctx: export_workbook(ctx, request), checked=True)
     masked = "个人信息未脱敏（已记入审计日志）" if args.full else "身份证号和电话已脱敏"
-    print(f"已导出 {result.rows} 件案件到 {result.path}（{start}至{end}，其中超期 {result.overdue} 件；{masked}）")
+    print(
+        f"已导出 {result.rows} 件案件到 {result.path}（{start}至{end}，其中超期 {result.overdue} 件；{masked}）"
+    )
     return 0
 
 

@@ -18,7 +18,11 @@ EXIT_NOT_EQUAL = 3
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("migrate-to", help="把台账完整复制到另一个空数据库（如 PostgreSQL 服务器）并核对")
-    p.add_argument("target", metavar="目标", help="目标数据库地址，如 postgresql+psycopg://用户@主机/库名，或新的台账文件")
+    p.add_argument(
+        "target",
+        metavar="目标",
+        help="目标数据库地址，如 postgresql+psycopg://用户@主机/库名，或新的台账文件",
+    )
     add_db_option(p)
     p.set_defaults(func=cmd_migrate_to)
 

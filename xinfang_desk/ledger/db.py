@@ -203,6 +203,7 @@ class Ledger:
     def reading(self) -> AbstractContextManager[Session]:
         """A session for reading only: it never waits for, nor holds up, a writer."""
         return self.session(write=False)
+
     @contextmanager
     def operation(
         self, actor: Actor, *, clock: Callable[[], datetime] = datetime.now, write: bool = True

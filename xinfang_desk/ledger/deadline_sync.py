@@ -77,7 +77,11 @@ def needs_sync(session: Session) -> bool:
     if session.get(LedgerInfo, "unit_code") is None:
         return False
     stored = session.get(LedgerInfo, LIBRARY_KEY)
-    return session.get(LedgerInfo, ADOPTED_KEY) is None or stored is None or stored.value != library_fingerprint()
+    return (
+        session.get(LedgerInfo, ADOPTED_KEY) is None
+        or stored is None
+        or stored.value != library_fingerprint()
+    )
 
 
 def sync_at_open(session: Session, *, clock: Callable[[], datetime] = datetime.now) -> list[Recomputed]:

@@ -35,6 +35,8 @@ class LedgerInUseError(LedgerError):
 
 class CaseChangedError(LedgerError):
     """Someone else changed the case between reading and saving it; nothing of this step was saved."""
+
+
 class PermissionDenied(LedgerError):
     """The acting user's role does not allow the operation; nothing was changed."""
 

@@ -647,6 +647,7 @@ class Workflow:
         self._not_before(case, when)
         self._record(case, EventKind.REVISIT, when, (note or "").strip(), channel=channel.value)
         return case
+
     # ------------------------------------------------------------------ the calendar changed
     def recompute_deadlines(self, case: Case, reason: str) -> list[dict[str, Any]]:
         """期限重算: the running deadlines computed by the rules, reckoned again by today's calendar.

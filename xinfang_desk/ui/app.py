@@ -118,6 +118,8 @@ def build_demo_in(window: MainWindow, runner: OpRunner, cases: int) -> None:
         on_failure=lambda _error: dashboard.show_building(""),
     )
     progress.reported.connect(dashboard.building_progress)  # queued: reported from the worker
+
+
 def log_when_ledger_page_ready(window: MainWindow, started: float) -> None:
     """Log once how long the start took until the 台账 page first showed its rows (bench/bench_bundle.py)."""
     model = window.ledger_page.model
@@ -133,7 +135,6 @@ def log_when_ledger_page_ready(window: MainWindow, started: float) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    started = time.perf_counter()
     started = time.perf_counter()
     multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
     args = parse_args(argv)
@@ -207,6 +208,8 @@ def _offer_latest_backup(error: LedgerDamagedError, path: Path) -> Ledger | None
     except LedgerError as exc:
         QMessageBox.critical(None, "无法恢复", str(exc))
         return None
+
+
 def check_history(runner: OpRunner, parent: QWidget) -> None:
     """Verify the ledger's history on the worker; name every case whose history was changed around the program."""
 

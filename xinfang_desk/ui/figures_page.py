@@ -547,4 +547,3 @@ class FiguresPage(QWidget):
         super().showEvent(event)
         if self._stale:
             self.refresh()
-

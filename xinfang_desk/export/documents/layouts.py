@@ -148,6 +148,8 @@ CANNOT_END = "“‘（《「『【〔［｛([{"
 textsplit.ALL_CANNOT_START = reportlab_paragraph.ALL_CANNOT_START = "".join(
     dict.fromkeys(textsplit.ALL_CANNOT_START + CANNOT_START)
 )
+
+
 @functools.lru_cache(maxsize=1024)
 def _fits(text: str, font: str, size: float, width: float) -> bool:
     """Each line of ``text`` is at most ``width`` points wide (cached: labels recur on every form)."""

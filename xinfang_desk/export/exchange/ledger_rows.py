@@ -291,6 +291,7 @@ def ledger_rows(
         )
         if not full:
             values = tuple(
-                mask_in_text(v) if isinstance(v, str) and i not in _CODE_COLUMNS else v for i, v in enumerate(values)
+                mask_in_text(v) if isinstance(v, str) and i not in _CODE_COLUMNS else v
+                for i, v in enumerate(values)
             )
         yield LedgerRow(values, status in _OPEN and due_on is not None and due_on < today)

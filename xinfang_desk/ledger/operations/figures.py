@@ -18,7 +18,9 @@ def period_figures(ctx: OpContext, start: date, end: date, unit_code: str | None
 
 
 @requires(Permission.VIEW)
-def period_warnings(ctx: OpContext, start: date, end: date, unit_code: str | None = None) -> list[EarlyWarning]:
+def period_warnings(
+    ctx: OpContext, start: date, end: date, unit_code: str | None = None
+) -> list[EarlyWarning]:
     """苗头预警: the sub-categories and summary phrases that rose sharply in the period."""
     return early_warnings(ctx.session, start, end, unit_code=unit_code)
 

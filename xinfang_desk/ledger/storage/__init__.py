@@ -14,7 +14,15 @@ from xinfang_desk.ledger.storage.base import WRITE_OPTION, RowWriter, StorageBac
 from xinfang_desk.ledger.storage.postgresql import PostgresBackend
 from xinfang_desk.ledger.storage.sqlite import SqliteBackend
 
-__all__ = ["WRITE_OPTION", "PostgresBackend", "RowWriter", "SqliteBackend", "StorageBackend", "backend_for", "index_texts"]
+__all__ = [
+    "WRITE_OPTION",
+    "PostgresBackend",
+    "RowWriter",
+    "SqliteBackend",
+    "StorageBackend",
+    "backend_for",
+    "index_texts",
+]
 
 #: Backends by SQLAlchemy dialect name; any other dialect gets the generic ``StorageBackend``.
 _BACKENDS: dict[str, type[StorageBackend]] = {"sqlite": SqliteBackend, "postgresql": PostgresBackend}

@@ -91,7 +91,8 @@ class PostgresBackend(StorageBackend):
         for table in tables:
             for column in table.primary_key.columns:
                 if column.autoincrement is True or (
-                    column.autoincrement == "auto" and len(table.primary_key.columns) == 1
+                    column.autoincrement == "auto"
+                    and len(table.primary_key.columns) == 1
                     and column.type.python_type is int
                 ):
                     connection.execute(
@@ -142,7 +143,9 @@ class PostgresBackend(StorageBackend):
         if done.returncode != 0:
             from xinfang_desk.ledger.errors import LedgerError
 
-            raise LedgerError(f"备份失败：{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'pg_dump 出错'}")
+            raise LedgerError(
+                f"备份失败：{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'pg_dump 出错'}"
+            )
         os.chmod(dest, 0o600)
 
     def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
@@ -154,7 +157,9 @@ class PostgresBackend(StorageBackend):
 
 
 def _guard_triggers(connection: Connection) -> set[str]:
-    rows = connection.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%\\_no\\_%'"))
+    rows = connection.execute(
+        text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%\\_no\\_%'")
+    )
     return {row[0] for row in rows}
 
 
@@ -194,5 +199,8 @@ class CopyRowWriter(RowWriter):
             for row in rows:
                 values = (*row, *defaults)
                 copy.write_row(
-                    [v if p is None or v is None else p(v) for v, p in zip(values, self._processors, strict=True)]
+                    [
+                        v if p is None or v is None else p(v)
+                        for v, p in zip(values, self._processors, strict=True)
+                    ]
                 )

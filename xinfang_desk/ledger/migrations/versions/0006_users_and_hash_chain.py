@@ -46,7 +46,9 @@ def upgrade() -> None:
         op.add_column(table, sa.Column("chain_prev", sa.String(length=64), nullable=True))
         op.add_column(table, sa.Column("chain_hash", sa.String(length=64), nullable=True))
         op.create_index(f"ix_{table}_chain_seq", table, ["chain_seq"], unique=True)
-    if bind.dialect.name == "sqlite":  # the chain is sealed on SQLite ledgers (``StorageBackend.seals_chain``)
+    if (
+        bind.dialect.name == "sqlite"
+    ):  # the chain is sealed on SQLite ledgers (``StorageBackend.seals_chain``)
         chain.seal(bind, everything_unsealed=True)
 
 
