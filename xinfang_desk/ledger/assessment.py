@@ -77,9 +77,8 @@ def known_units(session: Session) -> list[tuple[str, str]]:
 
 
 def _office_code(session: Session) -> str | None:
-    office = session.get(LedgerInfo, "office")
     own = session.get(LedgerInfo, "unit_code")
-    return own.value if own is not None and office is not None and office.value == "1" else None
+    return own.value if own is not None and LedgerInfo.office_ledger(session) else None
 
 
 def unit_assessment(session: Session, start: date, end: date, today: date) -> list[UnitAssessment]:

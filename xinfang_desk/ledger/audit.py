@@ -48,6 +48,10 @@ LOGIN_FAILED = "login_failed"
 # -- the program's own findings ---------------------------------------------------------------------------
 GUARDS_RESTORED = "guards_restored"
 
+CALENDAR_IMPORT = "calendar_import"
+CALENDAR_SET = "calendar_set"
+CALENDAR_REMOVE = "calendar_remove"
+
 #: What the audit page shows for each code.
 ACTION_LABELS: dict[str, str] = {
     EXPORT_FULL: "完整导出（含个人信息）",
@@ -72,6 +76,9 @@ ACTION_LABELS: dict[str, str] = {
     LOGIN: "登录",
     LOGIN_FAILED: "登录失败",
     GUARDS_RESTORED: "发现并恢复被删除的保护触发器",
+    CALENDAR_IMPORT: "按通知录入节假日",
+    CALENDAR_SET: "录入一天的节假日安排",
+    CALENDAR_REMOVE: "撤销节假日录入",
 }
 
 

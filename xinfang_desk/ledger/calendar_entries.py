@@ -19,16 +19,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.audit import record_audit, require_actor
+from xinfang_desk.ledger.audit import (
+    CALENDAR_IMPORT,
+    CALENDAR_REMOVE,
+    CALENDAR_SET,
+    record_audit,
+    require_actor,
+)
 from xinfang_desk.ledger.calendar import ENTERED_YEARS_KEY, DayInfo, WorkCalendar, entered_years
 from xinfang_desk.ledger.deadline_sync import Recomputed, recompute_open_deadlines
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import CalendarDay, LedgerInfo
 from xinfang_desk.ledger.notice_text import looks_like_notice, read_notice
 
-CALENDAR_IMPORT = "calendar_import"
-CALENDAR_SET = "calendar_set"
-CALENDAR_REMOVE = "calendar_remove"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_RANGE_DAYS = 31
 MARKS = {"休": False, "班": True}

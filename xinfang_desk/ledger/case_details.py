@@ -62,9 +62,8 @@ ACTION_ORDER: tuple[EventKind, ...] = (
 
 def is_other_units_case(session: Session, case: Case) -> bool:
     """A merged case of another unit in the office's ledger: read-only there (the Workflow refuses steps)."""
-    office = session.get(LedgerInfo, "office")
     own = session.get(LedgerInfo, "unit_code")
-    return office is not None and office.value == "1" and own is not None and case.unit_code != own.value
+    return LedgerInfo.office_ledger(session) and own is not None and case.unit_code != own.value
 
 
 def allowed_actions(

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 from alembic import command
@@ -280,9 +280,11 @@ class Ledger:
     def unit_code(self) -> str:
         return self.info().get("unit_code", "")
 
-    @property
+    @cached_property
     def is_office(self) -> bool:
-        return LedgerInfo.is_office(self.info())
+        """The office's merged ledger (fixed when the ledger was made: read once, then remembered)."""
+        with self.reading() as session:
+            return LedgerInfo.office_ledger(session)
 
     @property
     def is_demo(self) -> bool:

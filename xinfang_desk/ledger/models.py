@@ -26,7 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
 def new_uuid() -> str:
@@ -61,6 +61,12 @@ class LedgerInfo(Base):
     def is_office(cls, info: Mapping[str, str]) -> bool:
         """Whether the ledger whose facts are ``info`` is the office's."""
         return info.get(cls.OFFICE_KEY) == cls.flag_value(True)
+
+    @classmethod
+    def office_ledger(cls, session: Session) -> bool:
+        """Whether the ledger ``session`` reads is the office's (two keys read, not every fact)."""
+        row = session.get(cls, cls.OFFICE_KEY)
+        return row is not None and row.value == cls.flag_value(True)
 
     @classmethod
     def is_demo(cls, info: Mapping[str, str]) -> bool:

@@ -115,8 +115,7 @@ def _role_for(session: Session, role: Role | str) -> Role:
     except ValueError:
         names = "、".join(r.label for r in Role)
         raise ValidationError(f"没有“{role}”这种角色。可选：{names}。") from None
-    office = session.get(LedgerInfo, "office")
-    if role.office_only and (office is None or office.value != "1"):
+    if role.office_only and not LedgerInfo.office_ledger(session):
         raise ValidationError(f"“{role.label}”只用于信访与督办室的汇总台账。")
     return role
 

@@ -103,6 +103,10 @@ ACCEPTED_STATUSES: tuple[Status, ...] = (
 ACCEPTED_OPEN_STATUSES: frozenset[Status] = OPEN_STATUSES - {Status.REGISTERED}
 #: Statuses in which a follow-up (回访) may have been recorded.
 FOLLOWED_UP_STATUSES: tuple[Status, ...] = (Status.EVALUATED, Status.CLOSED)
+#: Statuses a case reaches only after it was answered (答复).
+REPLIED_STATUSES: frozenset[Status] = frozenset({Status.REPLIED, Status.EVALUATED, Status.CLOSED})
+#: Statuses of a case handed to a department (交办) and not yet answered.
+ASSIGNED_STATUSES: frozenset[Status] = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
 
 
 #: 集体访: a case raised by this many people or more (DOMAIN.md).

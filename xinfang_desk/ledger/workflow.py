@@ -185,9 +185,8 @@ class Workflow:
         self.settings = settings or Settings.load(session)
         info = session.get(LedgerInfo, "unit_code")
         self.unit_code = info.value if info else "XF"
-        office = session.get(LedgerInfo, "office")
         #: the office's ledger holds every unit's merged cases; only its own may take steps here
-        self.office = office is not None and office.value == "1"
+        self.office = LedgerInfo.office_ledger(session)
         self._next_seq: dict[int, int] = {}
         self._categories: dict[tuple[str, int | None], Category] = {}
         self._departments: dict[str, Department] = {}

@@ -57,14 +57,20 @@ from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.recorded import GIVEN_NOTE, RecordedWorkflow
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.storage import backend_for
-from xinfang_desk.ledger.vocab import IdentityType, Satisfaction, Source, Status
+from xinfang_desk.ledger.vocab import (
+    ASSIGNED_STATUSES,
+    REPLIED_STATUSES,
+    IdentityType,
+    Satisfaction,
+    Source,
+    Status,
+)
 from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, find_case, pending_events
 
 #: Audit action of an import.
 IMPORT_ACTION = audit.IMPORT_LEDGER
 #: The hour of day given to a step dated only by a day; later steps of the same day follow by minutes.
 _STEP_HOUR = time(9, 0)
-_REPLIED = frozenset({Status.REPLIED, Status.EVALUATED, Status.CLOSED})
 _LONG_TEXTS = ("summary", "content", "remarks", "reply_text", "assign_opinion", "decline_reason")
 
 
@@ -281,12 +287,12 @@ def _plan_problems(r: CaseRecord) -> list[str]:
     """What the row lacks for its history to be recorded (the workflow checks the rest)."""
     status = target_status(r)
     reasons = [p for key in _LONG_TEXTS if (p := length_problem(key, getattr(r, key)))]
-    if status in _REPLIED:
+    if status in REPLIED_STATUSES:
         if r.replied_on is None and status is not Status.CLOSED:
             reasons.append(f"办理状态为“{status.label}”，但缺少答复日期")
         if r.outcome is None and not r.reply_text:
             reasons.append(f"办理状态为“{status.label}”，但缺少处理结果（或办理结果的文字）")
-    if status in {Status.ASSIGNED, Status.IN_PROGRESS} and not r.department:
+    if status in ASSIGNED_STATUSES and not r.department:
         reasons.append(f"办理状态为“{status.label}”，但缺少承办单位")
     if r.is_repeat and not r.repeat_of:
         reasons.append("标为重复访，但没有填写原案编号，无法关联原案")
@@ -428,7 +434,7 @@ class _Importer:
             wf.supervise(case, "原台账记载督办。", at=self._at(handled_from))
         if status is Status.IN_PROGRESS:
             wf.progress(case, "原台账记载办理中。", at=self._at(handled_from))
-        if status not in _REPLIED:
+        if status not in REPLIED_STATUSES:
             return case
         closed_on = r.closed_on or last_recorded_day(r)
         replied_on = r.replied_on or closed_on

@@ -248,11 +248,6 @@ def write_report(report: MergeReport, folder: str | Path) -> Path:
     return target
 
 
-def is_office_ledger(session: Session) -> bool:
-    info = session.get(LedgerInfo, LedgerInfo.OFFICE_KEY)
-    return info is not None and LedgerInfo.is_office({info.key: info.value})
-
-
 def _office_unit(session: Session) -> str:
     info = session.get(LedgerInfo, "unit_code")
     return info.value if info else ""
@@ -275,7 +270,7 @@ def merge_workbooks(
     untouched and listed as not processed.
     """
     actor = audit.require_actor(actor)
-    if not is_office_ledger(session):
+    if not LedgerInfo.office_ledger(session):
         raise ValidationError("合并台账只能在信访与督办室（汇总模式）的台账中进行。")
     now = clock().replace(microsecond=0)
     report = MergeReport(now, actor, [FileResult(Path(p)) for p in paths])

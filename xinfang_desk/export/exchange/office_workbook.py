@@ -25,13 +25,13 @@ from xinfang_desk.export.exchange.ledger_workbook import (
     period_title,
     unit_of,
 )
-from xinfang_desk.export.exchange.merge import is_office_ledger
 from xinfang_desk.export.exchange.statistics_sheet import NO_VALUE
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.assessment import known_units
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import FIGURE_LABELS, compute_figures
+from xinfang_desk.ledger.models import LedgerInfo
 from xinfang_desk.ledger.redaction import mask_in_text
 
 UNIT_FIGURES_SHEET = "各单位统计"
@@ -64,7 +64,7 @@ def export_office_ledger(
 
     The unit's 台账 writer does the work, with the school's titles and a 各单位统计 sheet added.
     """
-    if not is_office_ledger(session):
+    if not LedgerInfo.office_ledger(session):
         raise ValidationError("汇总台账只能由信访与督办室（汇总模式）的台账导出。")
     _office_code, office_name = unit_of(session)
 

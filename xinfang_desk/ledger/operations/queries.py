@@ -40,12 +40,6 @@ class DashboardData:
     units: tuple[UnitTiles, ...] = ()
 
 
-def _is_office(ctx: OpContext) -> bool:
-    """Whether this is the office's merged ledger."""
-    row = ctx.session.get(LedgerInfo, LedgerInfo.OFFICE_KEY)
-    return row is not None and LedgerInfo.is_office({row.key: row.value})
-
-
 @requires(Permission.VIEW)
 def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     """The 工作台: its tiles and every overdue or due-soon open case, none left out."""
@@ -55,7 +49,7 @@ def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     ids = case_ids(ctx.session, urgent, sort="due_on", descending=False)
     rows = case_rows(ctx.session, ids, today=today, due_soon_days=board.due_soon_days)
     warning = next_year_warning(WorkCalendar.load(ctx.session), today)
-    units = tuple(unit_tiles(ctx.session, today)) if _is_office(ctx) else ()
+    units = tuple(unit_tiles(ctx.session, today)) if LedgerInfo.office_ledger(ctx.session) else ()
     return DashboardData(board, tuple(rows), urgent, warning, units)
 
 
@@ -123,7 +117,7 @@ def filter_choices(ctx: OpContext) -> FilterChoices:
         years=tuple(sorted(years, reverse=True)),
         categories=tuple(categories),
         departments=departments,
-        units=tuple(known_units(session)) if _is_office(ctx) else (),
+        units=tuple(known_units(session)) if LedgerInfo.office_ledger(ctx.session) else (),
         due_soon_days=Settings.load(session).due_soon_days,
         today=today,
     )
