@@ -149,3 +149,15 @@ def test_the_office_dashboard_has_a_line_per_unit_that_opens_its_cases(tmp_path:
         for line in lines.values():
             for key, count in line.counts.items():
                 assert count_cases(s, line.filters[key]) == count
+
+
+def test_a_unit_named_like_a_formula_stays_text_in_the_excel_table(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    office = _office(tmp_path)
+    with office.session() as s:
+        rows = unit_assessment(s, *YEAR, TODAY)
+    planted = '=HYPERLINK("http://example.invalid","点我")'
+    target = write_assessment_workbook(tmp_path / "考核.xlsx", "考核", [replace(rows[0], unit_name=planted)])
+    cell = load_workbook(target).active.cell(row=3, column=1)
+    assert cell.value == planted and cell.data_type == "s", "shown as text, never run as a formula"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import date
 from pathlib import Path
 
@@ -67,6 +69,8 @@ def test_previous_schema_is_upgraded_without_losing_a_case(tmp_path: Path) -> No
     assert {"attachments", "attachment_blobs", "calendar_days"} <= tables
     backups = list(tmp_path.glob("old.sqlite.before-upgrade-0001-*.bak"))
     assert len(backups) == 1
+    if os.name == "posix":  # it holds full ID and phone numbers: the user's alone, whatever the umask
+        assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
     with ledger.session() as s:
         case = s.scalars(select(Case)).one()
         assert (case.case_no, case.summary, case.petitioner.name) == (

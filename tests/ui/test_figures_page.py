@@ -68,6 +68,9 @@ def test_the_page_the_report_the_excel_sheet_and_stats_json_show_the_same_number
         report = make_annual_report(s, date(YEAR, 1, 1), date(YEAR, 12, 31))
         export_ledger(s, tmp_path / "台账.xlsx", "测试员", start=date(YEAR, 1, 1), end=date(YEAR, 12, 31))
     text = "".join("".join(p.extract_text().split()) for p in PdfReader(BytesIO(report.data)).pages)
+    for page in PdfReader(BytesIO(report.data)).pages:  # only the embedded font: no Helvetica declared
+        for font in page["/Resources"]["/Font"].values():
+            assert "Helvetica" not in str(font.get_object()["/BaseFont"])
     assert f"{YEAR}年度信访工作统计报告" in text and "教务处" in text
     for label, (value, last, change) in shown.items():
         assert "".join(f"{label}{value}{last}{change}".split()) in text

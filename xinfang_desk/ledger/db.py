@@ -356,7 +356,9 @@ def _migrate(engine: Engine, backend: StorageBackend, path: Path | None, *, crea
             raise LedgerFileError("此台账由更新版本的程序创建，请升级 xinfang_desk 后再打开。")
         if current != script.get_current_head() and path is not None:
             stamp = datetime.now().strftime("%Y%m%d%H%M%S")
-            backend.backup(engine, path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak"))
+            saved = path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak")
+            create_private_file(saved)  # it holds full ID and phone numbers
+            backend.backup(engine, saved)
     upgrade(engine, "head")
     return missing
 

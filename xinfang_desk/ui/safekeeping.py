@@ -159,13 +159,18 @@ class Safekeeping(QObject):
         try:
             restore_backup(chosen, path, configured=folder, opened_here=True)
         except LedgerError as exc:
+            restored = False
             show_error(self.window, exc)
+        else:
+            restored = True
         try:
-            self.runner.ledger = Ledger.open(path)
+            self.runner.ledger = Ledger.open(path)  # the restored ledger, or the one kept when it failed
         except LedgerError as exc:
             show_error(self.window, exc)
             return
         self.runner.changed.emit(Changes(everything=True))
+        if not restored:
+            return
         QMessageBox.information(self.window, "从备份恢复", f"已从“{chosen.name}”恢复台账，完整性检查通过。")
 
 

@@ -130,7 +130,9 @@ def render_annual_report(
         _department_bars(figures, font),
     ]
     for first, second in zip(charts[::2], charts[1::2], strict=True):
-        story.append(KeepTogether(Table([[first, second]], colWidths=(8.3 * cm, 8.3 * cm))))
+        pair = Table([[first, second]], colWidths=(8.3 * cm, 8.3 * cm))
+        pair.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font)]))  # no cell starts in Helvetica
+        story.append(KeepTogether(pair))
 
     story.append(Paragraph("三、超期未办结事项", heading))
     if overdue:
@@ -179,6 +181,7 @@ def render_annual_report(
         bottomMargin=2 * cm,
         title=title,
         creator=f"xinfang-desk {__version__}",
+        initialFontName=font,  # every page starts in the embedded font: no Helvetica declared
     )
 
     def page_number(canvas, doc_) -> None:  # noqa: ANN001 (reportlab callback)
@@ -208,6 +211,7 @@ def _table(rows: list[list], font: str, widths: tuple[float, ...]) -> Table:
 
 def _drawing(title: str, font: str) -> Drawing:
     drawing = Drawing(8 * cm, 6.4 * cm)
+    drawing.initialFontName = font  # the renderer starts in the embedded font, not in Helvetica
     drawing.add(String(4 * cm, 6 * cm, title, fontName=font, fontSize=10, textAnchor="middle"))
     return drawing
 

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
-from xinfang_desk.export.exchange.cells import clean_text
+from xinfang_desk.export.exchange.cells import clean_text, guarded_cell
 from xinfang_desk.export.exchange.statistics_sheet import NO_VALUE
 from xinfang_desk.export.progress import file_written_whole
 from xinfang_desk.ledger.assessment import ASSESSMENT_COLUMNS, UnitAssessment
@@ -45,7 +45,7 @@ def write_assessment_workbook(path: str | Path, title: str, rows: Sequence[UnitA
             if value is None:
                 values.append(NO_VALUE)
             elif isinstance(value, str):
-                values.append(clean_text(value))
+                values.append(guarded_cell(sheet, value))  # a unit named "=…" stays text
             else:
                 cell = WriteOnlyCell(sheet, value=value)
                 if isinstance(value, float):
