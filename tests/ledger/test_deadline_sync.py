@@ -189,3 +189,27 @@ def test_an_older_ledger_adopts_its_rule_deadlines_on_first_open(ledger: Ledger)
             assert not _events(s, imported, EventKind.RECOMPUTE_DEADLINE)
     finally:
         reopened.close()
+
+
+def test_an_imported_ledgers_handling_deadline_is_never_recomputed(ledger: Ledger) -> None:
+    """The old 台账's 办理时限 is its record: the office's notice moves rule deadlines, never that one."""
+    from xinfang_desk.ledger.recorded import RecordedWorkflow
+
+    clock = Clock(datetime(2026, 12, 8, 10, 0))
+    with ledger.session() as s:
+        wf = RecordedWorkflow(s, "王老师", clock=clock)
+        wf.due_on = date(2027, 2, 8)  # inside 春节 2027: as the old ledger wrote it
+        imported = wf.register(draft(subcategory="", received_at=datetime(2026, 12, 8, 9)))
+        wf.accept(imported, "按原台账导入", at=datetime(2026, 12, 8, 9, 30))
+        ruled = Workflow(s, "接待员", clock=clock).register(
+            draft(subcategory="", received_at=datetime(2026, 12, 8, 9))
+        )
+        Workflow(s, "接待员", clock=clock).accept(ruled, at=datetime(2026, 12, 8, 9, 30))
+        s.flush()
+        before = ruled.due_on
+        assert imported.due_given and imported.due_on == date(2027, 2, 8)
+
+        import_notice(s, "张三", NOTICE_2027, clock=clock)
+        assert (imported.handle_due_on, imported.due_on) == (date(2027, 2, 8), date(2027, 2, 8))
+        assert not _events(s, imported, EventKind.RECOMPUTE_DEADLINE)
+        assert ruled.due_on != before and _events(s, ruled, EventKind.RECOMPUTE_DEADLINE)
