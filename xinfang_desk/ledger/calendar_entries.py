@@ -29,10 +29,11 @@ from xinfang_desk.ledger.audit import (
 from xinfang_desk.ledger.calendar import ENTERED_YEARS_KEY, DayInfo, WorkCalendar, entered_years
 from xinfang_desk.ledger.deadline_sync import Recomputed, recompute_open_deadlines
 from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.limits import MAX_YEAR, MIN_YEAR
 from xinfang_desk.ledger.models import CalendarDay, LedgerInfo
 from xinfang_desk.ledger.notice_text import looks_like_notice, read_notice
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_YEAR, LAST_YEAR = MIN_YEAR, MAX_YEAR  # the years the ledger accepts (limits.py)
 MAX_RANGE_DAYS = 31
 MARKS = {"休": False, "班": True}
 

@@ -12,6 +12,7 @@ from xinfang_desk.ledger import calendar_entries
 from xinfang_desk.ledger.calendar import Reckoning, WorkCalendar
 from xinfang_desk.ledger.calendar_entries import CalendarChange, DayInfo, YearView
 from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.limits import check_date
 from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
 from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.settings import DEADLINE_RULES, Settings
@@ -68,8 +69,7 @@ def reckon_by_rule(calendar: WorkCalendar, settings: Settings, start: date, rule
     key = RULE_NAMES.get(rule_name.strip())
     if key is None:
         raise ValidationError(f"没有“{rule_name}”这条期限规则。可选：{'、'.join(RULE_NAMES)}。")
-    if not 2000 <= start.year <= 2100:
-        raise ValidationError(f"日期“{start}”超出 2000–2100 年。")
+    check_date(start, "起算日")
     return calendar.reckon(start, settings.rule(key))
 
 
