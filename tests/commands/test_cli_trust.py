@@ -336,3 +336,30 @@ def test_emptying_the_users_table_does_not_open_the_ledger_to_anyone(
     assert "已有管理员" in capsys.readouterr().err
     assert _cli(monkeypatch, "verify", "--db", str(secured)) == 1
     assert "用户表已被清空" in capsys.readouterr().out
+
+
+def test_a_copy_or_a_restore_of_the_ledger_needs_its_permission_and_is_audited(
+    secured: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = ["--db", str(secured)]
+    reception = {"user": "李接待", "password": "first-pass-1"}
+    new_password = "first-pass-1\nmy-own-pass-2\n"
+    assert _cli(monkeypatch, "passwd", *db, "--password-stdin", stdin=new_password, **reception) == 0
+    reception["password"] = "my-own-pass-2"
+    copy = tmp_path / "带走.sqlite"
+    assert _cli(monkeypatch, "backup", *db, "-o", str(copy), **reception) == 2
+    assert "无权备份台账" in capsys.readouterr().err and not copy.exists()
+
+    admin = {"user": ADMIN, "password": ADMIN_PASSWORD}
+    assert _cli(monkeypatch, "backup", *db, "-o", str(copy), **admin) == 0
+    capsys.readouterr()
+    assert _cli(monkeypatch, "restore", *db, str(copy), **reception) == 2
+    assert "无权恢复台账" in capsys.readouterr().err
+    assert _cli(monkeypatch, "restore", *db, str(copy), **admin) == 0
+    # the ledger replaced is kept as it was, with who copied it and who replaced it
+    replaced = Path(capsys.readouterr().out.split("被替换的台账已先备份到：")[1].splitlines()[0])
+    ledger = Ledger.open(replaced)
+    with ledger.session() as s:
+        actions = [(e.actor, e.action) for e in s.query(AuditEntry).order_by(AuditEntry.id)]
+    ledger.close()
+    assert actions[-2:] == [(ADMIN, "backup_ledger"), (ADMIN, "restore_ledger")]

@@ -18,7 +18,7 @@ from xinfang_desk.ledger import administration, demo, users
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import AuthenticationError, LedgerError, PermissionDenied
 from xinfang_desk.ledger.models import Attachment, Category, Department
-from xinfang_desk.ledger.operations import calendar, cases, figures, queries, trail
+from xinfang_desk.ledger.operations import calendar, cases, figures, queries, safekeeping, trail
 from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.ledger.permissions import OPERATIONS, STEP_PERMISSIONS, Permission, Role
 from xinfang_desk.ledger.reference import create_ledger
@@ -194,6 +194,14 @@ def _calls(w: World) -> dict[str, tuple[Permission | None, Callable[[OpContext],
         ),
         "figures.office_units": (Permission.VIEW, figures.office_units),
         "documents.annual_report": (Permission.PRINT, lambda c: documents.annual_report(c, *period)),
+        "safekeeping.back_up_ledger": (
+            Permission.BACKUP,
+            lambda c: safekeeping.back_up_ledger(c, out / "备份.sqlite"),
+        ),
+        "safekeeping.allow_restore": (
+            Permission.RESTORE,
+            lambda c: safekeeping.allow_restore(c, out / "备份.sqlite"),
+        ),
         "calendar.calendar_year": (Permission.VIEW, lambda c: calendar.calendar_year(c, 2027)),
         "calendar.calendar_days": (Permission.VIEW, lambda c: calendar.calendar_days(c, 2027)),
         "calendar.reckon_deadline": (

@@ -21,7 +21,7 @@ from xinfang_desk.ui.ops import OpRunner
 @pytest.fixture
 def window(ledger, qtbot, tmp_path, qsettings_dir):
     runner = OpRunner(ledger)
-    window = MainWindow(runner, "测试员", QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(runner, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.show()
     yield window

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
-from xinfang_desk.commands.common import add_db_option, file_location, open_ledger
-from xinfang_desk.ledger.backups import backup_folder, restore_backup, take_backup
+from xinfang_desk.commands.common import add_db_option, file_location, in_operation
+from xinfang_desk.ledger.backups import backup_folder, restore_backup
+from xinfang_desk.ledger.errors import LedgerFileError
+from xinfang_desk.ledger.operations.safekeeping import allow_restore, back_up_ledger
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,17 +31,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    ledger = open_ledger(args)
-    try:
-        saved = take_backup(ledger, args.output)
-    finally:
-        ledger.close()
+    saved = in_operation(args, lambda ctx: back_up_ledger(ctx, args.output))
     print(f"已备份台账到：{saved}")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     location = file_location(args, "从备份恢复")
+    if location.exists() and location.stat().st_size > 0:
+        # who may replace it is asked of the ledger itself (signed in as for any command); a ledger too
+        # damaged to say cannot refuse: recovering it must stay possible
+        with contextlib.suppress(LedgerFileError):
+            in_operation(args, lambda ctx: allow_restore(ctx, args.file))
     saved = restore_backup(args.file, location)
     if saved is not None:
         print(f"被替换的台账已先备份到：{saved}")

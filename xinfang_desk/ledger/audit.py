@@ -48,6 +48,9 @@ LOGIN_FAILED = "login_failed"
 # -- the program's own findings ---------------------------------------------------------------------------
 GUARDS_RESTORED = "guards_restored"
 
+BACKUP_LEDGER = "backup_ledger"
+RESTORE_LEDGER = "restore_ledger"
+
 CALENDAR_IMPORT = "calendar_import"
 CALENDAR_SET = "calendar_set"
 CALENDAR_REMOVE = "calendar_remove"
@@ -76,6 +79,8 @@ ACTION_LABELS: dict[str, str] = {
     LOGIN: "登录",
     LOGIN_FAILED: "登录失败",
     GUARDS_RESTORED: "发现并恢复被删除的保护触发器",
+    BACKUP_LEDGER: "备份台账",
+    RESTORE_LEDGER: "从备份恢复台账",
     CALENDAR_IMPORT: "按通知录入节假日",
     CALENDAR_SET: "录入一天的节假日安排",
     CALENDAR_REMOVE: "撤销节假日录入",

@@ -37,6 +37,7 @@ from xinfang_desk.ledger.backups import (
 )
 from xinfang_desk.ledger.db import Ledger, damaged_message
 from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.ledger.operations.safekeeping import allow_restore, back_up_ledger
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class Safekeeping(QObject):
         if not target:
             return
         self.runner.run(
-            lambda _s, _p: take_backup(self.ledger, Path(target)),
+            lambda ctx, _p: back_up_ledger(ctx, Path(target)),
             on_success=lambda saved: QMessageBox.information(self.window, "备份台账", f"已备份到：{saved}"),
             progress_label="正在备份台账…",
             parent=self.window,
@@ -147,7 +148,10 @@ class Safekeeping(QObject):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.restore_from(dialog.chosen)
+        chosen = dialog.chosen
+        self.runner.call(  # refused, in one sentence, unless the signed-in user may restore
+            allow_restore, chosen, on_success=lambda _none: self.restore_from(chosen), parent=self.window
+        )
 
     def restore_from(self, chosen: Path) -> None:
         """Close the ledger, restore ``chosen`` over it (backing it up first) and open the result."""

@@ -1,0 +1,36 @@
+"""Operations behind 备份台账 and 从备份恢复 when a person asks: each needs its permission and is audited.
+
+The backups the program takes by itself (daily, at close) need none: they keep the ledger safe for
+whoever works in it.  A backup on request is a full, unmasked copy of the ledger, and a restore
+replaces it, so they are the 单位负责人's and the 管理员's (``permissions``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xinfang_desk.ledger import audit
+from xinfang_desk.ledger.backups import take_backup
+from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.operations.context import OpContext
+from xinfang_desk.ledger.permissions import Permission, requires
+
+
+@requires(Permission.BACKUP)
+def back_up_ledger(
+    ctx: OpContext, dest: Path | None = None, *, configured: str = "", keep: int | None = None
+) -> Path:
+    """A backup at ``dest`` (or in the ledger's rotating folder); returns where it was written."""
+    assert ctx.ledger is not None, "a backup is taken of an open ledger"
+    if dest is None and ctx.ledger.path is None:
+        raise ValidationError("服务器上的台账请用 -o 指定备份文件。")
+    saved = take_backup(ctx.ledger, dest, configured=configured, keep=keep)
+    ctx.audit(audit.BACKUP_LEDGER, {"file": saved.name})
+    return saved
+
+
+@requires(Permission.RESTORE)
+def allow_restore(ctx: OpContext, backup: Path) -> None:
+    """The acting user may replace this ledger with ``backup``: recorded in the ledger being replaced,
+    which the restore keeps as its 恢复前 backup.  The restore itself runs with the ledger closed."""
+    ctx.audit(audit.RESTORE_LEDGER, {"file": Path(backup).name})
