@@ -349,6 +349,8 @@ def test_a_copy_or_a_restore_of_the_ledger_needs_its_permission_and_is_audited(
     copy = tmp_path / "带走.sqlite"
     assert _cli(monkeypatch, "backup", *db, "-o", str(copy), **reception) == 2
     assert "无权备份台账" in capsys.readouterr().err and not copy.exists()
+    assert _cli(monkeypatch, "migrate-to", str(copy), *db, **reception) == 2
+    assert "无权备份台账" in capsys.readouterr().err and not copy.exists()
 
     admin = {"user": ADMIN, "password": ADMIN_PASSWORD}
     assert _cli(monkeypatch, "backup", *db, "-o", str(copy), **admin) == 0
@@ -363,3 +365,13 @@ def test_a_copy_or_a_restore_of_the_ledger_needs_its_permission_and_is_audited(
         actions = [(e.actor, e.action) for e in s.query(AuditEntry).order_by(AuditEntry.id)]
     ledger.close()
     assert actions[-2:] == [(ADMIN, "backup_ledger"), (ADMIN, "restore_ledger")]
+
+
+def test_verify_says_so_where_the_database_does_not_seal_the_history(
+    secured: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xinfang_desk.ledger.storage.sqlite import SqliteBackend
+
+    monkeypatch.setattr(SqliteBackend, "seals_chain", False)  # as on a server ledger today
+    assert _cli(monkeypatch, "verify", "--db", str(secured), user=ADMIN, password=ADMIN_PASSWORD) == 2
+    assert "尚未启用历史记录哈希链" in capsys.readouterr().err

@@ -246,3 +246,18 @@ def test_datetimes_keep_their_second_through_excel_serial_numbers(tmp_path: Path
     workbook.save(tmp_path / "d.xlsx")
     back = [r[0] for r in load_workbook(tmp_path / "d.xlsx", read_only=True)["s"].iter_rows(values_only=True)]
     assert [canonical_text(v) for v in back] == [canonical_text(v) for v in stamps]
+
+
+def test_the_export_names_the_history_it_was_made_from(tmp_path: Path) -> None:
+    """The identity carries the hash chain's head: a later rewrite of the unit's history no longer leads to it."""
+    from xinfang_desk.ledger import chain
+    from xinfang_desk.ledger.reference import create_ledger
+
+    ledger = create_ledger(tmp_path / "l.sqlite", "JWC", "教务处")
+    with ledger.session() as s:
+        Workflow(s, "王主任").register(draft(received_at=datetime(2025, 3, 1, 9)))
+    with ledger.session() as s:
+        head = chain.last_hash(s.connection())
+        export_ledger(s, tmp_path / "t.xlsx", "王主任", start=date(2025, 1, 1), end=date(2025, 12, 31))
+    ledger.close()
+    assert head != chain.GENESIS and read_identity(tmp_path / "t.xlsx").history_hash == head

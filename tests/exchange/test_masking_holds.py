@@ -15,9 +15,10 @@ from xinfang_desk.export.exchange.ledger_workbook import export_ledger
 from xinfang_desk.export.exchange.merge import merge_workbooks
 from xinfang_desk.export.exchange.office_workbook import export_office_ledger
 from xinfang_desk.ledger.identity import check_digit
-from xinfang_desk.ledger.models import Department
+from xinfang_desk.ledger.models import Category, Department
 from xinfang_desk.ledger.redaction import is_id_number, mask_in_text
 from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ledger.vocab import Outcome, Source
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
 
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))
@@ -60,11 +61,14 @@ def _seeded_unit(folder: Path, code: str = "JWC", name: str = "教务处") -> Pa
     with ledger.session() as s:
         department = s.query(Department).first()
         department.name = f"后勤处（联系人电话 {TYPED_PHONES[5]}）"
+        sub_category = s.query(Category).filter(Category.name == "宿舍条件与维修").one()
+        sub_category.name = f"宿舍维修（报修电话 {TYPED_PHONES[4]}）"
         wf = Workflow(s, "接待员")
         case = wf.register(
             draft(
                 received_at=datetime(2025, 3, 3, 9),
                 summary=f"本人身份证{IDS[0]}，电话{TYPED_PHONES[0]}，宿舍热水器坏了",
+                subcategory=sub_category.name,
                 content=f"联系 {TYPED_PHONES[1]} 或身份证 {IDS[1].lower()}",
                 petitioner=PetitionerInput(
                     name="李玥", id_number=IDS[2], phone=PHONES[2], affiliation=f"土木学院{IDS[3]}"
@@ -75,6 +79,20 @@ def _seeded_unit(folder: Path, code: str = "JWC", name: str = "教务处") -> Pa
         wf.correct(case, "remarks", f"另一人 {IDS[4]} 电话 {TYPED_PHONES[4]}", "补录")
         wf.accept(case, "受理", at=datetime(2025, 3, 4, 9))
         wf.assign(case, department.name, f"请联系{IDS[5]}", at=datetime(2025, 3, 5, 9))
+        wf.reply(case, Outcome.SOLVED, f"已修好，回访电话 {TYPED_PHONES[2]}", at=datetime(2025, 3, 6, 9))
+        declined = wf.register(draft(received_at=datetime(2025, 3, 3, 10), subcategory=""))
+        wf.decline(declined, f"已由他人（身份证 {IDS[6]}）另案反映", at=datetime(2025, 3, 4, 10))
+        forwarded = wf.register(draft(received_at=datetime(2025, 3, 3, 11), subcategory=""))
+        wf.forward(forwarded, f"区信访局（值班电话 {TYPED_PHONES[3]}）", at=datetime(2025, 3, 4, 11))
+        wf.register(
+            draft(
+                received_at=datetime(2025, 3, 3, 12),
+                subcategory="",
+                source=Source.SUPERIOR,
+                superior_ref=f"转办〔2025〕1号 经办人{IDS[1]}",
+                superior_due_on=date(2025, 4, 3),
+            )
+        )
         s.flush()
     target = folder / f"{code}.xlsx"
     with ledger.session() as s:

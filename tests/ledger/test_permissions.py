@@ -198,6 +198,10 @@ def _calls(w: World) -> dict[str, tuple[Permission | None, Callable[[OpContext],
             Permission.BACKUP,
             lambda c: safekeeping.back_up_ledger(c, out / "备份.sqlite"),
         ),
+        "safekeeping.allow_copy": (
+            Permission.BACKUP,
+            lambda c: safekeeping.allow_copy(c, "postgresql+psycopg://台账@服务器/jwc"),
+        ),
         "safekeeping.allow_restore": (
             Permission.RESTORE,
             lambda c: safekeeping.allow_restore(c, out / "备份.sqlite"),

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox, QWidget
+from sqlalchemy import select
 
 from tests.helpers import draft
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import DEMO_ACTOR
-from xinfang_desk.ledger.models import AuditEntry
+from xinfang_desk.ledger.models import AuditEntry, Case
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.permissions import Role
 from xinfang_desk.ledger.reference import create_ledger
@@ -111,6 +112,22 @@ def test_the_audit_page_shows_the_trail_to_the_administrator_and_exports_it(
     page.reload()
     qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=10000)
     page.person.setText("")
+    with secured.reading() as s:
+        case_no = s.scalars(select(Case.case_no).order_by(Case.id)).first()
+    page.case_no.setText(case_no)
+    page.reload()
+    qtbot.waitUntil(lambda: page.table.rowCount() > 0, timeout=10000)
+    qtbot.waitUntil(
+        lambda: {page.table.item(r, 3).text() for r in range(page.table.rowCount())} == {case_no}, timeout=10000
+    )
+    page.case_no.setText("")
+    page.action.setCurrentIndex(page.action.findData("add_user"))  # reloads by itself
+    qtbot.waitUntil(
+        lambda: page.table.rowCount() > 0
+        and {page.table.item(r, 2).text() for r in range(page.table.rowCount())} == {"添加用户"},
+        timeout=10000,
+    )
+    page.action.setCurrentIndex(0)
     target = tmp_path / "trail.xlsx"
     page.export_to(str(target))
     qtbot.waitUntil(lambda: "已导出" in page.message.text(), timeout=10000)

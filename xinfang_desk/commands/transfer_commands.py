@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from xinfang_desk.commands.common import add_db_option, open_ledger
+from xinfang_desk.commands.common import add_db_option, in_operation, open_ledger
 from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.operations.safekeeping import allow_copy
 
 EXIT_NOT_EQUAL = 3
 
@@ -32,6 +33,7 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
 
     if "://" in args.target and ":" in args.target.split("://", 1)[1].split("@", 1)[0] and "@" in args.target:
         raise ValidationError("请不要在命令行中写密码：请把密码写在 .pgpass 文件或环境变量 PGPASSWORD 中。")
+    in_operation(args, lambda ctx: allow_copy(ctx, args.target))  # a whole, unmasked copy: 备份台账's right
     source = open_ledger(args)
     interactive = sys.stderr.isatty()
 

@@ -228,7 +228,12 @@ def check_history(runner: OpRunner, parent: QWidget) -> None:
         box.open()
         parent._history_warning = box  # type: ignore[attr-defined]  # kept alive while shown
 
-    runner.call(verify, on_success=report)
+    runner.call(
+        verify,
+        on_success=report,
+        on_failure=lambda exc: log.warning("history not verified: %s", exc),  # e.g. a server ledger
+        write=False,
+    )
 
 
 def _show_unexpected(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

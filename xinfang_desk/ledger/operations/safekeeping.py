@@ -34,3 +34,9 @@ def allow_restore(ctx: OpContext, backup: Path) -> None:
     """The acting user may replace this ledger with ``backup``: recorded in the ledger being replaced,
     which the restore keeps as its 恢复前 backup.  The restore itself runs with the ledger closed."""
     ctx.audit(audit.RESTORE_LEDGER, {"file": Path(backup).name})
+
+
+@requires(Permission.BACKUP)
+def allow_copy(ctx: OpContext, target: str) -> None:
+    """The acting user may copy this whole ledger into another database (``migrate-to``): recorded here."""
+    ctx.audit(audit.BACKUP_LEDGER, {"to": target})

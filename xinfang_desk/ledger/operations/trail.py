@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.chain_check import Finding, verify_ledger
+from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import AuditEntry, Case, CaseEvent
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
@@ -180,7 +181,12 @@ class Verification:
 
 @requires(Permission.VIEW)
 def verify(ctx: OpContext) -> Verification:
-    """Check the history: the hash chain, each case's steps and state, and the guards (``chain_check``)."""
+    """Check the history: the hash chain, each case's steps and state, and the guards (``chain_check``).
+
+    Refused in one sentence on a database whose backend does not seal the chain (a server ledger today).
+    """
+    if ctx.ledger is not None and not ctx.ledger.backend.seals_chain:
+        raise ValidationError("此台账所在的数据库尚未启用历史记录哈希链，无法校验；台账文件（SQLite）上可以。")
     findings = verify_ledger(ctx.session.connection())
     if users_removed_outside(ctx.session):
         findings.append(Finding("", "审计日志记录了管理员，但用户表已被清空：用户在本程序之外被删除。"))
