@@ -118,13 +118,16 @@ def test_the_audit_page_shows_the_trail_to_the_administrator_and_exports_it(
     page.reload()
     qtbot.waitUntil(lambda: page.table.rowCount() > 0, timeout=10000)
     qtbot.waitUntil(
-        lambda: {page.table.item(r, 3).text() for r in range(page.table.rowCount())} == {case_no}, timeout=10000
+        lambda: {page.table.item(r, 3).text() for r in range(page.table.rowCount())} == {case_no},
+        timeout=10000,
     )
     page.case_no.setText("")
     page.action.setCurrentIndex(page.action.findData("add_user"))  # reloads by itself
     qtbot.waitUntil(
-        lambda: page.table.rowCount() > 0
-        and {page.table.item(r, 2).text() for r in range(page.table.rowCount())} == {"添加用户"},
+        lambda: (
+            page.table.rowCount() > 0
+            and {page.table.item(r, 2).text() for r in range(page.table.rowCount())} == {"添加用户"}
+        ),
         timeout=10000,
     )
     page.action.setCurrentIndex(0)

@@ -186,7 +186,9 @@ def verify(ctx: OpContext) -> Verification:
     Refused in one sentence on a database whose backend does not seal the chain (a server ledger today).
     """
     if ctx.ledger is not None and not ctx.ledger.backend.seals_chain:
-        raise ValidationError("此台账所在的数据库尚未启用历史记录哈希链，无法校验；台账文件（SQLite）上可以。")
+        raise ValidationError(
+            "此台账所在的数据库尚未启用历史记录哈希链，无法校验；台账文件（SQLite）上可以。"
+        )
     findings = verify_ledger(ctx.session.connection())
     if users_removed_outside(ctx.session):
         findings.append(Finding("", "审计日志记录了管理员，但用户表已被清空：用户在本程序之外被删除。"))
