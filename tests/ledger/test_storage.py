@@ -20,7 +20,11 @@ def test_a_ledger_gets_the_backend_of_its_database_once(ledger: Ledger) -> None:
     assert type(backend_for(create_mock_engine("mysql://", lambda *_: None))) is StorageBackend
 
 
-@pytest.mark.parametrize("backend", [StorageBackend(), SqliteBackend()], ids=["generic", "sqlite"])
+@pytest.mark.parametrize(
+    "backend",
+    [StorageBackend(), PostgresBackend() if on_postgresql() else SqliteBackend()],
+    ids=["generic", "the-ledgers-own"],
+)
 def test_percent_and_underscore_in_a_search_match_only_themselves(
     ledger: Ledger, register_case, backend: StorageBackend
 ) -> None:

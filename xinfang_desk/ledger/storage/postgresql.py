@@ -148,6 +148,12 @@ class PostgresBackend(StorageBackend):
             )
         os.chmod(dest, 0o600)
 
+    def missing_guards(self, connection: Connection) -> list[str]:
+        """The append-only triggers someone dropped from this ledger (reported before ``install`` restores them)."""
+        present = _guard_triggers(connection)
+        wanted = (f"{table}_no_{verb.lower()}" for table, verb, _message in _GUARDS)
+        return [name for name in wanted if name not in present]
+
     def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
         """Missing guards or indexes (the server keeps its own pages sound)."""
         with engine.connect() as conn:
