@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from sqlalchemy import select
 
 from tests.helpers import draft
@@ -175,3 +175,19 @@ def test_the_app_names_a_tampered_case_at_start(qtbot, ledger: Ledger, monkeypat
 def test_an_unexpected_error_names_the_log_file_not_a_traceback() -> None:
     text = error_text(RuntimeError("boom at line 12"))
     assert str(log_file()) in text and "Traceback" not in text and "boom" not in text
+
+
+def test_a_demo_mark_planted_on_a_ledger_with_users_still_asks_for_a_login(
+    qtbot, secured: Ledger, monkeypatch
+) -> None:
+    import sqlite3
+
+    from xinfang_desk.ui import login_dialog
+
+    with sqlite3.connect(secured.path) as plain:  # another program marks the real ledger as a demo
+        plain.execute("INSERT OR REPLACE INTO ledger_info(key, value) VALUES ('demo', '1')")
+    asked: list[bool] = []
+    monkeypatch.setattr(
+        login_dialog.LoginDialog, "exec", lambda self: asked.append(True) or QDialog.DialogCode.Rejected
+    )
+    assert acting_user_for(secured) is None and asked == [True], "no 演示管理员 without a sign-in"

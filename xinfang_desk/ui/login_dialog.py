@@ -126,10 +126,10 @@ def acting_user_for(ledger: Ledger, parent: QWidget | None = None) -> Actor | No
     """Who works in the app on ``ledger``: 演示管理员 on a demo ledger; the first administrator created now
     on a ledger without users; otherwise a signed-in user (after a required password change).  None when
     the user gave up."""
-    if ledger.is_demo:
-        return DEMO_ACTOR
-    with ledger.session() as session:
+    with ledger.reading() as session:
         has_users = ledger_has_users(session)
+    if not has_users and ledger.is_demo:  # a ledger with users signs in, whatever its demo mark says
+        return DEMO_ACTOR
     if not has_users:
         from xinfang_desk.ui.first_run import AdministratorDialog
 
