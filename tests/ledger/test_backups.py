@@ -100,6 +100,24 @@ def test_restore_backs_up_what_it_replaces_and_checks_the_result(tmp_path: Path)
     assert "完整性检查通过" in result.stdout
 
 
+def test_restore_refuses_a_backup_whose_history_was_changed_and_changes_nothing(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "l.sqlite"
+    ledger = create_ledger(path, "JWC", "教务处")
+    _fill(ledger, 3)
+    backup = take_backup(ledger, tmp_path / "monday.sqlite")
+    ledger.close()
+    with sqlite3.connect(backup) as plain:  # a backup edited around the program
+        plain.execute("DROP TRIGGER case_events_no_update")
+        plain.execute("UPDATE case_events SET note = '从未登记' WHERE seq = 1 AND case_id = 1")
+    before = path.read_bytes()
+    with pytest.raises(LedgerFileError, match="历史记录在本程序之外被改动过"):
+        restore_backup(backup, path)
+    assert path.read_bytes() == before and not list(tmp_path.glob("*.restoring*"))
+    assert not [p for p in backups_of(path) if "恢复前" in p.name], "nothing was replaced, so nothing saved"
+
+
 def test_restore_refuses_a_file_that_is_not_a_sound_ledger(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite"
     create_ledger(path, "JWC", "教务处").close()

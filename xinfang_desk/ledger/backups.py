@@ -122,8 +122,10 @@ def restore_backup(
     """Put ``backup`` in place of ``ledger_path``; returns the backup taken of what it replaced.
 
     Refused while the app has the ledger open elsewhere or any program has the file open (unless
-    ``opened_here``: the app restoring its own ledger, closed first), and for a backup that is not
-    a sound ledger.  The restored ledger is opened once (upgraded if older) and checked in full.
+    ``opened_here``: the app restoring its own ledger, closed first), for a backup that is not
+    a sound ledger, and for one whose history was changed around the program (checked on a staged
+    copy, before anything is replaced).  The restored ledger is opened once (upgraded if older) and
+    checked in full.
     """
     from xinfang_desk.ledger.db import Ledger
 
@@ -135,11 +137,16 @@ def restore_backup(
         raise LedgerInUseError(
             f"台账“{ledger_path}”正被其他程序使用，请先关闭信访台账程序和其他命令后再恢复。"
         )
+    staged = ledger_path.with_name(ledger_path.name + ".restoring")
+    shutil.copyfile(backup, staged)
+    try:
+        _require_intact_history(staged, backup.name)
+    except BaseException:
+        _remove_with_siblings(staged)
+        raise
     saved: Path | None = None
     if exists:
         saved = _save_replaced(ledger_path, configured)
-    staged = ledger_path.with_name(ledger_path.name + ".restoring")
-    shutil.copyfile(backup, staged)
     for sibling in ("-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             Path(str(ledger_path) + sibling).unlink()
@@ -151,6 +158,33 @@ def restore_backup(
     finally:
         restored.close()
     return saved
+
+
+def _require_intact_history(staged: Path, shown_name: str) -> None:
+    """Refuse a backup whose history ``verify`` would name as changed (the staged copy is opened, not the file)."""
+    from xinfang_desk.ledger.chain_check import verify_ledger
+    from xinfang_desk.ledger.db import Ledger
+
+    ledger = Ledger.open(staged, check=False)
+    try:
+        if not ledger.backend.seals_chain:
+            return
+        with ledger.reading() as session:
+            findings = verify_ledger(session.connection())
+    finally:
+        ledger.close()
+    for stray in staged.parent.glob(staged.name + ".before-upgrade-*"):  # the staged copy's own upgrade copy
+        stray.unlink(missing_ok=True)
+    if findings:
+        raise LedgerFileError(
+            f"备份“{shown_name}”中的历史记录在本程序之外被改动过（{len(findings)} 处，如：{findings[0].line()}），"
+            "不能用来恢复；当前台账未作任何改动。"
+        )
+
+
+def _remove_with_siblings(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def _save_replaced(ledger_path: Path, configured: str) -> Path:
