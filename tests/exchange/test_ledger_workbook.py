@@ -205,6 +205,24 @@ def test_a_closed_case_reads_back_with_real_dates_numbers_and_labels(
     assert isinstance(_cell(row, "人数").value, int) and _cell(row, "人数").data_type == "n"
 
 
+def test_registrar_assignment_opinion_and_follow_up_day_are_written(
+    ledger: Ledger, cases: dict[str, str], tmp_path: Path
+) -> None:
+    _export(ledger, tmp_path / "t.xlsx")
+    _, rows = _rows_by_case_no(tmp_path / "t.xlsx")
+    written = {
+        name: tuple(_cell(rows[cases[name]], h).value for h in ("登记人", "交办意见", "回访日期"))
+        for name in ("closed", "repeat", "pending")
+    }
+    assert written == {
+        "closed": ("王主任", "请一周内修复", datetime(2025, 3, 13)),
+        "repeat": ("王主任", "请核实", None),
+        "pending": ("王主任", None, None),
+    }
+    follow_up = _cell(rows[cases["closed"]], "回访日期")
+    assert follow_up.is_date and follow_up.number_format == "yyyy-mm-dd"
+
+
 def test_decision_column_and_repeat_link(ledger: Ledger, cases: dict[str, str], tmp_path: Path) -> None:
     _export(ledger, tmp_path / "t.xlsx")
     _, rows = _rows_by_case_no(tmp_path / "t.xlsx")

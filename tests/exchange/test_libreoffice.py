@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import shutil
 import subprocess
+import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -16,11 +17,16 @@ from statistics import median
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from tests import libreoffice as lo
 from tests.bad_workbooks import unit_ledger
+from tests.exchange.test_old_ledgers import SETS, old_ledger
+from xinfang_desk.cli import main
 from xinfang_desk.export.exchange.merge import FileResult, FileStatus, merge_workbooks
 from xinfang_desk.export.exchange.print_sheet import PRINT_SHEET
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.reference import create_ledger
 
 #: A text with a Windows line break inside one cell (a re-save turns CR LF into LF).
@@ -171,3 +177,58 @@ def test_the_printed_ledger_is_legible_on_a4_landscape(tmp_path_factory: pytest.
     ]
     assert median(heights) >= 9, f"text printed at about {median(heights):.1f} pt"
     assert "第" in pages[-1] and "页" in pages[-1]  # page numbers
+
+
+@pytest.fixture(scope="module")
+def old_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An old 台账 kept by hand (title row, notes under the table) as .xlsx and as saved to .ods and .xls."""
+    if not lo.available():
+        pytest.fail("LibreOffice (soffice) is not installed: run scripts/setup-system.sh")
+    folder = tmp_path_factory.mktemp("old")
+    xlsx = old_ledger(folder / "旧台账.xlsx")
+    (ods,) = lo.convert([xlsx], "ods", folder / "ods")
+    (xls,) = lo.convert([xlsx], "xls:MS Excel 97", folder / "xls")
+    return {"xlsx": xlsx, "ods": ods, "xls": xls}
+
+
+def _imported(path: Path, db: Path) -> tuple[str, dict[str, tuple]]:
+    """The command's output and every imported case, by petitioner, as the user sees it."""
+    assert main(["init", "--db", str(db), "--unit-code", "TMXY", "--unit-name", "土木工程学院"]) == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "xinfang_desk", "import-ledger", "--db", str(db), str(path), *SETS],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    ledger = Ledger.open(db)
+    with ledger.session() as s:
+        cases = {
+            c.petitioner.name: (
+                c.case_no,
+                c.received_at,
+                c.petitioner.phone,
+                c.summary,
+                c.category.name,
+                c.department.name if c.department else None,
+                c.status,
+                c.outcome,
+                c.reply_text,
+                c.remarks,
+                [(e.kind, e.at) for e in c.events],
+            )
+            for c in s.scalars(select(Case))
+        }
+    ledger.close()
+    return result.stdout.replace(path.name, "FILE"), cases
+
+
+@pytest.mark.parametrize("kind", ["ods", "xls"])
+def test_an_old_ledger_saved_as_ods_or_xls_imports_as_the_xlsx_does(
+    old_files: dict[str, Path], tmp_path: Path, kind: str
+) -> None:
+    out, cases = _imported(old_files[kind], tmp_path / f"{kind}.sqlite")
+    xlsx_out, xlsx_cases = _imported(old_files["xlsx"], tmp_path / "xlsx.sqlite")
+    assert set(cases) == {"张三", "李四", "王五"}
+    assert cases == xlsx_cases
+    assert "导入 3 件案件" in out and "表格上方的标题" in out and "是表下的注释或签名" in out
+    assert out == xlsx_out

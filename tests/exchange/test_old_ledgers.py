@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from xinfang_desk.cli import main
@@ -181,3 +181,111 @@ def test_an_id_number_stored_as_a_number_is_named_with_the_fix(unit_db: Path, tm
     book.save(tmp_path / "数字证件号.xlsx")
     result = run("import-ledger", "--db", str(unit_db), str(tmp_path / "数字证件号.xlsx"))
     assert "证件号码被 Excel 存成了数字" in result.stderr and "设为“文本”格式" in result.stderr
+
+
+def _numbered_ledger(path: Path) -> Path:
+    """An old 台账 whose rows carry numbers in this unit's format (out of order, with gaps), one row none."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["案件编号", "来访日期", "信访人", "反映问题", "问题类别", "备注"])
+    sheet.append(
+        ["TMXY-2023-0027", datetime(2023, 4, 10), "李四", "对期末成绩有异议", "教学管理类", "家长陪同"]
+    )
+    sheet.append(["TMXY-2023-0015", datetime(2023, 3, 6), "张三", "宿舍热水器损坏", "后勤服务类", ""])
+    sheet.append(["TMXY-2023-0031", datetime(2023, 5, 8), "王五", "建议延长图书馆开放时间", "教学管理类", ""])
+    sheet.append(["", datetime(2023, 6, 1), "赵六", "食堂涨价", "后勤服务类", ""])
+    book.save(path)
+    return path
+
+
+def test_without_new_numbers_the_old_numbers_are_kept(unit_db: Path, tmp_path: Path) -> None:
+    result = run("import-ledger", "--db", str(unit_db), str(_numbered_ledger(tmp_path / "编号.xlsx")), *SETS)
+    assert result.returncode == 0, result.stderr
+    cases = _cases(unit_db)
+    assert {name: c.case_no for name, c in cases.items()} == {
+        "张三": "TMXY-2023-0015",
+        "李四": "TMXY-2023-0027",
+        "王五": "TMXY-2023-0031",
+        "赵六": "TMXY-2023-0032",  # the row without a number is numbered above the kept ones
+    }
+    assert cases["张三"].remarks == "" and cases["李四"].remarks == "家长陪同"
+    assert "使用了新的案件编号" not in result.stdout
+
+
+def test_new_numbers_renumbers_every_row_and_keeps_the_old_number_in_remarks(
+    unit_db: Path, tmp_path: Path
+) -> None:
+    path = _numbered_ledger(tmp_path / "编号.xlsx")
+    result = run("import-ledger", "--db", str(unit_db), str(path), *SETS, "--new-numbers")
+    assert result.returncode == 0, result.stderr
+    cases = _cases(unit_db)
+    assert {name: c.case_no for name, c in cases.items()} == {  # in the order of their 登记日期
+        "张三": "TMXY-2023-0001",
+        "李四": "TMXY-2023-0002",
+        "王五": "TMXY-2023-0003",
+        "赵六": "TMXY-2023-0004",
+    }
+    assert cases["张三"].remarks == "原台账编号：TMXY-2023-0015"
+    assert cases["李四"].remarks == "原台账编号：TMXY-2023-0027；家长陪同"
+    assert cases["王五"].remarks == "原台账编号：TMXY-2023-0031"
+    assert cases["赵六"].remarks == ""
+    out = result.stdout
+    assert "4 件使用了新的案件编号（原编号记入备注）：" in out
+    assert "第 2 行：TMXY-2023-0027 → TMXY-2023-0002（选择了全部重新编号）" in out
+    assert "第 3 行：TMXY-2023-0015 → TMXY-2023-0001（选择了全部重新编号）" in out
+    assert "第 5 行：（无编号） → TMXY-2023-0004（选择了全部重新编号）" in out
+
+
+def test_the_office_s_value_words_become_the_ledger_s_statuses_identities_and_channels(
+    unit_db: Path, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["来访日期", "信访人", "身份", "方式", "性质", "反映问题", "问题类别", "受理情况", "办理状态",
+                  "承办单位"])  # fmt: skip
+    sheet.append(
+        [datetime(2024, 3, 1), "王芳", "家长", "微信", "建议", "食堂菜价", "后勤服务类", "受理", "", ""]
+    )
+    sheet.append([datetime(2024, 3, 2), "刘强", "教师", "来电", "举报", "考场舞弊", "教学管理类", "不受理", "",
+                  ""])  # fmt: skip
+    sheet.append([datetime(2024, 3, 3), "赵敏", "退休", "校长信箱", "诉求", "澡堂维修", "后勤服务类", "", "在办",
+                  "后勤集团"])  # fmt: skip
+    sheet.append(
+        [datetime(2024, 3, 4), "孙丽", "本科生", "走访", "求决", "学籍异动", "教学管理类", "转送", "", ""]
+    )
+    sheet.append(
+        [datetime(2024, 3, 5), "周杰", "校外", "信件", "意见", "校门拥堵", "后勤服务类", "", "受理", ""]
+    )
+    book.save(tmp_path / "用语.xlsx")
+    result = run("import-ledger", "--db", str(unit_db), str(tmp_path / "用语.xlsx"))
+    assert result.returncode == 0, result.stderr
+    cases = _cases(unit_db)
+    got = {name: (c.status, c.petitioner.identity_type, c.channel, c.nature) for name, c in cases.items()}
+    assert got == {
+        "王芳": ("accepted", "parent", "web", "suggestion"),
+        "刘强": ("declined", "staff", "phone", "accusation"),
+        "赵敏": ("in_progress", "retired", "mailbox", "claim"),
+        "孙丽": ("forwarded", "student", "visit", "claim"),
+        "周杰": ("accepted", "outsider", "letter", "suggestion"),
+    }
+
+
+def test_the_old_registrar_opinion_and_follow_up_day_come_out_in_the_export(
+    unit_db: Path, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["登记日期", "信访形式", "事项性质", "问题类别", "内容摘要", "信访人", "登记人", "承办单位",
+                  "交办日期", "交办意见", "答复日期", "处理结果", "满意度", "回访日期", "办结日期"])  # fmt: skip
+    sheet.append([date(2024, 3, 1), "来访", "申诉求决类", "后勤服务类", "宿舍漏水", "陈默", "赵六", "后勤集团",
+                  date(2024, 3, 2), "请三日内修复", date(2024, 3, 5), "解决到位", "满意", date(2024, 3, 8),
+                  date(2024, 3, 9)])  # fmt: skip
+    book.save(tmp_path / "登记人.xlsx")
+    assert run("import-ledger", "--db", str(unit_db), str(tmp_path / "登记人.xlsx")).returncode == 0
+    target = tmp_path / "导出.xlsx"
+    assert main(["export-ledger", "--db", str(unit_db), "--year", "2024", "-o", str(target)]) == 0
+    rows = list(load_workbook(target)["信访台账"].iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["信访人"], row["登记人"], row["交办意见"]) == ("陈默", "赵六", "请三日内修复")
+    assert (row["回访日期"], row["办结日期"]) == (datetime(2024, 3, 8), datetime(2024, 3, 9))
+    assert (row["满意度"], row["办理状态"]) == ("满意", "已办结")
