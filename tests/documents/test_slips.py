@@ -16,10 +16,12 @@ from tests.helpers import Clock, Registrar, draft
 from xinfang_desk import fonts
 from xinfang_desk.cli import main
 from xinfang_desk.export.documents.facts import WITHHELD, DocumentKind
+from xinfang_desk.export.documents.operations import prepare_documents
 from xinfang_desk.export.documents.slips import export_documents
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import NotFoundError, WorkflowError
 from xinfang_desk.ledger.models import AuditEntry
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.vocab import Channel, Nature, Source
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
 
@@ -429,6 +431,32 @@ def test_a_batch_prints_every_ready_case_and_names_the_one_that_cannot(
     assert result.case_nos == (cases["dorm"],) and result.rendered.documents == 1
     assert result.skipped == (f"案件{cases['declined']}尚未交办，不能打印交办单",)
     assert len(_text(tmp_path / "batch.pdf")) == 1
+
+
+def test_the_app_prepares_the_ready_cases_of_a_batch_and_names_the_one_left_out(
+    ledger: Ledger, cases: dict[str, str]
+) -> None:
+    with ledger.operation(Actor("王主任"), clock=Clock(datetime(2025, 6, 1, 12))) as ctx:
+        prepared = prepare_documents(ctx, [cases["declined"], cases["dorm"]], DocumentKind.ASSIGN)
+    assert prepared.case_nos == (cases["dorm"],) and len(prepared.facts) == 1
+    assert prepared.skipped == ((cases["declined"], "尚未交办"),)
+    with ledger.session() as s:
+        entry = s.scalars(select(AuditEntry)).one()
+        assert entry.detail["cases"] == [cases["dorm"]] and entry.detail["skipped"] == [cases["declined"]]
+
+
+def test_the_app_refuses_a_batch_only_when_no_case_is_ready_as_the_command_line_does(
+    ledger: Ledger, cases: dict[str, str], tmp_path: Path
+) -> None:
+    refs = [cases["declined"], cases["notice"]]
+    message = f"案件{cases['declined']}、{cases['notice']}尚未交办，不能打印交办单。"
+    with pytest.raises(WorkflowError) as command_line:
+        _print(ledger, refs, tmp_path / "x.pdf")
+    with ledger.operation(Actor("王主任")) as ctx, pytest.raises(WorkflowError) as app:
+        prepare_documents(ctx, refs, DocumentKind.ASSIGN)
+    assert str(app.value) == str(command_line.value) == message
+    with ledger.session() as s:
+        assert s.scalars(select(AuditEntry)).all() == []
 
 
 def test_every_font_in_the_pdf_is_embedded(ledger: Ledger, cases: dict[str, str], tmp_path: Path) -> None:

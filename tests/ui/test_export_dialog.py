@@ -240,13 +240,7 @@ def batch(ledger, register_case) -> pdf_preview.DocumentsPdf:
 
 
 def open_preview(qtbot, runner, documents: pdf_preview.DocumentsPdf) -> PdfPreview:
-    preview = PdfPreview(
-        runner,
-        documents.data,
-        title=documents.title,
-        file_name=documents.file_name,
-        warnings=documents.warnings,
-    )
+    preview = PdfPreview.of_documents(runner, documents)
     qtbot.addWidget(preview)
     preview.show()
     qtbot.waitUntil(lambda: preview.page_count > 0)
@@ -294,6 +288,43 @@ def test_font_warnings_are_shown_above_the_pages(qtbot, runner, batch):
     assert any("𰻞" in w for w in batch.warnings)
     preview = open_preview(qtbot, runner, batch)
     assert preview.warning_label.isVisible() and "𰻞" in preview.warning_label.text()
+
+
+def test_a_batch_prints_the_assigned_cases_and_names_the_one_left_out(qtbot, runner, ledger, register_case):
+    ready = assigned(ledger, register_case, count=2)
+    waiting = register_case()  # registered, not yet assigned
+    ids = [ready[0], waiting, ready[1]]
+    with ledger.operation(Actor(ACTOR)) as ctx:
+        prepared = prepare_documents(ctx, ids, DocumentKind.ASSIGN)
+    documents = render_prepared(prepared, Progress())
+    assert documents.pages == 2 and case_no(ledger, waiting) not in pdf_text(documents.data)
+    preview = open_preview(qtbot, runner, documents)
+    line = f"已打印 2 件；未打印 1 件：{case_no(ledger, waiting)}（尚未交办）"
+    assert preview.warning_label.isVisible()
+    assert preview.warning_label.text().splitlines()[0] == line
+    assert preview.page_count == 2
+
+
+def test_the_app_opens_the_preview_of_a_batch_with_an_unassigned_case(
+    qtbot, runner, ledger, register_case, monkeypatch
+):
+    ready = assigned(ledger, register_case)
+    waiting = register_case()
+    errors: list[BaseException] = []
+    monkeypatch.setattr(pdf_preview, "show_error", lambda _parent, error: errors.append(error))
+    pdf_preview.preview_documents(runner, [waiting, *ready], DocumentKind.ASSIGN)
+
+    def opened() -> list[PdfPreview]:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, PdfPreview)]
+
+    qtbot.waitUntil(lambda: bool(opened() or errors), timeout=20000)
+    assert not errors, errors
+    [preview] = opened()
+    qtbot.addWidget(preview)
+    qtbot.waitUntil(lambda: preview.page_count > 0)
+    assert preview.page_count == 1
+    line = f"已打印 1 件；未打印 1 件：{case_no(ledger, waiting)}（尚未交办）"
+    assert preview.warning_label.isVisible() and preview.warning_label.text() == line
 
 
 def test_save_as_writes_the_same_bytes(qtbot, runner, batch, tmp_path):

@@ -11,6 +11,8 @@ thread — and 另存为 writes the same bytes that are shown.
 ``preview_documents`` gathers the documents of one or many cases on the database worker (the operation
 records the printing in the audit log), renders them on the detached pool into a private temporary
 file, reads it back, deletes the file and opens the preview, showing any characters no font could draw.
+A case of the batch not yet at the step its document records is left out, not the whole batch: the
+preview names it above the pages (“已打印 3 件；未打印 1 件：JWC-2026-0004（尚未交办）”).
 """
 
 from __future__ import annotations
@@ -190,6 +192,17 @@ class DocumentsPdf:
     case_nos: tuple[str, ...]
     pages: int
     warnings: tuple[str, ...]
+    #: (case number, why not) of each case of the batch left out, e.g. ("JWC-2026-0004", "尚未交办")
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def skipped_notice(self) -> str:
+        """“已打印 3 件；未打印 1 件：JWC-2026-0004（尚未交办）” ("" when no case was left out)."""
+        if not self.skipped:
+            return ""
+        named = "、".join(f"{case_no}（{why}）" for case_no, why in self.skipped[:10])
+        more = f" 等（另有 {len(self.skipped) - 10} 件）" if len(self.skipped) > 10 else ""
+        return f"已打印 {len(self.case_nos)} 件；未打印 {len(self.skipped)} 件：{named}{more}"
 
     @property
     def title(self) -> str:
@@ -222,7 +235,9 @@ def render_prepared(prepared: PreparedDocuments, progress: Progress) -> Document
         data = target.read_bytes()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return DocumentsPdf(prepared.kind, data, prepared.case_nos, rendered.pages, tuple(rendered.warnings))
+    return DocumentsPdf(
+        prepared.kind, data, prepared.case_nos, rendered.pages, tuple(rendered.warnings), prepared.skipped
+    )
 
 
 def preview_documents(
@@ -234,15 +249,7 @@ def preview_documents(
     """Generate ``kind`` for ``cases`` on the worker, then open the preview (errors shown in Chinese)."""
 
     def opened(documents: DocumentsPdf) -> None:
-        preview = PdfPreview(
-            runner,
-            documents.data,
-            title=documents.title,
-            file_name=documents.file_name,
-            warnings=documents.warnings,
-            parent=parent,
-        )
-        preview.show()
+        PdfPreview.of_documents(runner, documents, parent).show()
 
     def failed(error: BaseException) -> None:
         if not isinstance(error, ExportCancelled):  # the user pressed 取消 and knows
@@ -282,6 +289,7 @@ class PdfPreview(QDialog):
         title: str = "PDF",
         file_name: str = "文档.pdf",
         warnings: Sequence[str] = (),
+        notice: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -299,7 +307,7 @@ class PdfPreview(QDialog):
         self.setWindowTitle(f"打印预览 — {title}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
-        self._build(warnings)
+        self._build(warnings, notice)
         self._fit_to_screen()
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
@@ -311,11 +319,26 @@ class PdfPreview(QDialog):
             on_failure=self._alive(self._failed),
         )
 
+    @classmethod
+    def of_documents(
+        cls, runner: OpRunner, documents: DocumentsPdf, parent: QWidget | None = None
+    ) -> PdfPreview:
+        """The preview of printed documents, naming above the pages the cases left out of the batch."""
+        return cls(
+            runner,
+            documents.data,
+            title=documents.title,
+            file_name=documents.file_name,
+            warnings=documents.warnings,
+            notice=documents.skipped_notice,
+            parent=parent,
+        )
+
     def _alive(self, slot: Callable[..., None]) -> Callable[..., None]:
         return alive(self, slot)
 
     # -- building --------------------------------------------------------------------------------
-    def _build(self, warnings: Sequence[str]) -> None:
+    def _build(self, warnings: Sequence[str], notice: str) -> None:
         self.prev_button = QPushButton("上一页")
         self.prev_button.clicked.connect(lambda: self.go_to_page(self.current_page() - 1))
         self.page_spin = QSpinBox()
@@ -358,12 +381,15 @@ class PdfPreview(QDialog):
         self.warning_label.setWordWrap(True)
         self.warning_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.warnings = tuple(warnings)
+        self.notice = notice
+        lines = [notice] if notice else []
         if warnings:
             shown = "\n".join(warnings[:6]) + (
                 f"\n……另有 {len(warnings) - 6} 处" if len(warnings) > 6 else ""
             )
-            self.warning_label.setText(f"注意：有字符无法打印——\n{shown}")
-        self.warning_label.setVisible(bool(warnings))
+            lines.append(f"注意：有字符无法打印——\n{shown}")
+        self.warning_label.setText("\n".join(lines))
+        self.warning_label.setVisible(bool(lines))
 
         self.sheet = QWidget()
         self.sheet.setObjectName("previewSheet")

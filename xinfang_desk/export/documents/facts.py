@@ -20,11 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from xinfang_desk.ledger.errors import NotFoundError, WorkflowError
+from xinfang_desk.ledger.errors import NotFoundError, ValidationError, WorkflowError
 from xinfang_desk.ledger.models import Case, CaseEvent, LedgerInfo
 from xinfang_desk.ledger.redaction import Withheld, redact_reporter
 from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, EventKind, Nature, Source, Status
@@ -66,13 +67,21 @@ _NUMBER_PREFIX = {
     DocumentKind.ACCEPT_NOTICE: "受理",
     DocumentKind.DECLINE_NOTICE: "不予受理",
 }
-#: Why a case cannot have a document of this kind yet.
+#: Why a case cannot have a document of this kind yet, and what that means for the printing.
 _NOT_YET = {
-    DocumentKind.ASSIGN: "尚未交办，不能打印交办单",
-    DocumentKind.SUPERVISE: "尚无督办记录，请先记录督办意见再打印督办单",
-    DocumentKind.ACCEPT_NOTICE: "尚未受理，不能打印受理告知书",
-    DocumentKind.DECLINE_NOTICE: "未作出不予受理决定，不能打印不予受理告知书",
+    DocumentKind.ASSIGN: ("尚未交办", "不能打印交办单"),
+    DocumentKind.SUPERVISE: ("尚无督办记录", "请先记录督办意见再打印督办单"),
+    DocumentKind.ACCEPT_NOTICE: ("尚未受理", "不能打印受理告知书"),
+    DocumentKind.DECLINE_NOTICE: ("未作出不予受理决定", "不能打印不予受理告知书"),
 }
+
+
+def not_ready_message(case_nos: Sequence[str], kind: DocumentKind) -> str:
+    """“案件JWC-2025-0001尚未交办，不能打印交办单” (up to ten case numbers; no closing 。)."""
+    reason, advice = _NOT_YET[DocumentKind(kind)]
+    shown = "、".join(case_nos[:10]) + (" 等" if len(case_nos) > 10 else "")
+    return f"案件{shown}{reason}，{advice}"
+
 
 #: Shown instead of the reporter's name and contact on documents about a 检举控告类 case.
 WITHHELD = "（依规定不予显示）"
@@ -214,8 +223,7 @@ def gather_facts(
     events = _latest_events(session, cases, kind.event)
     not_ready = [c.case_no for c in cases if c.id not in events or not _ready(c, kind)]
     if not_ready:
-        shown = "、".join(not_ready[:10]) + (" 等" if len(not_ready) > 10 else "")
-        raise WorkflowError(f"案件{shown}{_NOT_YET[kind]}。")
+        raise WorkflowError(f"{not_ready_message(not_ready, kind)}。")
     numbers = _numbers(session, kind, events, cases)
     unit = session.get(LedgerInfo, "unit_name")
     unit_name = unit.value if unit else ""
@@ -225,12 +233,59 @@ def gather_facts(
 def ready_cases(
     session: Session, cases: Sequence[Case], kind: DocumentKind
 ) -> tuple[list[Case], list[tuple[str, str]]]:
-    """The cases that can have a ``kind`` document, and (case number, why not) of the others."""
+    """The cases that can have a ``kind`` document, and (case number, why not, e.g. “尚未交办”) of the others."""
     kind = DocumentKind(kind)
     events = _latest_events(session, cases, kind.event)
     ready = [c for c in cases if c.id in events and _ready(c, kind)]
     taken = {c.id for c in ready}
-    return ready, [(c.case_no, f"案件{c.case_no}{_NOT_YET[kind]}") for c in cases if c.id not in taken]
+    reason = _NOT_YET[kind][0]
+    return ready, [(c.case_no, reason) for c in cases if c.id not in taken]
+
+
+@dataclass(frozen=True)
+class DocumentBatch:
+    """The facts of a batch's ready cases, and (case number, why not) of each case left out."""
+
+    kind: DocumentKind
+    facts: tuple[DocumentFacts, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def case_nos(self) -> tuple[str, ...]:
+        return tuple(f.case_no for f in self.facts)
+
+    def skipped_messages(self) -> tuple[str, ...]:
+        """Each case left out, in a sentence: “案件JWC-2025-0004尚未交办，不能打印交办单”."""
+        return tuple(not_ready_message([case_no], self.kind) for case_no, _why in self.skipped)
+
+    def audit_detail(self, file_name: str) -> dict[str, Any]:
+        """What the audit log records of printing this batch (the cases left out named too)."""
+        return {
+            "kind": self.kind.value,
+            "file": file_name,
+            "cases": list(self.case_nos),
+            "numbers": [f.number for f in self.facts],
+            "skipped": [case_no for case_no, _why in self.skipped],
+        }
+
+
+def gather_batch(
+    session: Session, refs: Sequence[str | int], kind: DocumentKind | str, *, today: date | None = None
+) -> DocumentBatch:
+    """The facts of ``kind`` documents for the cases ``refs`` names that are ready, the others left out.
+
+    Refused (``WorkflowError``, naming the cases) only when no case is ready; ``NotFoundError`` when a
+    case does not exist, ``ValidationError`` for no case at all.
+    """
+    kind = DocumentKind(kind)
+    if not refs:
+        raise ValidationError("没有要打印的案件。")
+    resolved = resolve_cases(session, refs)
+    ready, skipped = ready_cases(session, resolved, kind)
+    if not ready:
+        raise WorkflowError(f"{not_ready_message([no for no, _why in skipped], kind)}。")
+    facts = gather_facts(session, ready, kind, today=today)
+    return DocumentBatch(kind, tuple(facts), tuple(skipped))
 
 
 def _ready(case: Case, kind: DocumentKind) -> bool:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind, gather_facts, resolve_cases
+from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind, gather_batch, gather_facts
 from xinfang_desk.ledger import audit
-from xinfang_desk.ledger.errors import ValidationError, WorkflowError
+from xinfang_desk.ledger.errors import WorkflowError
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.workflow import find_case
@@ -29,6 +29,8 @@ class PreparedDocuments:
     kind: DocumentKind
     facts: tuple[DocumentFacts, ...]
     author: str
+    #: (case number, why not, e.g. “尚未交办”) of each case of the batch left out
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def case_nos(self) -> tuple[str, ...]:
@@ -53,22 +55,14 @@ def printable_kinds(ctx: OpContext, case_ref: str | int) -> tuple[DocumentKind, 
 def prepare_documents(
     ctx: OpContext, cases: Sequence[str | int], kind: DocumentKind | str, *, file_name: str = ""
 ) -> PreparedDocuments:
-    """Gather ``kind`` documents for ``cases`` and record the printing in the audit log first."""
-    kind = DocumentKind(kind)
-    if not cases:
-        raise ValidationError("没有要打印的案件。")
-    resolved = resolve_cases(ctx.session, cases)
-    facts = gather_facts(ctx.session, resolved, kind, today=ctx.now().date())
-    ctx.audit(
-        audit.PRINT_DOCUMENTS,
-        {
-            "kind": kind.value,
-            "file": file_name,
-            "cases": [f.case_no for f in facts],
-            "numbers": [f.number for f in facts],
-        },
-    )
-    return PreparedDocuments(kind, tuple(facts), ctx.actor.name)
+    """Gather ``kind`` documents for the ready ``cases`` and record the printing in the audit log first.
+
+    A case that has not reached the step its document records is left out and named in ``skipped``
+    (as ``slips.export_documents`` does); the batch is refused only when no case is ready.
+    """
+    batch = gather_batch(ctx.session, cases, kind, today=ctx.now().date())
+    ctx.audit(audit.PRINT_DOCUMENTS, batch.audit_detail(file_name))
+    return PreparedDocuments(batch.kind, batch.facts, ctx.actor.name, batch.skipped)
 
 
 @requires(Permission.PRINT)

@@ -27,13 +27,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, Page
 from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
-from xinfang_desk.export.documents.facts import (
-    DocumentFacts,
-    DocumentKind,
-    gather_facts,
-    ready_cases,
-    resolve_cases,
-)
+from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind, gather_batch
 from xinfang_desk.export.documents.fonts import TextMarkup, pdf_fonts
 from xinfang_desk.export.documents.layouts import (
     COMPACT,
@@ -234,32 +228,16 @@ def export_documents(
     target = Path(path)
     if target.suffix.lower() != ".pdf":
         raise ValidationError(f"文件名应以 .pdf 结尾：{target.name}。")
-    if not cases:
-        raise ValidationError("没有要打印的案件。")
-    resolved = resolve_cases(session, cases)
-    ready, skipped = ready_cases(session, resolved, kind)
-    if not ready:
-        gather_facts(session, resolved, kind, today=today)  # refuses, naming the cases
-    steps = Progress(len(ready), progress, cancelled, every=50)
+    batch = gather_batch(session, cases, kind, today=today)
+    facts = batch.facts
+    steps = Progress(len(facts), progress, cancelled, every=50)
     steps.report(0)
-    facts = gather_facts(session, ready, kind, today=today)
-    case_nos = tuple(f.case_no for f in facts)
     with file_written_whole(target) as temporary:
         rendered = render_documents(facts, temporary, progress=steps, author=actor)
         steps.check()
         # recorded before the file takes its name: printing that cannot be audited leaves no file
         audit.record_audit(
-            session,
-            actor,
-            audit.PRINT_DOCUMENTS,
-            {
-                "kind": kind.value,
-                "file": target.name,
-                "cases": list(case_nos),
-                "numbers": [f.number for f in facts],
-                "skipped": [case_no for case_no, _why in skipped],
-            },
-            clock=clock,
+            session, actor, audit.PRINT_DOCUMENTS, batch.audit_detail(target.name), clock=clock
         )
     steps.report(len(facts))
-    return DocumentExport(target, kind, case_nos, rendered, tuple(why for _no, why in skipped))
+    return DocumentExport(target, kind, batch.case_nos, rendered, batch.skipped_messages())
