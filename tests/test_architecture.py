@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -129,3 +130,40 @@ def test_the_architecture_check_sees_a_forbidden_import(tmp_path: Path) -> None:
         "xinfang_desk.ledger.models",
         "xinfang_desk.ledger.models.Case",
     ]
+
+
+#: The one module under ``ui`` that may write a colour; every other names one of its constants.
+STYLE_MODULE = PACKAGE / "ui" / "style.py"
+#: A colour as code would write it: ``#rrggbb`` or ``#rgb`` (not ``#123`` inside a longer word), or a
+#: colour Qt names (``Qt.GlobalColor.darkYellow``).
+COLOUR_LITERAL = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b|GlobalColor")
+
+
+def _colour_literals(path: Path) -> list[str]:
+    return [
+        f"{number}: {match.group()}"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for match in COLOUR_LITERAL.finditer(line)
+    ]
+
+
+def test_colours_are_declared_only_in_the_style_module() -> None:
+    offenders = {
+        str(path.relative_to(PACKAGE)): found
+        for path in sorted((PACKAGE / "ui").rglob("*.py"))
+        if path != STYLE_MODULE and (found := _colour_literals(path))
+    }
+    assert offenders == {}
+
+
+def test_the_colour_check_sees_a_colour(tmp_path: Path) -> None:
+    """The check can fail: the style module holds colours, and so does a screen that writes its own."""
+    assert _colour_literals(STYLE_MODULE)
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text(
+        'label.setStyleSheet("color: #c62828;")\nbox.setStyleSheet("border: 1px solid #ccc")\n'
+        "item.setForeground(Qt.GlobalColor.darkYellow)\n"
+        'case_no = "#123456x"  # not a colour\n',
+        encoding="utf-8",
+    )
+    assert _colour_literals(sneaky) == ["1: #c62828", "2: #ccc", "3: GlobalColor"]

@@ -31,6 +31,7 @@ from xinfang_desk.ledger.case_details import CaseDetails
 from xinfang_desk.ledger.vocab import Channel, EventKind, Outcome, Satisfaction
 from xinfang_desk.ledger.workflow import Workflow
 from xinfang_desk.ui.moment_edit import MomentEdit
+from xinfang_desk.ui.style import MUTED_FOREGROUND, text_style
 from xinfang_desk.ui.widgets import ChoiceBox, ReasonLabel
 
 DEFAULT_ASSIGN_OPINION = "请认真核实，依法依规办理，并在期限内书面答复信访人。"
@@ -83,7 +84,7 @@ class CorrectionDialog(QDialog):
             self.field.addItem(label, code)
         self.current = QLabel()
         self.current.setWordWrap(True)
-        self.current.setStyleSheet("color: #616161;")
+        self.current.setStyleSheet(text_style(MUTED_FOREGROUND))
         self.value = QPlainTextEdit()
         self.value.setTabChangesFocus(True)
         self.value.setFixedHeight(76)

@@ -39,6 +39,7 @@ from xinfang_desk.ledger.calendar_entries import (
 )
 from xinfang_desk.ledger.operations import calendar as calendar_ops
 from xinfang_desk.ui.ops import OpRunner, show_error
+from xinfang_desk.ui.style import ESTIMATED_DAY_FOREGROUND
 
 COLUMNS = ("日期", "星期", "休/班", "说明", "来源")
 PASTE_HINT = (
@@ -152,7 +153,7 @@ class CalendarEditor(QGroupBox):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, info.day.isoformat())
                 if info.source is DaySource.ESTIMATE:
-                    item.setForeground(Qt.GlobalColor.darkYellow)
+                    item.setForeground(ESTIMATED_DAY_FOREGROUND)
                 self.table.setItem(row, column, item)
         if self.day.date().year() != view.year:
             self.day.setDate(QDate(view.year, 1, 1))

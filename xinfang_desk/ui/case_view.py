@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -43,16 +43,30 @@ from xinfang_desk.ui.action_dialogs import TITLES, CorrectionDialog, StepDialog
 from xinfang_desk.ui.file_dialogs import open_file_names
 from xinfang_desk.ui.ops import Changes, OpRunner, error_text, show_error
 from xinfang_desk.ui.pdf_preview import SHORT_NAMES, preview_documents
+from xinfang_desk.ui.style import (
+    ANSWERED_FOREGROUND,
+    ATTENTION_FOREGROUND,
+    DEADLINE_FOREGROUND,
+    EMPTY_FOREGROUND,
+    ERROR_FOREGROUND,
+    MUTED_FOREGROUND,
+    OPEN_CASE_FOREGROUND,
+    RECORD_FOREGROUND,
+    SUCCESS_FOREGROUND,
+    badge_style,
+    text_style,
+)
 from xinfang_desk.ui.timeline import TimelineView
 from xinfang_desk.ui.widgets import MaskedValue, form_row
 
-STATUS_COLOURS: dict[Status, str] = {
-    Status.REGISTERED: "#6a1b9a",
-    Status.DECLINED: "#616161",
-    Status.FORWARDED: "#616161",
-    Status.REPLIED: "#1565c0",
-    Status.EVALUATED: "#1565c0",
-    Status.CLOSED: "#2e7d32",
+#: The status chip's colour; a status not listed is a case still being handled.
+STATUS_COLOURS: dict[Status, QColor] = {
+    Status.REGISTERED: RECORD_FOREGROUND,
+    Status.DECLINED: MUTED_FOREGROUND,
+    Status.FORWARDED: MUTED_FOREGROUND,
+    Status.REPLIED: ANSWERED_FOREGROUND,
+    Status.EVALUATED: ANSWERED_FOREGROUND,
+    Status.CLOSED: SUCCESS_FOREGROUND,
 }
 EMPTY = "—"
 #: Audit action: a user pressed 显示 on a petitioner's ID or phone number.
@@ -116,7 +130,7 @@ class CaseView(QWidget):
 
         self.actions_bar = QHBoxLayout()
         self.actions_hint = QLabel()
-        self.actions_hint.setStyleSheet("color: #616161;")
+        self.actions_hint.setStyleSheet(text_style(MUTED_FOREGROUND))
         self.actions_bar.addWidget(self.actions_hint)
         self.actions_bar.addStretch(1)
         self.correct_button = QPushButton("更正…")
@@ -147,7 +161,7 @@ class CaseView(QWidget):
         self.open_button = QPushButton("打开")
         self.open_button.clicked.connect(self._open_selected)
         hint = QLabel("可将扫描件、照片、PDF 拖到本窗口添加")
-        hint.setStyleSheet("color: #616161;")
+        hint.setStyleSheet(text_style(MUTED_FOREGROUND))
         files = QGroupBox("附件")
         files_layout = QVBoxLayout(files)
         files_layout.addWidget(self.attachments)
@@ -217,11 +231,9 @@ class CaseView(QWidget):
             self._build_fields(details)
         self.setWindowTitle(f"案件 {details.case_no} — {details.summary}")
         self.title.setText(details.case_no)
-        colour = STATUS_COLOURS.get(details.status, "#ef6c00")
+        colour = STATUS_COLOURS.get(details.status, OPEN_CASE_FOREGROUND)
         self.status_chip.setText(details.status.label)
-        self.status_chip.setStyleSheet(
-            f"color: white; background: {colour}; border-radius: 4px; padding: 2px 8px; font-weight: bold;"
-        )
+        self.status_chip.setStyleSheet(badge_style(colour, radius=4, padding="2px 8px"))
         self.summary.setText(details.summary)
         self._show_due(details)
         for group in details.groups:
@@ -231,7 +243,7 @@ class CaseView(QWidget):
                     widget.set_value(detail.value, detail.masked or "")
                 elif widget is not None:
                     widget.setText(detail.value or EMPTY)
-                    widget.setStyleSheet("" if detail.value else "color: #9e9e9e;")
+                    widget.setStyleSheet("" if detail.value else text_style(EMPTY_FOREGROUND))
         self.timeline.set_entries(details.timeline)
         self._show_attachments(details)
         self._show_actions(details)
@@ -242,14 +254,14 @@ class CaseView(QWidget):
             return
         due = due_text(details.due_on, details.due_estimated)
         if details.days_left < 0:
-            text, style = f"期限 {due}，已超期 {-details.days_left} 天", "color: #c62828;"
+            text, colour = f"期限 {due}，已超期 {-details.days_left} 天", ERROR_FOREGROUND
         elif details.days_left <= 3:
-            text, style = f"期限 {due}，还剩 {details.days_left} 天", "color: #e65100;"
+            text, colour = f"期限 {due}，还剩 {details.days_left} 天", ATTENTION_FOREGROUND
         else:
-            text, style = f"期限 {due}，还剩 {details.days_left} 天", "color: #424242;"
+            text, colour = f"期限 {due}，还剩 {details.days_left} 天", DEADLINE_FOREGROUND
         self.due_label.setText(text)
         self.due_label.setToolTip(ESTIMATE_HINT if details.due_estimated else "")
-        self.due_label.setStyleSheet(style + " font-weight: bold;")
+        self.due_label.setStyleSheet(text_style(colour, bold=True))
 
     def _show_attachments(self, details: CaseDetails) -> None:
         self.attachments.clear()

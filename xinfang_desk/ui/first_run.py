@@ -33,6 +33,7 @@ from xinfang_desk.ledger.reference import create_ledger, validate_unit
 from xinfang_desk.ledger.users import create_administrator
 from xinfang_desk.paths import default_demo_ledger_path
 from xinfang_desk.ui.ops import OpRunner, Progress
+from xinfang_desk.ui.style import DIALOG_ERROR_FOREGROUND, text_style
 
 #: Cases in the demo ledger the app builds itself.
 DEMO_CASES = 2000
@@ -120,7 +121,7 @@ class FirstRunDialog(QDialog):
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(where)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #c5221f;")
+        self.error.setStyleSheet(text_style(DIALOG_ERROR_FOREGROUND))
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
 
@@ -186,7 +187,7 @@ class AdministratorDialog(QDialog):
         form.addRow("再次输入密码", self.again)
         layout.addLayout(form)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #c5221f;")
+        self.error.setStyleSheet(text_style(DIALOG_ERROR_FOREGROUND))
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         buttons = QHBoxLayout()

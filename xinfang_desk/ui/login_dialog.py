@@ -22,11 +22,12 @@ from xinfang_desk.ledger.demo import DEMO_ACTOR
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.users import authenticate, change_own_password, ledger_has_users
+from xinfang_desk.ui.style import DIALOG_ERROR_FOREGROUND, text_style
 
 
 def _error_label() -> QLabel:
     label = QLabel()
-    label.setStyleSheet("color: #c5221f;")
+    label.setStyleSheet(text_style(DIALOG_ERROR_FOREGROUND))
     label.setWordWrap(True)
     return label
 

@@ -50,6 +50,7 @@ from xinfang_desk.export.progress import Progress as Steps
 from xinfang_desk.ledger.errors import LedgerFileError
 from xinfang_desk.ui.file_dialogs import save_file_name
 from xinfang_desk.ui.ops import Cancelled, OpRunner, Progress, show_error
+from xinfang_desk.ui.style import DISABLED_FOREGROUND, PREVIEW_BACKDROP, PREVIEW_PAGE
 
 if TYPE_CHECKING:  # PDFium and the slip layout load on first use, not at start-up
     import pypdfium2 as pdfium
@@ -393,13 +394,13 @@ class PdfPreview(QDialog):
 
         self.sheet = QWidget()
         self.sheet.setObjectName("previewSheet")
-        self.sheet.setStyleSheet("QWidget#previewSheet { background: #5f6b7a; }")
+        self.sheet.setStyleSheet(f"QWidget#previewSheet {{ background: {PREVIEW_BACKDROP.name()}; }}")
         self.scroll = QScrollArea()
         self.scroll.setWidget(self.sheet)
         self.scroll.setWidgetResizable(False)
         self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.scroll.setStyleSheet("QScrollArea { background: #5f6b7a; border: none; }")
+        self.scroll.setStyleSheet(f"QScrollArea {{ background: {PREVIEW_BACKDROP.name()}; border: none; }}")
         self.scroll.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.scroll.horizontalScrollBar().valueChanged.connect(lambda _v: self._render_timer.start())
 
@@ -446,7 +447,7 @@ class PdfPreview(QDialog):
         for index in range(len(sizes)):
             label = QLabel(f"第 {index + 1} 页", self.sheet)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setStyleSheet("background: white; color: #9aa3af;")
+            label.setStyleSheet(f"background: {PREVIEW_PAGE.name()}; color: {DISABLED_FOREGROUND.name()};")
             label.show()
             self.pages.append(label)
         self.page_spin.setRange(1, max(1, len(sizes)))

@@ -18,17 +18,25 @@ from PySide6.QtWidgets import (
 
 from xinfang_desk.ledger.case_details import TimelineEntry
 from xinfang_desk.ledger.vocab import EventKind
+from xinfang_desk.ui.style import (
+    ANSWERED_FOREGROUND,
+    ATTENTION_FOREGROUND,
+    ERROR_FOREGROUND,
+    RECOMPUTED_FOREGROUND,
+    RECORD_FOREGROUND,
+    SUCCESS_FOREGROUND,
+)
 
 #: Steps that deserve a colour in the history.
-KIND_COLOURS: dict[str, str] = {
-    EventKind.SUPERVISE: "#e65100",
-    EventKind.EXTEND: "#e65100",
-    EventKind.REOPEN: "#c62828",
-    EventKind.DECLINE: "#c62828",
-    EventKind.CLOSE: "#2e7d32",
-    EventKind.REPLY: "#1565c0",
-    EventKind.CORRECT: "#6a1b9a",
-    EventKind.RECOMPUTE_DEADLINE: "#00838f",
+KIND_COLOURS: dict[str, QColor] = {
+    EventKind.SUPERVISE: ATTENTION_FOREGROUND,
+    EventKind.EXTEND: ATTENTION_FOREGROUND,
+    EventKind.REOPEN: ERROR_FOREGROUND,
+    EventKind.DECLINE: ERROR_FOREGROUND,
+    EventKind.CLOSE: SUCCESS_FOREGROUND,
+    EventKind.REPLY: ANSWERED_FOREGROUND,
+    EventKind.CORRECT: RECORD_FOREGROUND,
+    EventKind.RECOMPUTE_DEADLINE: RECOMPUTED_FOREGROUND,
 }
 COLUMNS = ("时间", "步骤", "经办人", "内容")
 TEXT_COLUMN = len(COLUMNS) - 1
@@ -92,8 +100,8 @@ class TimelineView(QTreeWidget):
             item = QTreeWidgetItem([f"{entry.at:%Y-%m-%d %H:%M}", entry.kind_label, entry.actor, text])
             item.setFont(1, bold)
             colour = KIND_COLOURS.get(entry.kind)
-            if colour:
-                item.setForeground(1, QBrush(QColor(colour)))
+            if colour is not None:
+                item.setForeground(1, QBrush(colour))
             item.setToolTip(3, text)
             self.addTopLevelItem(item)
         if entries:

@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from xinfang_desk.ledger.identity import Verdict
+from xinfang_desk.ui.style import ERROR_FOREGROUND, text_style
 
-ERROR_STYLE = "color: #c62828;"
+ERROR_STYLE = text_style(ERROR_FOREGROUND)
 #: Width of a form's labels, the same in every group so that the fields line up.
 FORM_LABEL_WIDTH = 84
-INVALID_FIELD_STYLE = "QLineEdit { border: 1px solid #c62828; }"
+INVALID_FIELD_STYLE = f"QLineEdit {{ border: 1px solid {ERROR_FOREGROUND.name()}; }}"
 
 
 def form_row(form: QFormLayout, text: str, field: QWidget | QLayout) -> QLabel:

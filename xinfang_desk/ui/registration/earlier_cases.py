@@ -23,6 +23,14 @@ from PySide6.QtWidgets import (
 from xinfang_desk.ledger.operations import cases
 from xinfang_desk.ledger.repeats import RepeatCandidate as EarlierCase
 from xinfang_desk.ui.ops import OpRunner, error_text
+from xinfang_desk.ui.style import (
+    ANSWERED_FOREGROUND,
+    ATTENTION_FOREGROUND,
+    CARD_BORDER,
+    MUTED_FOREGROUND,
+    OPEN_CASE_FOREGROUND,
+    text_style,
+)
 
 LOOKUP_DELAY_MS = 400
 OPEN_NOTE = "该事项仍在办理中：本次来访请在原案件中记录，不应新建案件。"
@@ -49,7 +57,7 @@ class EarlierCaseCard(QFrame):
         self.summary.setWordWrap(True)
         self.note = QLabel(OPEN_NOTE, self)
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #e65100;")
+        self.note.setStyleSheet(text_style(ATTENTION_FOREGROUND))
         self.button = QPushButton(self)
         self.button.clicked.connect(self._clicked)
         self.open_button = QPushButton("打开原案件", self)
@@ -63,8 +71,8 @@ class EarlierCaseCard(QFrame):
 
     def show_case(self, case: EarlierCase, linked: bool) -> None:
         self.case, self.linked = case, linked
-        border = "#1565c0" if linked else ("#ef6c00" if case.is_open else "#bdbdbd")
-        self.setStyleSheet(f"EarlierCaseCard {{ border: 1px solid {border}; border-radius: 4px; }}")
+        border = ANSWERED_FOREGROUND if linked else (OPEN_CASE_FOREGROUND if case.is_open else CARD_BORDER)
+        self.setStyleSheet(f"EarlierCaseCard {{ border: 1px solid {border.name()}; border-radius: 4px; }}")
         same = "（同类问题）" if case.same_category else ""
         self.head.setText(
             f"<b>{case.case_no}</b>　{case.received_at:%Y-%m-%d}　{case.status}<br>"
@@ -115,10 +123,10 @@ class EarlierCasesPanel(QGroupBox):
 
         self.hint = QLabel(HINT)
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #616161;")
+        self.hint.setStyleSheet(text_style(MUTED_FOREGROUND))
         self.link_banner = QLabel()
         self.link_banner.setWordWrap(True)
-        self.link_banner.setStyleSheet("color: #1565c0; font-weight: bold;")
+        self.link_banner.setStyleSheet(text_style(ANSWERED_FOREGROUND, bold=True))
         self.link_banner.hide()
         self.cards = QVBoxLayout()
         holder = QWidget()

@@ -30,6 +30,7 @@ from xinfang_desk.ledger.moments import format_moment
 from xinfang_desk.ledger.vocab import COLLECTIVE_MIN_PEOPLE, Channel, IdentityType, Nature, Source
 from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput
 from xinfang_desk.ui.moment_edit import MomentEdit
+from xinfang_desk.ui.style import ERROR_FOREGROUND, badge_style
 from xinfang_desk.ui.widgets import FORM_LABEL_WIDTH, CheckedLineEdit, ChoiceBox, form_row
 
 #: A received time may be this far ahead of the clock (clocks differ a little), as in the workflow.
@@ -71,9 +72,7 @@ class RegistrationForm(QWidget):
         self.people_count = QSpinBox(minimum=1, maximum=9999, suffix=" 人")
         self.collective_mark = QLabel("集体访")
         self.collective_mark.setObjectName("collectiveMark")
-        self.collective_mark.setStyleSheet(
-            "color: white; background: #c62828; border-radius: 3px; padding: 1px 6px; font-weight: bold;"
-        )
+        self.collective_mark.setStyleSheet(badge_style(ERROR_FOREGROUND, radius=3, padding="1px 6px"))
         self.summary = QLineEdit(placeholderText="一句话概括诉求（必填，不超过500字）", maxLength=500)
         self.content = QPlainTextEdit(placeholderText="信访人反映的详细情况")
         self.content.setTabChangesFocus(True)

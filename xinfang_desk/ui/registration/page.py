@@ -38,9 +38,10 @@ from xinfang_desk.ui.ops import Changes, OpRunner, error_text
 from xinfang_desk.ui.registration.drafts import DRAFT_NAME, DraftKeeper
 from xinfang_desk.ui.registration.earlier_cases import EarlierCaseCard, EarlierCasesPanel
 from xinfang_desk.ui.registration.form import RegistrationForm
+from xinfang_desk.ui.style import SUCCESS_FOREGROUND, text_style
 from xinfang_desk.ui.widgets import ERROR_STYLE
 
-OK_STYLE = "color: #2e7d32; font-weight: bold;"
+OK_STYLE = text_style(SUCCESS_FOREGROUND, bold=True)
 
 __all__ = ["DRAFT_NAME", "RegistrationPage"]
 
