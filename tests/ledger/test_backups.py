@@ -180,3 +180,27 @@ def test_a_damaged_ledger_is_refused_for_writing_and_export_with_its_backup_offe
     restored = run("restore", "--db", str(path), str(backups_of(path)[-1]))
     assert restored.returncode == 0, restored.stderr
     assert _count(path) == 1500
+
+
+def test_restore_refuses_a_ledger_another_program_has_open_and_changes_nothing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.commands.test_file_safety import HOLDER  # a program that has the ledger open and waits
+
+    path = tmp_path / "l.sqlite"
+    ledger = create_ledger(path, "JWC", "教务处")
+    _fill(ledger, 2)
+    backup = take_backup(ledger, tmp_path / "monday.sqlite")
+    _fill(ledger, 1)
+    ledger.close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(LedgerError, match="正被其他程序使用"):
+            restore_backup(backup, path)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _count(path) == 3, "the ledger in use was not replaced"
+    assert not [p for p in backups_of(path) if "恢复前" in p.name]
