@@ -27,8 +27,9 @@ from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.deadlines import due_text
 from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo, new_demo_ledger, remove_demo_file
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
-from xinfang_desk.ledger.figures import compute_figures, short_label
+from xinfang_desk.ledger.figures import short_label
 from xinfang_desk.ledger.limits import MAX_DEMO_CASES, MAX_LIST_LIMIT, MAX_YEAR, MIN_YEAR
+from xinfang_desk.ledger.operations import figures as figure_ops
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission
 from xinfang_desk.ledger.reference import create_ledger
@@ -167,8 +168,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     start, end = period_of(args)
 
     def read(ctx: OpContext) -> tuple[dict, WorkCalendar]:
-        ctx.require(Permission.VIEW)
-        return compute_figures(ctx.session, start, end).as_json(), WorkCalendar.load(ctx.session)
+        return figure_ops.period_figures(ctx, start, end).as_json(), WorkCalendar.load(ctx.session)
 
     figures, calendar = in_operation(args, read)
     if args.json:
