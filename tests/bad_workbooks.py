@@ -3,9 +3,10 @@
 * ``unit_export``: a real unit ledger (through the ``Workflow``) exported by the export package.
 * ``rewrite_export``: an exported 台账 with its rows or identity changed by a test and, unless told
   otherwise, signed again with a correct checksum — a crafted file the office must judge on content.
-* ``CORPUS``: the bad inputs of issue 5, each a function making the file from a good export, with a
-  fragment of the Chinese message it must be refused with.  The 1,000,000-row and bomb files are
-  streamed into the zip by hand, so they cost a few MB on disk and about a second to make.
+* ``CORPUS``: the bad inputs, each a function making the file from a good export, with a fragment of
+  the Chinese message it must be refused with.  The 1,000,000-row and bomb files (.xlsx and .ods) are
+  streamed into the zip by hand, so they cost a few MB on disk and about a second to make; the
+  oversized .xls is a sparse file.
 """
 
 from __future__ import annotations
@@ -192,6 +193,7 @@ _ROOT_RELS = (
     b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
     b"</Relationships>"
 )
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SHEET_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 _SHEET_HEAD = b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 
@@ -309,6 +311,83 @@ def bomb(path: Path) -> Path:
     return hand_made_xlsx(path, chunks(), level=1)
 
 
+def _ods_cell(value: str, formula: str = "") -> str:
+    if formula:
+        return (
+            f'<table:table-cell table:formula="{formula}" office:value-type="float" office:value="{value}">'
+            f"<text:p>{value}</text:p></table:table-cell>"
+        )
+    return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+
+def ods_row(values: list[str], *, repeated: int = 1, formula_at: int = -1, formula: str = "") -> bytes:
+    """One ``table:table-row`` of text cells (the ``formula_at``-th cell holds ``formula``)."""
+    cells = "".join(_ods_cell(v, formula if i == formula_at else "") for i, v in enumerate(values))
+    repeat = f' table:number-rows-repeated="{repeated}"' if repeated > 1 else ""
+    return f"<table:table-row{repeat}>{cells}</table:table-row>".encode()
+
+
+_ODS_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+    b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+    b"<office:body><office:spreadsheet>"
+)
+_ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
+def hand_made_ods(path: Path, table_xml_chunks: Any, *, sheet_name: str = LEDGER_SHEET) -> Path:
+    """An OpenDocument spreadsheet: one table whose rows are written chunk by chunk into content.xml,
+    then a valid ``_交换信息`` table."""
+    identity = [["键", "值"]] + [[k, v] for k, v in valid_identity().items()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet"
+        )  # stored, first, as ODF asks
+        archive.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
+        with archive.open("content.xml", "w", force_zip64=True) as content:
+            content.write(_ODS_HEAD + f'<table:table table:name="{sheet_name}">'.encode())
+            for chunk in table_xml_chunks:
+                content.write(chunk)
+            content.write(f'</table:table><table:table table:name="{EXCHANGE_SHEET}">'.encode())
+            content.write(b"".join(ods_row(row) for row in identity))
+            content.write(b"</table:table></office:spreadsheet></office:body></office:document-content>")
+    return path
+
+
+def ods_bomb(path: Path) -> Path:
+    """An .ods whose content.xml is 200 MB (of spaces) that deflates to about 200 KB."""
+    block = b" " * (1 << 20)
+    return hand_made_ods(path, [ods_row(list(LEDGER_HEADERS)), *(block for _ in range(200))])
+
+
+def ods_with_formula(path: Path) -> Path:
+    """An .ods 台账 whose one data row has a formula (``of:=1+1``) in its 人数 cell."""
+    values = ["" for _ in LEDGER_HEADERS]
+    values[column("人数")] = "2"
+    row = ods_row(values, formula_at=column("人数"), formula="of:=1+1")
+    return hand_made_ods(path, [ods_row(list(LEDGER_HEADERS)), row])
+
+
+def ods_many_rows(path: Path) -> Path:
+    """An .ods of a header and 300,000 rows: a one-cell row written once and repeated (a few hundred bytes)."""
+    return hand_made_ods(path, [ods_row(list(LEDGER_HEADERS)), ods_row(["宿舍热水器损坏"], repeated=300_000)])
+
+
+def oversized_xls(path: Path) -> Path:
+    """An old binary .xls (its signature first) of 201 MB, written sparse: it costs no disk space."""
+    with path.open("wb") as file:
+        file.write(_OLE_SIGNATURE)
+        file.truncate(201 * 1024 * 1024)
+    return path
+
+
 def broken_sheet_xml(path: Path) -> Path:
     """A well-formed zip whose sheet XML breaks off in the middle of a row."""
     return hand_made_xlsx(
@@ -376,6 +455,8 @@ class BadFile:
     message: str
     #: the import refuses it for the same reason (False: an exchange-only matter, e.g. the checksum)
     for_import: bool = True
+    #: the file's extension (the reader goes by content; the name says what a user would have)
+    suffix: str = ".xlsx"
 
 
 def _crafted(edit: Callable[[Rows], Any], **identity: str) -> Callable[[Path, Path], Path]:
@@ -390,7 +471,7 @@ CORPUS: tuple[BadFile, ...] = (
     ),
     BadFile(
         "old_xls",
-        lambda good, p: (p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), p)[1],
+        lambda good, p: (p.write_bytes(_OLE_SIGNATURE + bytes(600)), p)[1],
         ".xls",
     ),
     BadFile("zip_not_xlsx", lambda good, p: _zip_not_xlsx(p), "是一个压缩文件，但不是 Excel 工作簿"),
@@ -416,6 +497,10 @@ CORPUS: tuple[BadFile, ...] = (
     BadFile("huge_cell", _crafted(_set(1, "内容摘要", "长" * 100_000)), "内容摘要内容过长"),
     BadFile("bomb", lambda good, p: bomb(p), "压缩炸弹"),
     BadFile("million_rows", lambda good, p: million_rows(p), "超过了 200,000 行的上限"),
+    BadFile("ods_bomb", lambda good, p: ods_bomb(p), "压缩炸弹", suffix=".ods"),
+    BadFile("ods_formula", lambda good, p: ods_with_formula(p), "含有公式", suffix=".ods"),
+    BadFile("ods_many_rows", lambda good, p: ods_many_rows(p), "超过了 200,000 行的上限", suffix=".ods"),
+    BadFile("xls_too_big", lambda good, p: oversized_xls(p), "超过了 200 MB 的上限", suffix=".xls"),
     BadFile("broken_xml", lambda good, p: broken_sheet_xml(p), "无法读取"),
     BadFile(
         "newer_format",

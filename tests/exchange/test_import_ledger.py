@@ -131,7 +131,7 @@ def test_a_repeat_whose_original_failed_is_refused_too(ledger: Ledger, tmp_path:
 def test_bad_files_are_refused_with_their_reason_and_change_nothing(
     ledger: Ledger, tmp_path: Path, bad: BadFile
 ) -> None:
-    path = bad.make(unit_export(tmp_path / "unit", "HQ", "后勤集团"), tmp_path / f"{bad.name}.xlsx")
+    path = bad.make(unit_export(tmp_path / "unit", "HQ", "后勤集团"), tmp_path / f"{bad.name}{bad.suffix}")
     try:
         report = run(ledger, path)
     except ExchangeFileError as exc:

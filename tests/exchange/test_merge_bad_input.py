@@ -43,7 +43,7 @@ def counts(office: Ledger) -> tuple[int, ...]:
 def test_each_bad_file_is_refused_with_its_reason_and_changes_nothing(
     office: Ledger, good_export: Path, tmp_path: Path, bad: BadFile
 ) -> None:
-    path = bad.make(good_export, tmp_path / f"{bad.name}.xlsx")
+    path = bad.make(good_export, tmp_path / f"{bad.name}{bad.suffix}")
     before = counts(office)
     with office.session() as session:
         report = merge_workbooks(session, [path, good_export], "主任")
