@@ -1,8 +1,11 @@
-"""Packaging: every package folder is in the wheel, the lock files pin every dependency, from PyPI only."""
+"""Packaging: every package folder is in the wheel, the lock files pin every dependency, from PyPI only;
+the Windows installer keeps its AppId and takes its version and names from pyproject.toml."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -72,3 +75,44 @@ def test_no_licence_classifier_beside_the_spdx_licence() -> None:
     # setuptools >= 77 warns for every build when both are given.
     assert isinstance(PYPROJECT["project"]["license"], str)
     assert not any(c.startswith("License ::") for c in PYPROJECT["project"].get("classifiers", []))
+
+
+#: The installer's AppId: a newer setup finds the installed 信访台账 by it, so it must never change.
+INSTALLER_APP_ID = "{{1ED3BF12-E4F7-4D18-B424-22A19561698B}"
+ISS = ROOT / "installer" / "xinfang-desk.iss"
+BUILD_INSTALLER = ROOT / "installer" / "build-installer.ps1"
+
+
+def _iss_settings() -> dict[str, str]:
+    """The ``Key=Value`` lines of the [Setup] section of the installer script."""
+    text = ISS.read_text(encoding="utf-8-sig")
+    section = text.split("[Setup]", 1)[1].split("\n[", 1)[0]
+    return dict(
+        line.split("=", 1) for line in section.splitlines() if "=" in line and not line.startswith(";")
+    )
+
+
+def test_the_installer_keeps_its_app_id_so_a_newer_setup_upgrades_the_installed_copy() -> None:
+    assert _iss_settings()["AppId"] == INSTALLER_APP_ID
+
+
+def test_the_installer_takes_its_version_and_names_from_pyproject() -> None:
+    project = PYPROJECT["project"]
+    setup = _iss_settings()
+    # the version is passed in by the build script, never written in the installer script
+    assert setup["AppVersion"] == setup["VersionInfoVersion"] == "{#AppVersion}"
+    code = [line for line in ISS.read_text(encoding="utf-8-sig").splitlines() if not line.startswith(";")]
+    assert not [line for line in code if re.search(r"\d+\.\d+\.\d+", line)]
+    script = BUILD_INSTALLER.read_text(encoding="utf-8-sig")
+    read_version = re.search(r'\$Version = & \$Python -c "([^"]+)"', script)
+    assert read_version is not None, "build-installer.ps1 no longer reads the version from pyproject.toml"
+    printed = subprocess.run(
+        [sys.executable, "-c", read_version.group(1)], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert printed == project["version"]
+    assert '& $Iscc "/DAppVersion=$Version" installer\\xinfang-desk.iss' in script
+    # the bundle build.spec names after the project, and the setup file and install folder follow it
+    assert f'#define AppExe "{project["name"]}.exe"' in code
+    assert rf'#define BundleDir SourcePath + "..\dist\{project["name"]}"' in code
+    assert setup["DefaultDirName"] == rf"{{autopf}}\{project['name']}"
+    assert setup["OutputBaseFilename"] == f"{project['name']}-{{#AppVersion}}-setup"
