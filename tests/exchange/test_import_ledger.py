@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from tests.bad_workbooks import CORPUS, BadFile, unit_export
+from tests.bad_workbooks import CORPUS, BadFile, hand_made_ods, ods_row, unit_export
 from xinfang_desk.export.exchange.identity import ExchangeFileError
 from xinfang_desk.export.exchange.import_ledger import ImportReport, import_ledger
 from xinfang_desk.ledger.db import Ledger
@@ -141,3 +141,15 @@ def test_bad_files_are_refused_with_their_reason_and_change_nothing(
         said = report.text()
     assert bad.message in said
     assert case_count(ledger) == 0
+
+
+def test_a_text_that_only_looks_like_a_formula_comes_in_as_written(ledger: Ledger, tmp_path: Path) -> None:
+    # only a real formula (table:formula) is refused; a petitioner's text starting with "=" is text
+    headers = ["登记日期", "信访形式", "事项性质", "问题类别", "内容摘要", "信访人"]
+    summary = "=SUM(A1:A3) 成绩合计算错了"
+    row_xml = ods_row(["2024-03-04", "来访", "申诉求决类", "教学管理类", summary, "周玥"])
+    path = hand_made_ods(tmp_path / "台账.ods", [ods_row(headers), row_xml], sheet_name="2024年台账")
+    report = run(ledger, path)
+    assert report.written, report.text()
+    with ledger.session() as s:
+        assert s.scalars(select(Case.summary)).all() == [summary]
