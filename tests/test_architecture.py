@@ -167,3 +167,96 @@ def test_the_colour_check_sees_a_colour(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert _colour_literals(sneaky) == ["1: #c62828", "2: #ccc", "3: GlobalColor"]
+
+
+#: What opens the database by itself, past the operations: a ledger's sessions (writing, reading, plain),
+#: its engine, or an operation context's session handed on to a function that is not an operation.
+DATABASE_DOORS = frozenset({"session", "new_session", "reading", "engine"})
+
+
+def _database_doors(path: Path) -> list[str]:
+    """Each place ``path`` reaches for a session or an engine (``ledger.session()``, ``ctx.session``, …)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return sorted(
+        (
+            f"{node.lineno}: .{node.attr}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr in DATABASE_DOORS
+        ),
+        key=lambda found: int(found.split(":")[0]),
+    )
+
+
+def test_commands_open_no_session_and_hand_none_on() -> None:
+    """A command runs operations (``in_operation``, ``ledger.operation``) and Ledger-level calls only."""
+    offenders = {
+        str(path.relative_to(PACKAGE)): found
+        for path in sorted((PACKAGE / "commands").rglob("*.py"))
+        if (found := _database_doors(path))
+    }
+    assert offenders == {}
+
+
+def test_the_session_check_sees_a_session(tmp_path: Path) -> None:
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text(
+        "with ledger.session() as session:\n"
+        "    first = not ledger_has_users(session)\n"
+        "rows = in_operation(args, lambda ctx: case_rows(ctx.session, ids))\n"
+        "with ledger.reading() as s, ledger.operation(actor) as ctx:\n"
+        "    url = ledger.engine.url\n"
+        "listed = in_operation(args, lambda ctx: list_cases(ctx, wanted, limit=5))  # an operation: fine\n",
+        encoding="utf-8",
+    )
+    assert _database_doors(sneaky) == ["1: .session", "3: .session", "4: .reading", "5: .engine"]
+
+
+#: The one module that chooses a ledger's storage backend (when the ledger opens), and where it is defined.
+OPENING_MODULE = PACKAGE / "ledger" / "db.py"
+STORAGE_PACKAGE = PACKAGE / "ledger" / "storage" / "__init__.py"
+
+
+def _backend_choices(path: Path) -> list[int]:
+    """The lines of ``path`` that call ``backend_for`` (by name or as an attribute)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            getattr(node.func, "id", None) == "backend_for"
+            or getattr(node.func, "attr", None) == "backend_for"
+        )
+    )
+
+
+def test_the_storage_backend_is_chosen_only_where_the_ledger_opens() -> None:
+    """Everything else uses the backend chosen then: ``Ledger.backend``, ``backend_of(session)``."""
+    choosers = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in _modules()
+        if path not in (OPENING_MODULE, STORAGE_PACKAGE) and (lines := _backend_choices(path))
+    }
+    assert choosers == {}
+    assert _backend_choices(OPENING_MODULE)  # the check can fail: the opening module does call it
+
+
+def test_the_backend_check_sees_a_backend_chosen_again(tmp_path: Path) -> None:
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text(
+        "backend = backend_for(session.get_bind())\n"
+        "storage.backend_for(engine).install(conn)\n"
+        "backend_of(session).text_hits(connection, words)  # the ledger's own: fine\n",
+        encoding="utf-8",
+    )
+    assert _backend_choices(sneaky) == [1, 2]
+
+
+def test_a_ledger_file_is_named_a_database_only_in_the_storage_package() -> None:
+    """“A file means SQLite” is said once (``storage.file_url``, ``storage.file_backend``)."""
+    sayers = [
+        str(path.relative_to(PACKAGE))
+        for path in _modules()
+        if STORAGE not in path.parents and "sqlite:///" in path.read_text(encoding="utf-8")
+    ]
+    assert sayers == []

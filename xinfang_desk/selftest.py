@@ -1,9 +1,9 @@
 """The self-test's checks that need no Qt: a ledger in a temporary folder, one case, its workbook and 交办单.
 
-``run_ledger_checks(folder)`` registers, accepts and assigns a case through the workflow, exports the
-台账 workbook and the 交办单 PDF, and reads both back (python-calamine, pypdfium2), so that a broken
-install or bundle (a missing migration script, font, library) shows up as a failed check with its
-reason in Chinese.  The Qt checks and the report are in ``ui/self_test.py``.
+``run_ledger_checks(folder)`` registers, accepts and assigns a case, exports the 台账 workbook and the
+交办单 PDF through the operations the app and the command line use, and reads both back (python-calamine,
+pypdfium2), so that a broken install or bundle (a missing migration script, font, library) shows up as
+a failed check with its reason in Chinese.  The Qt checks and the report are in ``ui/self_test.py``.
 """
 
 from __future__ import annotations
@@ -18,15 +18,18 @@ from python_calamine import CalamineWorkbook
 
 from xinfang_desk import fonts
 from xinfang_desk.export.documents.facts import DocumentKind
-from xinfang_desk.export.documents.slips import export_documents
+from xinfang_desk.export.documents.operations import prepare_documents
+from xinfang_desk.export.documents.slips import write_documents
 from xinfang_desk.export.exchange.identity import LEDGER_SHEET
-from xinfang_desk.export.exchange.ledger_workbook import export_ledger
+from xinfang_desk.export.exchange.operations import ExportRequest, export_workbook
 from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.operations.cases import perform_step, register_case
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.reference import create_ledger
-from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Source, Status
-from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
+from xinfang_desk.ledger.vocab import Channel, EventKind, IdentityType, Nature, Source, Status
+from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput
 
-ACTOR = "自检"
+ACTOR = Actor("自检")
 UNIT_CODE = "ZJ"
 UNIT_NAME = "自检单位"
 SUMMARY = "自检：宿舍热水器损坏两周未修"
@@ -92,35 +95,36 @@ def run_ledger_checks(folder: Path) -> list[CheckResult]:
 
 
 def _register_and_assign(ledger: Ledger, state: dict[str, str]) -> str:
-    with ledger.session() as session:
-        workflow = Workflow(session, ACTOR)
-        case = workflow.register(
-            CaseDraft(
-                channel=Channel.VISIT,
-                source=Source.OWN,
-                nature=Nature.CLAIM,
-                category="后勤服务类",
-                subcategory="宿舍条件与维修",
-                summary=SUMMARY,
-                petitioner=PetitionerInput(
-                    name="李玥", phone="13812345678", identity_type=IdentityType.STUDENT
-                ),
-            )
-        )
-        session.flush()
-        workflow.accept(case, "属于本单位职责范围。")
-        workflow.assign(case, DEPARTMENT, "请核实情况，依法依规办理并答复信访人。")
-        session.flush()
-        state["case_no"] = case.case_no
-        state["status"] = Status(case.status).label
+    draft = CaseDraft(
+        channel=Channel.VISIT,
+        source=Source.OWN,
+        nature=Nature.CLAIM,
+        category="后勤服务类",
+        subcategory="宿舍条件与维修",
+        summary=SUMMARY,
+        petitioner=PetitionerInput(name="李玥", phone="13812345678", identity_type=IdentityType.STUDENT),
+    )
+    with ledger.operation(ACTOR) as ctx:
+        case_no = register_case(ctx, draft).value.case_no
+        perform_step(ctx, case_no, EventKind.ACCEPT, {"note": "属于本单位职责范围。"})
+        assigned = perform_step(
+            ctx,
+            case_no,
+            EventKind.ASSIGN,
+            {"department": DEPARTMENT, "opinion": "请核实情况，依法依规办理并答复信访人。"},
+        ).value
+    state["case_no"] = assigned.case_no
+    state["status"] = Status(assigned.status).label
     return f"{state['case_no']}，{state['status']}，交办{DEPARTMENT}"
 
 
 def _workbook(ledger: Ledger, folder: Path, state: dict[str, str]) -> str:
     path = folder / "自检台账.xlsx"
     today = date.today()
-    with ledger.session() as session:
-        export_ledger(session, path, ACTOR, start=date(today.year, 1, 1), end=date(today.year, 12, 31))
+    with ledger.operation(ACTOR) as ctx:
+        export_workbook(
+            ctx, ExportRequest(path, date(today.year, 1, 1), date(today.year, 12, 31), full=False)
+        )
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(LEDGER_SHEET).to_python()
     found = [row for row in rows if state["case_no"] in (str(cell) for cell in row)]
     if not found:
@@ -132,8 +136,9 @@ def _workbook(ledger: Ledger, folder: Path, state: dict[str, str]) -> str:
 
 def _slip(ledger: Ledger, folder: Path, state: dict[str, str]) -> str:
     path = folder / "自检交办单.pdf"
-    with ledger.session() as session:
-        export_documents(session, [state["case_no"]], path, ACTOR, kind=DocumentKind.ASSIGN)
+    with ledger.operation(ACTOR) as ctx:
+        prepared = prepare_documents(ctx, [state["case_no"]], DocumentKind.ASSIGN, file_name=path.name)
+    write_documents(prepared, path)
     pdf = pypdfium2.PdfDocument(str(path))
     try:
         text = "".join(page.get_textpage().get_text_range() for page in pdf)

@@ -59,6 +59,16 @@ def test_stats_text_report_is_in_chinese(demo_db: Path) -> None:
     assert "受理量" in result.stdout and "满意度" in result.stdout and "同比" in result.stdout
 
 
+def test_stats_notes_a_year_whose_holidays_are_only_estimated(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["stats", "--db", str(demo_db), "--from", "2025-12-01", "--to", "2099-01-31"]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("注意：")]
+    assert notes == ["注意：2099年的节假日安排尚未公布或录入，期限按法定节假日估算（不含调休）。"]
+    assert main(["stats", "--db", str(demo_db), "--year", "2025"]) == 0
+    assert "注意：" not in capsys.readouterr().out
+
+
 def test_cases_lists_and_filters(demo_db: Path) -> None:
     result = run("cases", "--db", str(demo_db), "--status", "已办结", "--search", "宿舍", "--limit", "5")
     assert result.returncode == 0, result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from xinfang_desk import fonts
 from xinfang_desk.cli import main
 from xinfang_desk.export.documents.facts import WITHHELD, DocumentKind
 from xinfang_desk.export.documents.operations import prepare_documents
-from xinfang_desk.export.documents.slips import export_documents
+from xinfang_desk.export.documents.slips import write_documents
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import NotFoundError, WorkflowError
 from xinfang_desk.ledger.models import AuditEntry
@@ -85,9 +85,11 @@ def cases(ledger: Ledger) -> dict[str, str]:
     return reg.made
 
 
-def _print(ledger: Ledger, refs: list[str], path: Path, kind: DocumentKind = DocumentKind.ASSIGN, **kw):
-    with ledger.session() as s:
-        return export_documents(s, refs, path, "王主任", kind=kind, today=TODAY, **kw)
+def _print(ledger: Ledger, refs: list[str], path: Path, kind: DocumentKind = DocumentKind.ASSIGN):
+    """Print as the app and the command line do: gather (and audit) in an operation, then render."""
+    with ledger.operation(Actor("王主任"), clock=Clock(datetime.combine(TODAY, time(12)))) as ctx:
+        prepared = prepare_documents(ctx, refs, kind, file_name=path.name)
+    return write_documents(prepared, path)
 
 
 def _text(path: Path) -> list[str]:
@@ -446,15 +448,45 @@ def test_the_app_prepares_the_ready_cases_of_a_batch_and_names_the_one_left_out(
 
 
 def test_the_app_refuses_a_batch_only_when_no_case_is_ready_as_the_command_line_does(
-    ledger: Ledger, cases: dict[str, str], tmp_path: Path
+    ledger: Ledger, cases: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     refs = [cases["declined"], cases["notice"]]
     message = f"案件{cases['declined']}、{cases['notice']}尚未交办，不能打印交办单。"
-    with pytest.raises(WorkflowError) as command_line:
-        _print(ledger, refs, tmp_path / "x.pdf")
+    target = tmp_path / "x.pdf"
+    assert main(["slip", "--db", str(ledger.path), *refs, "-o", str(target)]) == 2
+    assert capsys.readouterr().err == f"错误：{message}\n"
     with ledger.operation(Actor("王主任")) as ctx, pytest.raises(WorkflowError) as app:
         prepare_documents(ctx, refs, DocumentKind.ASSIGN)
-    assert str(app.value) == str(command_line.value) == message
+    assert str(app.value) == message
+    assert not target.exists()
+    with ledger.session() as s:
+        assert s.scalars(select(AuditEntry)).all() == []
+
+
+def test_the_command_line_prints_a_batchs_ready_cases_and_names_the_others(
+    ledger: Ledger, cases: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "batch.pdf"
+    refs = [cases["dorm"], cases["declined"], cases["superior"]]
+    assert main(["slip", "--db", str(ledger.path), *refs, "-o", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert out == f"已生成信访事项交办单 2 份，共 2 页：{target}\n"
+    assert err == f"未打印：案件{cases['declined']}尚未交办，不能打印交办单。\n"
+    pages = _text(target)
+    assert [cases["dorm"] in pages[0], cases["superior"] in pages[1]] == [True, True]
+    with ledger.session() as s:
+        entry = s.scalars(select(AuditEntry)).one()  # printed once, recorded once
+    assert entry.detail["file"] == "batch.pdf"
+    assert entry.detail["cases"] == [cases["dorm"], cases["superior"]]
+    assert entry.detail["skipped"] == [cases["declined"]]
+
+
+def test_a_name_that_is_not_a_pdf_is_refused_before_anything_is_printed(
+    ledger: Ledger, cases: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["slip", "--db", str(ledger.path), cases["dorm"], "-o", str(tmp_path / "a.docx")]) == 2
+    assert capsys.readouterr().err == "错误：文件名应以 .pdf 结尾：a.docx。\n"
+    assert not (tmp_path / "a.docx").exists()
     with ledger.session() as s:
         assert s.scalars(select(AuditEntry)).all() == []
 

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
 import pytest
-from sqlalchemy import create_mock_engine, select
+from sqlalchemy import create_engine, create_mock_engine, select
 
 from tests.engines import on_postgresql
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import Case
+from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.search import CaseFilter, case_ids
-from xinfang_desk.ledger.storage import PostgresBackend, SqliteBackend, StorageBackend, backend_for
+from xinfang_desk.ledger.storage import (
+    PostgresBackend,
+    SqliteBackend,
+    StorageBackend,
+    backend_for,
+    backend_of,
+    file_backend,
+    file_url,
+)
 
 
 def test_a_ledger_gets_the_backend_of_its_database_once(ledger: Ledger) -> None:
@@ -49,3 +62,31 @@ def test_search_goes_through_the_ledgers_backend(ledger: Ledger, register_case) 
     register_case(summary="1000满意")
     with ledger.reading() as s:
         assert case_ids(s, CaseFilter(text="0%")) == [wanted]
+
+
+def test_every_session_of_a_ledger_uses_the_backend_chosen_when_it_opened(
+    ledger: Ledger, register_case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wanted = register_case(summary="热水器坏了")
+    register_case(summary="空调坏了")
+    seen: list[list[str]] = []
+    chosen = ledger.backend
+    original = chosen.text_filter
+
+    def noted(words: Sequence[str], *args: Any, **kwargs: Any) -> Any:
+        seen.append(list(words))
+        return original(words, *args, **kwargs)
+
+    monkeypatch.setattr(chosen, "text_filter", noted)  # this backend object only
+    with ledger.reading() as reading, ledger.session() as writing:
+        assert backend_of(reading) is backend_of(writing) is chosen
+        assert case_ids(reading, CaseFilter(text="热水器")) == [wanted]
+    with ledger.operation(Actor("接待员")) as ctx:
+        assert backend_of(ctx.session) is chosen
+    assert seen and all(words == ["热水器"] for words in seen)
+
+
+def test_a_ledger_file_is_a_sqlite_database(tmp_path: Path) -> None:
+    engine = create_engine(file_url(tmp_path / "台账.sqlite"))
+    assert engine.dialect.name == "sqlite" and type(file_backend()) is SqliteBackend
+    engine.dispose()

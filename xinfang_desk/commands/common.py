@@ -31,7 +31,7 @@ from xinfang_desk.ledger.limits import (
     check_text,
 )
 from xinfang_desk.ledger.operations.context import Actor, OpContext
-from xinfang_desk.ledger.users import SignIn, authenticate, ledger_has_users
+from xinfang_desk.ledger.users import SignIn, authenticate, has_users
 from xinfang_desk.paths import default_ledger_path
 
 
@@ -178,9 +178,7 @@ def acting_user(args: argparse.Namespace, ledger: Ledger, *, changing_password: 
     changed when it is new or was reset.
     """
     del args  # every command signs in the same way; kept so commands need not know how
-    with ledger.session() as session:
-        has_users = ledger_has_users(session)
-    if not has_users:
+    if not has_users(ledger):
         return DEMO_ACTOR if ledger.is_demo else Actor.of_system_user()
     signed_in = sign_in(ledger)
     if signed_in.must_change_password and not changing_password:

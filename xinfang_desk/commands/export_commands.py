@@ -14,10 +14,9 @@ from xinfang_desk.commands.common import (
     period_of,
 )
 from xinfang_desk.export.documents.facts import DocumentKind
-from xinfang_desk.export.documents.slips import export_documents
+from xinfang_desk.export.documents.operations import prepare_documents
+from xinfang_desk.export.documents.slips import pdf_target, write_documents
 from xinfang_desk.export.exchange.operations import ExportRequest, export_workbook
-from xinfang_desk.ledger.operations.context import OpContext
-from xinfang_desk.ledger.permissions import Permission
 
 _KIND_HELP = "文书种类：assign 交办单（默认）、supervise 督办单、accept-notice 受理告知书、decline-notice 不予受理告知书"
 
@@ -51,13 +50,11 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
 
 
 def cmd_slip(args: argparse.Namespace) -> int:
-    def work(ctx: OpContext):  # noqa: ANN202 - the slips module's result
-        ctx.require(Permission.PRINT)
-        return export_documents(
-            ctx.session, args.case_no, args.output, ctx.actor.name, kind=args.kind, clock=ctx.clock
-        )
-
-    result = in_operation(args, work, checked=True)
+    target = pdf_target(args.output)
+    prepared = in_operation(
+        args, lambda ctx: prepare_documents(ctx, args.case_no, args.kind, file_name=target.name), checked=True
+    )
+    result = write_documents(prepared, target)
     rendered = result.rendered
     kind = DocumentKind(args.kind).title
     print(f"已生成{kind} {rendered.documents} 份，共 {rendered.pages} 页：{result.path}")

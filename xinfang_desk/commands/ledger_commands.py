@@ -23,19 +23,18 @@ from xinfang_desk.commands.common import (
     search_text,
 )
 from xinfang_desk.export.exchange.office_demo import OFFICE_DEMO_UNIT, build_office_demo, parse_units
-from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.deadlines import due_text
 from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo, new_demo_ledger, remove_demo_file
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
 from xinfang_desk.ledger.figures import short_label
 from xinfang_desk.ledger.limits import MAX_DEMO_CASES, MAX_LIST_LIMIT, MAX_YEAR, MIN_YEAR
+from xinfang_desk.ledger.operations import calendar as calendar_ops
 from xinfang_desk.ledger.operations import figures as figure_ops
 from xinfang_desk.ledger.operations.context import OpContext
-from xinfang_desk.ledger.permissions import Permission
+from xinfang_desk.ledger.operations.queries import list_cases
 from xinfang_desk.ledger.reference import create_ledger
-from xinfang_desk.ledger.search import CaseFilter, case_ids, case_rows, count_cases
-from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.users import create_administrator
+from xinfang_desk.ledger.search import CaseFilter
+from xinfang_desk.ledger.users import create_first_administrator
 from xinfang_desk.ledger.vocab import Status
 from xinfang_desk.paths import default_demo_ledger_path
 
@@ -104,8 +103,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     ledger = create_ledger(location, args.unit_code, args.unit_name, office=args.office)
     try:
         if password is not None:
-            with ledger.session() as session:
-                create_administrator(session, args.admin, password)
+            create_first_administrator(ledger, args.admin, password)
     finally:
         ledger.close()
     print(f"已创建台账：{location}（{args.unit_name}）")
@@ -167,10 +165,11 @@ def _fmt_pct(value: float | None) -> str:
 def cmd_stats(args: argparse.Namespace) -> int:
     start, end = period_of(args)
 
-    def read(ctx: OpContext) -> tuple[dict, WorkCalendar]:
-        return figure_ops.period_figures(ctx, start, end).as_json(), WorkCalendar.load(ctx.session)
+    def read(ctx: OpContext) -> tuple[dict, tuple[int, ...]]:
+        figures = figure_ops.period_figures(ctx, start, end).as_json()
+        return figures, calendar_ops.estimated_years(ctx, (start.year, end.year))
 
-    figures, calendar = in_operation(args, read)
+    figures, estimated = in_operation(args, read)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
         return 0
@@ -198,9 +197,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         f"{label('by_department')}（前5）："
         + "，".join(f"{k} {v}" for k, v in list(figures["by_department"].items())[:5]),
     ]
-    for year in sorted({start.year, end.year}):
-        if not calendar.covers(year):
-            lines.append(f"注意：{year}年的节假日安排尚未公布或录入，期限按法定节假日估算（不含调休）。")
+    for year in estimated:
+        lines.append(f"注意：{year}年的节假日安排尚未公布或录入，期限按法定节假日估算（不含调休）。")
     print("\n".join(lines))
     return 0
 
@@ -215,22 +213,11 @@ def _status(text: str) -> Status:
 
 def cmd_cases(args: argparse.Namespace) -> int:
     statuses = [_status(args.status)] if args.status else []
-
-    def read(ctx: OpContext) -> tuple[int, list]:
-        ctx.require(Permission.VIEW)
-        s = ctx.session
-        due_soon_days = Settings.load(s).due_soon_days
-        f = CaseFilter(
-            text=args.search,
-            statuses=statuses,
-            year=args.year,
-            overdue=args.overdue,
-            due_soon=args.due_soon,
-            due_soon_days=due_soon_days,
-        )
-        return count_cases(s, f), case_rows(s, case_ids(s, f, limit=args.limit), due_soon_days=due_soon_days)
-
-    total, rows = in_operation(args, read)
+    wanted = CaseFilter(
+        text=args.search, statuses=statuses, year=args.year, overdue=args.overdue, due_soon=args.due_soon
+    )
+    listed = in_operation(args, lambda ctx: list_cases(ctx, wanted, limit=args.limit))
+    total, rows = listed.total, listed.rows
     print("案件编号\t登记日期\t形式\t信访人\t问题类别\t状态\t期限\t摘要")
     for r in rows:
         flag = "（超期）" if r.overdue else "（临期）" if r.due_soon else ""

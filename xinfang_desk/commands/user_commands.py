@@ -23,9 +23,9 @@ from xinfang_desk.ledger.permissions import Role
 from xinfang_desk.ledger.users import (
     add_user,
     change_own_password,
-    create_administrator,
+    create_first_administrator,
+    has_users,
     issue_token,
-    ledger_has_users,
     list_users,
     reset_password,
     set_user_active,
@@ -102,14 +102,12 @@ def cmd_add(args: argparse.Namespace) -> int:
     role = _role(args.role)
     ledger = open_ledger(args)
     try:
-        with ledger.session() as session:
-            first = not ledger_has_users(session)
+        first = not has_users(ledger)
         if first and role is not Role.ADMIN:
             raise ValidationError("此台账还没有用户：请先添加一位管理员（--role 管理员）。")
         password = new_password(args, "初始密码")
         if first:
-            with ledger.session() as session:
-                create_administrator(session, args.name, password)
+            create_first_administrator(ledger, args.name, password)
             print(f"已创建管理员“{args.name.strip()}”。此后每条命令都需登录。")
             return 0
         actor = acting_user(args, ledger)

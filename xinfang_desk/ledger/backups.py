@@ -16,11 +16,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine
-
 from xinfang_desk.ledger.errors import LedgerError, LedgerFileError, LedgerInUseError
 from xinfang_desk.ledger.instance_lock import refuse_if_held
-from xinfang_desk.ledger.storage import StorageBackend, backend_for
+from xinfang_desk.ledger.storage import file_backend
 
 if TYPE_CHECKING:
     from xinfang_desk.ledger.db import Ledger
@@ -105,15 +103,10 @@ def check_backup(path: Path) -> None:
         raise LedgerFileError(f"备份文件不存在：{path}。")
     if path.stat().st_size == 0:
         raise LedgerFileError(f"备份文件“{path}”是空的（0 字节），不能用于恢复。")
-    backend = _file_backend(path)
+    backend = file_backend()
     backend.check_file(path)
     if backend.file_problems(path):
         raise LedgerFileError(f"备份文件“{path}”已损坏（完整性检查未通过），不能用于恢复。请选择另一个备份。")
-
-
-def _file_backend(path: Path) -> StorageBackend:
-    """The backend of a ledger file that is not open (a backup, a ledger about to be replaced)."""
-    return backend_for(create_engine(f"sqlite:///{path.resolve()}"))
 
 
 def restore_backup(
@@ -133,7 +126,7 @@ def restore_backup(
     check_backup(backup)
     refuse_if_held(ledger_path)
     exists = ledger_path.exists() and ledger_path.stat().st_size > 0
-    if exists and not opened_here and _file_backend(ledger_path).in_use(ledger_path):
+    if exists and not opened_here and file_backend().in_use(ledger_path):
         raise LedgerInUseError(
             f"台账“{ledger_path}”正被其他程序使用，请先关闭信访台账程序和其他命令后再恢复。"
         )

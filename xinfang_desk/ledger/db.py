@@ -36,7 +36,7 @@ from xinfang_desk.ledger.errors import (
 from xinfang_desk.ledger.instance_lock import holder_of
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 from xinfang_desk.ledger.operations.context import Actor, OpContext
-from xinfang_desk.ledger.storage import StorageBackend, backend_for
+from xinfang_desk.ledger.storage import BACKEND_KEY, StorageBackend, backend_for, file_url
 from xinfang_desk.private_files import create_private_file, make_private
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -61,7 +61,7 @@ def _url_for(location: str | Path) -> tuple[str, Path | None]:
     if "://" in text:
         return text, None
     path = Path(text).expanduser().resolve()
-    return f"sqlite:///{path}", path
+    return file_url(path), path
 
 
 def _refuse_changes_to_history(session: Session, _ctx: object, _instances: object) -> None:
@@ -100,15 +100,17 @@ class Ledger:
         self,
         engine: Engine,
         path: Path | None,
-        backend: StorageBackend | None = None,
+        backend: StorageBackend,
         guards_missing_at_open: tuple[str, ...] = (),
     ) -> None:
         self.engine = engine
         self.path = path
-        self.backend = backend if backend is not None else backend_for(engine)
+        self.backend = backend
         self.guards_missing_at_open = guards_missing_at_open
-        self._sessions = sessionmaker(self.backend.writer(engine), expire_on_commit=False)
-        self._readers = sessionmaker(engine, expire_on_commit=False)
+        # every session carries the backend chosen at open (``storage.backend_of``)
+        info = {BACKEND_KEY: backend}
+        self._sessions = sessionmaker(backend.writer(engine), expire_on_commit=False, info=info)
+        self._readers = sessionmaker(engine, expire_on_commit=False, info=info)
         #: set when the full integrity check failed: nothing may be written (nor exported) any more
         self.damaged = False
         for factory in (self._sessions, self._readers):
@@ -359,7 +361,7 @@ def _migrate(engine: Engine, backend: StorageBackend, path: Path | None, *, crea
             saved = path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak")
             create_private_file(saved)  # it holds full ID and phone numbers
             backend.backup(engine, saved)
-    upgrade(engine, "head")
+    upgrade(engine, "head", backend)
     return missing
 
 
@@ -367,11 +369,11 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
     return any(rev.revision == revision for rev in script.walk_revisions())
 
 
-def upgrade(engine: Engine, target: str = "head") -> None:
+def upgrade(engine: Engine, target: str = "head", backend: StorageBackend | None = None) -> None:
     """Run the migrations up to ``target``; at the head, the backend installs its indexes and guards."""
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
         if target == "head":
-            backend_for(engine).install(conn)
+            (backend or backend_for(engine)).install(conn)

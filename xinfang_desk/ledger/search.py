@@ -37,7 +37,7 @@ from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import flag_conditions
 from xinfang_desk.ledger.limits import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, check_date, check_year
 from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
-from xinfang_desk.ledger.storage import backend_for
+from xinfang_desk.ledger.storage import backend_of
 from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, Nature, Outcome, Satisfaction, Source, Status
 
 
@@ -126,7 +126,7 @@ def _conditions(session: Session, f: CaseFilter, *, walk: bool = False) -> list[
     for day, what in ((f.received_from, "起始日期"), (f.received_to, "截止日期")):
         if day is not None:
             check_date(day, what)
-    backend = backend_for(session.get_bind())
+    backend = backend_of(session)
     if words:
         conds.append(backend.text_filter(words, Case.id + 0 if walk else Case.id))
     if f.statuses:
@@ -266,7 +266,7 @@ def _ordered_rows(
     SQLite's planner cannot tell which without statistics, so the matches are counted first, up to
     ``FEW_MATCHES`` (with search words: the cases holding them, counted in the text index alone).
     """
-    if limit is None or sort not in ORDERED_BY_INDEX or not backend_for(session.get_bind()).needs_plan_hints:
+    if limit is None or sort not in ORDERED_BY_INDEX or not backend_of(session).needs_plan_hints:
         return list(session.execute(query(False)).all())
     few = FEW_MATCHES
     if few is None:
@@ -280,7 +280,7 @@ def _fewer_than(session: Session, f: CaseFilter, few: int) -> bool:
     """True when fewer than ``few`` cases may match ``f`` (counting stops at ``few``)."""
     words = words_of(f.text)
     if words:  # the cases holding the words, counted in the text index (the others filter those)
-        hits = backend_for(session.get_bind()).text_hits(session.connection(), words)
+        hits = backend_of(session).text_hits(session.connection(), words)
         if hits is not None:
             return hits < few
     matches = select(Case.id).where(*_conditions(session, f)).limit(few).subquery()
@@ -303,7 +303,7 @@ def count_cases(session: Session, f: CaseFilter) -> int:
     """How many cases ``f`` selects (a search alone is counted in the text index, without the cases)."""
     words = words_of(f.text)
     if words and not _conditions(session, replace(f, text="")):
-        hits = backend_for(session.get_bind()).text_hits(session.connection(), words)
+        hits = backend_of(session).text_hits(session.connection(), words)
         if hits is not None:
             return hits
     return int(session.scalar(select(func.count(Case.id)).where(*_conditions(session, f))) or 0)

@@ -161,6 +161,20 @@ def create_administrator(
     return _actor(user)
 
 
+def has_users(ledger: Ledger) -> bool:
+    """``ledger_has_users`` of an open ledger, read before anyone has signed in (a reading session)."""
+    with ledger.reading() as session:
+        return ledger_has_users(session)
+
+
+def create_first_administrator(
+    ledger: Ledger, name: str, password: str, *, clock: Callable[[], datetime] = datetime.now
+) -> Actor:
+    """``create_administrator`` in a transaction of its own on ``ledger`` (the command line, the first run)."""
+    with ledger.session() as session:
+        return create_administrator(session, name, password, clock=clock)
+
+
 # -- signing in -------------------------------------------------------------------------------------------
 def sign_in(
     session: Session, name: str, password: str, *, clock: Callable[[], datetime] = datetime.now

@@ -50,7 +50,7 @@ from xinfang_desk.ledger.models import (
     Petitioner,
 )
 from xinfang_desk.ledger.settings import DeadlineRule, Settings
-from xinfang_desk.ledger.storage import backend_for
+from xinfang_desk.ledger.storage import backend_of
 from xinfang_desk.ledger.vocab import (
     HANDLING_STATUSES,
     OPEN_STATUSES,
@@ -258,7 +258,7 @@ class Workflow:
 
     def _allocate_number(self, year: int) -> tuple[int, str]:
         if year not in self._next_seq:
-            backend_for(self.session.connection()).serialize_numbering(self.session, self.unit_code, year)
+            backend_of(self.session).serialize_numbering(self.session, self.unit_code, year)
             current = self.session.scalar(
                 select(func.max(Case.seq)).where(Case.unit_code == self.unit_code, Case.year == year)
             )

@@ -254,10 +254,6 @@ class DocumentBatch:
     def case_nos(self) -> tuple[str, ...]:
         return tuple(f.case_no for f in self.facts)
 
-    def skipped_messages(self) -> tuple[str, ...]:
-        """Each case left out, in a sentence: “案件JWC-2025-0004尚未交办，不能打印交办单”."""
-        return tuple(not_ready_message([case_no], self.kind) for case_no, _why in self.skipped)
-
     def audit_detail(self, file_name: str) -> dict[str, Any]:
         """What the audit log records of printing this batch (the cases left out named too)."""
         return {

@@ -1,7 +1,8 @@
 """Operations behind printing: which documents a case allows, and a batch's facts gathered and audited.
 
-Gathering runs on the database worker; rendering the gathered facts into a PDF (``slips.render_documents``)
-needs no ledger, so the app runs it on a separate pool and the database worker is never held by layout.
+Gathering runs on the database worker; rendering the gathered facts into a PDF (``slips.write_documents``,
+``slips.render_documents``) needs no ledger, so the app runs it on a separate pool and the database
+worker is never held by layout.  Printing is recorded in the audit log here, and only here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind, gather_batch, gather_facts
+from xinfang_desk.export.documents.facts import (
+    DocumentFacts,
+    DocumentKind,
+    gather_batch,
+    gather_facts,
+    not_ready_message,
+)
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import WorkflowError
 from xinfang_desk.ledger.operations.context import OpContext
@@ -36,6 +43,10 @@ class PreparedDocuments:
     def case_nos(self) -> tuple[str, ...]:
         return tuple(f.case_no for f in self.facts)
 
+    def skipped_messages(self) -> tuple[str, ...]:
+        """Each case left out, in a sentence: “案件JWC-2025-0004尚未交办，不能打印交办单”."""
+        return tuple(not_ready_message([case_no], self.kind) for case_no, _why in self.skipped)
+
 
 @requires(Permission.VIEW)
 def printable_kinds(ctx: OpContext, case_ref: str | int) -> tuple[DocumentKind, ...]:
@@ -57,8 +68,8 @@ def prepare_documents(
 ) -> PreparedDocuments:
     """Gather ``kind`` documents for the ready ``cases`` and record the printing in the audit log first.
 
-    A case that has not reached the step its document records is left out and named in ``skipped``
-    (as ``slips.export_documents`` does); the batch is refused only when no case is ready.
+    A case that has not reached the step its document records is left out and named in ``skipped``;
+    the batch is refused only when no case is ready.  ``file_name``: the PDF's name, for the audit log.
     """
     batch = gather_batch(ctx.session, cases, kind, today=ctx.now().date())
     ctx.audit(audit.PRINT_DOCUMENTS, batch.audit_detail(file_name))

@@ -1,7 +1,7 @@
 """Printing 交办单, 督办单 and the notices to the petitioner as one PDF (one document or a batch).
 
-``export_documents`` resolves the cases, gathers their facts, renders every document into one PDF
-(each document starts on a new page) and records the printing in the audit log.  A document is
+``write_documents`` renders a batch that ``operations.prepare_documents`` gathered (and recorded in
+the audit log) into one PDF, each document starting on a new page.  A document is
 meant to fill one A4 page: when its text is too long at the normal size it is set in the compact
 size, and if even that does not fit, the form continues on further pages, each headed with the
 document's title, number and case number (“续页”), so no text is ever lost or cut off.
@@ -17,17 +17,15 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
-from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
-from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind, gather_batch
+from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind
 from xinfang_desk.export.documents.fonts import TextMarkup, pdf_fonts
 from xinfang_desk.export.documents.layouts import (
     COMPACT,
@@ -40,8 +38,10 @@ from xinfang_desk.export.documents.layouts import (
     Styles,
 )
 from xinfang_desk.export.progress import CancelCheck, Progress, ProgressCallback, file_written_whole
-from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import ValidationError
+
+if TYPE_CHECKING:
+    from xinfang_desk.export.documents.operations import PreparedDocuments
 
 _FRAME_WIDTH = A4[0] - 2 * PAGE_MARGIN_X
 _FRAME_HEIGHT = A4[1] - PAGE_MARGIN_TOP - PAGE_MARGIN_BOTTOM
@@ -205,39 +205,31 @@ def render_documents(
     return result
 
 
-def export_documents(
-    session: Session,
-    cases: Sequence[str | int],
-    path: str | Path,
-    actor: str,
-    *,
-    kind: DocumentKind | str = DocumentKind.ASSIGN,
-    today: date | None = None,
-    progress: ProgressCallback | None = None,
-    cancelled: CancelCheck | None = None,
-    clock: Callable[[], datetime] = datetime.now,
-) -> DocumentExport:
-    """Print ``kind`` documents for ``cases`` (numbers, UUIDs or ids) into one PDF at ``path``, as ``actor``.
-
-    A case that has not reached the step its document records is left out of a batch and named in
-    ``skipped``; the batch is refused (``WorkflowError``) only when no case can be printed, and
-    (``NotFoundError``) when a case does not exist.  Font warnings come back in ``rendered.warnings``.
-    """
-    actor = audit.require_actor(actor)
-    kind = DocumentKind(kind)
+def pdf_target(path: str | Path) -> Path:
+    """``path`` as a PDF to write, refused (before anything is printed) unless it ends in .pdf."""
     target = Path(path)
     if target.suffix.lower() != ".pdf":
         raise ValidationError(f"文件名应以 .pdf 结尾：{target.name}。")
-    batch = gather_batch(session, cases, kind, today=today)
-    facts = batch.facts
-    steps = Progress(len(facts), progress, cancelled, every=50)
+    return target
+
+
+def write_documents(
+    prepared: PreparedDocuments,
+    path: str | Path,
+    *,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
+) -> DocumentExport:
+    """Render a batch ``operations.prepare_documents`` gathered (and audited) into one PDF at ``path``.
+
+    Needs no ledger.  The file appears whole or not at all; font warnings come back in
+    ``rendered.warnings``, and each case the batch left out in ``skipped``.
+    """
+    target = pdf_target(path)
+    steps = Progress(len(prepared.facts), progress, cancelled, every=50)
     steps.report(0)
     with file_written_whole(target) as temporary:
-        rendered = render_documents(facts, temporary, progress=steps, author=actor)
+        rendered = render_documents(prepared.facts, temporary, progress=steps, author=prepared.author)
         steps.check()
-        # recorded before the file takes its name: printing that cannot be audited leaves no file
-        audit.record_audit(
-            session, actor, audit.PRINT_DOCUMENTS, batch.audit_detail(target.name), clock=clock
-        )
-    steps.report(len(facts))
-    return DocumentExport(target, kind, batch.case_nos, rendered, batch.skipped_messages())
+    steps.report(len(prepared.facts))
+    return DocumentExport(target, prepared.kind, prepared.case_nos, rendered, prepared.skipped_messages())

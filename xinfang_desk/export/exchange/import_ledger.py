@@ -56,7 +56,7 @@ from xinfang_desk.ledger.limits import length_problem
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.recorded import GIVEN_NOTE, RecordedWorkflow
 from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.storage import backend_for
+from xinfang_desk.ledger.storage import backend_of
 from xinfang_desk.ledger.vocab import (
     ASSIGNED_STATUSES,
     REPLIED_STATUSES,
@@ -197,7 +197,7 @@ def import_ledger(
             translated_rows(sheet, plan, mapping, report.skipped), plan, sheet.file_name, now.date(), report
         )
     importer = _Importer(session, actor, now, mapping.new_numbers, records)
-    backend_for(session.get_bind()).begin_writing(session)  # the per-row savepoints nest inside it
+    backend_of(session).begin_writing(session)  # the per-row savepoints nest inside it
     total = len(records)
     for done, record in enumerate(sorted(records, key=lambda r: (r.received_on, r.row_number))):
         if cancelled is not None and cancelled():

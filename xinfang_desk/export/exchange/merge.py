@@ -68,7 +68,7 @@ from xinfang_desk.ledger.models import (
 )
 from xinfang_desk.ledger.provenance import POSSIBLE, FlaggedPerson, flag_multi_unit
 from xinfang_desk.ledger.settings import Settings
-from xinfang_desk.ledger.storage import StorageBackend, backend_for
+from xinfang_desk.ledger.storage import StorageBackend, backend_of
 from xinfang_desk.ledger.vocab import ACCEPTED_OPEN_STATUSES, IdentityType, Satisfaction, Status
 
 log = logging.getLogger(__name__)
@@ -281,7 +281,7 @@ def merge_workbooks(
     try:
         context = _MergeContext(session, actor, now, accept_edited)
         session.commit()  # nothing pending: the index maintenance below uses its own connection
-        backend = backend_for(session.get_bind())
+        backend = backend_of(session)
         with collector_paused():
             with backend.bulk_loading(session.get_bind()):
                 writes = _Writes(session, backend)
@@ -390,7 +390,7 @@ class _MergeContext:
             (c.parent_id, c.name): c.id for c in session.scalars(select(Category))
         }
         self.departments: dict[str, int] = dict(session.execute(select(Department.name, Department.id)).all())
-        backend = backend_for(session.get_bind())
+        backend = backend_of(session)
         self.petitioner_writer = backend.row_writer(Petitioner.__table__, ("id", "uuid", *_PETITIONER_FIELDS))
         self.case_writer = backend.row_writer(
             Case.__table__, ("id", "petitioner_id", "uuid", "created_at", *_CASE_FIELDS)

@@ -6,6 +6,7 @@ same transaction, each with a 期限重算 event).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from xinfang_desk.ledger import calendar_entries
@@ -44,6 +45,14 @@ def calendar_days(ctx: OpContext, year: int, *, every_day: bool = False) -> tupl
     calendar = WorkCalendar.load(ctx.session)
     days = calendar_entries.year_days(ctx.session, year, calendar, every_day=every_day)
     return calendar_entries.year_status(calendar, year), list(days)
+
+
+@requires(Permission.VIEW)
+def estimated_years(ctx: OpContext, years: Iterable[int]) -> tuple[int, ...]:
+    """Those of ``years`` (in order) whose holidays neither the library nor the office's entries know:
+    their deadlines are estimated by the statutory holidays alone."""
+    calendar = WorkCalendar.load(ctx.session)
+    return tuple(year for year in sorted(set(years)) if not calendar.covers(year))
 
 
 @requires(Permission.CALENDAR)

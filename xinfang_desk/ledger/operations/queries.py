@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -86,6 +86,28 @@ def matching_count(ctx: OpContext, case_filter: CaseFilter) -> int:
 def ledger_rows(ctx: OpContext, ids: Sequence[int], *, today: date, due_soon_days: int) -> list[CaseRow]:
     """The ledger view's rows of ``ids`` (in that order)."""
     return case_rows(ctx.session, ids, today=today, due_soon_days=due_soon_days)
+
+
+@dataclass(frozen=True)
+class CaseList:
+    """The first cases a filter selects (newest first), and how many it selects in all."""
+
+    total: int
+    rows: tuple[CaseRow, ...]
+
+
+@requires(Permission.VIEW)
+def list_cases(ctx: OpContext, case_filter: CaseFilter, *, limit: int) -> CaseList:
+    """Up to ``limit`` cases ``case_filter`` selects, newest first, and their number.
+
+    临期 is counted as the ledger's settings say, as of the operation's day (the filter's own
+    ``due_soon_days`` and ``today`` are replaced by them).
+    """
+    today = ctx.now().date()
+    case_filter = replace(case_filter, due_soon_days=Settings.load(ctx.session).due_soon_days, today=today)
+    ids = case_ids(ctx.session, case_filter, limit=limit)
+    rows = case_rows(ctx.session, ids, today=today, due_soon_days=case_filter.due_soon_days)
+    return CaseList(count_cases(ctx.session, case_filter), tuple(rows))
 
 
 @dataclass(frozen=True)
