@@ -161,6 +161,18 @@ def create_administrator(
     return _actor(user)
 
 
+def create_first_administrator(ledger: Ledger, name: str, password: str) -> Actor:
+    """``create_administrator`` in a session of its own on ``ledger`` (first run, ``init``)."""
+    with ledger.session() as session:
+        return create_administrator(session, name, password)
+
+
+def has_users(ledger: Ledger) -> bool:
+    """``ledger_has_users`` read in a session of its own: whether ``ledger`` needs a signed-in user."""
+    with ledger.reading() as session:
+        return ledger_has_users(session)
+
+
 # -- signing in -------------------------------------------------------------------------------------------
 def sign_in(
     session: Session, name: str, password: str, *, clock: Callable[[], datetime] = datetime.now

@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
     def change_password(self) -> None:
         from xinfang_desk.ui.login_dialog import ChangePasswordDialog
 
-        dialog = ChangePasswordDialog(self.runner.ledger, self.runner.actor, required=False, parent=self)
+        dialog = ChangePasswordDialog(self.runner, required=False, parent=self)
         if dialog.exec() == ChangePasswordDialog.DialogCode.Accepted:
             self.statusBar().showMessage("密码已修改。", 5000)
 

@@ -5,7 +5,9 @@ the single database worker thread as ``fn(ctx, progress)`` with its own ``OpCont
 when it returns, the runner's acting user), its plain-data result comes back to ``on_success`` on the UI
 thread, and when it returns an ``OpResult`` the changes the core computed are announced by ``changed`` so
 each window decides whether to refresh.  Work that needs no ledger (rendering, printing and saving PDFs)
-runs on a separate pool through ``run_detached``, so it never holds the database worker.  A
+runs on a separate pool through ``run_detached``, so it never holds the database worker.  The few core
+functions that open their own session on the ledger before anyone is signed in (signing in, creating the
+first administrator) run on the database worker too, through ``call_on_ledger``.  A
 ``LedgerError`` is shown as its Chinese message; any other error as a short apology, never a traceback.
 Long work shows a cancellable progress dialog.
 """
@@ -62,6 +64,8 @@ class _Job:
     owner: QObject | None = None
     #: the operation's ledger (None: work that needs none, on the detached pool)
     ledger: Ledger | None = None
+    #: False: ``fn(ledger, progress)`` opens its own session (no operation context is made for it)
+    in_context: bool = True
     write: bool = True
     changes: Changes | None = None
     dialog: QProgressDialog | None = None
@@ -86,6 +90,8 @@ class _Task(QRunnable):
         try:
             if self.ledger is None:
                 result = self.job.fn(self.job.progress)
+            elif not self.job.in_context:
+                result = self.job.fn(self.ledger, self.job.progress)
             else:
                 with self.ledger.operation(self.actor, write=self.job.write) as ctx:
                     result = self.job.fn(ctx, self.job.progress)
@@ -161,6 +167,30 @@ class OpRunner(QObject):
             owner=owner,
             write=write,
         )
+
+    def call_on_ledger(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        parent: QWidget | None = None,
+        owner: QObject | None = None,
+    ) -> Progress:
+        """Run ``fn(ledger, *args)``, a core function that opens its own session on the ledger (signing in,
+        the first administrator: no one is signed in yet to act in an operation), on the database worker."""
+        progress = Progress()
+        job = _Job(
+            lambda ledger, _progress: fn(ledger, *args),
+            progress,
+            on_success,
+            on_failure,
+            owner or parent,
+            ledger=self.ledger,
+            in_context=False,
+        )
+        self._start(job)
+        return progress
 
     def read_now(self, op: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a quick read ``op(ctx, *args)`` here on the UI thread (rows fetched as a view draws them)."""
