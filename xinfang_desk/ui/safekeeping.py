@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -33,11 +33,15 @@ from xinfang_desk.ledger.backups import (
     backup_folder,
     backups_of,
     restore_backup,
-    take_backup,
 )
 from xinfang_desk.ledger.db import Ledger, damaged_message
 from xinfang_desk.ledger.errors import LedgerError
-from xinfang_desk.ledger.operations.safekeeping import allow_restore, back_up_ledger
+from xinfang_desk.ledger.operations.safekeeping import (
+    allow_restore,
+    automatic_backup,
+    back_up_ledger,
+    integrity_problems,
+)
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 
 log = logging.getLogger(__name__)
@@ -74,7 +78,7 @@ class Safekeeping(QObject):
 
     def start(self) -> None:
         """After opening: the full check in the background, then the daily backup if due."""
-        self.runner.run(lambda _s, _p: self.ledger.problems(), on_success=self._checked, write=False)
+        self.runner.call(integrity_problems, on_success=self._checked, write=False)
         self.timer.start()
 
     def _checked(self, problems: list[str]) -> None:
@@ -97,21 +101,25 @@ class Safekeeping(QObject):
         path = self.ledger.path
         if path is None or self.ledger.damaged or not backup_due(path, folder):
             return
-        self.runner.run(
-            lambda _s, _p: take_backup(self.ledger, configured=folder, keep=keep),
+        self.runner.call(
+            automatic_backup,
+            folder,
+            keep,
             on_failure=lambda exc: log.warning("automatic backup failed: %s", exc),
             write=False,
         )
 
     def backup_at_close(self) -> None:
-        """The backup taken when the app closes (the worker is idle by then)."""
+        """The backup taken when the app closes, on the worker; waits for it (the window is gone by then)."""
         folder, keep = backup_place(self.settings)
         if self.ledger.path is None or self.ledger.damaged:
             return
-        try:
-            take_backup(self.ledger, configured=folder, keep=keep)
-        except LedgerError as exc:
-            log.warning("backup at close failed: %s", exc)
+        failed: list[BaseException] = []
+        self.runner.call(automatic_backup, folder, keep, on_failure=failed.append, write=False)
+        self.runner.wait()
+        QCoreApplication.sendPostedEvents(self.runner)  # the event loop has ended: deliver the outcome here
+        if failed:
+            log.warning("backup at close failed: %s", failed[0])
 
     # -- the menu's two commands -------------------------------------------------------------
     def save_copy(self) -> None:
