@@ -1,7 +1,7 @@
 """Operations behind printing: which documents a case allows, and a batch's facts gathered and audited.
 
-Gathering runs on the database worker; rendering the gathered facts into a PDF (``slips.render_documents``)
-needs no ledger, so the app runs it on a separate pool and the database worker is never held by layout.
+Gathering runs on the database worker; rendering the gathered facts into a PDF (``slips.render_documents``,
+``annual_report.annual_report_pdf``) needs no ledger, so the app runs it on a separate pool and the database worker is never held by layout.
 """
 
 from __future__ import annotations
@@ -9,17 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
+from xinfang_desk.export.documents.annual_facts import AnnualReportFacts, gather_annual_facts
 from xinfang_desk.export.documents.facts import DocumentFacts, DocumentKind, gather_batch, gather_facts
 from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.errors import WorkflowError
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.workflow import find_case
-
-if TYPE_CHECKING:
-    from xinfang_desk.export.documents.annual_report import AnnualReport
 
 
 @dataclass(frozen=True)
@@ -66,8 +63,9 @@ def prepare_documents(
 
 
 @requires(Permission.PRINT)
-def annual_report(ctx: OpContext, start: date, end: date, unit_code: str | None = None) -> AnnualReport:
-    """年度统计报告 of the period (one unit or all), rendered to PDF bytes."""
-    from xinfang_desk.export.documents.annual_report import make_annual_report  # reportlab loads on use
-
-    return make_annual_report(ctx.session, start, end, unit_code=unit_code, today=ctx.now().date())
+def prepare_annual_report(
+    ctx: OpContext, start: date, end: date, unit_code: str | None = None
+) -> AnnualReportFacts:
+    """年度统计报告 of the period (one unit or all): its facts, which ``annual_report.annual_report_pdf``
+    then lays out as a PDF away from the database worker."""
+    return gather_annual_facts(ctx.session, start, end, unit_code=unit_code, today=ctx.now().date())
