@@ -8,11 +8,11 @@ from the last case shown (keyset paging) when the view first needs them (``canFe
 of rows that cannot be read shows disabled rows, never a crash.
 
 The display rows of ids already known are read here on the UI thread (``OpRunner.read_now``), as the
-view draws them: a page is one indexed read by primary key, measured at about 13 ms for 50 rows of a
+view draws them: a page is one read by primary key, measured at about 13 ms for 50 rows of a
 100,000-case ledger (``bench/bench_ledger_view.py``, on a loaded machine), well under what a user
 notices, and it keeps scrolling free of placeholder rows.  The id queries and the counts, which grow
 with the ledger, run on the worker.  A refresh after a change re-reads the rows loaded so far in one
-such read, so its cost grows with how far the user has scrolled (about 0.25 ms a row).
+such read, so its cost grows with how far the user has scrolled (about 80 ms for 1,000 rows).
 """
 
 from __future__ import annotations
