@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from sqlalchemy import select
 
 from tests.helpers import draft
@@ -102,7 +102,9 @@ def test_a_wrong_old_password_is_said_in_chinese_and_the_dialog_stays_open(qtbot
     change.again.setText("chosen-pass-2")
     change.change()
     assert not change.isEnabled(), "the hash is checked on the worker while the dialog waits"
+    assert QApplication.overrideCursor().shape() == Qt.CursorShape.WaitCursor
     _answered(qtbot, change)
+    assert QApplication.overrideCursor() is None, "the busy cursor goes with the answer"
     assert change.error.text() == "原密码不正确。"
     assert change.isVisible() and change.isEnabled() and change.result() != QDialog.DialogCode.Accepted
     assert authenticate(secured, "王主任", "admin-pass-1").actor.name == "王主任", "the password is unchanged"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,6 +35,7 @@ class Waiting:
     def __init__(self, dialog: QDialog) -> None:
         self.dialog = dialog
         self.active = False
+        dialog.destroyed.connect(lambda *_: self.done())  # never leave the busy cursor behind
 
     def start(self) -> None:
         self.active = True
@@ -44,7 +46,8 @@ class Waiting:
         if self.active:
             self.active = False
             QApplication.restoreOverrideCursor()
-            self.dialog.setEnabled(True)
+            if shiboken6.isValid(self.dialog):
+                self.dialog.setEnabled(True)
 
     def refused(
         self, label: QLabel, then: Callable[[], None] | None = None
