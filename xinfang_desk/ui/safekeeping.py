@@ -162,28 +162,41 @@ class Safekeeping(QObject):
         )
 
     def restore_from(self, chosen: Path) -> None:
-        """Close the ledger, restore ``chosen`` over it (backing it up first) and open the result."""
-        path = self.ledger.path
-        assert path is not None
+        """Restore ``chosen`` over the ledger (backing it up first) and reopen it, on the database worker.
+
+        The window waits behind a progress dialog; a job queued meanwhile runs after the restore, on the
+        reopened ledger."""
         folder, _keep = backup_place(self.settings)
-        self.runner.wait()
-        self.ledger.close()
-        try:
-            restore_backup(chosen, path, configured=folder, opened_here=True)
-        except LedgerError as exc:
-            restored = False
-            show_error(self.window, exc)
-        else:
-            restored = True
-        try:
+
+        def restore(ledger: Ledger) -> LedgerError | None:
+            path = ledger.path
+            assert path is not None
+            ledger.close()
+            try:
+                restore_backup(chosen, path, configured=folder, opened_here=True)
+            except LedgerError as exc:
+                refused: LedgerError | None = exc
+            else:
+                refused = None
             self.runner.ledger = Ledger.open(path)  # the restored ledger, or the one kept when it failed
-        except LedgerError as exc:
-            show_error(self.window, exc)
-            return
-        self.runner.changed.emit(Changes(everything=True))
-        if not restored:
-            return
-        QMessageBox.information(self.window, "从备份恢复", f"已从“{chosen.name}”恢复台账，完整性检查通过。")
+            return refused
+
+        def restored(refused: LedgerError | None) -> None:
+            self.runner.changed.emit(Changes(everything=True))
+            if refused is not None:
+                show_error(self.window, refused)
+                return
+            QMessageBox.information(
+                self.window, "从备份恢复", f"已从“{chosen.name}”恢复台账，完整性检查通过。"
+            )
+
+        self.runner.call_on_ledger(
+            restore,
+            on_success=restored,
+            on_failure=lambda exc: show_error(self.window, exc),
+            progress_label="正在从备份恢复台账…",
+            parent=self.window,
+        )
 
 
 class RestoreDialog(QDialog):
