@@ -104,3 +104,27 @@ def test_a_refused_restore_says_why_reports_no_success_and_keeps_the_ledger(
     assert _cases(window.runner.ledger) == 2
     _register(window.runner.ledger, 1)  # the reopened ledger takes writes
     assert _cases(window.runner.ledger) == 3
+
+
+def test_a_damaged_ledger_can_still_be_restored_from_its_backup(window, qtbot, monkeypatch) -> None:
+    runner = window.runner
+    _register(runner.ledger, 2)
+    backup = take_backup(runner.ledger, configured=window.settings.value("backup/folder"))
+    runner.ledger.damaged = True  # as the background check leaves a ledger that failed it
+    told: list[str] = []
+    errors: list[str] = []
+    monkeypatch.setattr(safekeeping.QMessageBox, "information", lambda _w, _t, text: told.append(text))
+    monkeypatch.setattr(
+        safekeeping.QMessageBox, "question", lambda *_a, **_k: safekeeping.QMessageBox.StandardButton.Yes
+    )
+    monkeypatch.setattr(safekeeping, "show_error", lambda _parent, error, *_a: errors.append(str(error)))
+
+    def choose(dialog) -> int:
+        dialog.chosen = backup
+        return safekeeping.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(safekeeping.RestoreDialog, "exec", choose)
+    window.safekeeping.restore()
+    qtbot.waitUntil(lambda: bool(told or errors), timeout=20000)
+    assert errors == [] and "已从" in told[0]
+    assert not runner.ledger.damaged and _cases(runner.ledger) == 2

@@ -158,7 +158,11 @@ class Safekeeping(QObject):
             return
         chosen = dialog.chosen
         self.runner.call(  # refused, in one sentence, unless the signed-in user may restore
-            allow_restore, chosen, on_success=lambda _none: self.restore_from(chosen), parent=self.window
+            allow_restore,
+            chosen,
+            on_success=lambda _none: self.restore_from(chosen),
+            parent=self.window,
+            write=not self.ledger.damaged,  # a damaged ledger takes no writes, yet must be restorable
         )
 
     def restore_from(self, chosen: Path) -> None:

@@ -48,7 +48,12 @@ def back_up_ledger(
 @requires(Permission.RESTORE)
 def allow_restore(ctx: OpContext, backup: Path) -> None:
     """The acting user may replace this ledger with ``backup``: recorded in the ledger being replaced,
-    which the restore keeps as its 恢复前 backup.  The restore itself runs with the ledger closed."""
+    which the restore keeps as its 恢复前 backup.  The restore itself runs with the ledger closed.
+
+    A ledger that failed its integrity check takes no writes: there the permission is checked (in a
+    reading context) and nothing is recorded."""
+    if ctx.ledger is not None and ctx.ledger.damaged:
+        return
     ctx.audit(audit.RESTORE_LEDGER, {"file": Path(backup).name})
 
 
