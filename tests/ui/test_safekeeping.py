@@ -128,3 +128,15 @@ def test_a_damaged_ledger_can_still_be_restored_from_its_backup(window, qtbot, m
     qtbot.waitUntil(lambda: bool(told or errors), timeout=20000)
     assert errors == [] and "已从" in told[0]
     assert not runner.ledger.damaged and _cases(runner.ledger) == 2
+
+
+def test_a_damaged_ledger_still_lists_its_cases(window, qtbot) -> None:
+    """Writes are refused, yet the user can still read what the ledger holds while deciding what to do."""
+    runner = window.runner
+    _register(runner.ledger, 3)
+    runner.wait()
+    runner.ledger.damaged = True
+    model = window.ledger_page.model
+    model.set_filter(CaseFilter())
+    qtbot.waitUntil(lambda: not model.busy, timeout=20000)
+    assert model.total == 3 and model.rowCount() == 3

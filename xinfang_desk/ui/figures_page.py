@@ -532,6 +532,7 @@ class FiguresPage(QWidget):
             on_success=gathered,
             progress_label="正在统计年度报告的数据…",
             parent=self,
+            write=False,
         )
 
     def export_assessment(self) -> None:

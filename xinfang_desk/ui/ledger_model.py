@@ -180,11 +180,13 @@ class LedgerTableModel(QAbstractTableModel):
             partial(ledger_id_page, case_filter=query[0], sort=query[1], descending=query[2], limit=limit),
             on_success=lambda page: self._page_arrived(generation, query, page, keep, changes),
             on_failure=lambda exc: self._query_failed(generation, exc),
+            write=False,  # reads never wait behind another program's write
         )
         self.runner.call(
             partial(matching_count, case_filter=query[0]),
             on_success=lambda total: self._count_arrived(generation, total),
             on_failure=lambda exc: self._count_failed(generation, exc),
+            write=False,
         )
 
     def _page_arrived(

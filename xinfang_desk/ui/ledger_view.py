@@ -424,7 +424,7 @@ class LedgerPage(QWidget):
 
     # -- reference data and changes ------------------------------------------------------------
     def reload_choices(self) -> None:
-        self.runner.call(filter_choices, on_success=self._choices_arrived)
+        self.runner.call(filter_choices, on_success=self._choices_arrived, write=False)
 
     def _choices_arrived(self, choices: FilterChoices) -> None:
         self.choices = choices

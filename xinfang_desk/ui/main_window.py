@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
 
     # -- ledger facts, changes, busy ------------------------------------------------------------
     def _load_unit(self) -> None:
-        self.runner.call(ledger_facts, on_success=self._show_unit)
+        self.runner.call(ledger_facts, on_success=self._show_unit, write=False)
 
     def _show_unit(self, facts: LedgerFacts) -> None:
         self.unit_name = facts.unit_name
