@@ -29,7 +29,7 @@ from xinfang_desk.ledger.dashboard import compute_dashboard  # noqa: E402
 from xinfang_desk.ledger.db import Ledger  # noqa: E402
 from xinfang_desk.ui.app import make_app  # noqa: E402
 from xinfang_desk.ui.garbage import settle_before_exit  # noqa: E402
-from xinfang_desk.ui.ledger_model import COLUMNS  # noqa: E402
+from xinfang_desk.ui.ledger_model import COLUMNS, PAGE  # noqa: E402
 from xinfang_desk.ui.ledger_view import LedgerPage  # noqa: E402
 from xinfang_desk.ui.ops import OpRunner  # noqa: E402
 
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         page.model.fetchMore(QModelIndex())
         pages.append(time.perf_counter() - start)
-    print(f"{pad('scroll: fetch one more page of 200 rows')}{ms(statistics.median(pages))}")
+    print(f"{pad(f'scroll: fetch one more page of {PAGE} rows')}{ms(statistics.median(pages))}")
 
     dash = []
     for _ in range(args.repeat):

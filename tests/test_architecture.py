@@ -260,3 +260,63 @@ def test_a_ledger_file_is_named_a_database_only_in_the_storage_package() -> None
         if STORAGE not in path.parents and "sqlite:///" in path.read_text(encoding="utf-8")
     ]
     assert sayers == []
+
+
+#: What opens a database session: screens leave that to the runner's worker (``ui/ops.py``).
+SESSION_OPENERS = frozenset({"session", "reading", "operation", "new_session"})
+#: Screens allowed a session of their own, and why.
+SESSION_ALLOWED = {
+    PACKAGE / "ui" / "ops.py": "the runner: it opens each operation's context on its worker",
+}
+#: Screens allowed a read on the UI thread (``OpRunner.read_now``), and why.
+READ_NOW_ALLOWED = {
+    PACKAGE / "ui" / "ops.py": "where it is defined",
+    PACKAGE / "ui" / "ledger_model.py": "rows read by key as the view draws them (measured: ~13 ms a page)",
+}
+
+
+def _database_work_on_the_ui_thread(path: Path) -> list[str]:
+    """Calls in ``path`` that open a session, read on the UI thread or reach into the ledger's engine."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name = node.func.attr
+            if name in SESSION_OPENERS and path not in SESSION_ALLOWED:
+                found.append((node.lineno, f".{name}()"))
+            elif name == "read_now" and path not in READ_NOW_ALLOWED:
+                found.append((node.lineno, ".read_now()"))
+        elif isinstance(node, ast.Attribute) and node.attr == "engine":
+            found.append((node.lineno, ".engine"))
+    return [f"{line}: {what}" for line, what in sorted(found)]
+
+
+def test_screens_do_no_database_work_outside_the_runner() -> None:
+    offenders = {
+        str(path.relative_to(PACKAGE)): found
+        for path in sorted((PACKAGE / "ui").rglob("*.py"))
+        if (found := _database_work_on_the_ui_thread(path))
+    }
+    assert offenders == {}
+
+
+def test_the_database_work_check_sees_a_session_a_read_and_the_engine(tmp_path: Path) -> None:
+    """The check can fail: a screen opening its own session, reading now, or using the engine is named."""
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text(
+        "def create(self):\n"
+        "    with self.ledger.session() as session:\n"
+        "        pass\n"
+        "    with runner.ledger.operation(actor) as ctx:\n"
+        "        pass\n"
+        "    facts = self.runner.read_now(ledger_facts)\n"
+        "    where = ledger.engine.url\n"
+        "    self.runner.call(change_own_password, old, new)  # the way: fine\n",
+        encoding="utf-8",
+    )
+    assert _database_work_on_the_ui_thread(sneaky) == [
+        "2: .session()",
+        "4: .operation()",
+        "6: .read_now()",
+        "7: .engine",
+    ]
+    assert _database_work_on_the_ui_thread(PACKAGE / "ui" / "ops.py") == []  # allowed there, and only there

@@ -194,7 +194,10 @@ def _calls(w: World) -> dict[str, tuple[Permission | None, Callable[[OpContext],
             lambda c: figures.units_assessment(c, *period, date(2026, 11, 30)),
         ),
         "figures.office_units": (Permission.VIEW, figures.office_units),
-        "documents.annual_report": (Permission.PRINT, lambda c: documents.annual_report(c, *period)),
+        "documents.prepare_annual_report": (
+            Permission.PRINT,
+            lambda c: documents.prepare_annual_report(c, *period),
+        ),
         "safekeeping.back_up_ledger": (
             Permission.BACKUP,
             lambda c: safekeeping.back_up_ledger(c, out / "备份.sqlite"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date
 from io import BytesIO
 
@@ -18,10 +19,13 @@ from xinfang_desk.export.exchange.statistics_sheet import FIGURE_TABLE_SHEET, re
 from xinfang_desk.ledger.demo import build_demo
 from xinfang_desk.ledger.figure_table import format_value
 from xinfang_desk.ledger.figures import FIGURE_DEFINITIONS, FIGURE_LABELS
+from xinfang_desk.ledger.operations.queries import ledger_facts
 from xinfang_desk.ledger.search import count_cases
+from xinfang_desk.ui import figures_page as figures_module
 from xinfang_desk.ui.figures_page import FiguresPage
 from xinfang_desk.ui.main_window import FIGURES, LEDGER, MainWindow
 from xinfang_desk.ui.ops import OpRunner
+from xinfang_desk.ui.pdf_preview import PdfPreview
 
 YEAR = date.today().year - 1
 
@@ -146,3 +150,38 @@ def test_a_chart_click_opens_the_ledger_filtered_to_those_cases(
             qtbot.waitUntil(lambda: not window.ledger_page.model.busy, timeout=10000)
             assert window.ledger_page.count_label.text() == f"共 {element.count:,} 件"
     runner.wait()
+
+
+def test_the_report_is_laid_out_beside_the_database_worker(page, runner, qtbot, monkeypatch) -> None:
+    """While reportlab lays the 年度统计报告 out, the ledger still answers; then the preview shows it."""
+    laying_out, release = threading.Event(), threading.Event()
+    real = figures_module.render_annual_report
+
+    def slow(facts):
+        laying_out.set()
+        release.wait(30)
+        return real(facts)
+
+    monkeypatch.setattr(figures_module, "render_annual_report", slow)
+    page.open_report()
+    qtbot.waitUntil(laying_out.is_set, timeout=30000)
+    answered: list[object] = []
+    runner.call(ledger_facts, on_success=answered.append)
+    try:
+        qtbot.waitUntil(lambda: bool(answered), timeout=10000)
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: page.findChild(PdfPreview) is not None, timeout=60000)
+    preview = page.findChild(PdfPreview)
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(BytesIO(preview.data)).pages)
+    assert f"{YEAR}年度信访工作统计报告" in text
+    shown = _table(page)
+    assert "".join(f"{FIGURE_LABELS['received']}{shown[FIGURE_LABELS['received']][0]}".split()) in text
+
+
+def test_the_assessment_table_is_written_where_the_user_chose(page, runner, qtbot, tmp_path) -> None:
+    target = tmp_path / "单位考核.xlsx"
+    page.export_assessment_to(target)
+    qtbot.waitUntil(target.exists, timeout=20000)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=20000)
+    assert load_workbook(target).active.max_row >= 1

@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from sqlalchemy import select
 
 from tests.helpers import draft
@@ -38,42 +38,84 @@ def secured(ledger: Ledger) -> Ledger:
     return ledger
 
 
+def _answered(qtbot, dialog: QDialog) -> None:
+    """Wait until the dialog's work on the worker came back (the dialog is usable again, or closed)."""
+    qtbot.waitUntil(lambda: dialog.isEnabled() or not dialog.isVisible(), timeout=10000)
+
+
 def test_login_dialog_signs_in_and_explains_a_wrong_password(qtbot, secured: Ledger) -> None:
-    dialog = LoginDialog(secured)
+    runner = OpRunner(secured)
+    dialog = LoginDialog(runner)
     qtbot.addWidget(dialog)
+    dialog.show()
     dialog.name.setText("王主任")
     dialog.password.setText("wrong-pass")
     dialog.sign_in()
-    assert "用户名或密码错误" in dialog.error.text() and dialog.actor is None
+    assert not dialog.isEnabled(), "the password is checked on the worker while the dialog waits"
+    _answered(qtbot, dialog)
+    assert "用户名或密码错误" in dialog.error.text() and dialog.actor is None and dialog.isVisible()
     assert dialog.password.text() == ""
     dialog.password.setText("admin-pass-1")
     dialog.sign_in()
+    _answered(qtbot, dialog)
     assert dialog.actor is not None and dialog.actor.role is Role.ADMIN and not dialog.must_change_password
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    runner.wait()
 
 
 def test_a_new_user_must_choose_a_password_first(qtbot, secured: Ledger) -> None:
-    dialog = LoginDialog(secured)
+    runner = OpRunner(secured)
+    dialog = LoginDialog(runner)
     qtbot.addWidget(dialog)
     dialog.name.setText("李接待")
     dialog.password.setText("first-pass-1")
     dialog.sign_in()
+    qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10000)
     assert dialog.must_change_password
-    change = ChangePasswordDialog(secured, dialog.actor, required=True)
+    runner.actor = dialog.actor
+    change = ChangePasswordDialog(runner, required=True)
     qtbot.addWidget(change)
+    change.show()
     change.old.setText("first-pass-1")
     change.new.setText("short")
     change.again.setText("short")
     change.change()
-    assert "至少" in change.error.text()
+    _answered(qtbot, change)
+    assert "至少" in change.error.text() and change.isVisible()
     change.new.setText("chosen-pass-2")
     change.again.setText("chosen-pass-2")
     change.change()
+    _answered(qtbot, change)
+    assert change.result() == QDialog.DialogCode.Accepted
     assert not authenticate(secured, "李接待", "chosen-pass-2").must_change_password
+    runner.wait()
 
 
-def test_the_first_run_creates_the_administrator(qtbot, ledger: Ledger) -> None:
-    dialog = AdministratorDialog(ledger)
+def test_a_wrong_old_password_is_said_in_chinese_and_the_dialog_stays_open(qtbot, secured: Ledger) -> None:
+    admin = authenticate(secured, "王主任", "admin-pass-1").actor
+    runner = OpRunner(secured, admin)
+    change = ChangePasswordDialog(runner, required=False)
+    qtbot.addWidget(change)
+    change.show()
+    change.old.setText("not-my-pass")
+    change.new.setText("chosen-pass-2")
+    change.again.setText("chosen-pass-2")
+    change.change()
+    assert not change.isEnabled(), "the hash is checked on the worker while the dialog waits"
+    assert QApplication.overrideCursor().shape() == Qt.CursorShape.WaitCursor
+    _answered(qtbot, change)
+    assert QApplication.overrideCursor() is None, "the busy cursor goes with the answer"
+    assert change.error.text() == "原密码不正确。"
+    assert change.isVisible() and change.isEnabled() and change.result() != QDialog.DialogCode.Accepted
+    assert authenticate(secured, "王主任", "admin-pass-1").actor.name == "王主任", "the password is unchanged"
+    runner.wait()
+
+
+def test_the_first_run_creates_the_administrator_without_blocking(qtbot, ledger: Ledger) -> None:
+    runner = OpRunner(ledger)
+    dialog = AdministratorDialog(runner)
     qtbot.addWidget(dialog)
+    dialog.show()
     dialog.name.setText("王主任")
     dialog.password.setText("admin-pass-1")
     dialog.again.setText("admin-pass-2")
@@ -81,14 +123,32 @@ def test_the_first_run_creates_the_administrator(qtbot, ledger: Ledger) -> None:
     assert "不一致" in dialog.error.text() and dialog.actor is None
     dialog.again.setText("admin-pass-1")
     dialog.create()
+    assert dialog.actor is None and not dialog.isEnabled(), "create() returns while the worker hashes"
+    _answered(qtbot, dialog)
     assert dialog.actor is not None and dialog.actor.role is Role.ADMIN
+    assert dialog.result() == QDialog.DialogCode.Accepted
     assert authenticate(ledger, "王主任", "admin-pass-1").actor.name == "王主任"
+    runner.wait()
+
+
+def test_a_second_first_administrator_is_refused_in_chinese(qtbot, secured: Ledger) -> None:
+    runner = OpRunner(secured)
+    dialog = AdministratorDialog(runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.setText("冒充者")
+    dialog.password.setText("admin-pass-9")
+    dialog.again.setText("admin-pass-9")
+    dialog.create()
+    _answered(qtbot, dialog)
+    assert "已有管理员" in dialog.error.text() and dialog.actor is None and dialog.isVisible()
+    runner.wait()
 
 
 def test_a_demo_ledger_opens_without_a_login_as_the_demo_administrator(qtbot, tmp_path: Path) -> None:
     ledger = create_ledger(tmp_path / "demo.sqlite", "JWC", "教务处", demo=True)
-    assert acting_user_for(ledger) == DEMO_ACTOR
-    runner = OpRunner(ledger, DEMO_ACTOR)
+    runner = OpRunner(ledger)
+    assert acting_user_for(runner) == DEMO_ACTOR and runner.actor == DEMO_ACTOR
     window = MainWindow(runner, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.show()
@@ -190,4 +250,4 @@ def test_a_demo_mark_planted_on_a_ledger_with_users_still_asks_for_a_login(
     monkeypatch.setattr(
         login_dialog.LoginDialog, "exec", lambda self: asked.append(True) or QDialog.DialogCode.Rejected
     )
-    assert acting_user_for(secured) is None and asked == [True], "no 演示管理员 without a sign-in"
+    assert acting_user_for(OpRunner(secured)) is None and asked == [True], "no 演示管理员 without a sign-in"

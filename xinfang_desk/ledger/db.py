@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from functools import cached_property, partial
+from functools import partial
 from pathlib import Path
 
 from alembic import command
@@ -113,6 +113,7 @@ class Ledger:
         self._readers = sessionmaker(engine, expire_on_commit=False, info=info)
         #: set when the full integrity check failed: nothing may be written (nor exported) any more
         self.damaged = False
+        self._office: bool | None = None
         for factory in (self._sessions, self._readers):
             event.listen(factory, "before_flush", _refuse_changes_to_history)
         if self.backend.seals_chain:
@@ -165,6 +166,7 @@ class Ledger:
             ledger._record_restored_guards(missing)
         with ledger.reading() as session:
             stale = needs_sync(session)
+        ledger.read_fixed_facts()
         if stale:
             with ledger.session() as session:
                 sync_at_open(session)
@@ -282,11 +284,24 @@ class Ledger:
     def unit_code(self) -> str:
         return self.info().get("unit_code", "")
 
-    @cached_property
-    def is_office(self) -> bool:
-        """The office's merged ledger (fixed when the ledger was made: read once, then remembered)."""
+    def read_fixed_facts(self) -> None:
+        """Read the facts fixed when the ledger was made (at opening, and once ``create_ledger`` wrote them),
+        so the screens ask them of the ledger without a query."""
         with self.reading() as session:
-            return LedgerInfo.office_ledger(session)
+            self._office = LedgerInfo.office_ledger(session)
+
+    @property
+    def is_office(self) -> bool:
+        """The office's merged ledger (fixed when the ledger was made: read at opening, then remembered)."""
+        if self._office is None:
+            self.read_fixed_facts()
+        assert self._office is not None
+        return self._office
+
+    @property
+    def location_key(self) -> str:
+        """Where the ledger lives, as one string (its file, or its server URL without the password)."""
+        return str(self.path.resolve()) if self.path is not None else str(self.engine.url)
 
     @property
     def is_demo(self) -> bool:

@@ -463,6 +463,13 @@ def fill_demo_ledger(
     return OpResult(made, Changes(everything=True))
 
 
+def open_demo_ledger(path: Path) -> Ledger:
+    """Open an existing demo ledger (its integrity check runs later, in the background), marked as a demo."""
+    ledger = Ledger.open(path, check=False)
+    mark_as_demo(ledger)
+    return ledger
+
+
 def mark_as_demo(ledger: Ledger) -> None:
     """A demo ledger made before demo ledgers were marked: the demo unit's, without users."""
     from xinfang_desk.ledger.users import ledger_has_users

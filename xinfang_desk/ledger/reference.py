@@ -138,4 +138,5 @@ def create_ledger(
         seed_reference_data(s)
         s.flush()
         sync_at_open(s)  # nothing to recompute yet: noted, so a later opening writes nothing
+    ledger.read_fixed_facts()
     return ledger

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from xinfang_desk.chinese_argparse import ChineseArgumentParser
 from xinfang_desk.ledger.backups import latest_backup, restore_backup
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import mark_as_demo
+from xinfang_desk.ledger.demo import open_demo_ledger
 from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerInUseError
 from xinfang_desk.ledger.instance_lock import InstanceLock
 from xinfang_desk.ledger.operations.trail import Verification, verify
@@ -85,9 +85,7 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
 
 def _demo_ledger(path: Path) -> tuple[Ledger, bool]:
     if _exists(path):
-        ledger = Ledger.open(path, check=False)
-        mark_as_demo(ledger)
-        return ledger, False
+        return open_demo_ledger(path), False
     return create_demo_ledger(path), True
 
 
@@ -151,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if ledger is None:
         return 0
-    actor = acting_user_for(ledger)
+    runner = OpRunner(ledger)
+    actor = acting_user_for(runner)
     if actor is None:
         ledger.close()
         return 0
@@ -161,7 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         ledger.close()
         QMessageBox.critical(None, "台账已在使用中", str(exc))
         return 1
-    runner = OpRunner(ledger, actor)
     window = MainWindow(runner, app_settings())
     log_when_ledger_page_ready(window, started)
     window.show()

@@ -283,6 +283,7 @@ class DashboardPage(QWidget):
             today,
             on_success=self._arrived,
             on_failure=self._failed,
+            write=False,  # reads never wait behind another program's write
         )
 
     def _arrived(self, data: DashboardData) -> None:

@@ -42,8 +42,7 @@ class DraftStore:
 
     @classmethod
     def for_ledger(cls, ledger: Ledger) -> DraftStore:
-        where = str(ledger.path.resolve()) if ledger.path is not None else str(ledger.engine.url)
-        digest = hashlib.sha256(where.encode()).hexdigest()[:16]
+        digest = hashlib.sha256(ledger.location_key.encode()).hexdigest()[:16]
         return cls(data_dir() / "drafts" / digest)
 
     def _file(self, name: str) -> Path:

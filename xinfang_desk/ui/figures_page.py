@@ -12,6 +12,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -33,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.export.documents.annual_report import AnnualReport
-from xinfang_desk.export.documents.operations import annual_report
+from xinfang_desk.export.documents.annual_facts import AnnualReportFacts
+from xinfang_desk.export.documents.operations import prepare_annual_report
 from xinfang_desk.export.exchange.assessment_workbook import write_assessment_workbook
 from xinfang_desk.ledger.assessment import ASSESSMENT_COLUMNS, UnitAssessment
 from xinfang_desk.ledger.early_warning import RULE, EarlyWarning
@@ -52,12 +53,22 @@ from xinfang_desk.ledger.figure_table import (
 )
 from xinfang_desk.ledger.figures import FIGURE_DEFINITIONS, FIGURE_LABELS, Figures
 from xinfang_desk.ledger.operations import figures as figure_ops
-from xinfang_desk.ledger.operations.queries import ledger_facts
 from xinfang_desk.ui.charts import ChartPanel
 from xinfang_desk.ui.file_dialogs import save_file_name
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 from xinfang_desk.ui.pdf_preview import PdfPreview
 from xinfang_desk.ui.style import BETTER_FOREGROUND, WORSE_FOREGROUND
+
+if TYPE_CHECKING:
+    from xinfang_desk.export.documents.annual_report import AnnualReport
+
+
+def render_annual_report(facts: AnnualReportFacts) -> AnnualReport:
+    """The report's PDF, laid out beside the database worker (reportlab is imported there, on first use)."""
+    from xinfang_desk.export.documents.annual_report import annual_report_pdf
+
+    return annual_report_pdf(facts)
+
 
 PERIOD_KINDS: tuple[tuple[str, str], ...] = (
     ("year", "年度"),
@@ -105,7 +116,7 @@ class FiguresPage(QWidget):
     def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.office = runner.read_now(ledger_facts).is_office
+        self.office = runner.ledger.is_office  # remembered since opening: no query
         self.unit_name = ""
         self.figures: Figures | None = None
         self.rows: list[FigureRow] = []
@@ -496,7 +507,7 @@ class FiguresPage(QWidget):
 
     # -- report and export ---------------------------------------------------------------------
     def open_report(self) -> None:
-        """年度统计报告: made on the worker, then shown in the print preview."""
+        """年度统计报告: its facts gathered on the worker, laid out beside it, then shown in the print preview."""
         query = self.current_query()
         unit = query.unit_code or None
 
@@ -505,14 +516,23 @@ class FiguresPage(QWidget):
                 self.runner, report.data, title=report.title, file_name=report.file_name, parent=self
             ).show()
 
+        def gathered(facts: AnnualReportFacts) -> None:
+            self.runner.run_detached(
+                lambda _progress: render_annual_report(facts),
+                on_success=opened,
+                progress_label="正在生成年度统计报告…",
+                parent=self,
+            )
+
         self.runner.call(
-            annual_report,
+            prepare_annual_report,
             query.start,
             query.end,
             unit,
-            on_success=opened,
-            progress_label="正在生成年度统计报告…",
+            on_success=gathered,
+            progress_label="正在统计年度报告的数据…",
             parent=self,
+            write=False,
         )
 
     def export_assessment(self) -> None:
@@ -526,8 +546,8 @@ class FiguresPage(QWidget):
         query = self.query or self.current_query()
         rows = list(self.assessment)
         title = f"各单位信访工作考核（{period_text(query.start, query.end)}）"
-        self.runner.run(
-            lambda _ctx, _p: write_assessment_workbook(path, title, rows),
+        self.runner.run_detached(  # the rows are on screen already: writing the file needs no ledger
+            lambda _p: write_assessment_workbook(path, title, rows),
             on_success=lambda _r: (
                 self.window().statusBar().showMessage(f"已导出：{path}", 5000)
                 if hasattr(self.window(), "statusBar")

@@ -30,8 +30,9 @@ from xinfang_desk.ledger.demo import fill_demo_ledger, new_demo_ledger
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.operations.context import Actor, OpContext, OpResult
 from xinfang_desk.ledger.reference import create_ledger, validate_unit
-from xinfang_desk.ledger.users import create_administrator
+from xinfang_desk.ledger.users import create_first_administrator
 from xinfang_desk.paths import default_demo_ledger_path
+from xinfang_desk.ui.login_dialog import Waiting
 from xinfang_desk.ui.ops import OpRunner, Progress
 from xinfang_desk.ui.style import DIALOG_ERROR_FOREGROUND, text_style
 
@@ -162,9 +163,10 @@ class FirstRunDialog(QDialog):
 class AdministratorDialog(QDialog):
     """设置管理员: the ledger's first user, a 管理员, who then adds the others (接待员, 单位负责人 …)."""
 
-    def __init__(self, ledger: Ledger, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ledger = ledger
+        self.runner = runner
+        self.waiting = Waiting(self)
         self.actor: Actor | None = None
         self.setWindowTitle("设置管理员")
         self.setMinimumWidth(460)
@@ -202,13 +204,22 @@ class AdministratorDialog(QDialog):
         layout.addLayout(buttons)
 
     def create(self) -> None:
+        """Create the administrator on the worker (the password is hashed there); a refusal is said here."""
         if self.password.text() != self.again.text():
             self.error.setText("两次输入的密码不一致。")
             return
-        try:
-            with self.ledger.session() as session:
-                self.actor = create_administrator(session, self.name.text(), self.password.text())
-        except LedgerError as exc:
-            self.error.setText(str(exc))
-            return
+        self.error.setText("")
+        self.waiting.start()
+        self.runner.call_on_ledger(
+            create_first_administrator,
+            self.name.text(),
+            self.password.text(),
+            on_success=self._created,
+            on_failure=self.waiting.refused(self.error),
+            owner=self,
+        )
+
+    def _created(self, actor: Actor) -> None:
+        self.waiting.done()
+        self.actor = actor
         self.accept()

@@ -115,8 +115,8 @@ class ImportDialog(WorkbookTaskDialog):
             return
         path, remembered = paths[0], self.remembered()
         self.report_view.setPlainText("正在读取文件……")
-        self.runner.run(
-            lambda _ctx, _progress: preview(path, remembered),
+        self.runner.run_detached(  # reading the file needs no ledger
+            lambda _progress: preview(path, remembered),
             on_success=lambda shown: self._show_preview(shown, remembered),
             on_failure=self._show_failure,
             parent=self,

@@ -301,11 +301,12 @@ class LedgerPage(QWidget):
         return table
 
     def _default_header_layout(self, header: QHeaderView) -> None:
+        office = self.runner.ledger.is_office  # remembered since opening: no query
         for logical, column in enumerate(COLUMNS):
             header.moveSection(header.visualIndex(logical), logical)
             header.resizeSection(logical, column.width)
             # the office sees every unit's cases: which unit a case is from is shown by default
-            shown = column.shown or (column.key == "unit_code" and self.runner.ledger.is_office)
+            shown = column.shown or (column.key == "unit_code" and office)
             header.setSectionHidden(logical, not shown)
 
     def _build_status_line(self) -> QHBoxLayout:
@@ -423,7 +424,7 @@ class LedgerPage(QWidget):
 
     # -- reference data and changes ------------------------------------------------------------
     def reload_choices(self) -> None:
-        self.runner.call(filter_choices, on_success=self._choices_arrived)
+        self.runner.call(filter_choices, on_success=self._choices_arrived, write=False)
 
     def _choices_arrived(self, choices: FilterChoices) -> None:
         self.choices = choices

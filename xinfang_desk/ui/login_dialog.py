@@ -1,13 +1,18 @@
 """登录: who works on this ledger.  Signing in, the password change a new or reset account must make first,
 and ``acting_user_for`` — the one place the app decides its actor (demo, first administrator, or a login).
 
-Signing in checks an Argon2 hash (a few tens of milliseconds) on the UI thread, behind a modal dialog,
-before the database worker exists.
+Checking a password (Argon2, a tenth of a second or more) and writing a new one run on the database
+worker; the dialog waits with its buttons disabled and a busy cursor, and shows a refusal in its own line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import shiboken6
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -17,12 +22,45 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import DEMO_ACTOR
-from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.operations.context import Actor
-from xinfang_desk.ledger.users import authenticate, change_own_password, ledger_has_users
+from xinfang_desk.ledger.users import SignIn, authenticate, change_own_password, has_users
+from xinfang_desk.ui.ops import OpRunner, error_text
 from xinfang_desk.ui.style import DIALOG_ERROR_FOREGROUND, text_style
+
+
+class Waiting:
+    """A dialog waiting for its work on the worker: disabled, with a busy cursor, until ``done``."""
+
+    def __init__(self, dialog: QDialog) -> None:
+        self.dialog = dialog
+        self.active = False
+        dialog.destroyed.connect(lambda *_: self.done())  # never leave the busy cursor behind
+
+    def start(self) -> None:
+        self.active = True
+        self.dialog.setEnabled(False)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+
+    def done(self) -> None:
+        if self.active:
+            self.active = False
+            QApplication.restoreOverrideCursor()
+            if shiboken6.isValid(self.dialog):
+                self.dialog.setEnabled(True)
+
+    def refused(
+        self, label: QLabel, then: Callable[[], None] | None = None
+    ) -> Callable[[BaseException], None]:
+        """The ``on_failure`` of the work: the reason in Chinese on ``label``, the dialog usable again."""
+
+        def show(error: BaseException) -> None:
+            self.done()
+            label.setText(error_text(error))
+            if then is not None:
+                then()
+
+        return show
 
 
 def _error_label() -> QLabel:
@@ -41,15 +79,17 @@ def _password() -> QLineEdit:
 class LoginDialog(QDialog):
     """登录: user name and password; a wrong one is counted (five lock the account)."""
 
-    def __init__(self, ledger: Ledger, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ledger = ledger
+        self.runner = runner
+        self.waiting = Waiting(self)
         self.actor: Actor | None = None
         self.must_change_password = False
         self.setWindowTitle("登录信访台账")
         self.setMinimumWidth(380)
         layout = QVBoxLayout(self)
-        where = QLabel(f"台账：{ledger.path.name if ledger.path else '数据库'}")
+        path = runner.ledger.path
+        where = QLabel(f"台账：{path.name if path else '数据库'}")
         where.setObjectName("pageSubtitle")
         layout.addWidget(where)
         form = QFormLayout()
@@ -70,25 +110,35 @@ class LoginDialog(QDialog):
         layout.addWidget(buttons)
 
     def sign_in(self) -> None:
-        try:
-            signed = authenticate(self.ledger, self.name.text(), self.password.text())
-        except LedgerError as exc:
-            self.error.setText(str(exc))
-            self.password.clear()
-            self.password.setFocus()
-            return
+        """Check the name and password on the worker; a wrong one is said here and the password cleared."""
+        self.error.setText("")
+        self.waiting.start()
+        self.runner.call_on_ledger(
+            authenticate,
+            self.name.text(),
+            self.password.text(),
+            on_success=self._signed_in,
+            on_failure=self.waiting.refused(self.error, self._try_again),
+            owner=self,
+        )
+
+    def _signed_in(self, signed: SignIn) -> None:
+        self.waiting.done()
         self.actor, self.must_change_password = signed.actor, signed.must_change_password
         self.accept()
+
+    def _try_again(self) -> None:
+        self.password.clear()
+        self.password.setFocus()
 
 
 class ChangePasswordDialog(QDialog):
     """修改密码: the old password and the new one twice (required at the first sign-in)."""
 
-    def __init__(
-        self, ledger: Ledger, actor: Actor, *, required: bool, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, runner: OpRunner, *, required: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ledger, self.actor = ledger, actor
+        self.runner = runner
+        self.waiting = Waiting(self)
         self.setWindowTitle("修改密码")
         layout = QVBoxLayout(self)
         if required:
@@ -111,36 +161,49 @@ class ChangePasswordDialog(QDialog):
         layout.addWidget(buttons)
 
     def change(self) -> None:
+        """Change the runner's user's password on the worker; a refusal is said here and the dialog stays."""
         if self.new.text() != self.again.text():
             self.error.setText("两次输入的新密码不一致。")
             return
-        try:
-            with self.ledger.operation(self.actor) as ctx:
-                change_own_password(ctx, self.old.text(), self.new.text())
-        except LedgerError as exc:
-            self.error.setText(str(exc))
-            return
+        self.error.setText("")
+        self.waiting.start()
+        self.runner.call(
+            change_own_password,
+            self.old.text(),
+            self.new.text(),
+            on_success=self._changed,
+            on_failure=self.waiting.refused(self.error),
+            owner=self,
+        )
+
+    def _changed(self, _none: None) -> None:
+        self.waiting.done()
         self.accept()
 
 
-def acting_user_for(ledger: Ledger, parent: QWidget | None = None) -> Actor | None:
-    """Who works in the app on ``ledger``: 演示管理员 on a demo ledger; the first administrator created now
-    on a ledger without users; otherwise a signed-in user (after a required password change).  None when
-    the user gave up."""
-    with ledger.reading() as session:
-        has_users = ledger_has_users(session)
-    if not has_users and ledger.is_demo:  # a ledger with users signs in, whatever its demo mark says
+def acting_user_for(runner: OpRunner, parent: QWidget | None = None) -> Actor | None:
+    """Who works in the app on the runner's ledger: 演示管理员 on a demo ledger; the first administrator
+    created now on a ledger without users; otherwise a signed-in user (after a required password change).
+    The runner then acts as them.  None when the user gave up."""
+    ledger = runner.ledger
+    secured = has_users(ledger)
+    if not secured and ledger.is_demo:  # a ledger with users signs in, whatever its demo mark says
+        runner.actor = DEMO_ACTOR
         return DEMO_ACTOR
-    if not has_users:
+    if not secured:
         from xinfang_desk.ui.first_run import AdministratorDialog
 
-        setup = AdministratorDialog(ledger, parent)
-        return setup.actor if setup.exec() == QDialog.DialogCode.Accepted else None
-    login = LoginDialog(ledger, parent)
+        setup = AdministratorDialog(runner, parent)
+        if setup.exec() != QDialog.DialogCode.Accepted or setup.actor is None:
+            return None
+        runner.actor = setup.actor
+        return setup.actor
+    login = LoginDialog(runner, parent)
     if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
         return None
+    runner.actor = login.actor  # the password change below is the signed-in user's own
     if login.must_change_password:
-        change = ChangePasswordDialog(ledger, login.actor, required=True, parent=parent)
+        change = ChangePasswordDialog(runner, required=True, parent=parent)
         if change.exec() != QDialog.DialogCode.Accepted:
             return None
     return login.actor

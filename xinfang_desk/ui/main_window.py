@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
     def change_password(self) -> None:
         from xinfang_desk.ui.login_dialog import ChangePasswordDialog
 
-        dialog = ChangePasswordDialog(self.runner.ledger, self.runner.actor, required=False, parent=self)
+        dialog = ChangePasswordDialog(self.runner, required=False, parent=self)
         if dialog.exec() == ChangePasswordDialog.DialogCode.Accepted:
             self.statusBar().showMessage("密码已修改。", 5000)
 
@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
 
     # -- ledger facts, changes, busy ------------------------------------------------------------
     def _load_unit(self) -> None:
-        self.runner.call(ledger_facts, on_success=self._show_unit)
+        self.runner.call(ledger_facts, on_success=self._show_unit, write=False)
 
     def _show_unit(self, facts: LedgerFacts) -> None:
         self.unit_name = facts.unit_name

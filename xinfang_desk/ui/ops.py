@@ -5,7 +5,9 @@ the single database worker thread as ``fn(ctx, progress)`` with its own ``OpCont
 when it returns, the runner's acting user), its plain-data result comes back to ``on_success`` on the UI
 thread, and when it returns an ``OpResult`` the changes the core computed are announced by ``changed`` so
 each window decides whether to refresh.  Work that needs no ledger (rendering, printing and saving PDFs)
-runs on a separate pool through ``run_detached``, so it never holds the database worker.  A
+runs on a separate pool through ``run_detached``, so it never holds the database worker.  The few core
+functions that open their own session on the ledger before anyone is signed in (signing in, creating the
+first administrator) run on the database worker too, through ``call_on_ledger``.  A
 ``LedgerError`` is shown as its Chinese message; any other error as a short apology, never a traceback.
 Long work shows a cancellable progress dialog.
 """
@@ -60,8 +62,10 @@ class _Job:
     on_success: Callable[[Any], None] | None
     on_failure: Callable[[BaseException], None] | None
     owner: QObject | None = None
-    #: the operation's ledger (None: work that needs none, on the detached pool)
-    ledger: Ledger | None = None
+    #: on the database worker (False: work that needs no ledger, on the detached pool)
+    on_worker: bool = True
+    #: False: ``fn(ledger, progress)`` opens its own session (no operation context is made for it)
+    in_context: bool = True
     write: bool = True
     changes: Changes | None = None
     dialog: QProgressDialog | None = None
@@ -76,18 +80,23 @@ class _Signals(QObject):
 
 
 class _Task(QRunnable):
-    """One job: an operation in its own context (``ledger`` given) or plain work (``ledger`` None)."""
+    """One job: an operation in its own context on the runner's ledger, or plain work beside it.
 
-    def __init__(self, actor: Actor, job: _Job, signals: _Signals) -> None:
+    The ledger is the runner's when the job runs, not when it was queued: a restore on the worker puts
+    the reopened ledger in place for every job after it."""
+
+    def __init__(self, runner: OpRunner, job: _Job, signals: _Signals) -> None:
         super().__init__()
-        self.ledger, self.actor, self.job, self.signals = job.ledger, actor, job, signals
+        self.runner, self.actor, self.job, self.signals = runner, runner.actor, job, signals
 
     def run(self) -> None:
         try:
-            if self.ledger is None:
+            if not self.job.on_worker:
                 result = self.job.fn(self.job.progress)
+            elif not self.job.in_context:
+                result = self.job.fn(self.runner.ledger, self.job.progress)
             else:
-                with self.ledger.operation(self.actor, write=self.job.write) as ctx:
+                with self.runner.ledger.operation(self.actor, write=self.job.write) as ctx:
                     result = self.job.fn(ctx, self.job.progress)
             if isinstance(result, OpResult):
                 self.job.changes, result = result.changes, result.value
@@ -138,7 +147,7 @@ class OpRunner(QObject):
         The callbacks are skipped when ``owner`` (default: ``parent``) was deleted meanwhile, so a
         window closed during its job is never touched; ``changed`` is still announced.
         """
-        return self._prepare(self.ledger, fn, on_success, on_failure, progress_label, parent, owner, write)
+        return self._prepare(fn, on_success, on_failure, progress_label, parent, owner, write=write)
 
     def call(
         self,
@@ -162,6 +171,29 @@ class OpRunner(QObject):
             write=write,
         )
 
+    def call_on_ledger(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        progress_label: str | None = None,
+        parent: QWidget | None = None,
+        owner: QObject | None = None,
+    ) -> Progress:
+        """Run ``fn(ledger, *args)``, a core function that opens its own session on the ledger (signing in,
+        the first administrator: no one is signed in yet to act in an operation; a restore), on the
+        database worker."""
+        return self._prepare(
+            lambda ledger, _progress: fn(ledger, *args),
+            on_success,
+            on_failure,
+            progress_label,
+            parent,
+            owner,
+            in_context=False,
+        )
+
     def read_now(self, op: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a quick read ``op(ctx, *args)`` here on the UI thread (rows fetched as a view draws them)."""
         with self.ledger.operation(self.actor, write=False) as ctx:
@@ -178,21 +210,34 @@ class OpRunner(QObject):
         owner: QObject | None = None,
     ) -> Progress:
         """Run ``fn(progress)``, work that needs no ledger, on a pool beside the database worker."""
-        return self._prepare(None, fn, on_success, on_failure, progress_label, parent, owner, False)
+        return self._prepare(
+            fn, on_success, on_failure, progress_label, parent, owner, write=False, on_worker=False
+        )
 
     def _prepare(
         self,
-        ledger: Ledger | None,
         fn: Callable[..., Any],
         on_success: Callable[[Any], None] | None,
         on_failure: Callable[[BaseException], None] | None,
         progress_label: str | None,
         parent: QWidget | None,
         owner: QObject | None,
-        write: bool,
+        *,
+        write: bool = True,
+        on_worker: bool = True,
+        in_context: bool = True,
     ) -> Progress:
         progress = Progress()
-        job = _Job(fn, progress, on_success, on_failure, owner or parent, ledger=ledger, write=write)
+        job = _Job(
+            fn,
+            progress,
+            on_success,
+            on_failure,
+            owner or parent,
+            on_worker=on_worker,
+            in_context=in_context,
+            write=write,
+        )
         if progress_label:
             dialog = QProgressDialog(progress_label, "取消", 0, 0, parent)
             dialog.setWindowTitle("请稍候")
@@ -217,8 +262,8 @@ class OpRunner(QObject):
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
-        pool = self.pool if job.ledger is not None else self.detached_pool
-        pool.start(_Task(self.actor, job, self._signals))
+        pool = self.pool if job.on_worker else self.detached_pool
+        pool.start(_Task(self, job, self._signals))
 
     @property
     def busy(self) -> bool:

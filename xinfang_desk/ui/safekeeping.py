@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -33,11 +33,15 @@ from xinfang_desk.ledger.backups import (
     backup_folder,
     backups_of,
     restore_backup,
-    take_backup,
 )
 from xinfang_desk.ledger.db import Ledger, damaged_message
 from xinfang_desk.ledger.errors import LedgerError
-from xinfang_desk.ledger.operations.safekeeping import allow_restore, back_up_ledger
+from xinfang_desk.ledger.operations.safekeeping import (
+    allow_restore,
+    automatic_backup,
+    back_up_ledger,
+    integrity_problems,
+)
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 
 log = logging.getLogger(__name__)
@@ -74,7 +78,7 @@ class Safekeeping(QObject):
 
     def start(self) -> None:
         """After opening: the full check in the background, then the daily backup if due."""
-        self.runner.run(lambda _s, _p: self.ledger.problems(), on_success=self._checked, write=False)
+        self.runner.call(integrity_problems, on_success=self._checked, write=False)
         self.timer.start()
 
     def _checked(self, problems: list[str]) -> None:
@@ -97,21 +101,25 @@ class Safekeeping(QObject):
         path = self.ledger.path
         if path is None or self.ledger.damaged or not backup_due(path, folder):
             return
-        self.runner.run(
-            lambda _s, _p: take_backup(self.ledger, configured=folder, keep=keep),
+        self.runner.call(
+            automatic_backup,
+            folder,
+            keep,
             on_failure=lambda exc: log.warning("automatic backup failed: %s", exc),
             write=False,
         )
 
     def backup_at_close(self) -> None:
-        """The backup taken when the app closes (the worker is idle by then)."""
+        """The backup taken when the app closes, on the worker; waits for it (the window is gone by then)."""
         folder, keep = backup_place(self.settings)
         if self.ledger.path is None or self.ledger.damaged:
             return
-        try:
-            take_backup(self.ledger, configured=folder, keep=keep)
-        except LedgerError as exc:
-            log.warning("backup at close failed: %s", exc)
+        failed: list[BaseException] = []
+        self.runner.call(automatic_backup, folder, keep, on_failure=failed.append, write=False)
+        self.runner.wait()
+        QCoreApplication.sendPostedEvents(self.runner)  # the event loop has ended: deliver the outcome here
+        if failed:
+            log.warning("backup at close failed: %s", failed[0])
 
     # -- the menu's two commands -------------------------------------------------------------
     def save_copy(self) -> None:
@@ -150,32 +158,49 @@ class Safekeeping(QObject):
             return
         chosen = dialog.chosen
         self.runner.call(  # refused, in one sentence, unless the signed-in user may restore
-            allow_restore, chosen, on_success=lambda _none: self.restore_from(chosen), parent=self.window
+            allow_restore,
+            chosen,
+            on_success=lambda _none: self.restore_from(chosen),
+            parent=self.window,
+            write=not self.ledger.damaged,  # a damaged ledger takes no writes, yet must be restorable
         )
 
     def restore_from(self, chosen: Path) -> None:
-        """Close the ledger, restore ``chosen`` over it (backing it up first) and open the result."""
-        path = self.ledger.path
-        assert path is not None
+        """Restore ``chosen`` over the ledger (backing it up first) and reopen it, on the database worker.
+
+        The window waits behind a progress dialog; a job queued meanwhile runs after the restore, on the
+        reopened ledger."""
         folder, _keep = backup_place(self.settings)
-        self.runner.wait()
-        self.ledger.close()
-        try:
-            restore_backup(chosen, path, configured=folder, opened_here=True)
-        except LedgerError as exc:
-            restored = False
-            show_error(self.window, exc)
-        else:
-            restored = True
-        try:
+
+        def restore(ledger: Ledger) -> LedgerError | None:
+            path = ledger.path
+            assert path is not None
+            ledger.close()
+            try:
+                restore_backup(chosen, path, configured=folder, opened_here=True)
+            except LedgerError as exc:
+                refused: LedgerError | None = exc
+            else:
+                refused = None
             self.runner.ledger = Ledger.open(path)  # the restored ledger, or the one kept when it failed
-        except LedgerError as exc:
-            show_error(self.window, exc)
-            return
-        self.runner.changed.emit(Changes(everything=True))
-        if not restored:
-            return
-        QMessageBox.information(self.window, "从备份恢复", f"已从“{chosen.name}”恢复台账，完整性检查通过。")
+            return refused
+
+        def restored(refused: LedgerError | None) -> None:
+            self.runner.changed.emit(Changes(everything=True))
+            if refused is not None:
+                show_error(self.window, refused)
+                return
+            QMessageBox.information(
+                self.window, "从备份恢复", f"已从“{chosen.name}”恢复台账，完整性检查通过。"
+            )
+
+        self.runner.call_on_ledger(
+            restore,
+            on_success=restored,
+            on_failure=lambda exc: show_error(self.window, exc),
+            progress_label="正在从备份恢复台账…",
+            parent=self.window,
+        )
 
 
 class RestoreDialog(QDialog):

@@ -94,8 +94,8 @@ def run_in_app(runner: OpRunner, parent: QWidget) -> None:
         box.setText(report(results))
         box.open()
 
-    runner.run(
-        lambda _ctx, _progress: ledger_checks(),
+    runner.run_detached(  # the checks make their own temporary ledger: the user's worker stays free
+        lambda _progress: ledger_checks(),
         on_success=show,
         progress_label="正在自检…",
         parent=parent,

@@ -25,6 +25,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
+from xinfang_desk.export.documents.annual_facts import AnnualReportFacts, gather_annual_facts
 from xinfang_desk.export.documents.fonts import TextMarkup, pdf_fonts
 from xinfang_desk.ledger.figure_table import (
     CHART_COLOURS,
@@ -37,9 +38,7 @@ from xinfang_desk.ledger.figure_table import (
     outcome_elements,
     satisfaction_elements,
 )
-from xinfang_desk.ledger.figures import Figures, compute_figures
-from xinfang_desk.ledger.models import LedgerInfo, Unit
-from xinfang_desk.ledger.report_lists import OverdueCase, RepeatPetitioner, overdue_cases, repeat_petitioners
+from xinfang_desk.ledger.figures import Figures
 
 _GRID = colors.HexColor("#9aa3af")
 _HEAD = colors.HexColor("#ddebf7")
@@ -55,44 +54,29 @@ class AnnualReport:
     pages: int
 
 
-def report_title(unit_name: str, start: date, end: date) -> str:
-    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
-        return f"{unit_name}{start.year}年度信访工作统计报告"
-    return f"{unit_name}信访工作统计报告（{start:%Y年%m月%d日}至{end:%Y年%m月%d日}）"
-
-
-def _unit_name(session: Session, unit_code: str | None) -> str:
-    if unit_code:
-        unit = session.query(Unit).filter_by(code=unit_code).one_or_none()
-        return unit.name if unit is not None else unit_code
-    info = session.get(LedgerInfo, "unit_name")
-    return info.value if info is not None else ""
+def annual_report_pdf(facts: AnnualReportFacts) -> AnnualReport:
+    """Lay the gathered facts out as the report's PDF, in memory (needs no ledger)."""
+    buffer = io.BytesIO()
+    pages = render_annual_report(buffer, facts)
+    return AnnualReport(buffer.getvalue(), facts.title, f"{facts.title}.pdf", pages)
 
 
 def make_annual_report(
     session: Session, start: date, end: date, *, unit_code: str | None = None, today: date | None = None
 ) -> AnnualReport:
-    """Compute the figures and lists of the period (one unit or all) and render the report."""
-    today = today or date.today()
-    figures = compute_figures(session, start, end, unit_code=unit_code)
-    unit_name = _unit_name(session, unit_code)
-    overdue = overdue_cases(session, start, end, today, unit_code=unit_code)
-    repeaters = repeat_petitioners(session, start, end, unit_code=unit_code)
-    title = report_title(unit_name, start, end)
-    buffer = io.BytesIO()
-    pages = render_annual_report(buffer, title, figures, overdue, repeaters, today)
-    return AnnualReport(buffer.getvalue(), title, f"{title}.pdf", pages)
+    """Gather the period's facts (one unit or all) and render the report, in one go."""
+    return annual_report_pdf(gather_annual_facts(session, start, end, unit_code=unit_code, today=today))
 
 
-def render_annual_report(
-    target: io.BytesIO,
-    title: str,
-    figures: Figures,
-    overdue: list[OverdueCase],
-    repeaters: list[RepeatPetitioner],
-    today: date,
-) -> int:
+def render_annual_report(target: io.BytesIO, facts: AnnualReportFacts) -> int:
     """Write the report to ``target``; returns the number of pages."""
+    title, figures, overdue, repeaters, today = (
+        facts.title,
+        facts.figures,
+        facts.overdue,
+        facts.repeaters,
+        facts.today,
+    )
     font = pdf_fonts().primary.name
     markup = TextMarkup()
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")

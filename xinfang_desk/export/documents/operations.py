@@ -1,8 +1,9 @@
 """Operations behind printing: which documents a case allows, and a batch's facts gathered and audited.
 
 Gathering runs on the database worker; rendering the gathered facts into a PDF (``slips.write_documents``,
-``slips.render_documents``) needs no ledger, so the app runs it on a separate pool and the database
-worker is never held by layout.  Printing is recorded in the audit log here, and only here.
+``slips.render_documents``, ``annual_report.annual_report_pdf``) needs no ledger, so the app runs it on a
+separate pool and the database worker is never held by layout.  Printing is recorded in the audit log here,
+and only here.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
+from xinfang_desk.export.documents.annual_facts import AnnualReportFacts, gather_annual_facts
 from xinfang_desk.export.documents.facts import (
     DocumentFacts,
     DocumentKind,
@@ -24,9 +25,6 @@ from xinfang_desk.ledger.errors import WorkflowError
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.workflow import find_case
-
-if TYPE_CHECKING:
-    from xinfang_desk.export.documents.annual_report import AnnualReport
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,9 @@ def prepare_documents(
 
 
 @requires(Permission.PRINT)
-def annual_report(ctx: OpContext, start: date, end: date, unit_code: str | None = None) -> AnnualReport:
-    """年度统计报告 of the period (one unit or all), rendered to PDF bytes."""
-    from xinfang_desk.export.documents.annual_report import make_annual_report  # reportlab loads on use
-
-    return make_annual_report(ctx.session, start, end, unit_code=unit_code, today=ctx.now().date())
+def prepare_annual_report(
+    ctx: OpContext, start: date, end: date, unit_code: str | None = None
+) -> AnnualReportFacts:
+    """年度统计报告 of the period (one unit or all): its facts, which ``annual_report.annual_report_pdf``
+    then lays out as a PDF away from the database worker."""
+    return gather_annual_facts(ctx.session, start, end, unit_code=unit_code, today=ctx.now().date())

@@ -1,8 +1,9 @@
-"""Operations behind 备份台账 and 从备份恢复 when a person asks: each needs its permission and is audited.
+"""Operations that keep a ledger safe: the background integrity check, the program's own backups, and
+备份台账 and 从备份恢复 when a person asks (each of those needs its permission and is audited).
 
-The backups the program takes by itself (daily, at close) need none: they keep the ledger safe for
-whoever works in it.  A backup on request is a full, unmasked copy of the ledger, and a restore
-replaces it, so they are the 单位负责人's and the 管理员's (``permissions``).
+The check and the backups the program takes by itself (daily, at close) need no permission: they keep
+the ledger safe for whoever works in it.  A backup on request is a full, unmasked copy of the ledger,
+and a restore replaces it, so they are the 单位负责人's and the 管理员's (``permissions``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,21 @@ from xinfang_desk.ledger.backups import take_backup
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
+
+
+def integrity_problems(ctx: OpContext) -> list[str]:
+    """What the full integrity check finds wrong with the context's ledger (empty when sound).
+
+    The app runs it as the worker's first job after opening, before any write the user can start."""
+    assert ctx.ledger is not None, "the check is of an open ledger"
+    return ctx.ledger.problems()
+
+
+def automatic_backup(ctx: OpContext, configured: str = "", keep: int | None = None) -> Path:
+    """The program's own backup into the ledger's rotating folder (daily, at close): not audited, as
+    it is nobody's request."""
+    assert ctx.ledger is not None, "a backup is taken of an open ledger"
+    return take_backup(ctx.ledger, configured=configured, keep=keep)
 
 
 @requires(Permission.BACKUP)
@@ -32,7 +48,12 @@ def back_up_ledger(
 @requires(Permission.RESTORE)
 def allow_restore(ctx: OpContext, backup: Path) -> None:
     """The acting user may replace this ledger with ``backup``: recorded in the ledger being replaced,
-    which the restore keeps as its 恢复前 backup.  The restore itself runs with the ledger closed."""
+    which the restore keeps as its 恢复前 backup.  The restore itself runs with the ledger closed.
+
+    A ledger that failed its integrity check takes no writes: there the permission is checked (in a
+    reading context) and nothing is recorded."""
+    if ctx.ledger is not None and ctx.ledger.damaged:
+        return
     ctx.audit(audit.RESTORE_LEDGER, {"file": Path(backup).name})
 
 
