@@ -15,11 +15,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.exchange.test_import_ledger import CLOSED, PENDING, excel_ledger, row, run
+from tests.helpers import draft
 from xinfang_desk.export.exchange import import_ledger as importing
 from xinfang_desk.export.exchange.import_ledger import ImportCancelled, import_ledger
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import Case, CaseEvent
 from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ledger.workflow import Workflow
 
 
 @pytest.fixture
@@ -162,3 +164,32 @@ def test_an_import_killed_halfway_leaves_whole_cases_and_a_rerun_completes_it_wi
         if child.poll() is None:
             child.kill()
         ledger.close()
+
+
+def test_a_number_a_clerk_took_between_two_slices_is_not_taken_twice(
+    ledger: Ledger, tmp_path: Path, row_by_row: None
+) -> None:
+    rows = [
+        row(案件编号=f"JWC-2024-{n:04d}", 登记日期=date(2024, 3, n), 内容摘要=f"原第{n}件", 办理状态="待受理")
+        for n in (1, 2, 3)
+    ]
+    path = excel_ledger(tmp_path / "台账.xlsx", rows)
+    asked = iter(range(100))
+
+    def meanwhile() -> bool:
+        if next(asked) == 2:  # two rows are in: a clerk registers a case received in 2024
+            with ledger.session() as s:
+                clerk_case = Workflow(s, "接待员").register(draft(received_at=datetime(2024, 3, 10, 9)))
+                s.flush()
+                taken.append(clerk_case.case_no)
+        return False
+
+    taken: list[str] = []
+    with ledger.session() as session:
+        report = import_ledger(session, path, "接待员", cancelled=meanwhile)
+    assert taken == ["JWC-2024-0003"]
+    assert report.written and len(report.imported) == 3
+    numbers = {c.old_case_no: c.case_no for c in report.imported}
+    assert numbers["JWC-2024-0001"] == "JWC-2024-0001" and numbers["JWC-2024-0003"] != "JWC-2024-0003"
+    assert [(r.old_case_no, r.why) for r in report.renumbered] == [("JWC-2024-0003", "台账中已有该编号")]
+    assert len({no for no, _s, _k in cases_and_events(ledger)}) == 4

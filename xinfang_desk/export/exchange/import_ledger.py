@@ -29,6 +29,7 @@ again skips the rows already imported and goes on with the others.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -245,7 +246,7 @@ def import_ledger(
         for done, record in enumerate(sorted(records, key=lambda r: (r.received_on, r.row_number))):
             if cancelled is not None and cancelled():
                 slices.end(report)
-                raise ImportCancelled(len(report.imported) if slices.keep else 0)
+                raise ImportCancelled(0 if dry_run else len(report.imported))
             if progress is not None and done % 100 == 0:
                 progress(done, total)
             known = earlier.get(fingerprints[record.row_number])
@@ -264,9 +265,13 @@ def import_ledger(
             if slices.due():
                 slices.end(report, importer)
         slices.end(report, importer)
-    finally:
+    except BaseException as exc:  # the committed slices stay: the audit log says so if it still can
         if report.imported and not dry_run:
-            _record_import(session, actor, now, report)
+            with contextlib.suppress(Exception):
+                _record_import(session, actor, now, report, cancelled=isinstance(exc, ImportCancelled))
+        raise
+    if report.imported and not dry_run:
+        _record_import(session, actor, now, report)
     report.problems.sort(key=lambda p: p.row_number)
     report.imported.sort(key=lambda c: c.row_number)
     report.already.sort(key=lambda c: c.row_number)
@@ -322,7 +327,9 @@ class _Slices:
         self._started = 0.0
 
 
-def _record_import(session: Session, actor: str, now: datetime, report: ImportReport) -> None:
+def _record_import(
+    session: Session, actor: str, now: datetime, report: ImportReport, *, cancelled: bool = False
+) -> None:
     """The audit entry of an import that wrote cases (also when it was cancelled or stopped)."""
     session.rollback()  # whatever was not committed is not part of it
     detail: dict[str, Any] = {
@@ -334,6 +341,8 @@ def _record_import(session: Session, actor: str, now: datetime, report: ImportRe
         detail["already_imported"] = len(report.already)
     if report.stopped_at is not None:
         detail["stopped_at_row"] = report.stopped_at
+    if cancelled:
+        detail["cancelled"] = True
     audit.record_audit(session, actor, IMPORT_ACTION, detail, clock=lambda: now)
     session.commit()
 
@@ -493,6 +502,8 @@ class _Importer:
         """The new case number of the row, or why it could not be imported (nothing of it is kept)."""
         key = r.case_no or f"#{r.row_number}"
         why = self._keepable(r)
+        if why is None and self.session.scalar(select(Case.id).where(Case.case_no == r.case_no)) is not None:
+            why = "台账中已有该编号"  # registered by someone else between two slices
         savepoint = self.session.begin_nested()
         try:
             self._ensure_reference(r)
