@@ -70,9 +70,10 @@ def test_a_cancelled_import_keeps_whole_cases_and_a_second_run_adds_only_the_res
 
 
 def test_a_row_the_workflow_refuses_stops_the_import_there_and_the_fixed_file_goes_on(
-    ledger: Ledger, tmp_path: Path, row_by_row: None
+    ledger: Ledger, tmp_path: Path
 ) -> None:
-    # a repeat of a case still being handled: the workflow refuses it (not seen while reading)
+    # a repeat of a case still being handled: the workflow refuses it (not seen while reading); the
+    # whole file fits in one slice, and the rows before the refused one are still kept
     refused = row(案件编号="2024-009", 登记日期=date(2024, 6, 1), 是否重复访="是", 原案编号="2024-002",
                   受理日期=date(2024, 6, 2), 办理状态="已受理")  # fmt: skip
     later = accepted(7) | {"登记日期": date(2024, 8, 1), "受理日期": date(2024, 8, 2)}

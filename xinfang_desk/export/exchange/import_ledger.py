@@ -21,8 +21,8 @@ dry run reports every row's verdict and writes nothing.
 The cases are written in slices of about half a second, each committed on its own, so that a
 clerk's registration waiting for the ledger gets through within about a second.  Each row is lived
 in its own savepoint, so a slice holds whole cases only: an import cancelled, killed or stopped by
-a row the workflow refuses (the rows after it are then only checked) keeps the cases of its
-committed slices, each with its whole history, and nothing of the rest.  Each case remembers the
+a row the workflow refuses (the rows before it are kept, the rows after it only checked) keeps the
+cases of its committed slices, each with its whole history, and nothing of the rest.  Each case remembers the
 row it came from (its content's fingerprint on the registration event), so importing the file
 again skips the rows already imported and goes on with the others.
 """
@@ -257,8 +257,9 @@ def import_ledger(
             outcome = importer.live(record, fingerprints[record.row_number])
             if isinstance(outcome, RowProblem):
                 report.problems.append(outcome)
-                if slices.keep and not good_rows_only:  # the rest is only checked, not written
+                if slices.keep and not good_rows_only:  # the rows before it stay, the rest is only checked
                     report.stopped_at = record.row_number
+                    slices.end(report, importer)
                     slices.keep = False
             else:
                 slices.lived.append(ImportedCase(record.row_number, record.case_no, outcome))
