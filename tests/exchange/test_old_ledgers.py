@@ -153,12 +153,12 @@ def test_recorded_deadlines_are_kept_and_marked_as_given(unit_db: Path, tmp_path
     assert case.closed_on_time is False
     accept = next(e for e in case.events if e.kind == "accept")
     assert accept.data["given"] is True and accept.data["handle_due_on"] == "2024-03-20"
-    assert (
-        run("import-ledger", "--db", str(unit_db), str(tmp_path / "时限.xlsx"), "--dry-run").stdout.count(
-            "台账中已有该编号"
-        )
-        == 1
-    )
+    again = run("import-ledger", "--db", str(unit_db), str(tmp_path / "时限.xlsx"), "--dry-run").stdout
+    assert "第 2 行：已是案件 TMXY-2024-0007" in again and "0 行可以导入" in again, "the same row: skipped"
+    sheet.cell(2, 6).value = "补考安排（补充说明）"
+    book.save(tmp_path / "时限.xlsx")
+    changed = run("import-ledger", "--db", str(unit_db), str(tmp_path / "时限.xlsx"), "--dry-run").stdout
+    assert changed.count("台账中已有该编号") == 1, "another row with that number: a new number"
 
 
 def test_mapping_specs_are_checked_in_chinese() -> None:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import stat
+import subprocess
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.commands.test_cli import run
-from tests.helpers import draft
-from xinfang_desk.ledger.backups import backups_of, restore_backup, take_backup
+from tests.commands.test_file_safety import small_mount
+from tests.helpers import Clock, draft
+from xinfang_desk.ledger import backups
+from xinfang_desk.ledger.backups import (
+    backup_due,
+    backups_of,
+    check_backup_folder,
+    restore_backup,
+    take_backup,
+)
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerFileError
 from xinfang_desk.ledger.models import AttachmentBlob, Case
@@ -204,3 +215,48 @@ def test_restore_refuses_a_ledger_another_program_has_open_and_changes_nothing(t
         holder.wait()
     assert _count(path) == 3, "the ledger in use was not replaced"
     assert not [p for p in backups_of(path) if "恢复前" in p.name]
+
+
+def test_the_daily_backup_is_due_after_a_day_not_twice_and_only_the_newest_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "l.sqlite"
+    ledger = create_ledger(path, "JWC", "教务处")
+    _fill(ledger, 2)
+    clock = Clock(datetime(2025, 3, 1, 8))
+
+    class Moved(datetime):  # the backups' clock (a backup's name carries the second it was taken)
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Moved:
+            return cls.fromtimestamp(clock.now.timestamp(), tz)
+
+    monkeypatch.setattr(backups, "datetime", Moved)
+    folder = str(tmp_path / "share")
+    assert backup_due(path, folder, clock.now), "no backup yet"
+    taken = []
+    for _day in range(5):
+        backup = take_backup(ledger, configured=folder, keep=3)
+        os.utime(backup, (clock.now.timestamp(), clock.now.timestamp()))
+        taken.append(backup)
+        assert not backup_due(path, folder, clock.now), "just taken"
+        assert not backup_due(path, folder, clock.advance(hours=23)), "not twice in a day"
+        assert backup_due(path, folder, clock.advance(hours=1)), "due once a day has passed"
+    ledger.close()
+    assert backups_of(path, folder) == taken[:1:-1], "the three newest are kept, newest first"
+    assert not any(old.exists() for old in taken[:2])
+    assert all(_count(kept) == 2 for kept in taken[2:])
+
+
+def test_a_folder_backups_cannot_be_written_into_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    a_file = tmp_path / "笔记.txt"
+    a_file.write_text("不是文件夹")
+    with pytest.raises(LedgerFileError, match="不是文件夹") as caught:
+        check_backup_folder(a_file)
+    assert "请选择一个文件夹" in str(caught.value)
+    with small_mount(tmp_path) as mount:
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        with pytest.raises(LedgerFileError, match="只读的或没有写入权限") as caught:
+            check_backup_folder(mount / "备份")
+    assert "请选择另一个文件夹" in str(caught.value)
+    made = check_backup_folder(tmp_path / "新建" / "备份")
+    assert made.is_dir() and list(made.iterdir()) == []

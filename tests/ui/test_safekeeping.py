@@ -1,20 +1,28 @@
-"""The app keeps its ledger safe: 从备份恢复… puts a backup back, a failed check stops writing."""
+"""The app keeps its ledger safe: 从备份恢复… puts a backup back, a failed check stops writing, the daily
+backup, and the backup folder and count chosen on the 设置 page."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from sqlalchemy import func, select
 
+from tests.commands.test_file_safety import small_mount
 from tests.helpers import draft
-from xinfang_desk.ledger.backups import backups_of, take_backup
+from xinfang_desk.ledger.backups import backup_folder, backup_name, backups_of, take_backup
 from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.operations.queries import matching_count
 from xinfang_desk.ledger.search import CaseFilter
 from xinfang_desk.ledger.workflow import Workflow
-from xinfang_desk.ui import safekeeping
-from xinfang_desk.ui.main_window import MainWindow
+from xinfang_desk.ui import backup_settings, safekeeping
+from xinfang_desk.ui.main_window import SETTINGS, MainWindow
 from xinfang_desk.ui.ops import OpRunner
 
 
@@ -140,3 +148,156 @@ def test_a_damaged_ledger_still_lists_its_cases(window, qtbot) -> None:
     model.set_filter(CaseFilter())
     qtbot.waitUntil(lambda: not model.busy, timeout=20000)
     assert model.total == 3 and model.rowCount() == 3
+
+
+# -- the daily backup -------------------------------------------------------------------------------
+def test_the_app_backs_up_once_a_day(window, tmp_path) -> None:
+    keeping, path = window.safekeeping, window.runner.ledger.path
+    folder = str(tmp_path / "share")
+    _register(window.runner.ledger, 1)
+    keeping.backup_if_due()
+    window.runner.wait()
+    [first] = backups_of(path, folder)
+    keeping.backup_if_due()  # the hourly look, the same day: nothing to do
+    window.runner.wait()
+    assert backups_of(path, folder) == [first]
+    day_ago = datetime.now() - timedelta(hours=25)
+    older = first.rename(first.with_name(backup_name(path, day_ago)))
+    os.utime(older, (day_ago.timestamp(), day_ago.timestamp()))
+    keeping.backup_if_due()
+    window.runner.wait()
+    assert len(backups_of(path, folder)) == 2 and backups_of(path, folder)[1] == older
+
+
+# -- 从备份恢复… ---------------------------------------------------------------------------------------
+def _when_restore_dialog_opens(window, act: Callable[[safekeeping.RestoreDialog], None]) -> None:
+    """Act on the restore dialog once it is shown (its ``exec`` holds the test until it closes)."""
+
+    def look() -> None:
+        dialog = getattr(window.safekeeping, "restore_dialog", None)
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(20, look)
+            return
+        act(dialog)
+
+    QTimer.singleShot(0, look)
+
+
+def _click_restore(dialog: safekeeping.RestoreDialog) -> None:
+    buttons = dialog.findChild(QDialogButtonBox)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+
+def test_the_restore_dialog_lists_the_backups_and_restores_the_chosen_one_after_asking(
+    window, tmp_path, qtbot, monkeypatch
+) -> None:
+    ledger, path = window.runner.ledger, window.runner.ledger.path
+    folder = backup_folder(path, str(tmp_path / "share"))
+    _register(ledger, 2)
+    older = take_backup(ledger, folder / backup_name(path, datetime(2025, 3, 1, 8)))
+    _register(ledger, 2)
+    newer = take_backup(ledger, folder / backup_name(path, datetime(2025, 3, 2, 8)))
+    _register(ledger, 1)
+    asked: list[str] = []
+    answers = iter([QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
+    monkeypatch.setattr(
+        safekeeping.QMessageBox, "question", lambda _p, _t, text: asked.append(text) or next(answers)
+    )
+    told: list[str] = []
+    monkeypatch.setattr(safekeeping.QMessageBox, "information", lambda _p, _t, text: told.append(text))
+    listed: list[str] = []
+
+    def choose_older(dialog: safekeeping.RestoreDialog) -> None:
+        listed[:] = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+        dialog.list.setCurrentRow(1)
+        _click_restore(dialog)
+
+    _when_restore_dialog_opens(window, choose_older)
+    window.safekeeping.restore()  # answered 否: nothing happens
+    assert [newer.name in listed[0], older.name in listed[1]] == [True, True], "newest first"
+    assert older.name in asked[0] and "会先备份" in asked[0]
+    window.runner.wait()
+    assert _cases(window.runner.ledger) == 5
+
+    _when_restore_dialog_opens(window, choose_older)
+    window.safekeeping.restore()  # answered 是
+    qtbot.waitUntil(lambda: bool(told), timeout=10000)
+    assert _cases(window.runner.ledger) == 2
+    assert older.name in told[0] and "完整性检查通过" in told[0]
+    assert any("恢复前" in p.name for p in backups_of(path, str(tmp_path / "share")))
+
+
+def test_a_file_that_is_no_backup_is_refused_in_chinese_and_the_ledger_stays(
+    window, tmp_path, qtbot, monkeypatch
+) -> None:
+    _register(window.runner.ledger, 3)
+    not_a_backup = tmp_path / "照片.sqlite"
+    not_a_backup.write_bytes(os.urandom(8192))
+    monkeypatch.setattr(safekeeping.QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(not_a_backup), ""))
+    monkeypatch.setattr(safekeeping.QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    _when_restore_dialog_opens(window, lambda dialog: dialog.findChildren(safekeeping.QPushButton)[0].click())
+    window.safekeeping.restore()
+
+    def refusal() -> str:
+        texts = [box.text() for box in window.findChildren(QMessageBox) if box.isVisible()]
+        return texts[0] if texts else ""
+
+    qtbot.waitUntil(lambda: bool(refusal()), timeout=10000)
+    assert "照片.sqlite" in refusal() and "Error" not in refusal()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in refusal())
+    assert _cases(window.runner.ledger) == 3
+    _register(window.runner.ledger, 1)  # the ledger kept is open and takes writes
+    assert _cases(window.runner.ledger) == 4
+
+
+# -- the 设置 page's 自动备份 box ---------------------------------------------------------------------
+def test_the_backup_folder_and_count_chosen_on_settings_decide_the_next_backups(
+    window, tmp_path, qtbot, monkeypatch
+) -> None:
+    window.show_page(SETTINGS)
+    box = window.settings_page.backups
+    assert box is not None and box.folder.text() == str(tmp_path / "share")
+    stick = tmp_path / "U盘"
+    stick.mkdir()
+    monkeypatch.setattr(backup_settings.QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(stick))
+    qtbot.mouseClick(box.choose_button, Qt.MouseButton.LeftButton)
+    assert box.folder.text() == str(stick) and str(stick) in box.message.text()
+    box.keep.setValue(3)
+    assert "3 份" in box.message.text()
+
+    path = window.runner.ledger.path
+    _register(window.runner.ledger, 1)
+    earlier = []
+    for day in range(1, 5):  # four older backups already on the stick
+        earlier.append(
+            take_backup(
+                window.runner.ledger, stick / path.stem / backup_name(path, datetime(2025, 3, day, 8))
+            )
+        )
+    window.safekeeping.backup_at_close()
+    kept = backups_of(path, str(stick))
+    assert len(kept) == 3 and kept[1:] == earlier[:1:-1], "the new one and the two newest before it"
+    assert backups_of(path, str(tmp_path / "share")) == []
+
+    qtbot.mouseClick(box.default_button, Qt.MouseButton.LeftButton)
+    assert box.folder.text() == str(path.with_name("备份"))
+    window.safekeeping.backup_at_close()
+    assert len(backups_of(path)) == 1
+
+
+def test_a_backup_folder_that_cannot_be_written_is_refused_on_settings_and_the_old_one_stays(
+    window, tmp_path, qtbot, monkeypatch
+) -> None:
+    window.show_page(SETTINGS)
+    box = window.settings_page.backups
+    with small_mount(tmp_path) as mount:
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        monkeypatch.setattr(backup_settings.QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(mount))
+        qtbot.mouseClick(box.choose_button, Qt.MouseButton.LeftButton)
+    assert "只读的或没有写入权限" in box.message.text() and "请选择另一个文件夹" in box.message.text()
+    shown = [b.text() for b in box.findChildren(QMessageBox)] + [
+        b.text() for b in window.findChildren(QMessageBox)
+    ]
+    assert any("只读的或没有写入权限" in text for text in shown)
+    assert box.folder.text() == str(tmp_path / "share")
+    assert window.settings.value("backup/folder") == str(tmp_path / "share")

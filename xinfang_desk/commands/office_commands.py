@@ -2,8 +2,10 @@
 ``import-ledger``.
 
 Exit codes: 0 when everything went in; 1 when some file or row was refused (the rest of a merge
-still went in; an import writes nothing unless ``--good-rows-only``); 2 for an error that stopped the
-command (one Chinese line, from ``cli.main``).
+still went in; an import stops at a bad row unless ``--good-rows-only``: a row found bad while reading
+stops it before anything is written, a row the workflow refuses stops it there, the cases before it
+kept and skipped when the file is imported again); 2 for an error that stopped the command (one
+Chinese line, from ``cli.main``).
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_option(p)
     p.add_argument("file", type=Path, metavar="文件", help="原有台账（.xlsx、.xls 或 .ods）")
     p.add_argument(
-        "--good-rows-only", action="store_true", help="只导入正确的行（默认：有任何一行有误则不导入）"
+        "--good-rows-only",
+        action="store_true",
+        help="只导入正确的行（默认：有任何一行有误则停止导入；读取时发现的错误使本次什么都不导入，"
+        "写入时才发现的错误使导入在该行停止，之前已导入的案件保留，再次导入同一文件时自动跳过）",
     )
     p.add_argument(
         "--map",
@@ -140,4 +145,4 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
     (sys.stdout if report.written else sys.stderr).write(report.headline() + "\n")
     for problem in report.problems:
         sys.stderr.write(f"    {problem.text()}\n")
-    return EXIT_SOME_REFUSED if report.problems or not report.written else 0
+    return EXIT_SOME_REFUSED if report.problems or not (report.written or report.already) else 0

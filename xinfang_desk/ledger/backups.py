@@ -10,6 +10,7 @@ integrity check and opens as a ledger.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 from datetime import datetime, timedelta
@@ -26,9 +27,11 @@ if TYPE_CHECKING:
 BACKUP_SUFFIX = ".backup.sqlite"
 #: How many automatic backups are kept, and how old the latest may be before another is taken.
 DEFAULT_KEEP = 10
+#: The fewest and the most automatic backups that may be kept (the 设置 page offers this range).
+KEEP_RANGE = (1, 100)
 DAILY = timedelta(days=1)
 #: Environment variables that move the backup folder or change how many are kept (a USB stick,
-#: a network share); the app's 设置 page writes the same two settings into the ledger.
+#: a network share); the app's 设置 page chooses the same two for this computer (its settings win).
 FOLDER_ENV = "XINFANG_DESK_BACKUP_DIR"
 KEEP_ENV = "XINFANG_DESK_BACKUP_KEEP"
 
@@ -84,11 +87,39 @@ def backup_due(ledger_path: Path, configured: str = "", now: datetime | None = N
     return (now or datetime.now()) - taken >= DAILY
 
 
-def _keep_from_env() -> int:
+def kept_count(value: object) -> int:
+    """How many backups to keep for a configured ``value`` (text or number), within ``KEEP_RANGE``."""
     try:
-        return max(1, int(os.environ.get(KEEP_ENV, DEFAULT_KEEP)))
-    except ValueError:
+        count = int(str(value))
+    except (TypeError, ValueError):
         return DEFAULT_KEEP
+    return min(max(count, KEEP_RANGE[0]), KEEP_RANGE[1])
+
+
+def _keep_from_env() -> int:
+    return kept_count(os.environ.get(KEEP_ENV, DEFAULT_KEEP))
+
+
+def check_backup_folder(folder: Path) -> Path:
+    """The folder backups go into, made if missing; refused in one sentence if a backup cannot be
+    written there (not a folder, read-only, no permission, a full disk, a stick pulled out)."""
+    folder = folder.expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".xinfang-desk-{os.getpid()}.probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise LedgerFileError(f"“{folder}”不是文件夹，不能存放备份。请选择一个文件夹。") from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            said = f"备份文件夹“{folder}”所在的磁盘已满，不能存放备份。"
+        elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            said = f"备份文件夹“{folder}”是只读的或没有写入权限，不能存放备份。"
+        else:
+            said = f"无法在“{folder}”存放备份（{exc.strerror or exc}；U 盘或网络共享是否已连接？）。"
+        raise LedgerFileError(said + "请选择另一个文件夹。") from exc
+    return folder
 
 
 def _rotate(ledger_path: Path, configured: str, keep: int) -> None:

@@ -246,8 +246,8 @@ class Ledger:
     # -- safety ------------------------------------------------------------------------------
     def backup(self, dest: Path) -> None:
         """A consistent copy of the ledger (attachments included: they live inside it) at ``dest``."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
         try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
             if dest.exists():
                 dest.unlink()
             create_private_file(dest)  # it holds full ID and phone numbers

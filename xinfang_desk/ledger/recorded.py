@@ -18,6 +18,8 @@ from xinfang_desk.ledger.workflow import STEP_STATUSES, Workflow, pending_events
 
 #: How an event says a fact was taken from the old 台账.
 GIVEN_NOTE = "取自原台账"
+#: The key of the registration event's data naming the old 台账's row the case came from.
+SOURCE_ROW_KEY = "import_row"
 
 
 class RecordedWorkflow(Workflow):
@@ -64,6 +66,10 @@ class RecordedWorkflow(Workflow):
         """Keep who registered the case in the old 台账 (登记人) on its registration event."""
         if registered_by:
             self._amend_last(case, registered_by=registered_by)
+
+    def record_source_row(self, case: Case, fingerprint: str) -> None:
+        """Keep which row of the old 台账 (by its content's fingerprint) the case came from."""
+        self._amend_last(case, **{SOURCE_ROW_KEY: fingerprint})
 
     def accept(self, case: Case, note: str = "", *, at: datetime | None = None) -> Case:
         super().accept(case, note, at=at)

@@ -291,7 +291,7 @@ class Workflow:
         repeat_of = None
         if draft.repeat_of:
             repeat_of = find_case(self.session, draft.repeat_of)
-            self._check_repeatable(repeat_of)
+            self.check_repeatable(repeat_of)
         proposed = draft.proposed_department.strip()
         if proposed:
             proposed = find_department(self.session, proposed).name
@@ -395,7 +395,7 @@ class Workflow:
             anonymous=bool(given.anonymous),
         )
 
-    def _check_repeatable(self, earlier: Case) -> None:
+    def check_repeatable(self, earlier: Case) -> None:
         status = Status(earlier.status)
         if status in OPEN_STATUSES:
             raise WorkflowError(

@@ -2,8 +2,9 @@
 
 After a file is chosen its columns are shown beside the ledger's fields with the first rows
 (``MappingView``); the user corrects the mapping and gives one value for any field the file lacks.
-The mapping is remembered (QSettings) for the next file.  By default nothing is written unless every
-row is good; the user may choose to import only the good rows.  The report lists the mapping, the
+The mapping is remembered (QSettings) for the next file.  By default a bad row stops the import (found
+while reading the file: before anything is written); the user may choose to import only the good
+rows.  Importing a file again skips the rows already imported.  The report lists the mapping, the
 rows skipped (titles, notes), the columns left unused and each bad row with its Excel row number.
 """
 
@@ -62,7 +63,12 @@ class ImportDialog(WorkbookTaskDialog):
         choose = QPushButton("选择文件…")
         choose.clicked.connect(self.choose_file)
         self.mapping_view = MappingView(self)
-        self.good_rows_only = QCheckBox("只导入正确的行（默认：有任何一行有误则全部不导入）")
+        self.good_rows_only = QCheckBox("只导入正确的行（默认：有任何一行有误则停止导入）")
+        self.good_rows_only.setToolTip(
+            "读取文件时发现有误的行：本次不导入任何案件。\n"
+            "写入时才发现有误的行（如与台账中的原案冲突）：导入在该行停止，之前已导入的案件完整保留。\n"
+            "改正后再次导入同一文件，已导入的行会自动跳过，不会重复。"
+        )
         self.new_numbers = QCheckBox(
             "全部重新编号（默认：保留原台账中符合本单位格式且未被占用的编号，其余重新编号，原编号记入备注）"
         )

@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardPage(runner)
         self.registration = RegistrationPage(runner)
         self.ledger_page = LedgerPage(runner, settings)
-        self.settings_page = SettingsPage(runner)
+        self.settings_page = SettingsPage(runner, settings)
         self.figures_page = FiguresPage(runner)
 
         self.navigation = QListWidget()

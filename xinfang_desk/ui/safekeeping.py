@@ -1,7 +1,7 @@
 """Keeping the open ledger safe from the app: automatic backups, 备份台账…, 从备份恢复…, the background check.
 
 Backups go to the rotating folder of ``ledger.backups`` (its place and count are the app settings
-``backup/folder`` and ``backup/keep``); one is taken when the app starts and the latest is a day
+``backup/folder`` and ``backup/keep``, chosen on the 设置 page: ``ui.backup_settings``); one is taken when the app starts and the latest is a day
 old, every hour the app stays open past a day, and when it closes.  The full integrity check runs
 once in the background after opening; a ledger that fails it is refused for writing and the user is
 offered its latest backup.
@@ -32,6 +32,7 @@ from xinfang_desk.ledger.backups import (
     backup_due,
     backup_folder,
     backups_of,
+    kept_count,
     restore_backup,
 )
 from xinfang_desk.ledger.db import Ledger, damaged_message
@@ -48,16 +49,15 @@ log = logging.getLogger(__name__)
 
 #: How often the app looks whether its daily backup is due (ms).
 CHECK_EVERY_MS = 60 * 60 * 1000
+#: The app settings (this computer's) holding the backup folder ("" = beside the ledger) and count.
+FOLDER_KEY = "backup/folder"
+KEEP_KEY = "backup/keep"
 
 
 def backup_place(settings: QSettings) -> tuple[str, int]:
     """The configured backup folder ("" = beside the ledger) and how many backups are kept."""
-    folder = str(settings.value("backup/folder", "") or "")
-    try:
-        keep = max(1, int(settings.value("backup/keep", DEFAULT_KEEP)))
-    except (TypeError, ValueError):
-        keep = DEFAULT_KEEP
-    return folder, keep
+    folder = str(settings.value(FOLDER_KEY, "") or "")
+    return folder, kept_count(settings.value(KEEP_KEY, DEFAULT_KEEP))
 
 
 class Safekeeping(QObject):

@@ -1,4 +1,5 @@
-"""The 设置 page: unit, time-limit rules, reminders, handling departments, problem categories, holidays.
+"""The 设置 page: unit, time-limit rules, reminders, handling departments, problem categories, holidays,
+and where this computer keeps the automatic backups (``ui.backup_settings``).
 
 Every value shown comes from ``ledger.settings``' declarations (rules and general settings are built
 from ``DEADLINE_RULES`` and ``GENERAL``, not listed again here).  Every change runs on the database
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -45,6 +46,7 @@ from xinfang_desk.ledger.administration import (
     set_department_active,
 )
 from xinfang_desk.ledger.settings import DEADLINE_RULES, GENERAL, DeadlineRule
+from xinfang_desk.ui.backup_settings import BackupSettings
 from xinfang_desk.ui.calendar_editor import CalendarEditor
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 
@@ -67,7 +69,9 @@ class SettingsPage(QWidget):
     #: A change was saved.
     saved = Signal()
 
-    def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: OpRunner, settings: QSettings | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.snapshot: SettingsSnapshot | None = None
@@ -104,6 +108,11 @@ class SettingsPage(QWidget):
         left.addWidget(self._build_rules())
         left.addWidget(self._build_general())
         left.addLayout(self._build_save_row())
+        #: this computer's backup place and count (app settings, not the ledger's); None without them
+        self.backups: BackupSettings | None = None
+        if settings is not None:
+            self.backups = BackupSettings(settings, lambda: runner.ledger.path)
+            left.addWidget(self.backups)
         left.addStretch(1)
         right.addWidget(self._build_departments())
         right.addWidget(self._build_categories(), 1)

@@ -14,17 +14,29 @@ the unit and is free (otherwise a new one, the old in 备注, and the report say
 办理结果 becomes the 答复内容, and the outcome is set where the text names one of 三到位一处理.
 Repeats are linked by 原案编号.
 
-Every bad row is reported with its Excel row number and reason.  Nothing is written unless every
-row is good, unless the user asks for the good rows only; a dry run reports every row's verdict
-and writes nothing.
+Every bad row is reported with its Excel row number and reason.  A row found bad while reading the
+file stops the import before anything is written, unless the user asks for the good rows only; a
+dry run reports every row's verdict and writes nothing.
+
+The cases are written in slices of about half a second, each committed on its own, so that a
+clerk's registration waiting for the ledger gets through within about a second.  Each row is lived
+in its own savepoint, so a slice holds whole cases only: an import cancelled, killed or stopped by
+a row the workflow refuses (the rows before it are kept, the rows after it only checked) keeps the
+cases of its committed slices, each with its whole history, and nothing of the rest.  Each case remembers the
+row it came from (its content's fingerprint on the registration event), so importing the file
+again skips the rows already imported and goes on with the others.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import select
@@ -53,13 +65,14 @@ from xinfang_desk.ledger import audit
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import LedgerError, NotFoundError
 from xinfang_desk.ledger.limits import length_problem
-from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
-from xinfang_desk.ledger.recorded import GIVEN_NOTE, RecordedWorkflow
+from xinfang_desk.ledger.models import Case, CaseEvent, Category, Department, LedgerInfo
+from xinfang_desk.ledger.recorded import GIVEN_NOTE, SOURCE_ROW_KEY, RecordedWorkflow
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.storage import backend_of
 from xinfang_desk.ledger.vocab import (
     ASSIGNED_STATUSES,
     REPLIED_STATUSES,
+    EventKind,
     IdentityType,
     Satisfaction,
     Source,
@@ -106,19 +119,32 @@ class ImportReport:
     plan: SheetPlan | None = None
     skipped: list[SkippedRow] = field(default_factory=list)
     renumbered: list[Renumbered] = field(default_factory=list)
+    #: rows an earlier import already made into cases (by their content): skipped, with that case's number
+    already: list[ImportedCase] = field(default_factory=list)
+    #: the row whose mistake (found while writing) stopped the writing; the cases before it are kept
+    stopped_at: int | None = None
 
     def headline(self) -> str:
+        already = f"，{len(self.already)} 行此前已导入，已跳过" if self.already else ""
         if self.dry_run:
             return (
                 f"试导入“{self.file_name}”：{len(self.imported)} 行可以导入，{len(self.problems)} 行有误"
-                f"（共 {self.rows} 行）。这是试运行，台账没有任何改动。"
+                f"（共 {self.rows} 行{already}）。这是试运行，台账没有任何改动。"
+            )
+        if self.written and self.stopped_at is not None:
+            return (
+                f"“{self.file_name}”第 {self.stopped_at} 行未能导入，导入在此停止：已导入 {len(self.imported)} 件"
+                f"（每件连同办理过程完整），其余的行没有导入（共 {self.rows} 行，{len(self.problems)} 行有误"
+                f"{already}）。请改正后重新导入，已导入的行会自动跳过；或选择“只导入正确的行”。"
             )
         if self.written:
             skipped = f"，{len(self.problems)} 行有误未导入" if self.problems else ""
-            return f"已从“{self.file_name}”导入 {len(self.imported)} 件案件（共 {self.rows} 行{skipped}）。"
+            return f"已从“{self.file_name}”导入 {len(self.imported)} 件案件（共 {self.rows} 行{skipped}{already}）。"
+        if self.already and not self.problems:
+            return f"“{self.file_name}”的 {len(self.already)} 行此前都已导入，本次没有新增案件（共 {self.rows} 行）。"
         return (
             f"“{self.file_name}”有 {len(self.problems)} 行有误，本次没有导入任何案件"
-            f"（共 {self.rows} 行）。请改正后重新导入，或选择“只导入正确的行”。"
+            f"（共 {self.rows} 行{already}）。请改正后重新导入，或选择“只导入正确的行”。"
         )
 
     def notes(self) -> list[str]:
@@ -130,6 +156,11 @@ class ImportReport:
             if self.plan.unused:
                 lines.append("未使用的列（内容没有导入）：" + "、".join(self.plan.unused))
         lines.extend(s.describe() for s in self.skipped)
+        if self.already:
+            lines.append(f"{len(self.already)} 行此前已导入（内容相同），本次跳过：")
+            lines.extend(f"    第 {c.row_number} 行：已是案件 {c.case_no}" for c in self.already[:50])
+            if len(self.already) > 50:
+                lines.append(f"    ……另有 {len(self.already) - 50} 行")
         if self.renumbered:
             lines.append(f"{len(self.renumbered)} 件使用了新的案件编号（原编号记入备注）：")
             lines.extend(
@@ -157,10 +188,17 @@ class ImportReport:
 
 
 class ImportCancelled(LedgerError):
-    """The user cancelled an import; nothing was written."""
+    """The user cancelled an import; the cases of the slices committed before stay, each whole."""
 
-    def __init__(self) -> None:
-        super().__init__("导入已取消，未导入任何案件。")
+    def __init__(self, imported: int = 0) -> None:
+        self.imported = imported
+        if imported:
+            super().__init__(
+                f"导入已取消：已导入 {imported} 件（每件连同办理过程完整），其余的行没有导入。"
+                "重新导入同一文件时，已导入的行会自动跳过。"
+            )
+        else:
+            super().__init__("导入已取消，未导入任何案件。")
 
 
 class _Clock:
@@ -188,6 +226,7 @@ def import_ledger(
     mapping = mapping or ImportMapping()
     now = clock().replace(microsecond=0)
     report = ImportReport(Path(path).name, good_rows_only=good_rows_only, dry_run=dry_run)
+    session.commit()  # the write lock is not held while the file is read
     with open_workbook(path) as workbook:
         sheet, plan = plan_sheet(workbook, mapping)
         report.sheet_name, report.plan = sheet.sheet_name, plan
@@ -196,40 +235,151 @@ def import_ledger(
         records = _read_records(
             translated_rows(sheet, plan, mapping, report.skipped), plan, sheet.file_name, now.date(), report
         )
+    # a row with a mistake found while reading: nothing is written unless only the good rows are wanted
+    slices = _Slices(session, keep=not dry_run and (good_rows_only or not report.problems))
+    fingerprints = _fingerprints(records)
+    slices.begin()
     importer = _Importer(session, actor, now, mapping.new_numbers, records)
-    backend_of(session).begin_writing(session)  # the per-row savepoints nest inside it
+    earlier = _imported_rows(session, set(fingerprints.values()))
     total = len(records)
-    for done, record in enumerate(sorted(records, key=lambda r: (r.received_on, r.row_number))):
-        if cancelled is not None and cancelled():
-            session.rollback()
-            raise ImportCancelled()
-        outcome = importer.live(record)
-        if isinstance(outcome, RowProblem):
-            report.problems.append(outcome)
-        else:
-            report.imported.append(ImportedCase(record.row_number, record.case_no, outcome))
-        if progress is not None and done % 100 == 0:
-            progress(done, total)
+    try:
+        for done, record in enumerate(sorted(records, key=lambda r: (r.received_on, r.row_number))):
+            if cancelled is not None and cancelled():
+                slices.end(report)
+                raise ImportCancelled(0 if dry_run else len(report.imported))
+            if progress is not None and done % 100 == 0:
+                progress(done, total)
+            known = earlier.get(fingerprints[record.row_number])
+            if known is not None:
+                report.already.append(ImportedCase(record.row_number, record.case_no, known))
+                continue
+            slices.begin()
+            outcome = importer.live(record, fingerprints[record.row_number])
+            if isinstance(outcome, RowProblem):
+                report.problems.append(outcome)
+                if slices.keep and not good_rows_only:  # the rows before it stay, the rest is only checked
+                    report.stopped_at = record.row_number
+                    slices.end(report, importer)
+                    slices.keep = False
+            else:
+                slices.lived.append(ImportedCase(record.row_number, record.case_no, outcome))
+            if slices.due():
+                slices.end(report, importer)
+        slices.end(report, importer)
+    except BaseException as exc:  # the committed slices stay: the audit log says so if it still can
+        if report.imported and not dry_run:
+            with contextlib.suppress(Exception):
+                _record_import(session, actor, now, report, cancelled=isinstance(exc, ImportCancelled))
+        raise
+    if report.imported and not dry_run:
+        _record_import(session, actor, now, report)
     report.problems.sort(key=lambda p: p.row_number)
     report.imported.sort(key=lambda c: c.row_number)
+    report.already.sort(key=lambda c: c.row_number)
     report.renumbered = sorted(
-        (r for r in importer.renumbered if r.row_number not in {p.row_number for p in report.problems}),
+        (r for r in importer.renumbered if r.row_number in {c.row_number for c in report.imported}),
         key=lambda r: r.row_number,
     )
-    if dry_run or (report.problems and not good_rows_only) or not report.imported:
-        session.rollback()
-        report.written = False
-        return report
-    audit.record_audit(
-        session,
-        actor,
-        IMPORT_ACTION,
-        {"file": report.file_name, "imported": len(report.imported), "refused_rows": len(report.problems)},
-        clock=lambda: now,
-    )
-    session.commit()
-    report.written = True
+    report.written = bool(report.imported) and not dry_run
     return report
+
+
+class _Slices:
+    """The rows lived since the last commit: one transaction, ended about every half second.
+
+    Each row is lived whole in its savepoint, so a slice holds whole cases only; committing the
+    slice lets a clerk's registration waiting for the ledger through within about a second.  A
+    slice that is not to be kept (a dry run, a file with a bad row) is rolled back instead.
+    """
+
+    #: Seconds of writing gathered into one commit.
+    COMMIT_EVERY = 0.5
+
+    def __init__(self, session: Session, *, keep: bool) -> None:
+        self.session = session
+        self.backend = backend_of(session)
+        self.keep = keep
+        self.lived: list[ImportedCase] = []
+        self._started = 0.0
+
+    def begin(self) -> None:
+        if not self._started:
+            self._started = monotonic()
+            self.backend.begin_writing(self.session)  # the per-row savepoints nest inside it
+
+    def due(self) -> bool:
+        return monotonic() - self._started >= self.COMMIT_EVERY
+
+    def end(self, report: ImportReport, importer: _Importer | None = None) -> None:
+        """Commit the slice's cases (or, not kept, roll them back) and give a waiting writer its turn."""
+        if not self._started:
+            return
+        if self.keep:
+            self.session.commit()
+            report.imported.extend(self.lived)
+            self.backend.let_waiting_writers_in()
+        else:
+            if importer is not None:
+                importer.remember_trial(self.lived)
+            self.session.rollback()
+            if report.dry_run:
+                report.imported.extend(self.lived)
+        self.lived = []
+        self._started = 0.0
+
+
+def _record_import(
+    session: Session, actor: str, now: datetime, report: ImportReport, *, cancelled: bool = False
+) -> None:
+    """The audit entry of an import that wrote cases (also when it was cancelled or stopped)."""
+    session.rollback()  # whatever was not committed is not part of it
+    detail: dict[str, Any] = {
+        "file": report.file_name,
+        "imported": len(report.imported),
+        "refused_rows": len(report.problems),
+    }
+    if report.already:
+        detail["already_imported"] = len(report.already)
+    if report.stopped_at is not None:
+        detail["stopped_at_row"] = report.stopped_at
+    if cancelled:
+        detail["cancelled"] = True
+    audit.record_audit(session, actor, IMPORT_ACTION, detail, clock=lambda: now)
+    session.commit()
+
+
+def _fingerprints(records: list[CaseRecord]) -> dict[int, str]:
+    """Row number → what identifies the row's content (the k-th of identical rows adds k)."""
+    seen: dict[str, int] = {}
+    found: dict[int, str] = {}
+    for r in records:
+        values = [_stable(getattr(r, f.name)) for f in fields(r) if f.name != "row_number"]
+        digest = hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:32]
+        seen[digest] = seen.get(digest, 0) + 1
+        found[r.row_number] = f"{digest}-{seen[digest]}"
+    return found
+
+
+def _stable(value: object) -> str:
+    """The value as text that is the same in every run (a set's order is not)."""
+    if isinstance(value, set | frozenset):
+        return json.dumps(sorted(map(str, value)), ensure_ascii=False)
+    return str(value)
+
+
+def _imported_rows(session: Session, fingerprints: set[str]) -> dict[str, str]:
+    """Fingerprint → case number of the rows an earlier import already made into cases.
+
+    An import stopped halfway (cancelled, killed, a bad row) keeps the cases of its committed
+    slices; importing the file again goes on from there instead of making them twice.
+    """
+    marker = CaseEvent.data[SOURCE_ROW_KEY].as_string()
+    rows = session.execute(
+        select(marker, Case.case_no)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(CaseEvent.kind == EventKind.REGISTER.value, marker.is_not(None))
+    )
+    return {mark: case_no for mark, case_no in rows if mark in fingerprints}
 
 
 def _read_records(
@@ -316,6 +466,10 @@ class _Importer:
         self.failed: set[str] = set()
         self.renumbered: list[Renumbered] = []
         self._minute = 0
+        #: new case number → (status, times reopened) of each case lived, for repeats of it
+        self.outcomes: dict[str, tuple[str, int]] = {}
+        #: the case numbers lived in slices that were rolled back (a dry run, a file with a bad row)
+        self.rolled_back: set[str] = set()
         self.calendar = WorkCalendar.load(session)
         self.settings = Settings.load(session)
         info = session.get(LedgerInfo, "unit_code")
@@ -345,14 +499,16 @@ class _Importer:
             return "台账中已有该编号"
         return None
 
-    def live(self, r: CaseRecord) -> str | RowProblem:
+    def live(self, r: CaseRecord, fingerprint: str) -> str | RowProblem:
         """The new case number of the row, or why it could not be imported (nothing of it is kept)."""
         key = r.case_no or f"#{r.row_number}"
         why = self._keepable(r)
+        if why is None and self.session.scalar(select(Case.id).where(Case.case_no == r.case_no)) is not None:
+            why = "台账中已有该编号"  # registered by someone else between two slices
         savepoint = self.session.begin_nested()
         try:
             self._ensure_reference(r)
-            case = self._replay(r, "" if why else r.case_no)
+            case = self._replay(r, "" if why else r.case_no, fingerprint)
             self.session.flush()
             savepoint.commit()
         except LedgerError as exc:
@@ -362,9 +518,17 @@ class _Importer:
             return RowProblem(r.row_number, (str(exc),))
         self.numbers[key] = case.case_no
         self.taken.add(case.case_no)
+        self.outcomes[case.case_no] = (case.status, case.reopen_count)
+        number = parse_case_no(case.case_no, self.unit_code)
+        if number is not None:  # a later slice numbers above it even when this one is rolled back
+            self.reserved[number[0]] = max(self.reserved.get(number[0], 0), number[1])
         if why and (r.case_no or self.new_numbers):
             self.renumbered.append(Renumbered(r.row_number, r.case_no, case.case_no, why))
         return case.case_no
+
+    def remember_trial(self, lived: list[ImportedCase]) -> None:
+        """The cases of a slice about to be rolled back: later repeats of them are checked, not linked."""
+        self.rolled_back.update(c.case_no for c in lived)
 
     # -- steps ---------------------------------------------------------------------------------
     def _at(self, day: date) -> datetime:
@@ -374,7 +538,7 @@ class _Importer:
         self.clock.now = max(moment, self.clock.now)
         return self.clock.now
 
-    def _replay(self, r: CaseRecord, case_no: str) -> Case:
+    def _replay(self, r: CaseRecord, case_no: str, fingerprint: str) -> Case:
         assert r.received_on is not None and r.channel is not None and r.nature is not None
         self._minute = 0
         self.clock.now = datetime(2000, 1, 1)
@@ -404,7 +568,7 @@ class _Importer:
                 people_count=r.people_count,
                 received_at=received,
                 bypassed_level=r.bypassed_level,
-                repeat_of=self._original(r),
+                repeat_of=self._original(r, wf),
                 superior_ref=r.superior_ref,
                 superior_due_on=superior_due if r.source is Source.SUPERIOR else None,
                 owner_leader=r.owner_leader,
@@ -412,6 +576,7 @@ class _Importer:
             )
         )
         wf.record_registrar(case, r.registered_by)
+        wf.record_source_row(case, fingerprint)
         status = target_status(r)
         if status is Status.DECLINED:
             reason = r.decline_reason or r.remarks or "原台账记载不予受理。"
@@ -452,12 +617,21 @@ class _Importer:
                 wf.close_recorded(case, r.closed_on_time, at=self._at(closed_on))
         return case
 
-    def _original(self, r: CaseRecord) -> str:
-        """The new case number of the row's 原案编号 (a row of this sheet, or a case in the ledger)."""
+    def _original(self, r: CaseRecord, wf: RecordedWorkflow) -> str:
+        """The new case number of the row's 原案编号 (a row of this sheet, or a case in the ledger).
+
+        An original lived in a slice that was rolled back is not in the ledger: the repeat is only
+        checked against it (still open, finally reviewed), not linked.
+        """
         if not r.repeat_of:
             return ""
         if r.repeat_of in self.numbers:
-            return self.numbers[r.repeat_of]
+            original = self.numbers[r.repeat_of]
+            if original in self.rolled_back:
+                status, reopened = self.outcomes[original]
+                wf.check_repeatable(Case(case_no=original, status=status, reopen_count=reopened))
+                return ""
+            return original
         if r.repeat_of in self.failed:
             raise NotFoundError(f"原案编号“{r.repeat_of}”所在的行未能导入，无法关联原案。")
         try:

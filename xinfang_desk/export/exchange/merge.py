@@ -358,6 +358,7 @@ class _Writes:
             self._fail()
             raise
         self._reset()
+        self.backend.let_waiting_writers_in()
 
     def _fail(self) -> None:
         """The transaction is lost: its files are reported as not merged after all."""

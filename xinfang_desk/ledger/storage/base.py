@@ -107,6 +107,12 @@ class StorageBackend:
         """Open ``session``'s transaction now, so savepoints taken next nest inside it."""
         session.connection()
 
+    def let_waiting_writers_in(self) -> None:
+        """After one commit of a long writer (import, merge): a moment for a waiting writer to go first.
+
+        A server's lock queue is fair by itself: nothing to do.
+        """
+
     def new_chained_rows(self, connection: Connection) -> list[tuple[str, int]] | None:
         """The event and audit rows this connection inserted since last asked (None: not tracked)."""
         return None

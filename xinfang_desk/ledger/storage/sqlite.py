@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import date, datetime
@@ -191,6 +192,9 @@ _GUARD_DDL = list(_GUARDS.values())
 
 #: Milliseconds a connection waits for another one's write to finish before giving up.
 BUSY_TIMEOUT_MS = 10000
+#: How long a long writer pauses between its commits: SQLite's busy handler lets a waiting writer
+#: try again every 0.1 s at most, so a longer pause always lets it take its turn.
+_TURN_S = 0.11
 
 #: Page cache of the connection doing a bulk write (KiB, as ``PRAGMA cache_size`` takes it negated).
 BULK_CACHE_KIB = 64 * 1024
@@ -276,6 +280,11 @@ class SqliteBackend(StorageBackend):
     def begin_writing(self, session: Session) -> None:
         """The session's transaction began when it first touched the database (``configure``)."""
         session.connection()
+
+    def let_waiting_writers_in(self) -> None:
+        """A writer waits in SQLite's busy handler, which sleeps between tries: the long writer pauses
+        longer than one sleep, or it would take the lock again before the waiting one wakes."""
+        time.sleep(_TURN_S)
 
     def new_chained_rows(self, connection: Connection) -> list[tuple[str, int]] | None:
         """This connection's new event and audit rows in insertion order, forgotten once read."""
