@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.assessment import known_units
 from xinfang_desk.ledger.figures import EVALUATED, SATISFIED, pct, same_range_last_year, year_range, yoy_pct
-from xinfang_desk.ledger.search import CaseFilter, count_many
+from xinfang_desk.ledger.search import CaseFilter, count_many, count_many_by_unit
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import Status
 
@@ -158,23 +158,17 @@ class UnitTiles:
 def unit_tiles(session: Session, today: date | None = None) -> list[UnitTiles]:
     """Per unit the office knows (one with no case included): overdue, due soon, accepted this year.
 
-    All counted in one scan; each count is ``count_cases`` of its filter.
+    All counted in one scan grouped by unit; each count is ``count_cases`` of its filter.
     """
     today = today or date.today()
     base = tile_filters(today, Settings.load(session).due_soon_days)
-    units = known_units(session)
-    filters = {
-        (code, key): replace(base[key], unit_code=code)
-        for code, _name in units
-        for key, _h in UNIT_TILE_COLUMNS
-    }
-    counts = count_many(session, {f"{code}\t{key}": f for (code, key), f in filters.items()})
+    counts = count_many_by_unit(session, {key: base[key] for key, _h in UNIT_TILE_COLUMNS})
     return [
         UnitTiles(
             code,
             name,
-            {key: counts[f"{code}\t{key}"] for key, _h in UNIT_TILE_COLUMNS},
-            {key: filters[(code, key)] for key, _h in UNIT_TILE_COLUMNS},
+            {key: counts.get(code, {}).get(key, 0) for key, _h in UNIT_TILE_COLUMNS},
+            {key: replace(base[key], unit_code=code) for key, _h in UNIT_TILE_COLUMNS},
         )
-        for code, name in units
+        for code, name in known_units(session)
     ]
