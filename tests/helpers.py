@@ -1,4 +1,4 @@
-"""Helpers shared by the ledger tests: a controllable clock and a quick way to make a case."""
+"""Helpers shared by the tests: a controllable clock, a quick way to make a case, and hand-built ledgers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Source
 from xinfang_desk.ledger.workflow import CaseDraft, PetitionerInput, Workflow
@@ -58,3 +59,30 @@ class Registrar:
         self.session.flush()
         self.made[name] = case.case_no
         return case
+
+
+LAB = {"category": "教学管理类", "subcategory": "实验室与自习室"}
+CANTEEN = {"category": "后勤服务类", "subcategory": "食堂价格与卫生"}
+
+
+def register_rising_lab_hours(ledger: Ledger) -> None:
+    """A real rise and noise: the lab's opening hours 2 cases in October 2024, 2 in September 2025 and 9 in
+    October 2025; the canteen's prices 4, 4 and 6."""
+    with ledger.session() as s:
+        reg = Registrar(s, Workflow(s, "接待员", clock=Clock(datetime(2025, 11, 1, 9))))
+        plan = [
+            (datetime(2024, 10, 9, 9), 2, LAB, "实验室开放时间不足，晚上无法做实验"),
+            (datetime(2025, 9, 9, 9), 2, LAB, "实验室开放时间不足，晚上无法做实验"),
+            (datetime(2025, 10, 9, 9), 9, LAB, "实验室开放时间不足，晚上无法做实验"),
+            (datetime(2024, 10, 12, 9), 4, CANTEEN, "食堂饭菜价格偏高"),
+            (datetime(2025, 9, 12, 9), 4, CANTEEN, "食堂饭菜价格偏高"),
+            (datetime(2025, 10, 12, 9), 6, CANTEEN, "食堂饭菜价格偏高"),
+        ]
+        for when, count, category, summary in plan:
+            for i in range(count):
+                reg(
+                    f"{summary}{when:%Y%m}{i}",
+                    when.replace(hour=9 + i),
+                    summary=f"{summary}（{i + 1}）",
+                    **category,
+                )

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.helpers import Clock, Registrar
+from tests.helpers import LAB, Clock, Registrar, register_rising_lab_hours
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.early_warning import (
     MIN_COUNT,
@@ -22,9 +22,6 @@ from xinfang_desk.ledger.early_warning import (
 )
 from xinfang_desk.ledger.search import count_cases
 from xinfang_desk.ledger.workflow import Workflow
-
-LAB = {"category": "教学管理类", "subcategory": "实验室与自习室"}
-CANTEEN = {"category": "后勤服务类", "subcategory": "食堂价格与卫生"}
 
 
 def _direct_tail(count: int, mean: float) -> float:
@@ -66,24 +63,7 @@ def test_summary_terms_are_two_character_chinese_terms_without_common_words() ->
 @pytest.fixture
 def rising(ledger: Ledger) -> Ledger:
     """The lab's opening hours: 2 cases last October, 2 in September, 9 this October; the canteen: 4, 4, 6."""
-    with ledger.session() as s:
-        reg = Registrar(s, Workflow(s, "接待员", clock=Clock(datetime(2025, 11, 1, 9))))
-        plan = [
-            (datetime(2024, 10, 9, 9), 2, LAB, "实验室开放时间不足，晚上无法做实验"),
-            (datetime(2025, 9, 9, 9), 2, LAB, "实验室开放时间不足，晚上无法做实验"),
-            (datetime(2025, 10, 9, 9), 9, LAB, "实验室开放时间不足，晚上无法做实验"),
-            (datetime(2024, 10, 12, 9), 4, CANTEEN, "食堂饭菜价格偏高"),
-            (datetime(2025, 9, 12, 9), 4, CANTEEN, "食堂饭菜价格偏高"),
-            (datetime(2025, 10, 12, 9), 6, CANTEEN, "食堂饭菜价格偏高"),
-        ]
-        for when, count, category, summary in plan:
-            for i in range(count):
-                reg(
-                    f"{summary}{when:%Y%m}{i}",
-                    when.replace(hour=9 + i),
-                    summary=f"{summary}（{i + 1}）",
-                    **category,
-                )
+    register_rising_lab_hours(ledger)
     return ledger
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.assessment import known_units
 from xinfang_desk.ledger.figures import EVALUATED, SATISFIED, pct, same_range_last_year, year_range, yoy_pct
-from xinfang_desk.ledger.search import CaseFilter, count_many
+from xinfang_desk.ledger.search import CaseFilter, count_many, count_many_by_unit
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import Status
 
@@ -67,15 +67,44 @@ def _percent(value: float | None) -> str:
 
 def compute_dashboard(session: Session, today: date | None = None) -> Dashboard:
     """The dashboard of the ledger in ``session`` as of ``today``."""
+    return dashboard_and_unit_tiles(session, today, with_units=False)[0]
+
+
+def dashboard_and_unit_tiles(
+    session: Session, today: date | None = None, *, with_units: bool = True
+) -> tuple[Dashboard, list[UnitTiles]]:
+    """The dashboard and (``with_units``, the office's) line per unit, all counted in one scan.
+
+    With the units the scan is grouped by unit and the tiles are the sums of the units' counts.
+    """
     today = today or date.today()
     due_soon_days = Settings.load(session).due_soon_days
     filters = tile_filters(today, due_soon_days)
     last_start, last_end = same_range_last_year(*year_range(today.year))
-    extra = {
+    wanted = {
+        **filters,
         "accepted_last_year": CaseFilter(received_from=last_start, received_to=last_end, flags=("accepted",)),
         "satisfied": CaseFilter(year=today.year, satisfactions=SATISFIED),
     }
-    counts = count_many(session, {**filters, **extra})
+    if not with_units:
+        return _dashboard(today, due_soon_days, filters, count_many(session, wanted)), []
+    by_unit = count_many_by_unit(session, wanted)
+    counts = {key: sum(unit[key] for unit in by_unit.values()) for key in wanted}
+    units = [
+        UnitTiles(
+            code,
+            name,
+            {key: by_unit.get(code, {}).get(key, 0) for key, _h in UNIT_TILE_COLUMNS},
+            {key: replace(filters[key], unit_code=code) for key, _h in UNIT_TILE_COLUMNS},
+        )
+        for code, name in known_units(session)
+    ]
+    return _dashboard(today, due_soon_days, filters, counts), units
+
+
+def _dashboard(
+    today: date, due_soon_days: int, filters: dict[str, CaseFilter], counts: dict[str, int]
+) -> Dashboard:
     accepted, evaluated = counts["accepted_this_year"], counts["satisfaction"]
     yoy = yoy_pct(accepted, counts["accepted_last_year"])
     accepted_hint = "去年同期无受理" if yoy is None else f"同比 {yoy:+.1f}%"
@@ -158,23 +187,6 @@ class UnitTiles:
 def unit_tiles(session: Session, today: date | None = None) -> list[UnitTiles]:
     """Per unit the office knows (one with no case included): overdue, due soon, accepted this year.
 
-    All counted in one scan; each count is ``count_cases`` of its filter.
+    Each count is ``count_cases`` of its filter.
     """
-    today = today or date.today()
-    base = tile_filters(today, Settings.load(session).due_soon_days)
-    units = known_units(session)
-    filters = {
-        (code, key): replace(base[key], unit_code=code)
-        for code, _name in units
-        for key, _h in UNIT_TILE_COLUMNS
-    }
-    counts = count_many(session, {f"{code}\t{key}": f for (code, key), f in filters.items()})
-    return [
-        UnitTiles(
-            code,
-            name,
-            {key: counts[f"{code}\t{key}"] for key, _h in UNIT_TILE_COLUMNS},
-            {key: filters[(code, key)] for key, _h in UNIT_TILE_COLUMNS},
-        )
-        for code, name in units
-    ]
+    return dashboard_and_unit_tiles(session, today)[1]

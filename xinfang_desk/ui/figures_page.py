@@ -78,6 +78,8 @@ PERIOD_KINDS: tuple[tuple[str, str], ...] = (
 )
 
 ALL_UNITS = ""
+#: Where a 单位考核 name cell keeps the index of its unit's line.
+_ROW_OF_UNIT = Qt.ItemDataRole.UserRole + 1
 
 
 def period_range(kind: str, year: int, part: int, custom: tuple[date, date]) -> tuple[date, date]:
@@ -468,6 +470,7 @@ class FiguresPage(QWidget):
                 item = QTableWidgetItem()
                 if isinstance(value, str):
                     item.setText(value)
+                    item.setData(_ROW_OF_UNIT, r)  # the unit's line, wherever sorting puts it
                 elif value is None:
                     item.setText("—")
                     item.setData(Qt.ItemDataRole.UserRole, -1)
@@ -542,9 +545,15 @@ class FiguresPage(QWidget):
         if path is not None:
             self.export_assessment_to(path)
 
+    def shown_assessment(self) -> list[UnitAssessment]:
+        """The units' lines in the order the table shows them (as the user sorted it)."""
+        table = self.assessment_table
+        return [self.assessment[table.item(r, 0).data(_ROW_OF_UNIT)] for r in range(table.rowCount())]
+
     def export_assessment_to(self, path: Path) -> None:
+        """Write the 单位考核 table to ``path`` as shown: the same lines in the same order."""
         query = self.query or self.current_query()
-        rows = list(self.assessment)
+        rows = self.shown_assessment()
         title = f"各单位信访工作考核（{period_text(query.start, query.end)}）"
         self.runner.run_detached(  # the rows are on screen already: writing the file needs no ledger
             lambda _p: write_assessment_workbook(path, title, rows),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from xinfang_desk.ledger.assessment import known_units
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.calendar_entries import next_year_warning
-from xinfang_desk.ledger.dashboard import Dashboard, UnitTiles, compute_dashboard, unit_tiles
+from xinfang_desk.ledger.dashboard import Dashboard, UnitTiles, dashboard_and_unit_tiles
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
@@ -44,13 +44,13 @@ class DashboardData:
 def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     """The 工作台: its tiles and every overdue or due-soon open case, none left out."""
     today = today or ctx.now().date()
-    board = compute_dashboard(ctx.session, today)
+    office = LedgerInfo.office_ledger(ctx.session)
+    board, units = dashboard_and_unit_tiles(ctx.session, today, with_units=office)
     urgent = CaseFilter(overdue=True, due_soon=True, due_soon_days=board.due_soon_days, today=today)
     ids = case_ids(ctx.session, urgent, sort="due_on", descending=False)
     rows = case_rows(ctx.session, ids, today=today, due_soon_days=board.due_soon_days)
     warning = next_year_warning(WorkCalendar.load(ctx.session), today)
-    units = tuple(unit_tiles(ctx.session, today)) if LedgerInfo.office_ledger(ctx.session) else ()
-    return DashboardData(board, tuple(rows), urgent, warning, units)
+    return DashboardData(board, tuple(rows), urgent, warning, tuple(units))
 
 
 @dataclass(frozen=True)
