@@ -152,18 +152,22 @@ class StorageBackend:
         conditions = []
         for word in words:
             pattern = like_pattern(word)
-            person = select(Petitioner.id).where(Petitioner.name.like(pattern, escape="\\"))
+            person = select(Petitioner.id).where(self.contains(Petitioner.name, pattern))
             conditions.append(
                 or_(
-                    Case.summary.like(pattern, escape="\\"),
-                    Case.content.like(pattern, escape="\\"),
-                    Case.case_no.like(pattern, escape="\\"),
+                    self.contains(Case.summary, pattern),
+                    self.contains(Case.content, pattern),
+                    self.contains(Case.case_no, pattern),
                     Case.petitioner_id.in_(person),
                 )
             )
         from sqlalchemy import and_
 
         return and_(*conditions)
+
+    def contains(self, column: ColumnElement[str], pattern: str) -> ColumnElement[bool]:
+        """``column`` matches a ``like_pattern``, letters in either case (as every search finds them)."""
+        return column.ilike(pattern, escape="\\")
 
     def likely(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
         """``condition`` marked as usually true for the planner (unchanged where there is no such hint)."""
