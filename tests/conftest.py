@@ -81,6 +81,17 @@ def ledger_location(
 
 
 @pytest.fixture
+def empty_location(tmp_path: Path, postgres: str | None) -> Iterator[str | Path]:
+    """Where a ledger can be made from nothing: a file not there yet, or an empty database on the test server."""
+    if postgres is None:
+        yield tmp_path / "empty.sqlite"
+        return
+    url = engines.new_database(postgres)
+    yield url
+    engines.drop_database(url)
+
+
+@pytest.fixture
 def ledger(ledger_location: str | Path) -> Iterator[Ledger]:
     """A new, empty ledger of the unit JWC (教务处), on the engine the tests run on."""
     opened = create_ledger(ledger_location, "JWC", "教务处")
