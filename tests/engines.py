@@ -102,3 +102,36 @@ def migrated_template(server: str) -> str:
     finally:
         engine.dispose()
     return TEMPLATE
+
+
+#: The append-only guards of a file ledger, dropped by ``write_around_the_program`` (as a tamperer would).
+_FILE_GUARDS = (
+    "case_events_no_update",
+    "case_events_no_delete",
+    "audit_log_no_update",
+    "audit_log_no_delete",
+)
+
+
+def write_around_the_program(location: str | Path, *statements: str) -> None:
+    """Run SQL on a ledger as another program would, its guards out of the way: dropped from a file
+    (plain sqlite3), or not fired for a superuser's session on a server (``session_replication_role``)."""
+    if "://" in str(location):
+        engine = create_engine(str(location))
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for statement in statements:
+                    conn.execute(text(statement))
+        finally:
+            engine.dispose()
+        return
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(location)) as conn:
+        for name in _FILE_GUARDS:
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()

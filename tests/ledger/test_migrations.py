@@ -12,7 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, inspect, select, text
 
-from xinfang_desk.ledger import db
+from xinfang_desk.ledger import chain, db
+from xinfang_desk.ledger.chain_check import verify_ledger
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerFileError
 from xinfang_desk.ledger.models import Case, CaseEvent
@@ -115,6 +116,8 @@ def _old_ledger(location: str | Path, revision: str = "0001") -> None:
         tables.reflect(conn, only=list(rows))
         for name, values in rows.items():
             conn.execute(tables.tables[name].insert(), values)
+        if "chain_hash" in tables.tables["case_events"].c and engine.dialect.name == "sqlite":
+            chain.seal(conn, everything_unsealed=True)  # the program of that schema sealed a file's rows
     engine.dispose()
 
 
@@ -144,6 +147,8 @@ def test_an_older_schema_is_upgraded_without_losing_a_case(
             "旧台账信访人",
         )
         assert case_ids(s, CaseFilter(text="座位")) == [case.id]  # indexed for search after the upgrade
+        # its history is in the hash chain: sealed by the upgrade, or kept as the file had it
+        assert verify_ledger(s.connection()) == []
         wf = Workflow(s, "主任")
         wf.accept(case)
         wf.reply(case, Outcome.SOLVED, "已增加座位")

@@ -2,8 +2,12 @@
 
 Several clerks share one ledger on a server: case numbers are handed out under a transaction-scoped
 advisory lock per unit and year (gap-free, never max+1 raced), the history tables refuse UPDATE and
-DELETE by trigger, and a backup is ``pg_dump``'s custom format (or, where the tool is missing, a
-logical copy into a SQLite ledger file).
+DELETE by trigger, and a backup is ``pg_dump``'s custom format.
+
+The hash chain (``ledger.chain``) is sealed here too: a trigger writes the inserting transaction's id
+into each new event and audit row (in ``chain_prev``, until the row is sealed), so a transaction
+finds exactly its own new rows, whichever connection, savepoint or ``COPY`` wrote them; it seals them
+under an advisory lock, one writer after another.  The update guard lets only that sealing through.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy import Connection, Engine, Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger.chain import CHAINED, seal
 from xinfang_desk.ledger.storage.base import RowWriter, StorageBackend
 
 #: Columns searched by substring, each with a trigram index (``LIKE '%词%'`` uses it for 3+ characters).
@@ -31,6 +36,37 @@ BEGIN
     RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'P0001';
 END $$
 """
+#: The update guard: a row may be updated once, by the program sealing it into the hash chain (its chain
+#: columns were empty and nothing else changes); never otherwise.
+_UPDATE_GUARD_FUNCTION = """
+CREATE OR REPLACE FUNCTION xf_refuse_history_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.chain_hash IS NULL
+       AND to_jsonb(NEW) - 'chain_seq' - 'chain_prev' - 'chain_hash'
+           = to_jsonb(OLD) - 'chain_seq' - 'chain_prev' - 'chain_hash' THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'P0001';
+END $$
+"""
+#: Each new, unsealed event or audit row notes the transaction that inserted it (``new_chained_rows``).
+_MARK_FUNCTION = """
+CREATE OR REPLACE FUNCTION xf_mark_unsealed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.chain_hash IS NULL THEN
+        NEW.chain_prev := 'tx:' || pg_current_xact_id()::text;
+    END IF;
+    RETURN NEW;
+END $$
+"""
+#: The mark of the current transaction's rows, as ``xf_mark_unsealed`` writes it.
+_THIS_TRANSACTION = "'tx:' || pg_current_xact_id()::text"
+#: The functions behind the triggers, by name.
+_FUNCTIONS = {
+    "xf_refuse_change": _GUARD_FUNCTION,
+    "xf_refuse_history_update": _UPDATE_GUARD_FUNCTION,
+    "xf_mark_unsealed": _MARK_FUNCTION,
+}
 _GUARDS = (
     ("case_events", "UPDATE", "历史记录不可修改"),
     ("case_events", "DELETE", "历史记录不可删除"),
@@ -41,6 +77,8 @@ _GUARDS = (
 
 #: Advisory lock key held while a ledger's indexes and guards are installed (several clerks open at once).
 _INSTALL_LOCK = 0x5846_0001
+#: Advisory lock key held from sealing new rows into the hash chain until the transaction ends.
+_CHAIN_LOCK = 0x5846_0002
 
 #: SQLSTATEs after which the same work may succeed when tried again.
 _RETRYABLE = frozenset({"40001", "40P01", "55P03"})
@@ -59,32 +97,76 @@ class PostgresBackend(StorageBackend):
 
     name = "postgresql"
 
+    seals_chain = True
+
     def install(self, connection: Connection) -> None:
-        """The trigram indexes and the append-only guards: only what is missing, one opener at a time."""
+        """The trigram indexes, the append-only guards and the chain's row marks: only what is missing,
+        one opener at a time.
+
+        A ledger the program did not yet seal on the server (made before it did: no mark function) has
+        its events and audit entries sealed into the chain once, in the order they were recorded.
+        """
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INSTALL_LOCK})
-        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-        for table, column in _TRIGRAM_COLUMNS:
+        # only what is missing is created: a clerk's account (``clerk_role_script``) may create nothing
+        if connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first() is None:
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        indexes = set(
+            connection.execute(
+                text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+            ).scalars()
+        )
+        wanted = {
+            f"{table}_{column}_trgm": f"ON {table} USING gin ({column} gin_trgm_ops)"
+            for table, column in _TRIGRAM_COLUMNS
+        }
+        for table in CHAINED:  # a transaction's own unsealed rows, found without reading the table
+            wanted[f"{table}_unsealed"] = f"ON {table} (chain_prev) WHERE chain_hash IS NULL"
+        for name, definition in wanted.items():
+            if name not in indexes:
+                connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} {definition}"))
+        functions = {
+            row[0]
+            for row in connection.execute(
+                text("SELECT proname FROM pg_proc WHERE proname = ANY(:names)"), {"names": list(_FUNCTIONS)}
+            )
+        }
+        for name, ddl in _FUNCTIONS.items():
+            if name not in functions:
+                connection.execute(text(ddl))
+        present = _triggers(connection)
+        for name, (table, verb, function, argument) in _wanted_triggers().items():
+            if present.get(name) == function:
+                continue
+            if name in present:  # an older guard (the update guard that also refused sealing)
+                connection.execute(text(f"DROP TRIGGER {name} ON {table}"))
             connection.execute(
                 text(
-                    f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm ON {table} "
-                    f"USING gin ({column} gin_trgm_ops)"
+                    f"CREATE TRIGGER {name} BEFORE {verb} ON {table} FOR EACH ROW "
+                    f"EXECUTE FUNCTION {function}({argument})"
                 )
             )
-        have_function = connection.execute(
-            text("SELECT 1 FROM pg_proc WHERE proname = 'xf_refuse_change'")
-        ).first()
-        if have_function is None:
-            connection.execute(text(_GUARD_FUNCTION))
-        present = _guard_triggers(connection)
-        for table, verb, message in _GUARDS:
-            name = f"{table}_no_{verb.lower()}"
-            if name not in present:
-                connection.execute(
-                    text(
-                        f"CREATE TRIGGER {name} BEFORE {verb} ON {table} FOR EACH ROW "
-                        f"EXECUTE FUNCTION xf_refuse_change('{message}')"
-                    )
-                )
+        if "xf_mark_unsealed" not in functions:
+            seal(connection, self, everything_unsealed=True)
+
+    def new_chained_rows(self, connection: Connection) -> list[tuple[str, tuple[Any, ...]]] | None:
+        """The event and audit rows this transaction inserted (marked with its id), oldest first."""
+        rows = connection.execute(
+            text(
+                f"WITH mine AS (SELECT {_THIS_TRANSACTION} AS mark) "
+                "SELECT 'case_events', recorded_at, case_id, seq FROM case_events, mine "
+                "WHERE chain_hash IS NULL AND chain_prev = mine.mark "
+                "UNION ALL SELECT 'audit_log', at, id, NULL FROM audit_log, mine "
+                "WHERE chain_hash IS NULL AND chain_prev = mine.mark "
+                "ORDER BY 2, 1, 3, 4"
+            )
+        ).all()
+        return [
+            (table, (first,) if second is None else (first, second)) for table, _at, first, second in rows
+        ]
+
+    def lock_chain(self, connection: Connection) -> None:
+        """Writers extend the chain one after another: the head is theirs until the transaction ends."""
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
 
     def after_copy(self, connection: Connection, tables: Sequence[Table]) -> None:
         """Move each table's id sequence past the ids copied in."""
@@ -114,8 +196,8 @@ class PostgresBackend(StorageBackend):
     def error_message(self, error: BaseException) -> str | None:
         error = self.driver_error(error)
         state = getattr(error, "sqlstate", None) or ""
+        diag = getattr(error, "diag", None)
         if state == "P0001":
-            diag = getattr(error, "diag", None)
             return getattr(diag, "message_primary", None) or str(error)
         return _MESSAGES.get(state) or _MESSAGES.get(state[:2])
 
@@ -149,24 +231,54 @@ class PostgresBackend(StorageBackend):
         os.chmod(dest, 0o600)
 
     def missing_guards(self, connection: Connection) -> list[str]:
-        """The append-only triggers someone dropped from this ledger (reported before ``install`` restores them)."""
-        present = _guard_triggers(connection)
-        wanted = (f"{table}_no_{verb.lower()}" for table, verb, _message in _GUARDS)
-        return [name for name in wanted if name not in present]
+        """The append-only triggers someone dropped from this ledger (reported before ``install`` restores them).
+
+        The chain's row marks count once the ledger has them (a ledger from before has none to lose).
+        """
+        return _missing_triggers(connection)
 
     def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
         """Missing guards or indexes (the server keeps its own pages sound)."""
         with engine.connect() as conn:
-            have = _guard_triggers(conn)
-        wanted = {f"{table}_no_{verb.lower()}" for table, verb, _ in _GUARDS}
-        return [f"缺少保护触发器：{name}" for name in sorted(wanted - have)]
+            missing = _missing_triggers(conn)
+        return [f"缺少保护触发器：{name}" for name in sorted(missing)]
 
 
-def _guard_triggers(connection: Connection) -> set[str]:
+def _wanted_triggers() -> dict[str, tuple[str, str, str, str]]:
+    """Every trigger a ledger has: name → (table, event, function, its argument)."""
+    wanted = {
+        f"{table}_no_{verb.lower()}": (
+            table,
+            verb,
+            "xf_refuse_history_update" if verb == "UPDATE" else "xf_refuse_change",
+            f"'{message}'",
+        )
+        for table, verb, message in _GUARDS
+    }
+    for table in CHAINED:
+        wanted[f"{table}_mark_unsealed"] = (table, "INSERT", "xf_mark_unsealed", "")
+    return wanted
+
+
+def _triggers(connection: Connection) -> dict[str, str]:
+    """The ledger's triggers present: name → the function each runs."""
     rows = connection.execute(
-        text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%\\_no\\_%'")
+        text(
+            "SELECT t.tgname, p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+            "WHERE NOT t.tgisinternal AND p.proname LIKE 'xf\\_%'"
+        )
     )
-    return {row[0] for row in rows}
+    return {name: function for name, function in rows}
+
+
+def _missing_triggers(connection: Connection) -> list[str]:
+    present = _triggers(connection)
+    marking = connection.execute(text("SELECT 1 FROM pg_proc WHERE proname = 'xf_mark_unsealed'")).first()
+    return [
+        name
+        for name, (_table, _verb, function, _argument) in _wanted_triggers().items()
+        if name not in present and (function != "xf_mark_unsealed" or marking is not None)
+    ]
 
 
 def _server_tool(name: str) -> str | None:
