@@ -19,6 +19,8 @@ FILES=(
     tests/ledger/test_workflow.py
     tests/ledger/test_search.py
     tests/ledger/test_migrations.py
+    tests/ledger/test_history_chain.py
+    tests/ledger/test_server_role.py
     tests/ledger/test_permissions.py
     tests/exchange/test_import_ledger.py
     tests/exchange/test_merge.py

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
@@ -88,6 +89,8 @@ _MESSAGES = {
     "28": "台账数据库拒绝登录：用户名或密码不正确（密码请写在 .pgpass 或环境变量 PGPASSWORD 中）。",
     "53": "台账数据库服务器资源不足（磁盘已满或连接过多），未能写入。请联系服务器管理员。",
     "42501": "当前数据库账号没有此项操作的权限。",
+    "42501 history": "当前数据库账号不能修改或删除历史记录和审计日志（它们只能追加）；本次操作没有保存。",
+    "42501 kept": "当前数据库账号不能删除案件或用户（案件只能办结，用户只能停用）；本次操作没有保存。",
     "P0001": None,  # our own guards: their message is already Chinese
 }
 
@@ -199,6 +202,12 @@ class PostgresBackend(StorageBackend):
         diag = getattr(error, "diag", None)
         if state == "P0001":
             return getattr(diag, "message_primary", None) or str(error)
+        if state == "42501":
+            denied = str(getattr(diag, "message_primary", "") or "").rsplit(" ", 1)[-1]
+            if denied in CHAINED:
+                return _MESSAGES["42501 history"]
+            if denied in _KEPT:
+                return _MESSAGES["42501 kept"]
         return _MESSAGES.get(state) or _MESSAGES.get(state[:2])
 
     def row_writer(self, table: Table, columns: Sequence[str]) -> RowWriter:
@@ -322,3 +331,44 @@ class CopyRowWriter(RowWriter):
                         for v, p in zip(values, self._processors, strict=True)
                     ]
                 )
+
+
+#: Tables whose rows are never deleted: a case is closed, an account disabled.
+_KEPT = ("cases", "users")
+#: A database account's name as the clerk role script takes it (a plain SQL identifier).
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def clerk_role_script(role: str, database: str) -> str:
+    """SQL, run by the owner of the ledger's tables, that lets ``role`` work the ledger but never change
+    or remove its history: no UPDATE or DELETE on the events and the audit log (only the sealing of new
+    rows into the hash chain), no DELETE of cases, no TRUNCATE, no change of the schema."""
+    from xinfang_desk.ledger.errors import ValidationError
+    from xinfang_desk.ledger.models import Base
+
+    if not _ROLE_NAME.fullmatch(role):
+        raise ValidationError(
+            f"数据库账号名“{role}”不可用：请只用小写英文字母、数字和下划线，以字母开头，不超过 63 个字符。"
+        )
+    appended_only = set(CHAINED)
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name not in appended_only]
+    worked = [t for t in tables if t not in (*_KEPT, "alembic_version")]
+    chain_columns = ", ".join(("chain_seq", "chain_prev", "chain_hash"))
+    lines = [
+        f"-- 信访台账：数据库账号 {role} 可以登记、办理和查询，但不能修改或删除历史记录与审计日志。",
+        "-- 请以台账各表的所有者（建立台账的账号）在 psql 中执行；账号的密码请另用 \\password 设置。",
+        "BEGIN;",
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+        f"THEN CREATE ROLE {role} LOGIN; END IF; END $$;",
+        f'GRANT CONNECT ON DATABASE "{database}" TO {role};',
+        f"GRANT USAGE ON SCHEMA public TO {role};",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role};",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(worked)} TO {role};",
+        f"GRANT SELECT, INSERT, UPDATE ON {', '.join(_KEPT)} TO {role};",
+        f"GRANT SELECT ON alembic_version TO {role};",
+        f"GRANT SELECT, INSERT ON {', '.join(sorted(appended_only))} TO {role};",
+        f"GRANT UPDATE ({chain_columns}) ON {', '.join(sorted(appended_only))} TO {role};",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};",
+        "COMMIT;",
+    ]
+    return "\n".join(lines) + "\n"
