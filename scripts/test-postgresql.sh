@@ -21,6 +21,7 @@ FILES=(
     tests/ledger/test_migrations.py
     tests/ledger/test_history_chain.py
     tests/ledger/test_server_role.py
+    tests/ledger/test_backups.py
     tests/ledger/test_permissions.py
     tests/exchange/test_import_ledger.py
     tests/exchange/test_merge.py

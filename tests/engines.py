@@ -33,6 +33,11 @@ sqlite_only = pytest.mark.skipif(
     reason="looks at SQLite's own machinery (file, PRAGMAs or FTS5), not the ledger's behaviour",
 )
 
+#: Tests of what only a server has (database accounts, pg_dump backups): they run on PostgreSQL only.
+postgresql_only = pytest.mark.skipif(
+    ENGINE != "postgresql", reason="about what only a database server has (accounts, pg_dump)"
+)
+
 
 def on_postgresql() -> bool:
     return ENGINE == "postgresql"

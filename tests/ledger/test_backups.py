@@ -11,11 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.commands.test_cli import run
+from tests.engines import postgresql_only
 from tests.helpers import draft
+from xinfang_desk.cli import main
+from xinfang_desk.ledger.audit import BACKUP_LEDGER
 from xinfang_desk.ledger.backups import backups_of, restore_backup, take_backup
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerFileError
-from xinfang_desk.ledger.models import AttachmentBlob, Case
+from xinfang_desk.ledger.models import AttachmentBlob, AuditEntry, Case
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.workflow import Workflow
 
@@ -204,3 +207,20 @@ def test_restore_refuses_a_ledger_another_program_has_open_and_changes_nothing(t
         holder.wait()
     assert _count(path) == 3, "the ledger in use was not replaced"
     assert not [p for p in backups_of(path) if "恢复前" in p.name]
+
+
+@postgresql_only
+def test_a_server_ledger_is_backed_up_only_to_a_named_file(
+    ledger: Ledger, ledger_location: str, register_case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    register_case()
+    assert main(["backup", "--db", ledger_location]) == 2
+    assert "请用 -o 指定备份文件" in capsys.readouterr().err
+    with ledger.reading() as s:  # refused before anything was done: no backup recorded
+        assert (
+            s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == BACKUP_LEDGER))
+            == 0
+        )
+    dump = tmp_path / "台账备份.dump"
+    assert main(["backup", "--db", ledger_location, "-o", str(dump)]) == 0
+    assert dump.read_bytes()[:5] == b"PGDMP" and stat.S_IMODE(dump.stat().st_mode) == 0o600

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.engines import on_postgresql
+from tests.engines import postgresql_only
 from tests.helpers import draft
 from xinfang_desk.cli import main
 from xinfang_desk.ledger.db import Ledger
@@ -20,8 +20,6 @@ from xinfang_desk.ledger.operations import cases
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.operations.trail import verify
 from xinfang_desk.ledger.permissions import Role
-
-postgresql_only = pytest.mark.skipif(not on_postgresql(), reason="a database account exists only on a server")
 
 
 @pytest.fixture
