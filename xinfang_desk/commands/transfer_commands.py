@@ -63,16 +63,7 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
 
 
 def cmd_server_role(args: argparse.Namespace) -> int:
-    from sqlalchemy.engine import make_url
-
     from xinfang_desk.ledger.storage.postgresql import clerk_role_script
 
-    location = ledger_location(args)
-    url = make_url(str(location)) if "://" in str(location) else None
-    if url is None or url.get_backend_name() != "postgresql" or not url.database:
-        raise ValidationError(
-            "数据库账号只在 PostgreSQL 服务器上的台账中使用：请用 --db 指定台账的数据库地址，"
-            "如 postgresql+psycopg://用户@主机/库名。"
-        )
-    sys.stdout.write(clerk_role_script(args.role, url.database))
+    sys.stdout.write(clerk_role_script(args.role, str(ledger_location(args))))
     return 0

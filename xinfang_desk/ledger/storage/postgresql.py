@@ -339,13 +339,21 @@ _KEPT = ("cases", "users")
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-def clerk_role_script(role: str, database: str) -> str:
-    """SQL, run by the owner of the ledger's tables, that lets ``role`` work the ledger but never change
-    or remove its history: no UPDATE or DELETE on the events and the audit log (only the sealing of new
-    rows into the hash chain), no DELETE of cases, no TRUNCATE, no change of the schema."""
+def clerk_role_script(role: str, location: str) -> str:
+    """SQL, run by the owner of the ledger's tables, that lets ``role`` work the ledger at ``location``
+    (its database URL) but never change or remove its history: no UPDATE or DELETE on the events and
+    the audit log (only the sealing of new rows into the hash chain), no DELETE of cases or users, no
+    TRUNCATE, no change of the schema."""
     from xinfang_desk.ledger.errors import ValidationError
     from xinfang_desk.ledger.models import Base
 
+    url = make_url(location) if "://" in location else None
+    if url is None or url.get_backend_name() != "postgresql" or not url.database:
+        raise ValidationError(
+            "数据库账号只在 PostgreSQL 服务器上的台账中使用：请用 --db 指定台账的数据库地址，"
+            "如 postgresql+psycopg://用户@主机/库名。"
+        )
+    database = url.database
     if not _ROLE_NAME.fullmatch(role):
         raise ValidationError(
             f"数据库账号名“{role}”不可用：请只用小写英文字母、数字和下划线，以字母开头，不超过 63 个字符。"
