@@ -2,6 +2,7 @@
 # A throw-away PostgreSQL server for the tests, on loopback only, in a temporary data folder.
 #   bash scripts/postgres.sh start DIR PORT   → prints the server's URL prefix (postgresql+psycopg://…:PORT)
 #   bash scripts/postgres.sh stop DIR
+#   bash scripts/postgres.sh version          → the server's version (installing it when missing)
 # Installs Debian's postgresql when it is missing. The server runs as the unprivileged `postgres`
 # user (PostgreSQL refuses root), trusts local connections only, and keeps nothing after `stop`.
 set -euo pipefail
@@ -16,10 +17,15 @@ find_bin() {
 
 ensure_installed() {
     if ! find_bin >/dev/null; then
+        local sudo=()
+        if [ "$(id -u)" -ne 0 ]; then
+            command -v sudo >/dev/null 2>&1 || { echo "postgres.sh: need root (or sudo) to install postgresql" >&2; exit 1; }
+            sudo=(sudo)
+        fi
         echo "postgres.sh: installing postgresql" >&2
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -q >&2
-        apt-get install -y -q --no-install-recommends postgresql >&2
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >&2
+        find_bin >/dev/null || { echo "postgres.sh: postgresql is still missing after apt-get" >&2; exit 1; }
     fi
 }
 
@@ -33,7 +39,12 @@ as_postgres() {
 
 cmd="${1:-}"
 dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: postgres.sh start DIR PORT | stop DIR" >&2; exit 2; }
+if [ "$cmd" = version ]; then
+    ensure_installed
+    "$(find_bin)/postgres" --version | awk '{print $3}'
+    exit 0
+fi
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: postgres.sh start DIR PORT | stop DIR | version" >&2; exit 2; }
 
 case "$cmd" in
 start)
@@ -54,7 +65,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: postgres.sh start DIR PORT | stop DIR" >&2
+    echo "usage: postgres.sh start DIR PORT | stop DIR | version" >&2
     exit 2
     ;;
 esac

@@ -50,10 +50,45 @@ def postgres() -> Iterator[str | None]:
         yield url
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, only the tests whose ledger lives on the server run: the rest would repeat the SQLite pass."""
+    if not engines.on_postgresql():
+        return
+    kept = [item for item in items if "postgres" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if item not in kept]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def _ledger_template(postgres: str | None) -> str | None:
+    """On PostgreSQL, the empty database at the newest schema that each test's ledger is copied from."""
+    return engines.migrated_template(postgres) if postgres else None
+
+
 @pytest.fixture
-def ledger_location(tmp_path: Path, postgres: str | None) -> str | Path:
+def ledger_location(
+    tmp_path: Path, postgres: str | None, _ledger_template: str | None
+) -> Iterator[str | Path]:
     """Where a test's ledger lives: a temporary file, or a new database on the test PostgreSQL server."""
-    return engines.new_database(postgres) if postgres else tmp_path / "ledger.sqlite"
+    if postgres is None or _ledger_template is None:
+        yield tmp_path / "ledger.sqlite"
+        return
+    url = engines.new_database(postgres, _ledger_template)
+    yield url
+    engines.drop_database(url)
+
+
+@pytest.fixture
+def empty_location(tmp_path: Path, postgres: str | None) -> Iterator[str | Path]:
+    """Where a ledger can be made from nothing: a file not there yet, or an empty database on the test server."""
+    if postgres is None:
+        yield tmp_path / "empty.sqlite"
+        return
+    url = engines.new_database(postgres)
+    yield url
+    engines.drop_database(url)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ top-level ``resources/`` folder), the same way from source, from a wheel and fro
 
 from __future__ import annotations
 
+import argparse
 import os
 from importlib.resources import files
 from pathlib import Path
@@ -34,3 +35,15 @@ def default_demo_ledger_path() -> Path:
 def resource_path(*parts: str) -> Path:
     """A file shipped in ``resources/`` (fonts, icons, style)."""
     return Path(str(files("xinfang_desk.resources").joinpath(*parts)))
+
+
+def ledger_argument(text: str) -> str | Path:
+    """``--db``: a ledger file, or a database URL (``postgresql+psycopg://用户@主机/库名``) without a password."""
+    if "://" not in text:
+        return Path(text)
+    credentials = text.split("://", 1)[1].split("@", 1)[0] if "@" in text else ""
+    if ":" in credentials:
+        raise argparse.ArgumentTypeError(
+            "请不要在命令行中写数据库密码：请写在 .pgpass 文件或环境变量 PGPASSWORD 中"
+        )
+    return text

@@ -372,6 +372,6 @@ def test_verify_says_so_where_the_database_does_not_seal_the_history(
 ) -> None:
     from xinfang_desk.ledger.storage.sqlite import SqliteBackend
 
-    monkeypatch.setattr(SqliteBackend, "seals_chain", False)  # as on a server ledger today
+    monkeypatch.setattr(SqliteBackend, "seals_chain", False)  # as on a database without a backend of its own
     assert _cli(monkeypatch, "verify", "--db", str(secured), user=ADMIN, password=ADMIN_PASSWORD) == 2
     assert "尚未启用历史记录哈希链" in capsys.readouterr().err

@@ -392,15 +392,16 @@ def test_a_fallback_font_draws_what_the_primary_font_lacks(
 
 
 def test_command_line_prints_a_slip(
-    ledger: Ledger, cases: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ledger: Ledger, ledger_location, cases: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "cli.pdf"
     assert (
-        main(["slip", "--db", str(ledger.path), cases["dorm"], "-o", str(target), "--kind", "supervise"]) == 0
+        main(["slip", "--db", str(ledger_location), cases["dorm"], "-o", str(target), "--kind", "supervise"])
+        == 0
     )
     assert "督办单 1 份" in capsys.readouterr().out
     assert "督办〔2025〕第1号" in _text(target)[0]
-    assert main(["slip", "--db", str(ledger.path), "JWC-2099-0009", "-o", str(target)]) == 2
+    assert main(["slip", "--db", str(ledger_location), "JWC-2099-0009", "-o", str(target)]) == 2
     err = capsys.readouterr().err
     assert err == "错误：找不到案件：JWC-2099-0009。\n"
 

@@ -354,14 +354,14 @@ def test_identity_describes_the_export(ledger: Ledger, cases: dict[str, str], tm
 
 
 def test_statistics_sheet_equals_compute_figures_and_stats_json(
-    ledger: Ledger, cases: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ledger: Ledger, ledger_location, cases: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _export(ledger, tmp_path / "t.xlsx")
     sheet = load_workbook(tmp_path / "t.xlsx")["统计"]
     shown = read_statistics(sheet)
     with ledger.session() as s:
         figures = compute_figures(s, *year_range(2025)).as_json()
-    assert main(["stats", "--db", str(ledger.path), "--year", "2025", "--json"]) == 0
+    assert main(["stats", "--db", str(ledger_location), "--year", "2025", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert shown == figures == printed
     assert any(v is None for v in figures.values())  # a null is shown, not 0
@@ -394,20 +394,20 @@ def test_cancel_leaves_no_file_and_progress_reaches_the_total(
 
 
 def test_command_line_exports_a_year(
-    ledger: Ledger, cases: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ledger: Ledger, ledger_location, cases: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "cli.xlsx"
-    code = main(["export-ledger", "--db", str(ledger.path), "--year", "2025", "-o", str(target)])
+    code = main(["export-ledger", "--db", str(ledger_location), "--year", "2025", "-o", str(target)])
     assert code == 0
     assert "已导出 6 件案件" in capsys.readouterr().out
     identity = verify_ledger_file(target)
     # a ledger without users is worked on as the operating-system user, as before users existed
     assert identity.exported_by == Actor.of_system_user().name and identity.masked
-    assert main(["export-ledger", "--db", str(ledger.path), "-o", str(target)]) == 2
+    assert main(["export-ledger", "--db", str(ledger_location), "-o", str(target)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("错误：") and err.count("\n") == 1
     assert (
-        main(["export-ledger", "--db", str(ledger.path), "--year", "2025", "-o", str(tmp_path / "x.csv")])
+        main(["export-ledger", "--db", str(ledger_location), "--year", "2025", "-o", str(tmp_path / "x.csv")])
         == 2
     )
     assert ".xlsx" in capsys.readouterr().err

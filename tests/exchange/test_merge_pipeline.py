@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.bad_workbooks import column, rewrite_export, unit_export, unit_ledger
+from tests.engines import on_postgresql
 from xinfang_desk.export.exchange import merge as merge_module
 from xinfang_desk.export.exchange import merge_reading
 from xinfang_desk.export.exchange.merge import FileStatus, MergeReport, merge_workbooks
@@ -188,7 +189,8 @@ def test_a_bulk_load_that_changes_a_new_case_again_still_indexes_every_case(
         ids = [register_case(summary=f"第{i}件：图书馆空调噪音") for i in range(3)]
         with ledger.session() as s:  # the last one changed while the insert trigger is away
             Workflow(s, "主任").correct(s.get(Case, ids[-1]), "summary", "食堂饭菜变质", "更正")
-    assert index_matches_ledger(ledger)
+    if not on_postgresql():  # SQLite's FTS5 tables, kept by triggers (a server keeps its indexes itself)
+        assert index_matches_ledger(ledger)
     with ledger.session() as s:
         assert case_ids(s, CaseFilter(text="空调")) and set(case_ids(s, CaseFilter(text="空调"))) == set(
             ids[:2]

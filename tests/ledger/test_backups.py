@@ -15,8 +15,11 @@ from sqlalchemy import func, select
 
 from tests.commands.test_cli import run
 from tests.commands.test_file_safety import small_mount
+from tests.engines import postgresql_only
 from tests.helpers import Clock, draft
+from xinfang_desk.cli import main
 from xinfang_desk.ledger import backups
+from xinfang_desk.ledger.audit import BACKUP_LEDGER
 from xinfang_desk.ledger.backups import (
     backup_due,
     backups_of,
@@ -26,7 +29,7 @@ from xinfang_desk.ledger.backups import (
 )
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerFileError
-from xinfang_desk.ledger.models import AttachmentBlob, Case
+from xinfang_desk.ledger.models import AttachmentBlob, AuditEntry, Case
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.workflow import Workflow
 
@@ -260,3 +263,20 @@ def test_a_folder_backups_cannot_be_written_into_is_refused_in_one_sentence(tmp_
     assert "请选择另一个文件夹" in str(caught.value)
     made = check_backup_folder(tmp_path / "新建" / "备份")
     assert made.is_dir() and list(made.iterdir()) == []
+
+
+@postgresql_only
+def test_a_server_ledger_is_backed_up_only_to_a_named_file(
+    ledger: Ledger, ledger_location: str, register_case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    register_case()
+    assert main(["backup", "--db", ledger_location]) == 2
+    assert "请用 -o 指定备份文件" in capsys.readouterr().err
+    with ledger.reading() as s:  # refused before anything was done: no backup recorded
+        assert (
+            s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == BACKUP_LEDGER))
+            == 0
+        )
+    dump = tmp_path / "台账备份.dump"
+    assert main(["backup", "--db", ledger_location, "-o", str(dump)]) == 0
+    assert dump.read_bytes()[:5] == b"PGDMP" and stat.S_IMODE(dump.stat().st_mode) == 0o600

@@ -147,7 +147,7 @@ def test_the_office_enters_the_notice_and_open_deadlines_follow(ledger: Ledger) 
         assert audit[-2:] == ["calendar_import", "calendar_set"]
 
 
-def test_an_older_ledger_adopts_its_rule_deadlines_on_first_open(ledger: Ledger) -> None:
+def test_an_older_ledger_adopts_its_rule_deadlines_on_first_open(ledger: Ledger, ledger_location) -> None:
     clock = Clock(datetime(2026, 12, 17, 10, 0))
     with ledger.session() as s:
         wf = Workflow(s, "接待员", clock=clock)
@@ -178,8 +178,7 @@ def test_an_older_ledger_adopts_its_rule_deadlines_on_first_open(ledger: Ledger)
             )
         )
         s.execute(delete(LedgerInfo).where(LedgerInfo.key.in_([ADOPTED_KEY, LIBRARY_KEY])))
-    assert ledger.path is not None
-    reopened = Ledger.open(ledger.path)
+    reopened = Ledger.open(ledger_location)
     try:
         with reopened.session() as s:
             ruled, imported = s.get(Case, ids[0]), s.get(Case, ids[1])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from tests.engines import sqlite_only
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.reference import create_ledger
@@ -67,6 +68,7 @@ def test_sigkill_while_registering_loses_no_committed_case(tmp_path: Path) -> No
     assert len(stored) - len(committed) in (0, 1)
 
 
+@sqlite_only
 def test_ledger_connections_are_durable(ledger: Ledger) -> None:
     with ledger.engine.connect() as conn:
         pragmas = {

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, create_engine, inspect, select, text
 
-from xinfang_desk.ledger import db
+from xinfang_desk.ledger import chain, db
+from xinfang_desk.ledger.chain_check import verify_ledger
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerFileError
 from xinfang_desk.ledger.models import Case, CaseEvent
@@ -19,58 +22,123 @@ from xinfang_desk.ledger.vocab import EventKind, Outcome
 from xinfang_desk.ledger.workflow import Workflow
 
 
-def _old_ledger(path: Path, revision: str = "0001") -> None:
-    """A ledger at schema ``revision`` with one registered case, written with plain SQL of schema 0001."""
-    engine = create_engine(f"sqlite:///{path}")
+def _url(location: str | Path) -> str:
+    return str(location) if "://" in str(location) else f"sqlite:///{location}"
+
+
+def previous_revision() -> str:
+    """The schema revision just before the newest one."""
+    script = ScriptDirectory.from_config(db.alembic_config())
+    previous = script.get_revision(script.get_current_head()).down_revision
+    assert isinstance(previous, str)
+    return previous
+
+
+def _old_ledger(location: str | Path, revision: str = "0001") -> None:
+    """A ledger at schema ``revision`` with one registered case, written row by row with the columns of 0001."""
+    engine = create_engine(_url(location))
     db.upgrade(engine, revision)
+    at = datetime(2025, 3, 3, 9, 0)
+    rows = {
+        "ledger_info": [
+            {"key": "unit_code", "value": "JWC"},
+            {"key": "unit_name", "value": "教务处"},
+            {"key": "office", "value": "0"},
+        ],
+        "units": [{"code": "JWC", "name": "教务处"}],
+        "categories": [{"id": 1, "name": "其他类", "sort_order": 0, "active": True}],
+        "departments": [{"id": 1, "name": "教务处", "active": True}],
+        "petitioners": [
+            {
+                "id": 1,
+                "uuid": "p-1",
+                "name": "旧台账信访人",
+                "identity_type": "student",
+                "affiliation": "",
+                "anonymous": False,
+            }
+        ],
+        "cases": [
+            {
+                "id": 1,
+                "uuid": "c-1",
+                "unit_code": "JWC",
+                "year": 2025,
+                "seq": 1,
+                "case_no": "JWC-2025-0001",
+                "received_at": at,
+                "channel": "visit",
+                "source": "own",
+                "nature": "claim",
+                "category_id": 1,
+                "petitioner_id": 1,
+                "people_count": 1,
+                "summary": "图书馆座位不足",
+                "content": "",
+                "is_repeat": False,
+                "bypassed_level": False,
+                "superior_ref": "",
+                "status": "registered",
+                "decide_due_on": date(2025, 3, 18),
+                "decline_reason": "",
+                "forwarded_to": "",
+                "assign_opinion": "",
+                "assign_count": 0,
+                "extended_days": 0,
+                "extension_count": 0,
+                "supervise_count": 0,
+                "reply_text": "",
+                "satisfaction": "none",
+                "reopen_count": 0,
+                "review_requested": False,
+                "owner_leader": "",
+                "remarks": "",
+                "revision": 1,
+                "created_at": at,
+                "updated_at": at,
+            }
+        ],
+        "case_events": [
+            {
+                "case_id": 1,
+                "seq": 1,
+                "kind": "register",
+                "actor": "接待员",
+                "at": at,
+                "recorded_at": at,
+                "note": "",
+                "data": "{}",
+            }
+        ],
+    }
+    tables = MetaData()
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO ledger_info VALUES ('unit_code', 'JWC'), ('unit_name', '教务处'), ('office', '0')"
-            )
-        )
-        conn.execute(text("INSERT INTO units (code, name) VALUES ('JWC', '教务处')"))
-        conn.execute(text("INSERT INTO categories (id, name, sort_order, active) VALUES (1, '其他类', 0, 1)"))
-        conn.execute(text("INSERT INTO departments (id, name, active) VALUES (1, '教务处', 1)"))
-        conn.execute(
-            text(
-                "INSERT INTO petitioners (id, uuid, name, identity_type, affiliation, anonymous) "
-                "VALUES (1, 'p-1', '旧台账信访人', 'student', '', 0)"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO cases (id, uuid, unit_code, year, seq, case_no, received_at, channel, source, nature,"
-                " category_id, petitioner_id, people_count, summary, content, is_repeat, bypassed_level,"
-                " superior_ref, status, decide_due_on, decline_reason, forwarded_to, assign_opinion, assign_count,"
-                " extended_days, extension_count, supervise_count, reply_text, satisfaction, reopen_count,"
-                " review_requested, owner_leader, remarks, revision, created_at, updated_at)"
-                " VALUES (1, 'c-1', 'JWC', 2025, 1, 'JWC-2025-0001', '2025-03-03 09:00:00', 'visit', 'own', 'claim',"
-                " 1, 1, 1, '图书馆座位不足', '', 0, 0, '', 'registered', '2025-03-18', '', '', '', 0, 0, 0, 0,"
-                " '', 'none', 0, 0, '', '', 1, '2025-03-03 09:00:00', '2025-03-03 09:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO case_events (case_id, seq, kind, actor, at, recorded_at, note, data)"
-                " VALUES (1, 1, 'register', '接待员', '2025-03-03 09:00:00', '2025-03-03 09:00:00', '', '{}')"
-            )
-        )
+        tables.reflect(conn, only=list(rows))
+        for name, values in rows.items():
+            conn.execute(tables.tables[name].insert(), values)
+        if "chain_hash" in tables.tables["case_events"].c and engine.dialect.name == "sqlite":
+            chain.seal(conn, everything_unsealed=True)  # the program of that schema sealed a file's rows
     engine.dispose()
 
 
-def test_previous_schema_is_upgraded_without_losing_a_case(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite"
-    _old_ledger(path)
-    assert "attachments" not in inspect(create_engine(f"sqlite:///{path}")).get_table_names()
+@pytest.mark.parametrize("revision", ["0001", previous_revision()])
+def test_an_older_schema_is_upgraded_without_losing_a_case(
+    empty_location: str | Path, tmp_path: Path, revision: str
+) -> None:
+    _old_ledger(empty_location, revision)
+    if revision == "0001":
+        assert "attachments" not in inspect(create_engine(_url(empty_location))).get_table_names()
 
-    ledger = Ledger.open(path)
+    ledger = Ledger.open(empty_location)
     tables = set(inspect(ledger.engine).get_table_names())
-    assert {"attachments", "attachment_blobs", "calendar_days"} <= tables
-    backups = list(tmp_path.glob("old.sqlite.before-upgrade-0001-*.bak"))
-    assert len(backups) == 1
-    if os.name == "posix":  # it holds full ID and phone numbers: the user's alone, whatever the umask
-        assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
+    assert {"attachments", "attachment_blobs", "calendar_days", "users"} <= tables
+    with ledger.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == db.head_revision()
+    if ledger.path is not None:  # a file is copied first; a server's database is backed up by its own tools
+        backups = list(tmp_path.glob(f"empty.sqlite.before-upgrade-{revision}-*.bak"))
+        assert len(backups) == 1
+        if os.name == "posix":  # it holds full ID and phone numbers: the user's alone, whatever the umask
+            assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
     with ledger.session() as s:
         case = s.scalars(select(Case)).one()
         assert (case.case_no, case.summary, case.petitioner.name) == (
@@ -79,6 +147,8 @@ def test_previous_schema_is_upgraded_without_losing_a_case(tmp_path: Path) -> No
             "旧台账信访人",
         )
         assert case_ids(s, CaseFilter(text="座位")) == [case.id]  # indexed for search after the upgrade
+        # its history is in the hash chain: sealed by the upgrade, or kept as the file had it
+        assert verify_ledger(s.connection()) == []
         wf = Workflow(s, "主任")
         wf.accept(case)
         wf.reply(case, Outcome.SOLVED, "已增加座位")
@@ -88,21 +158,18 @@ def test_previous_schema_is_upgraded_without_losing_a_case(tmp_path: Path) -> No
 
 
 def test_an_open_case_of_a_0005_ledger_gets_its_deadline_reckoned_with_the_estimated_holidays(
-    tmp_path: Path,
+    empty_location: str | Path,
 ) -> None:
     """The previous program counted 2027 by weekends only: 15 日 from 17 December 2026 ended on 元旦."""
-    path = tmp_path / "old.sqlite"
-    _old_ledger(path, "0005")
-    engine = create_engine(f"sqlite:///{path}")
+    _old_ledger(empty_location, "0005")
+    engine = create_engine(_url(empty_location))
     with engine.begin() as conn:
         conn.execute(
-            text(
-                "UPDATE cases SET received_at = '2026-12-17 09:00:00', decide_due_on = '2027-01-01',"
-                " due_on = '2027-01-01' WHERE id = 1"
-            )
+            text("UPDATE cases SET received_at = :at, decide_due_on = :due, due_on = :due WHERE id = 1"),
+            {"at": datetime(2026, 12, 17, 9, 0), "due": date(2027, 1, 1)},
         )
     engine.dispose()
-    ledger = Ledger.open(path)
+    ledger = Ledger.open(empty_location)
     try:
         with ledger.session() as s:
             case = s.scalars(select(Case)).one()
@@ -116,15 +183,14 @@ def test_an_open_case_of_a_0005_ledger_gets_its_deadline_reckoned_with_the_estim
         ledger.close()
 
 
-def test_a_ledger_from_a_newer_program_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "new.sqlite"
-    Ledger.open(path, create=True).close()
-    engine = create_engine(f"sqlite:///{path}")
+def test_a_ledger_from_a_newer_program_is_refused(empty_location: str | Path) -> None:
+    Ledger.open(empty_location, create=True).close()
+    engine = create_engine(_url(empty_location))
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     engine.dispose()
     with pytest.raises(LedgerFileError, match="更新版本的程序"):
-        Ledger.open(path)
+        Ledger.open(empty_location)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.engines import sqlite_only
 from tests.helpers import draft
 from xinfang_desk.cli import main
 from xinfang_desk.export.exchange import ledger_workbook
@@ -45,6 +46,7 @@ def test_init_creates_the_ledger_and_its_wal_readable_by_the_user_only(tmp_path:
         os.umask(old)
 
 
+@sqlite_only
 def test_an_older_world_readable_ledger_is_made_private_when_opened(ledger: Ledger) -> None:
     path = ledger.path
     ledger.close()

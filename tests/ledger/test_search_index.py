@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from tests.engines import sqlite_only
 from tests.helpers import Clock, register
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import Case, Petitioner
@@ -15,6 +16,8 @@ from xinfang_desk.ledger.search import CaseFilter, case_ids
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
 
 INDEXES = ("case_fts", "case_fts_short")
+#: SQLite's FTS5 indexes (a server ledger searches with its own trigram indexes: tests/ledger/test_search.py)
+pytestmark = sqlite_only
 
 
 def _index_is_sound(ledger: Ledger) -> None:

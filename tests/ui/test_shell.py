@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from xinfang_desk.fonts import CJK_FAMILY
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import build_demo
+from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.models import Case, Department, LedgerInfo
 from xinfang_desk.ledger.operations import cases
 from xinfang_desk.ledger.reference import create_ledger
@@ -115,12 +116,20 @@ def test_demo_option_with_a_path_builds_the_demo_there(tmp_path):
     ledger.close()
 
 
-def test_db_option_opens_that_ledger(ledger):
-    opened, needs_demo = app_module.open_or_set_up(
-        argparse.Namespace(demo=False, db=ledger.path, demo_cases=0)
-    )
+def test_db_option_opens_that_ledger_a_file_or_a_server_database(ledger, ledger_location):
+    opened, needs_demo = app_module.open_or_set_up(app_module.parse_args(["--db", str(ledger_location)]))
     assert opened.path == ledger.path and not needs_demo
+    assert opened.unit_code == "JWC"
     opened.close()
+
+
+def test_a_server_address_with_a_password_or_with_demo_is_refused(capsys):
+    with pytest.raises(SystemExit) as refused:
+        app_module.parse_args(["--db", "postgresql+psycopg://台账:secret@服务器/jwc"])
+    assert refused.value.code == 2 and ".pgpass" in capsys.readouterr().err
+    args = app_module.parse_args(["--demo", "--db", "postgresql+psycopg://台账@服务器/jwc"])
+    with pytest.raises(LedgerError, match="演示台账只能是本机上的文件"):
+        app_module.open_or_set_up(args)
 
 
 # -- fonts ----------------------------------------------------------------------------------------

@@ -32,19 +32,7 @@ from xinfang_desk.ledger.limits import (
 )
 from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.ledger.users import SignIn, authenticate, has_users
-from xinfang_desk.paths import default_ledger_path
-
-
-def ledger_argument(text: str) -> str | Path:
-    """``--db``: a ledger file, or a database URL (``postgresql+psycopg://用户@主机/库名``) without a password."""
-    if "://" not in text:
-        return Path(text)
-    credentials = text.split("://", 1)[1].split("@", 1)[0] if "@" in text else ""
-    if ":" in credentials:
-        raise argparse.ArgumentTypeError(
-            "请不要在命令行中写数据库密码：请写在 .pgpass 文件或环境变量 PGPASSWORD 中"
-        )
-    return text
+from xinfang_desk.paths import default_ledger_path, ledger_argument
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

@@ -3,6 +3,9 @@
 TARGET is a database URL (``postgresql+psycopg://user@host/dbname``; the password comes from
 ``.pgpass`` or ``PGPASSWORD``, never the command line) or a new ledger file — so a ledger moves to a
 server and back.  The source is only read.
+
+``xinfang-desk server-role 账号 --db URL`` prints the SQL that gives clerks a database account of their
+own on the server: it can register and work cases, never change or remove the history.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from xinfang_desk.commands.common import add_db_option, in_operation, open_ledger
+from xinfang_desk.commands.common import add_db_option, in_operation, ledger_location, open_ledger
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.operations.safekeeping import allow_copy
 
@@ -26,6 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_db_option(p)
     p.set_defaults(func=cmd_migrate_to)
+
+    p = sub.add_parser(
+        "server-role",
+        help="输出 SQL：为服务器上的台账建立不能修改、删除历史记录的数据库账号（供办理人员使用）",
+    )
+    p.add_argument("role", metavar="账号", help="数据库账号名（小写英文字母、数字、下划线）")
+    add_db_option(p)
+    p.set_defaults(func=cmd_server_role)
 
 
 def cmd_migrate_to(args: argparse.Namespace) -> int:
@@ -49,3 +60,10 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
     (sys.stdout if result.ok else sys.stderr).write(result.text() + "\n")
     return 0 if result.ok else EXIT_NOT_EQUAL
+
+
+def cmd_server_role(args: argparse.Namespace) -> int:
+    from xinfang_desk.ledger.storage.postgresql import clerk_role_script
+
+    sys.stdout.write(clerk_role_script(args.role, str(ledger_location(args))))
+    return 0

@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
@@ -25,7 +26,13 @@ CHAINED: dict[str, tuple[str, ...]] = {
     "case_events": ("case_id", "seq", "kind", "actor", "at", "recorded_at", "note", "data"),
     "audit_log": ("id", "at", "actor", "action", "detail"),
 }
+#: Each chained table's primary key: how rows are addressed where the database has no row number of its own.
+KEYS: dict[str, tuple[str, ...]] = {"case_events": ("case_id", "seq"), "audit_log": ("id",)}
+#: The columns holding JSON: read as the text stored (a server would otherwise hand back parsed values).
+JSON_COLUMNS = frozenset({"data", "detail"})
 CHAIN_COLUMNS = ("chain_seq", "chain_prev", "chain_hash")
+#: How a file ledger stores a timestamp (SQLAlchemy's SQLite format): a server's timestamps are hashed so too.
+STORED_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 GENESIS = "0" * 64
 HEAD_KEY = "chain_head"
 
@@ -41,6 +48,8 @@ def _plain(value: Any) -> Any:
         return value.hex()
     if isinstance(value, (str, int, float)) or value is None:
         return value
+    if isinstance(value, datetime):  # a server's timestamp, written as a file ledger stores it
+        return value.strftime(STORED_DATETIME)
     return str(value)
 
 
@@ -49,18 +58,42 @@ def link(prev: str, table: str, row: Mapping[str, Any]) -> str:
     return hashlib.sha256(prev.encode("ascii") + b"\n" + canonical(table, row)).hexdigest()
 
 
-def _unsealed_everywhere(connection: Connection) -> list[tuple[str, int]]:
-    """Every unsealed row, oldest first (databases without temporary triggers, and the migration)."""
-    found: list[tuple[str, str, int]] = []
+class ChainTracking(Protocol):
+    """How a database tells which rows a transaction inserted (the storage backend)."""
+
+    def chain_key(self, table: str) -> tuple[str, ...]:
+        """The columns a row of ``table`` is addressed by while it is sealed."""
+        ...
+
+    def new_chained_rows(self, connection: Connection) -> list[tuple[str, tuple[Any, ...]]] | None:
+        """The event and audit rows this transaction inserted, in order, by ``chain_key``."""
+        ...
+
+    def lock_chain(self, connection: Connection) -> None:
+        """Hold the chain's head until this transaction ends (writers chain one after another)."""
+        ...
+
+
+def _marks(connection: Connection, count: int) -> str:
+    """``count`` positional placeholders in the database driver's own style."""
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    return ", ".join([mark] * count)
+
+
+def _unsealed_everywhere(
+    connection: Connection, key_of: Callable[[str], tuple[str, ...]]
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """Every unsealed row, oldest first (databases that do not track new rows, and the migration)."""
+    found: list[tuple[Any, str, tuple[Any, ...]]] = []
     for table in CHAINED:
-        for at, rid in connection.execute(
-            text(f"SELECT recorded_at, rowid FROM {table} WHERE chain_hash IS NULL ORDER BY rowid")
-            if table == "case_events"
-            else text(f"SELECT at, rowid FROM {table} WHERE chain_hash IS NULL ORDER BY rowid")
+        key = key_of(table)
+        when = "recorded_at" if table == "case_events" else "at"
+        for row in connection.exec_driver_sql(
+            f"SELECT {when}, {', '.join(key)} FROM {table} WHERE chain_hash IS NULL ORDER BY {', '.join(key)}"
         ):
-            found.append((str(at), table, int(rid)))
-    found.sort()
-    return [(table, rid) for _at, table, rid in found]
+            found.append((_plain(row[0]), table, tuple(row[1:])))
+    found.sort(key=lambda item: (str(item[0]), item[1], item[2]))
+    return [(table, key) for _at, table, key in found]
 
 
 # -- sealing -----------------------------------------------------------------------------------------
@@ -80,59 +113,82 @@ def _write_head(connection: Connection, seq: int, digest: str) -> None:
 
 
 def raw_rows(
-    connection: Connection, table: str, rowids: Iterable[int] | None = None
-) -> dict[int, dict[str, Any]]:
-    """Rows of a chained table as stored (no type conversion), by rowid."""
-    columns = ", ".join((*CHAINED[table], *CHAIN_COLUMNS))
-    sql = f"SELECT rowid, {columns} FROM {table}"
-    names = ("rowid", *CHAINED[table], *CHAIN_COLUMNS)
-    found: dict[int, dict[str, Any]] = {}
-    if rowids is None:
-        for row in connection.exec_driver_sql(sql):
-            found[int(row[0])] = dict(zip(names, row, strict=True))
+    connection: Connection,
+    table: str,
+    keys: Iterable[tuple[Any, ...]] | None = None,
+    key: tuple[str, ...] | None = None,
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Rows of a chained table as stored (no type conversion), by ``key`` (the primary key by default).
+
+    ``keys`` picks rows by their key; a key of several columns is looked up by its first column.
+    """
+    key = key or KEYS[table]
+    values = ", ".join(f"CAST({c} AS TEXT)" if c in JSON_COLUMNS else c for c in CHAINED[table])
+    sql = f"SELECT {', '.join(key)}, {values}, {', '.join(CHAIN_COLUMNS)} FROM {table}"
+    names = (*CHAINED[table], *CHAIN_COLUMNS)
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def take(rows: Iterable[Sequence[Any]], wanted: set[tuple[Any, ...]] | None = None) -> None:
+        for row in rows:
+            at = tuple(row[: len(key)])
+            if wanted is None or at in wanted:
+                found[at] = {"_key": at, **dict(zip(names, row[len(key) :], strict=True))}
+
+    if keys is None:
+        take(connection.exec_driver_sql(sql))
         return found
-    ids = list(rowids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in connection.exec_driver_sql(f"{sql} WHERE rowid IN ({marks})", tuple(chunk)):
-            found[int(row[0])] = dict(zip(names, row, strict=True))
+    wanted = set(keys)
+    firsts = sorted({k[0] for k in wanted})
+    for start in range(0, len(firsts), 500):
+        chunk = firsts[start : start + 500]
+        rows = connection.exec_driver_sql(
+            f"{sql} WHERE {key[0]} IN ({_marks(connection, len(chunk))})", tuple(chunk)
+        )
+        take(rows, wanted if len(key) > 1 else None)
     return found
 
 
 def seal(
     connection: Connection,
-    tracked: Callable[[Connection], list[tuple[str, int]] | None] | None = None,
+    tracking: ChainTracking | None = None,
     *,
     everything_unsealed: bool = False,
 ) -> int:
     """Link the rows this transaction inserted into the chain; returns how many.
 
-    ``tracked`` gives the rows this connection inserted, in order (None when it does not know);
-    ``everything_unsealed`` seals every unsealed row (the migration that introduces the chain).
+    ``tracking`` (the storage backend) tells which rows this transaction inserted, in order, and holds
+    the chain while it is extended; ``everything_unsealed`` seals every unsealed row (a ledger that had
+    no chain yet).  Without either, every unsealed row is sealed too.
     """
-    pending = None if everything_unsealed or tracked is None else tracked(connection)
+    key_of = tracking.chain_key if tracking is not None else KEYS.__getitem__
+    pending = None if everything_unsealed or tracking is None else tracking.new_chained_rows(connection)
     if pending is None:
-        pending = _unsealed_everywhere(connection)
+        pending = _unsealed_everywhere(connection, key_of)
     if not pending:
         return 0
-    by_table: dict[str, list[int]] = {}
-    for table, rid in pending:
-        by_table.setdefault(table, []).append(rid)
-    stored = {table: raw_rows(connection, table, ids) for table, ids in by_table.items()}
+    if tracking is not None:
+        tracking.lock_chain(connection)
+    by_table: dict[str, list[tuple[Any, ...]]] = {}
+    for table, key in pending:
+        by_table.setdefault(table, []).append(key)
+    stored = {table: raw_rows(connection, table, keys, key_of(table)) for table, keys in by_table.items()}
     seq, digest = read_head(connection)
-    updates: dict[str, list[tuple[int, str, str, int]]] = {table: [] for table in by_table}
-    for table, rid in pending:
-        row = stored[table].get(rid)
+    updates: dict[str, list[tuple[Any, ...]]] = {table: [] for table in by_table}
+    for table, key in pending:
+        row = stored[table].get(key)
         if row is None or row["chain_hash"] is not None:
             continue
         seq, prev = seq + 1, digest
         digest = link(prev, table, row)
-        updates[table].append((seq, prev, digest, rid))
+        updates[table].append((seq, prev, digest, *key))
     for table, rows in updates.items():
         if rows:
+            key = key_of(table)
+            mark = _marks(connection, 1)
+            where = " AND ".join(f"{column} = {mark}" for column in key)
             connection.exec_driver_sql(
-                f"UPDATE {table} SET chain_seq = ?, chain_prev = ?, chain_hash = ? WHERE rowid = ?", rows
+                f"UPDATE {table} SET chain_seq = {mark}, chain_prev = {mark}, chain_hash = {mark} WHERE {where}",
+                rows,
             )
     _write_head(connection, seq, digest)
     return sum(len(rows) for rows in updates.values())
@@ -146,5 +202,7 @@ def last_hash(connection: Connection) -> str:
 def ordered_chain(connection: Connection) -> Sequence[tuple[str, dict[str, Any]]]:
     """Every row of both tables as (table, stored row), sealed rows in chain order, unsealed ones last."""
     rows = [(table, row) for table in CHAINED for row in raw_rows(connection, table).values()]
-    rows.sort(key=lambda item: (item[1]["chain_seq"] is None, item[1]["chain_seq"] or 0, item[1]["rowid"]))
+    rows.sort(
+        key=lambda item: (item[1]["chain_seq"] is None, item[1]["chain_seq"] or 0, item[0], item[1]["_key"])
+    )
     return rows

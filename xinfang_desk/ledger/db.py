@@ -78,7 +78,7 @@ def _sealing(backend: StorageBackend) -> Callable[[Session], None]:
 
     def seal_before_commit(session: Session) -> None:
         session.flush()
-        chain.seal(session.connection(), backend.new_chained_rows)
+        chain.seal(session.connection(), backend)
 
     return seal_before_commit
 

@@ -1,6 +1,7 @@
 """The desktop app's entry point (``xinfang-desk-gui``): choose the ledger, then show the main window.
 
-``--db PATH`` opens that ledger (offering to create it when absent); ``--demo`` opens the demo
+``--db PATH`` opens that ledger (offering to create it when absent), ``--db URL`` a ledger on a
+database server (the password from ``.pgpass`` or ``PGPASSWORD``); ``--demo`` opens the demo
 ledger beside the default one (or at ``--db PATH``), generating its cases first when it does not
 exist yet; otherwise the default ledger opens, and the first-run dialog appears when there is none.
 The acting user is the operating-system login name.
@@ -28,7 +29,7 @@ from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerIn
 from xinfang_desk.ledger.instance_lock import InstanceLock
 from xinfang_desk.ledger.operations.trail import Verification, verify
 from xinfang_desk.logs import setup_logging, unexpected_error_text
-from xinfang_desk.paths import default_ledger_path
+from xinfang_desk.paths import default_ledger_path, ledger_argument
 from xinfang_desk.private_files import remove_session_folder, remove_stale_temp
 from xinfang_desk.ui.first_run import (
     DEMO_CASES,
@@ -52,7 +53,12 @@ log = logging.getLogger("xinfang_desk.ui.app")  # also when run as __main__ (pyt
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = ChineseArgumentParser(prog="xinfang-desk-gui", description="信访台账（桌面程序）")
-    parser.add_argument("--db", type=Path, default=None, help="打开指定的台账文件")
+    parser.add_argument(
+        "--db",
+        type=ledger_argument,
+        default=None,
+        help="打开指定的台账文件，或服务器上的台账（postgresql+psycopg://用户@主机/库名，密码写在 .pgpass）",
+    )
     parser.add_argument("--demo", action="store_true", help="打开演示台账（不存在时自动生成）")
     parser.add_argument("--demo-cases", type=int, default=DEMO_CASES, help="新建演示台账的案件数")
     return parser.parse_args(list(argv) if argv is not None else sys.argv[1:])
@@ -70,6 +76,10 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
 
     ``(None, False)`` when the user closed the first-run dialog.
     """
+    if isinstance(args.db, str):  # a ledger on a database server: opened as it is, never made here
+        if args.demo:
+            raise LedgerError("演示台账只能是本机上的文件：--demo 不能与数据库地址一起使用。")
+        return Ledger.open(args.db, check=False), False
     if args.demo:
         return _demo_ledger(args.db or demo_ledger_path())
     path = args.db if args.db is not None else default_ledger_path()
@@ -143,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ledger, needs_demo = open_or_set_up(args)
     except LedgerDamagedError as exc:
+        if isinstance(args.db, str):  # a server keeps no backups of ours to offer
+            QMessageBox.critical(None, "无法打开台账", str(exc))
+            return 1
         ledger, needs_demo = _offer_latest_backup(exc, _chosen_path(args)), False
     except LedgerError as exc:
         QMessageBox.critical(None, "无法打开台账", str(exc))

@@ -39,7 +39,9 @@ def back_up_ledger(
     """A backup at ``dest`` (or in the ledger's rotating folder); returns where it was written."""
     assert ctx.ledger is not None, "a backup is taken of an open ledger"
     if dest is None and ctx.ledger.path is None:
-        raise ValidationError("服务器上的台账请用 -o 指定备份文件。")
+        raise ValidationError(
+            "服务器上的台账没有默认的备份文件夹：请用 -o 指定备份文件（如 -o 台账备份.dump，pg_dump 格式），未作任何备份。"
+        )
     saved = take_backup(ctx.ledger, dest, configured=configured, keep=keep)
     ctx.audit(audit.BACKUP_LEDGER, {"file": saved.name})
     return saved

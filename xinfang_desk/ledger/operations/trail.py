@@ -183,11 +183,12 @@ class Verification:
 def verify(ctx: OpContext) -> Verification:
     """Check the history: the hash chain, each case's steps and state, and the guards (``chain_check``).
 
-    Refused in one sentence on a database whose backend does not seal the chain (a server ledger today).
+    Refused in one sentence on a database whose backend does not seal the chain (neither a ledger file
+    nor a PostgreSQL server: another database reached through the generic backend).
     """
     if ctx.ledger is not None and not ctx.ledger.backend.seals_chain:
         raise ValidationError(
-            "此台账所在的数据库尚未启用历史记录哈希链，无法校验；台账文件（SQLite）上可以。"
+            "此台账所在的数据库尚未启用历史记录哈希链，无法校验；台账文件（SQLite）和 PostgreSQL 服务器上可以。"
         )
     findings = verify_ledger(ctx.session.connection())
     if users_removed_outside(ctx.session):

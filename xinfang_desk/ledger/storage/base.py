@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from xinfang_desk.ledger.chain import KEYS
 from xinfang_desk.ledger.errors import LedgerError
 
 #: Execution option of the engine a writing session uses: its transactions begin as writers.
@@ -85,7 +86,7 @@ class StorageBackend:
 
     name = "generic"
     #: whether the program links events and audit entries into the hash chain on this database
-    #: (``ledger.chain``: it tracks new rows with temporary triggers and addresses rows by rowid)
+    #: (``ledger.chain``: the backend must tell which rows a transaction inserted, ``new_chained_rows``)
     seals_chain = False
     #: whether ordered, limited queries need ``likely`` hints and a count first to pick their plan
     #: (a planner without statistics); see ``search._ordered_rows``
@@ -113,9 +114,17 @@ class StorageBackend:
         A server's lock queue is fair by itself: nothing to do.
         """
 
-    def new_chained_rows(self, connection: Connection) -> list[tuple[str, int]] | None:
-        """The event and audit rows this connection inserted since last asked (None: not tracked)."""
+    def chain_key(self, table: str) -> tuple[str, ...]:
+        """The columns a chained row is addressed by while it is sealed: its primary key."""
+        return KEYS[table]
+
+    def new_chained_rows(self, connection: Connection) -> list[tuple[str, tuple[Any, ...]]] | None:
+        """The event and audit rows this transaction inserted, by ``chain_key``, in order (None: not tracked)."""
         return None
+
+    def lock_chain(self, connection: Connection) -> None:
+        """Hold the chain's head until this transaction ends (already so where a write transaction
+        holds the whole database, as SQLite's does)."""
 
     def missing_guards(self, connection: Connection) -> list[str]:
         """The append-only guards someone dropped from an existing ledger, by name (none to check here)."""
@@ -158,18 +167,22 @@ class StorageBackend:
         conditions = []
         for word in words:
             pattern = like_pattern(word)
-            person = select(Petitioner.id).where(Petitioner.name.like(pattern, escape="\\"))
+            person = select(Petitioner.id).where(self.contains(Petitioner.name, pattern))
             conditions.append(
                 or_(
-                    Case.summary.like(pattern, escape="\\"),
-                    Case.content.like(pattern, escape="\\"),
-                    Case.case_no.like(pattern, escape="\\"),
+                    self.contains(Case.summary, pattern),
+                    self.contains(Case.content, pattern),
+                    self.contains(Case.case_no, pattern),
                     Case.petitioner_id.in_(person),
                 )
             )
         from sqlalchemy import and_
 
         return and_(*conditions)
+
+    def contains(self, column: ColumnElement[str], pattern: str) -> ColumnElement[bool]:
+        """``column`` matches a ``like_pattern``, letters in either case (as every search finds them)."""
+        return column.ilike(pattern, escape="\\")
 
     def likely(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
         """``condition`` marked as usually true for the planner (unchanged where there is no such hint)."""

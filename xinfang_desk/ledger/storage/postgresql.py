@@ -2,14 +2,19 @@
 
 Several clerks share one ledger on a server: case numbers are handed out under a transaction-scoped
 advisory lock per unit and year (gap-free, never max+1 raced), the history tables refuse UPDATE and
-DELETE by trigger, and a backup is ``pg_dump``'s custom format (or, where the tool is missing, a
-logical copy into a SQLite ledger file).
+DELETE by trigger, and a backup is ``pg_dump``'s custom format.
+
+The hash chain (``ledger.chain``) is sealed here too: a trigger writes the inserting transaction's id
+into each new event and audit row (in ``chain_prev``, until the row is sealed), so a transaction
+finds exactly its own new rows, whichever connection, savepoint or ``COPY`` wrote them; it seals them
+under an advisory lock, one writer after another.  The update guard lets only that sealing through.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
@@ -20,6 +25,7 @@ from sqlalchemy import Connection, Engine, Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger.chain import CHAINED, seal
 from xinfang_desk.ledger.storage.base import RowWriter, StorageBackend
 
 #: Columns searched by substring, each with a trigram index (``LIKE '%词%'`` uses it for 3+ characters).
@@ -31,6 +37,37 @@ BEGIN
     RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'P0001';
 END $$
 """
+#: The update guard: a row may be updated once, by the program sealing it into the hash chain (its chain
+#: columns were empty and nothing else changes); never otherwise.
+_UPDATE_GUARD_FUNCTION = """
+CREATE OR REPLACE FUNCTION xf_refuse_history_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.chain_hash IS NULL
+       AND to_jsonb(NEW) - 'chain_seq' - 'chain_prev' - 'chain_hash'
+           = to_jsonb(OLD) - 'chain_seq' - 'chain_prev' - 'chain_hash' THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'P0001';
+END $$
+"""
+#: Each new, unsealed event or audit row notes the transaction that inserted it (``new_chained_rows``).
+_MARK_FUNCTION = """
+CREATE OR REPLACE FUNCTION xf_mark_unsealed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.chain_hash IS NULL THEN
+        NEW.chain_prev := 'tx:' || pg_current_xact_id()::text;
+    END IF;
+    RETURN NEW;
+END $$
+"""
+#: The mark of the current transaction's rows, as ``xf_mark_unsealed`` writes it.
+_THIS_TRANSACTION = "'tx:' || pg_current_xact_id()::text"
+#: The functions behind the triggers, by name.
+_FUNCTIONS = {
+    "xf_refuse_change": _GUARD_FUNCTION,
+    "xf_refuse_history_update": _UPDATE_GUARD_FUNCTION,
+    "xf_mark_unsealed": _MARK_FUNCTION,
+}
 _GUARDS = (
     ("case_events", "UPDATE", "历史记录不可修改"),
     ("case_events", "DELETE", "历史记录不可删除"),
@@ -41,6 +78,8 @@ _GUARDS = (
 
 #: Advisory lock key held while a ledger's indexes and guards are installed (several clerks open at once).
 _INSTALL_LOCK = 0x5846_0001
+#: Advisory lock key held from sealing new rows into the hash chain until the transaction ends.
+_CHAIN_LOCK = 0x5846_0002
 
 #: SQLSTATEs after which the same work may succeed when tried again.
 _RETRYABLE = frozenset({"40001", "40P01", "55P03"})
@@ -50,6 +89,8 @@ _MESSAGES = {
     "28": "台账数据库拒绝登录：用户名或密码不正确（密码请写在 .pgpass 或环境变量 PGPASSWORD 中）。",
     "53": "台账数据库服务器资源不足（磁盘已满或连接过多），未能写入。请联系服务器管理员。",
     "42501": "当前数据库账号没有此项操作的权限。",
+    "42501 history": "当前数据库账号不能修改或删除历史记录和审计日志（它们只能追加）；本次操作没有保存。",
+    "42501 kept": "当前数据库账号不能删除案件或用户（案件只能办结，用户只能停用）；本次操作没有保存。",
     "P0001": None,  # our own guards: their message is already Chinese
 }
 
@@ -59,32 +100,76 @@ class PostgresBackend(StorageBackend):
 
     name = "postgresql"
 
+    seals_chain = True
+
     def install(self, connection: Connection) -> None:
-        """The trigram indexes and the append-only guards: only what is missing, one opener at a time."""
+        """The trigram indexes, the append-only guards and the chain's row marks: only what is missing,
+        one opener at a time.
+
+        A ledger the program did not yet seal on the server (made before it did: no mark function) has
+        its events and audit entries sealed into the chain once, in the order they were recorded.
+        """
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INSTALL_LOCK})
-        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-        for table, column in _TRIGRAM_COLUMNS:
+        # only what is missing is created: a clerk's account (``clerk_role_script``) may create nothing
+        if connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first() is None:
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        indexes = set(
+            connection.execute(
+                text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+            ).scalars()
+        )
+        wanted = {
+            f"{table}_{column}_trgm": f"ON {table} USING gin ({column} gin_trgm_ops)"
+            for table, column in _TRIGRAM_COLUMNS
+        }
+        for table in CHAINED:  # a transaction's own unsealed rows, found without reading the table
+            wanted[f"{table}_unsealed"] = f"ON {table} (chain_prev) WHERE chain_hash IS NULL"
+        for name, definition in wanted.items():
+            if name not in indexes:
+                connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} {definition}"))
+        functions = {
+            row[0]
+            for row in connection.execute(
+                text("SELECT proname FROM pg_proc WHERE proname = ANY(:names)"), {"names": list(_FUNCTIONS)}
+            )
+        }
+        for name, ddl in _FUNCTIONS.items():
+            if name not in functions:
+                connection.execute(text(ddl))
+        present = _triggers(connection)
+        for name, (table, verb, function, argument) in _wanted_triggers().items():
+            if present.get(name) == function:
+                continue
+            if name in present:  # an older guard (the update guard that also refused sealing)
+                connection.execute(text(f"DROP TRIGGER {name} ON {table}"))
             connection.execute(
                 text(
-                    f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm ON {table} "
-                    f"USING gin ({column} gin_trgm_ops)"
+                    f"CREATE TRIGGER {name} BEFORE {verb} ON {table} FOR EACH ROW "
+                    f"EXECUTE FUNCTION {function}({argument})"
                 )
             )
-        have_function = connection.execute(
-            text("SELECT 1 FROM pg_proc WHERE proname = 'xf_refuse_change'")
-        ).first()
-        if have_function is None:
-            connection.execute(text(_GUARD_FUNCTION))
-        present = _guard_triggers(connection)
-        for table, verb, message in _GUARDS:
-            name = f"{table}_no_{verb.lower()}"
-            if name not in present:
-                connection.execute(
-                    text(
-                        f"CREATE TRIGGER {name} BEFORE {verb} ON {table} FOR EACH ROW "
-                        f"EXECUTE FUNCTION xf_refuse_change('{message}')"
-                    )
-                )
+        if "xf_mark_unsealed" not in functions:
+            seal(connection, self, everything_unsealed=True)
+
+    def new_chained_rows(self, connection: Connection) -> list[tuple[str, tuple[Any, ...]]] | None:
+        """The event and audit rows this transaction inserted (marked with its id), oldest first."""
+        rows = connection.execute(
+            text(
+                f"WITH mine AS (SELECT {_THIS_TRANSACTION} AS mark) "
+                "SELECT 'case_events', recorded_at, case_id, seq FROM case_events, mine "
+                "WHERE chain_hash IS NULL AND chain_prev = mine.mark "
+                "UNION ALL SELECT 'audit_log', at, id, NULL FROM audit_log, mine "
+                "WHERE chain_hash IS NULL AND chain_prev = mine.mark "
+                "ORDER BY 2, 1, 3, 4"
+            )
+        ).all()
+        return [
+            (table, (first,) if second is None else (first, second)) for table, _at, first, second in rows
+        ]
+
+    def lock_chain(self, connection: Connection) -> None:
+        """Writers extend the chain one after another: the head is theirs until the transaction ends."""
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
 
     def after_copy(self, connection: Connection, tables: Sequence[Table]) -> None:
         """Move each table's id sequence past the ids copied in."""
@@ -114,9 +199,15 @@ class PostgresBackend(StorageBackend):
     def error_message(self, error: BaseException) -> str | None:
         error = self.driver_error(error)
         state = getattr(error, "sqlstate", None) or ""
+        diag = getattr(error, "diag", None)
         if state == "P0001":
-            diag = getattr(error, "diag", None)
             return getattr(diag, "message_primary", None) or str(error)
+        if state == "42501":
+            denied = str(getattr(diag, "message_primary", "") or "").rsplit(" ", 1)[-1]
+            if denied in CHAINED:
+                return _MESSAGES["42501 history"]
+            if denied in _KEPT:
+                return _MESSAGES["42501 kept"]
         return _MESSAGES.get(state) or _MESSAGES.get(state[:2])
 
     def row_writer(self, table: Table, columns: Sequence[str]) -> RowWriter:
@@ -149,24 +240,54 @@ class PostgresBackend(StorageBackend):
         os.chmod(dest, 0o600)
 
     def missing_guards(self, connection: Connection) -> list[str]:
-        """The append-only triggers someone dropped from this ledger (reported before ``install`` restores them)."""
-        present = _guard_triggers(connection)
-        wanted = (f"{table}_no_{verb.lower()}" for table, verb, _message in _GUARDS)
-        return [name for name in wanted if name not in present]
+        """The append-only triggers someone dropped from this ledger (reported before ``install`` restores them).
+
+        The chain's row marks count once the ledger has them (a ledger from before has none to lose).
+        """
+        return _missing_triggers(connection)
 
     def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
         """Missing guards or indexes (the server keeps its own pages sound)."""
         with engine.connect() as conn:
-            have = _guard_triggers(conn)
-        wanted = {f"{table}_no_{verb.lower()}" for table, verb, _ in _GUARDS}
-        return [f"缺少保护触发器：{name}" for name in sorted(wanted - have)]
+            missing = _missing_triggers(conn)
+        return [f"缺少保护触发器：{name}" for name in sorted(missing)]
 
 
-def _guard_triggers(connection: Connection) -> set[str]:
+def _wanted_triggers() -> dict[str, tuple[str, str, str, str]]:
+    """Every trigger a ledger has: name → (table, event, function, its argument)."""
+    wanted = {
+        f"{table}_no_{verb.lower()}": (
+            table,
+            verb,
+            "xf_refuse_history_update" if verb == "UPDATE" else "xf_refuse_change",
+            f"'{message}'",
+        )
+        for table, verb, message in _GUARDS
+    }
+    for table in CHAINED:
+        wanted[f"{table}_mark_unsealed"] = (table, "INSERT", "xf_mark_unsealed", "")
+    return wanted
+
+
+def _triggers(connection: Connection) -> dict[str, str]:
+    """The ledger's triggers present: name → the function each runs."""
     rows = connection.execute(
-        text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%\\_no\\_%'")
+        text(
+            "SELECT t.tgname, p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+            "WHERE NOT t.tgisinternal AND p.proname LIKE 'xf\\_%'"
+        )
     )
-    return {row[0] for row in rows}
+    return {name: function for name, function in rows}
+
+
+def _missing_triggers(connection: Connection) -> list[str]:
+    present = _triggers(connection)
+    marking = connection.execute(text("SELECT 1 FROM pg_proc WHERE proname = 'xf_mark_unsealed'")).first()
+    return [
+        name
+        for name, (_table, _verb, function, _argument) in _wanted_triggers().items()
+        if name not in present and (function != "xf_mark_unsealed" or marking is not None)
+    ]
 
 
 def _server_tool(name: str) -> str | None:
@@ -210,3 +331,52 @@ class CopyRowWriter(RowWriter):
                         for v, p in zip(values, self._processors, strict=True)
                     ]
                 )
+
+
+#: Tables whose rows are never deleted: a case is closed, an account disabled.
+_KEPT = ("cases", "users")
+#: A database account's name as the clerk role script takes it (a plain SQL identifier).
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def clerk_role_script(role: str, location: str) -> str:
+    """SQL, run by the owner of the ledger's tables, that lets ``role`` work the ledger at ``location``
+    (its database URL) but never change or remove its history: no UPDATE or DELETE on the events and
+    the audit log (only the sealing of new rows into the hash chain), no DELETE of cases or users, no
+    TRUNCATE, no change of the schema."""
+    from xinfang_desk.ledger.errors import ValidationError
+    from xinfang_desk.ledger.models import Base
+
+    url = make_url(location) if "://" in location else None
+    if url is None or url.get_backend_name() != "postgresql" or not url.database:
+        raise ValidationError(
+            "数据库账号只在 PostgreSQL 服务器上的台账中使用：请用 --db 指定台账的数据库地址，"
+            "如 postgresql+psycopg://用户@主机/库名。"
+        )
+    database = url.database
+    if not _ROLE_NAME.fullmatch(role):
+        raise ValidationError(
+            f"数据库账号名“{role}”不可用：请只用小写英文字母、数字和下划线，以字母开头，不超过 63 个字符。"
+        )
+    appended_only = set(CHAINED)
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name not in appended_only]
+    worked = [t for t in tables if t not in (*_KEPT, "alembic_version")]
+    chain_columns = ", ".join(("chain_seq", "chain_prev", "chain_hash"))
+    lines = [
+        f"-- 信访台账：数据库账号 {role} 可以登记、办理和查询，但不能修改或删除历史记录与审计日志。",
+        "-- 请以台账各表的所有者（建立台账的账号）在 psql 中执行；账号的密码请另用 \\password 设置。",
+        "BEGIN;",
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+        f"THEN CREATE ROLE {role} LOGIN; END IF; END $$;",
+        f'GRANT CONNECT ON DATABASE "{database}" TO {role};',
+        f"GRANT USAGE ON SCHEMA public TO {role};",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role};",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(worked)} TO {role};",
+        f"GRANT SELECT, INSERT, UPDATE ON {', '.join(_KEPT)} TO {role};",
+        f"GRANT SELECT ON alembic_version TO {role};",
+        f"GRANT SELECT, INSERT ON {', '.join(sorted(appended_only))} TO {role};",
+        f"GRANT UPDATE ({chain_columns}) ON {', '.join(sorted(appended_only))} TO {role};",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};",
+        "COMMIT;",
+    ]
+    return "\n".join(lines) + "\n"

@@ -286,14 +286,18 @@ class SqliteBackend(StorageBackend):
         longer than one sleep, or it would take the lock again before the waiting one wakes."""
         time.sleep(_TURN_S)
 
-    def new_chained_rows(self, connection: Connection) -> list[tuple[str, int]] | None:
+    def chain_key(self, table: str) -> tuple[str, ...]:
+        """Rows are addressed by SQLite's own row number (what the tracking trigger notes)."""
+        return ("rowid",)
+
+    def new_chained_rows(self, connection: Connection) -> list[tuple[str, tuple[Any, ...]]] | None:
         """This connection's new event and audit rows in insertion order, forgotten once read."""
         try:
             rows = connection.exec_driver_sql(f"SELECT tbl, rid FROM temp.{_TRACK} ORDER BY n").all()
         except DBAPIError:  # no tracking table on this connection (opened before the tables existed)
             return None
         connection.exec_driver_sql(f"DELETE FROM temp.{_TRACK}")
-        return [(str(t), int(r)) for t, r in rows]
+        return [(str(t), (int(r),)) for t, r in rows]
 
     def missing_guards(self, connection: Connection) -> list[str]:
         """The append-only triggers absent from an existing ledger (someone dropped them), by name."""

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The second test pass: the tests that reach the ledger through its database engine, run against a real
+# PostgreSQL server (extra arguments go to pytest). The server is a throw-away one: Debian's postgresql is
+# installed when missing, a cluster is made in a temporary folder (in memory where /dev/shm is there),
+# it runs as the unprivileged `postgres` user, listens on a free loopback port and a private socket,
+# and is stopped and removed afterwards, also when the tests fail.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+PYTHON="${PYTHON:-.venv/bin/python}"
+
+# Every test in these files whose ledger is made by the `ledger`/`ledger_location` fixtures runs on the
+# server; the others are left to the SQLite pass (tests/conftest.py deselects them).
+FILES=(
+    tests/ledger/test_storage.py
+    tests/ledger/test_transfer.py
+    tests/ledger/test_many_clerks.py
+    tests/ledger/test_workflow.py
+    tests/ledger/test_search.py
+    tests/ledger/test_migrations.py
+    tests/ledger/test_history_chain.py
+    tests/ledger/test_server_role.py
+    tests/ledger/test_backups.py
+    tests/ledger/test_permissions.py
+    tests/exchange/test_import_ledger.py
+    tests/exchange/test_merge.py
+)
+
+base=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
+folder="$(mktemp -d "$base/xinfang-pg-XXXXXX")"
+trap 'bash scripts/postgres.sh stop "$folder"' EXIT
+port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+url="$(bash scripts/postgres.sh start "$folder" "$port")"
+echo "test-postgresql.sh: PostgreSQL $(bash scripts/postgres.sh version) at $url"
+
+XINFANG_TEST_ENGINE=postgresql XINFANG_TEST_PG_URL="$url" QT_QPA_PLATFORM=offscreen \
+    "$PYTHON" -m pytest "${FILES[@]}" "$@"
