@@ -1,0 +1,264 @@
+"""How far a sheet's filled cells reach, found by streaming its XML before python-calamine reads it.
+
+python-calamine sizes a sheet from its farthest filled cell and allocates rows × columns cells at once;
+a sheet of a few hundred bytes naming cell XFD150000, or an .ods cell repeated 10,000 times in a row
+repeated 10,000 times, would make it ask for tens of GB and end the whole program.  These scanners see
+the same extent calamine will (each .xlsx cell's own ``r``, cells without one following the one
+before; an .ods row's and cell's repeat counts, up to the last cell with content) and refuse the sheet
+with one Chinese sentence when it reaches past ``MAX_ROWS`` rows, past Excel's ``MAX_COLUMNS`` or
+past ``MAX_CELLS`` cells.  They are fed the chunks the zip reader already streams for its other checks.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from xinfang_desk.export.exchange.identity import ExchangeFileError
+
+#: Most rows a sheet may have (header included); far above any unit's yearly ledger.
+MAX_ROWS = 200_000
+#: Excel's own column limit (XFD).
+MAX_COLUMNS = 16_384
+#: Most cells (rows × columns, counted from A1) of a sheet: the row limit over 64 columns (the
+#: layout has 46), or an old 台账 of a few thousand rows reaching far to the right (~400 MB to read).
+WIDE_COLUMNS = 64
+MAX_CELLS = MAX_ROWS * WIDE_COLUMNS
+#: Longest tag a scanner waits for across chunks (real tags are a few hundred bytes).
+_MAX_TAG = 1 << 20
+#: Stands for a row or column number too long to be real (its digits are not converted).
+_FAR = 10**12
+
+
+def number(digits: bytes) -> int:
+    """The value of a run of decimal digits (leading zeros allowed); ``_FAR`` past 12 digits."""
+    digits = digits.lstrip(b"0")
+    return int(digits or b"0") if len(digits) <= 12 else _FAR
+
+
+def column_number(letters: bytes) -> int:
+    """1 for A, 27 for AA, 16384 for XFD (letters in either case; more than three: past Excel's last)."""
+    if len(letters) > 3:
+        return _FAR
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+class SheetExtent:
+    """The farthest row and column (1-based, from A1) with content seen so far, checked as it grows."""
+
+    def __init__(self, file_name: str, sheet: str) -> None:
+        self.file_name = file_name
+        self.sheet = sheet
+        self.rows = 0
+        self.columns = 0
+
+    def reach(self, row: int, column: int) -> None:
+        """A cell with content at (``row``, ``column``); refuses the sheet once it is too large."""
+        if row > self.rows or column > self.columns:
+            self.rows = max(self.rows, row)
+            self.columns = max(self.columns, column)
+            if self.rows > MAX_ROWS or self.columns > MAX_COLUMNS or self.rows * self.columns > MAX_CELLS:
+                raise self.refusal()
+
+    def refusal(self) -> ExchangeFileError:
+        return ExchangeFileError(
+            f"“{self.file_name}”的“{self.sheet}”工作表范围过大：有内容的单元格远至第 {self.rows:,} 行、"
+            f"第 {self.columns:,} 列，超过了台账允许的范围（最多 {MAX_ROWS:,} 行，行数×列数最多 "
+            f"{MAX_CELLS:,} 个单元格），已拒绝读取。请删除表格下方或右侧多余的单元格后再导入。"
+        )
+
+
+def _complete(window: bytes) -> int:
+    """Where the last unfinished tag of ``window`` starts (``len(window)`` when there is none)."""
+    cut = window.rfind(b"<")
+    return len(window) if cut < 0 or window.find(b">", cut) >= 0 else cut
+
+
+def _too_long_tag(file_name: str, sheet: str) -> ExchangeFileError:
+    return ExchangeFileError(
+        f"“{file_name}”的“{sheet}”工作表数据异常（标记过长），文件可能已被篡改，已拒绝读取。"
+    )
+
+
+# ---------------------------------------------------------------------------------------- .xlsx
+#: A cell tag that is not ``<c r="…`` (attributes reordered, no reference, another quote), or a
+#: reference past column ``WIDE_COLUMNS`` (BM on) or at row 200,000 or beyond (leading zeros too).
+_XLSX_NOTABLE_CELL = re.compile(
+    rb'<c(?:(?P<odd>[\t\n\r/>]| (?!r="))| r="(?=[A-Za-z]{3}|[Bb][M-Zm-z]|[C-Zc-z][A-Za-z]'
+    rb"|[A-Za-z]{0,2}0*(?:[2-9]\d{5}|[1-9]\d{6})))"
+)
+_XLSX_PREFIXED_CELL = re.compile(rb"<[\w.-]+:c[\s/>]")
+_XLSX_REF = re.compile(rb"([A-Za-z]*)(\d+)$")
+_XLSX_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])[^<>]*")
+_XLSX_R = re.compile(rb"""\s(?:[\w.-]+:)?r\s*=\s*(["'])([^"']*)\1""")
+assert column_number(b"BM") == WIDE_COLUMNS + 1
+
+
+def _is_empty_cell(window: bytes, tag_end: int) -> bool:
+    """Whether the tag ending at ``tag_end`` (its ``>``) is self-closing: a cell with no value."""
+    return 0 < tag_end < len(window) and window[tag_end - 1 : tag_end] == b"/"
+
+
+class XlsxQuickExtent(SheetExtent):
+    """The extent of a sheet whose cells are all written ``<c r="…"`` (Excel, WPS, LibreOffice,
+    openpyxl), from the few cells far down or to the right, found by one regex pass per chunk.
+
+    ``exact_needed`` says when that is not enough: a cell in another form, or one past column
+    ``WIDE_COLUMNS`` (the farthest row then matters too); ``XlsxExactExtent`` then reads every tag.
+    """
+
+    def __init__(self, file_name: str, sheet: str) -> None:
+        super().__init__(file_name, sheet)
+        self.exact_needed = False
+
+    def feed(self, window: bytes) -> None:
+        """Scan ``window`` (chunks may overlap: a cell seen twice counts once)."""
+        if self.exact_needed:
+            return
+        if b":c" in window and _XLSX_PREFIXED_CELL.search(window):
+            self.exact_needed = True
+            return
+        for match in _XLSX_NOTABLE_CELL.finditer(window):
+            if match["odd"] is not None:
+                self.exact_needed = True
+                return
+            close = window.find(b'"', match.end())
+            ref = _XLSX_REF.match(window[match.end() : close]) if close >= 0 else None
+            if ref is None:  # calamine refuses a malformed reference itself
+                continue
+            column, row = column_number(ref[1]), number(ref[2])
+            if column > WIDE_COLUMNS:
+                self.exact_needed = True
+            if not _is_empty_cell(window, window.find(b">", close)):
+                self.reach(row, column)
+
+
+class XlsxExactExtent(SheetExtent):
+    """The extent of any sheet XML, tag by tag as calamine reads it: a row's ``r`` (or the row after
+    the last), a cell's own ``r`` (or the column after the last cell); a self-closing cell is empty."""
+
+    def __init__(self, file_name: str, sheet: str) -> None:
+        super().__init__(file_name, sheet)
+        self._carry = b""
+        self._row = 0
+        self._column = 0
+
+    def feed(self, chunk: bytes) -> None:
+        """Scan the next chunk of the sheet's XML (consecutive, not overlapping)."""
+        window = self._carry + chunk
+        cut = _complete(window)
+        for match in _XLSX_TAG.finditer(window, 0, cut):
+            tag = match[0]
+            r = _XLSX_R.search(tag)
+            if match[1] == b"row":
+                self._row = number(r[2]) if r and r[2].isdigit() else self._row + 1
+                self._column = 0
+                continue
+            if r is None:
+                self._column += 1
+            else:
+                ref = _XLSX_REF.match(r[2])
+                if ref is None:  # calamine refuses a malformed reference itself
+                    continue
+                self._row, self._column = number(ref[2]), column_number(ref[1])
+            if not _is_empty_cell(window, match.end()):
+                self.reach(self._row, self._column)
+        self._carry = window[cut:]
+        if len(self._carry) > _MAX_TAG:
+            raise _too_long_tag(self.file_name, self.sheet)
+
+
+# ---------------------------------------------------------------------------------------- .ods
+#: The tags that move an .ods table's extent by more than one cell: a table's and a row's start and
+#: end, and a cell repeated across columns.  Other cells are counted between them.
+_ODS_TOKEN = re.compile(
+    rb"<(?P<end>/?)table:(?P<what>table|table-row)(?=[\s/>])[^<>]*"
+    rb"|<table:(?:covered-)?table-cell\s[^<>]*?number-columns-repeated=[\"'](?P<repeat>\d+)[^<>]*"
+)
+_ODS_ROWS_REPEATED = re.compile(rb"""number-rows-repeated=["'](\d+)""")
+_ODS_NAME = re.compile(rb"""table:name=["']([^"']*)""")
+
+
+def _has_content(xml: bytes) -> bool:
+    """Whether the cells of ``xml`` hold a value (a value type, or anything inside a cell)."""
+    return b"value-type" in xml or b"</table:table-cell>" in xml or b"</table:covered-table-cell>" in xml
+
+
+class OdsExtent:
+    """The extent of each table of an .ods ``content.xml``: rows and cells repeat as calamine expands
+    them, up to the last one with content; trailing empty rows and cells (LibreOffice writes a whole
+    sheet of them) do not count."""
+
+    def __init__(self, file_name: str) -> None:
+        self.file_name = file_name
+        self._carry = b""
+        self._depth = 0
+        self._table = SheetExtent(file_name, "")
+        self._row = 0
+        self._row_repeat = 1
+        self._column = 0
+        self._width = 0
+
+    def feed(self, chunk: bytes) -> None:
+        """Scan the next chunk of ``content.xml`` (consecutive, not overlapping)."""
+        window = self._carry + chunk
+        cut = _complete(window)
+        at = 0
+        for match in _ODS_TOKEN.finditer(window, 0, cut):
+            self._cells(window[at : match.start()])
+            at = match.end()
+            if match["repeat"] is not None:
+                self._column += number(match["repeat"])
+                if _has_content(match[0]) or not match[0].endswith(b"/"):
+                    self._width = self._column
+            elif match["what"] == b"table":
+                self._on_table(match[0], closing=bool(match["end"]))
+            elif match["end"]:
+                self._end_row()
+            else:
+                self._start_row(match[0])
+        self._cells(window[at:cut])
+        self._carry = window[cut:]
+        if len(self._carry) > _MAX_TAG:
+            raise _too_long_tag(self.file_name, self._table.sheet)
+
+    def _cells(self, xml: bytes) -> None:
+        if not xml:
+            return
+        self._column += xml.count(b"<table:table-cell") + xml.count(b"<table:covered-table-cell")
+        if _has_content(xml):
+            self._width = self._column
+
+    def _on_table(self, tag: bytes, *, closing: bool) -> None:
+        if closing:
+            self._depth = max(0, self._depth - 1)
+            return
+        self._depth += 1
+        if self._depth > 1:
+            raise ExchangeFileError(
+                f"“{self.file_name}”的表格中嵌有子表格，台账不支持这种格式，请将其展开后再导入。"
+            )
+        name = _ODS_NAME.search(tag)
+        self._table = SheetExtent(
+            self.file_name, unescape(name[1].decode("utf-8", "replace")) if name else ""
+        )
+        self._row = 0
+        if tag.endswith(b"/"):
+            self._depth -= 1
+
+    def _start_row(self, tag: bytes) -> None:
+        repeat = _ODS_ROWS_REPEATED.search(tag)
+        self._row_repeat = number(repeat[1]) if repeat else 1
+        self._column = self._width = 0
+        if tag.endswith(b"/"):  # an empty row
+            self._end_row()
+
+    def _end_row(self) -> None:
+        self._row += self._row_repeat
+        if self._width:
+            self._table.reach(self._row, self._width)
+        self._row_repeat = 1
+        self._column = self._width = 0
