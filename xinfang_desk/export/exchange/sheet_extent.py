@@ -71,10 +71,45 @@ class SheetExtent:
         )
 
 
-def _complete(window: bytes) -> int:
-    """Where the last unfinished tag of ``window`` starts (``len(window)`` when there is none)."""
-    cut = window.rfind(b"<")
-    return len(window) if cut < 0 or window.find(b">", cut) >= 0 else cut
+#: A tag's attributes, each value quoted (a ">" may stand in a value).
+_ATTRIBUTES = rb"""(?:[^<>"']|"[^"]*"|'[^']*')*"""
+_WHOLE_TAG = re.compile(rb"<" + _ATTRIBUTES + rb">")
+_ATTRIBUTE = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _attribute(tag: bytes, name: bytes) -> bytes | None:
+    """The value of attribute ``name`` (with any namespace prefix) of ``tag``, None when absent."""
+    for found in _ATTRIBUTE.finditer(tag):
+        if found[1] == name or found[1].endswith(b":" + name):
+            return found[2] if found[2] is not None else found[3]
+    return None
+
+
+class _TagStream:
+    """Scans a stream of XML in chunks, each tag whole: a chunk that breaks off inside a tag leaves
+    that tag for the next one."""
+
+    def __init__(self, file_name: str) -> None:
+        self._carry = b""
+        self._stream_name = file_name
+
+    def feed(self, chunk: bytes) -> None:
+        """Scan the next chunk of the XML (consecutive, not overlapping)."""
+        window = self._carry + chunk
+        cut = window.rfind(b"<")  # a "<" starts a tag: it is never in a text or an attribute value
+        if cut < 0 or _WHOLE_TAG.match(window, cut):
+            cut = len(window)
+        self._scan(window, cut)
+        self._carry = window[cut:]
+        if len(self._carry) > _MAX_TAG:
+            raise _too_long_tag(self._stream_name, self._sheet_name())
+
+    def _scan(self, window: bytes, end: int) -> None:
+        """Scan ``window[:end]``, which holds only whole tags."""
+        raise NotImplementedError
+
+    def _sheet_name(self) -> str:
+        raise NotImplementedError
 
 
 def _too_long_tag(file_name: str, sheet: str) -> ExchangeFileError:
@@ -92,8 +127,7 @@ _XLSX_NOTABLE_CELL = re.compile(
 )
 _XLSX_PREFIXED_CELL = re.compile(rb"<[\w.-]+:c[\s/>]")
 _XLSX_REF = re.compile(rb"([A-Za-z]*)(\d+)$")
-_XLSX_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])[^<>]*")
-_XLSX_R = re.compile(rb"""\s(?:[\w.-]+:)?r\s*=\s*(["'])([^"']*)\1""")
+_XLSX_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])" + _ATTRIBUTES)
 assert column_number(b"BM") == WIDE_COLUMNS + 1
 
 
@@ -102,7 +136,7 @@ def _is_empty_cell(window: bytes, tag_end: int) -> bool:
     return 0 < tag_end < len(window) and window[tag_end - 1 : tag_end] == b"/"
 
 
-class XlsxQuickExtent(SheetExtent):
+class XlsxQuickExtent(SheetExtent, _TagStream):
     """The extent of a sheet whose cells are all written ``<c r="…"`` (Excel, WPS, LibreOffice,
     openpyxl), from the few cells far down or to the right, found by one regex pass per chunk.
 
@@ -111,75 +145,84 @@ class XlsxQuickExtent(SheetExtent):
     """
 
     def __init__(self, file_name: str, sheet: str) -> None:
-        super().__init__(file_name, sheet)
+        SheetExtent.__init__(self, file_name, sheet)
+        _TagStream.__init__(self, file_name)
         self.exact_needed = False
 
-    def feed(self, window: bytes) -> None:
-        """Scan ``window`` (chunks may overlap: a cell seen twice counts once)."""
+    def _sheet_name(self) -> str:
+        return self.sheet
+
+    def _scan(self, window: bytes, end: int) -> None:
         if self.exact_needed:
             return
-        if b":c" in window and _XLSX_PREFIXED_CELL.search(window):
+        if b":c" in window and _XLSX_PREFIXED_CELL.search(window, 0, end):
             self.exact_needed = True
             return
-        for match in _XLSX_NOTABLE_CELL.finditer(window):
+        for match in _XLSX_NOTABLE_CELL.finditer(window, 0, end):
             if match["odd"] is not None:
                 self.exact_needed = True
                 return
-            close = window.find(b'"', match.end())
-            ref = _XLSX_REF.match(window[match.end() : close]) if close >= 0 else None
+            close = window.find(b'"', match.end(), end)
+            ref = _XLSX_REF.match(window, match.end(), close) if close >= 0 else None
             if ref is None:  # calamine refuses a malformed reference itself
                 continue
             column, row = column_number(ref[1]), number(ref[2])
             if column > WIDE_COLUMNS:
                 self.exact_needed = True
-            if not _is_empty_cell(window, window.find(b">", close)):
+            tag = _XLSX_TAG.match(window, match.start(), end)
+            if tag is None or not _is_empty_cell(window, tag.end()):
                 self.reach(row, column)
 
 
-class XlsxExactExtent(SheetExtent):
-    """The extent of any sheet XML, tag by tag as calamine reads it: a row's ``r`` (or the row after
-    the last), a cell's own ``r`` (or the column after the last cell); a self-closing cell is empty."""
+class XlsxExactExtent(SheetExtent, _TagStream):
+    """The extent of any sheet XML, tag by tag, as far as calamine may place each cell: a cell with a
+    reference where it says; a cell without one in its row's place (the row's ``r``, or the row after
+    the last) and in the column after the cell before.  A self-closing cell is empty."""
 
     def __init__(self, file_name: str, sheet: str) -> None:
-        super().__init__(file_name, sheet)
-        self._carry = b""
+        SheetExtent.__init__(self, file_name, sheet)
+        _TagStream.__init__(self, file_name)
         self._row = 0
+        self._referenced_row = 0
         self._column = 0
 
-    def feed(self, chunk: bytes) -> None:
-        """Scan the next chunk of the sheet's XML (consecutive, not overlapping)."""
-        window = self._carry + chunk
-        cut = _complete(window)
-        for match in _XLSX_TAG.finditer(window, 0, cut):
-            tag = match[0]
-            r = _XLSX_R.search(tag)
+    def _sheet_name(self) -> str:
+        return self.sheet
+
+    def _scan(self, window: bytes, end: int) -> None:
+        for match in _XLSX_TAG.finditer(window, 0, end):
+            r = _attribute(match[0], b"r")
             if match[1] == b"row":
-                self._row = number(r[2]) if r and r[2].isdigit() else self._row + 1
-                self._column = 0
+                self._row = number(r) if r and r.isdigit() else self._row + 1
+                self._referenced_row = self._column = 0
                 continue
-            if r is None:
+            ref = _XLSX_REF.match(r) if r is not None else None
+            if r is not None and ref is None:  # calamine refuses a malformed reference itself
+                continue
+            if ref is None:
                 self._column += 1
+                row, column = max(self._row, self._referenced_row), self._column
             else:
-                ref = _XLSX_REF.match(r[2])
-                if ref is None:  # calamine refuses a malformed reference itself
-                    continue
-                self._row, self._column = number(ref[2]), column_number(ref[1])
+                row, column = number(ref[2]), column_number(ref[1])
+                self._referenced_row, self._column = row, max(self._column + 1, column)
             if not _is_empty_cell(window, match.end()):
-                self.reach(self._row, self._column)
-        self._carry = window[cut:]
-        if len(self._carry) > _MAX_TAG:
-            raise _too_long_tag(self.file_name, self.sheet)
+                self.reach(row, column)
 
 
 # ---------------------------------------------------------------------------------------- .ods
 #: The tags that move an .ods table's extent by more than one cell: a table's and a row's start and
 #: end, and a cell repeated across columns.  Other cells are counted between them.
 _ODS_TOKEN = re.compile(
-    rb"<(?P<end>/?)table:(?P<what>table|table-row)(?=[\s/>])[^<>]*"
-    rb"|<table:(?:covered-)?table-cell\s[^<>]*?number-columns-repeated=[\"'](?P<repeat>\d+)[^<>]*"
+    rb"<(?P<end>/?)table:(?P<what>table|table-row)(?=[\s/>])"
+    + _ATTRIBUTES
+    + rb"|<table:(?P<cell>(?:covered-)?table-cell)(?=[\s/>])(?=[^<]*?number-columns-repeated)"
+    + _ATTRIBUTES
 )
-_ODS_ROWS_REPEATED = re.compile(rb"""number-rows-repeated=["'](\d+)""")
-_ODS_NAME = re.compile(rb"""table:name=["']([^"']*)""")
+
+
+def _count(repeated: bytes | None) -> int:
+    """How many times a repeated row or cell stands (once when the count is absent or not a number)."""
+    return number(repeated) if repeated and repeated.isdigit() else 1
 
 
 def _has_content(xml: bytes) -> bool:
@@ -187,14 +230,16 @@ def _has_content(xml: bytes) -> bool:
     return b"value-type" in xml or b"</table:table-cell>" in xml or b"</table:covered-table-cell>" in xml
 
 
-class OdsExtent:
+class OdsExtent(_TagStream):
     """The extent of each table of an .ods ``content.xml``: rows and cells repeat as calamine expands
     them, up to the last one with content; trailing empty rows and cells (LibreOffice writes a whole
     sheet of them) do not count."""
 
     def __init__(self, file_name: str) -> None:
+        super().__init__(file_name)
         self.file_name = file_name
-        self._carry = b""
+        #: each table's extent, in the order of the file
+        self.tables: list[SheetExtent] = []
         self._depth = 0
         self._table = SheetExtent(file_name, "")
         self._row = 0
@@ -202,16 +247,16 @@ class OdsExtent:
         self._column = 0
         self._width = 0
 
-    def feed(self, chunk: bytes) -> None:
-        """Scan the next chunk of ``content.xml`` (consecutive, not overlapping)."""
-        window = self._carry + chunk
-        cut = _complete(window)
+    def _sheet_name(self) -> str:
+        return self._table.sheet
+
+    def _scan(self, window: bytes, end: int) -> None:
         at = 0
-        for match in _ODS_TOKEN.finditer(window, 0, cut):
+        for match in _ODS_TOKEN.finditer(window, 0, end):
             self._cells(window[at : match.start()])
             at = match.end()
-            if match["repeat"] is not None:
-                self._column += number(match["repeat"])
+            if match["cell"] is not None:
+                self._column += _count(_attribute(match[0], b"number-columns-repeated"))
                 if _has_content(match[0]) or not match[0].endswith(b"/"):
                     self._width = self._column
             elif match["what"] == b"table":
@@ -220,10 +265,7 @@ class OdsExtent:
                 self._end_row()
             else:
                 self._start_row(match[0])
-        self._cells(window[at:cut])
-        self._carry = window[cut:]
-        if len(self._carry) > _MAX_TAG:
-            raise _too_long_tag(self.file_name, self._table.sheet)
+        self._cells(window[at:end])
 
     def _cells(self, xml: bytes) -> None:
         if not xml:
@@ -241,17 +283,17 @@ class OdsExtent:
             raise ExchangeFileError(
                 f"“{self.file_name}”的表格中嵌有子表格，台账不支持这种格式，请将其展开后再导入。"
             )
-        name = _ODS_NAME.search(tag)
+        name = _attribute(tag, b"name")
         self._table = SheetExtent(
-            self.file_name, unescape(name[1].decode("utf-8", "replace")) if name else ""
+            self.file_name, unescape(name.decode("utf-8", "replace")) if name is not None else ""
         )
+        self.tables.append(self._table)
         self._row = 0
         if tag.endswith(b"/"):
             self._depth -= 1
 
     def _start_row(self, tag: bytes) -> None:
-        repeat = _ODS_ROWS_REPEATED.search(tag)
-        self._row_repeat = number(repeat[1]) if repeat else 1
+        self._row_repeat = _count(_attribute(tag, b"number-rows-repeated"))
         self._column = self._width = 0
         if tag.endswith(b"/"):  # an empty row
             self._end_row()

@@ -305,8 +305,8 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, sheet: str) ->
     try:
         with archive.open(member) as stream:
             while chunk := stream.read(_CHUNK):
+                extent.feed(chunk)
                 window = carry + chunk
-                extent.feed(window)
                 # a tag wholly inside ``carry`` was counted with the previous chunk
                 rows += _count_rows(window) - _count_rows(carry)
                 if rows > MAX_ROWS:
