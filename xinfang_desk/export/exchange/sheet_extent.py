@@ -64,10 +64,19 @@ class SheetExtent:
                 raise self.refusal()
 
     def refusal(self) -> ExchangeFileError:
+        advice = "请删除表格下方或右侧多余的单元格后再导入。"
+        if self.rows > MAX_ROWS:
+            limit = f"超过了 {MAX_ROWS:,} 行的上限"
+            advice = "请删除表格下方多余的单元格，或按年度分开后再导入。"
+        elif self.columns > MAX_COLUMNS:
+            limit = f"超过了 Excel 的 {MAX_COLUMNS:,} 列"
+        else:
+            limit = (
+                f"共 {self.rows * self.columns:,} 个单元格，超过了台账允许的 {MAX_CELLS:,} 个（行数×列数）"
+            )
         return ExchangeFileError(
             f"“{self.file_name}”的“{self.sheet}”工作表范围过大：有内容的单元格远至第 {self.rows:,} 行、"
-            f"第 {self.columns:,} 列，超过了台账允许的范围（最多 {MAX_ROWS:,} 行，行数×列数最多 "
-            f"{MAX_CELLS:,} 个单元格），已拒绝读取。请删除表格下方或右侧多余的单元格后再导入。"
+            f"第 {self.columns:,} 列，{limit}，已拒绝读取。{advice}"
         )
 
 
