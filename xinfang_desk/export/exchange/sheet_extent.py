@@ -11,6 +11,7 @@ past ``MAX_CELLS`` cells.  They are fed the chunks the zip reader already stream
 
 from __future__ import annotations
 
+import heapq
 import re
 from html import unescape
 
@@ -219,14 +220,15 @@ class XlsxExactExtent(SheetExtent, _TagStream):
 
 
 # ---------------------------------------------------------------------------------------- .ods
-#: The tags that move an .ods table's extent by more than one cell: a table's and a row's start and
-#: end, and a cell repeated across columns.  Other cells are counted between them.
-_ODS_TOKEN = re.compile(
-    rb"<(?P<end>/?)table:(?P<what>table|table-row)(?=[\s/>])"
-    + _ATTRIBUTES
-    + rb"|<table:(?P<cell>(?:covered-)?table-cell)(?=[\s/>])(?=[^<]*?number-columns-repeated)"
-    + _ATTRIBUTES
-)
+#: Where an .ods table's extent may move by more than one cell: a table's and a row's start and end,
+#: and a repeat count of columns (a repeated cell's, once its tag is found).  Other cells are counted
+#: between them, a chunk at a time.
+_ODS_MARKS = (
+    re.compile(rb"<table:table(?P<row>-row)?(?=[\s/>])"),
+    re.compile(rb"</table:table(?P<row>-row)?>"),
+    re.compile(rb"columns-repeated"),
+)  # each with a plain prefix, so that each is one quick search
+_ODS_CELL_TAG = re.compile(rb"<table:(?:covered-)?table-cell(?=[\s/>])")
 
 
 def _count(repeated: bytes | None) -> int:
@@ -261,19 +263,27 @@ class OdsExtent(_TagStream):
 
     def _scan(self, window: bytes, end: int) -> None:
         at = 0
-        for match in _ODS_TOKEN.finditer(window, 0, end):
-            self._cells(window[at : match.start()])
-            at = match.end()
-            if match["cell"] is not None:
-                self._column += _count(_attribute(match[0], b"number-columns-repeated"))
-                if _has_content(match[0]) or not match[0].endswith(b"/"):
+        marks = heapq.merge(*(m.finditer(window, 0, end) for m in _ODS_MARKS), key=lambda m: m.start())
+        for mark in marks:
+            start = mark.start() if mark[0][0] == 60 else window.rfind(b"<", 0, mark.start())
+            if start < at or (mark[0][0] != 60 and not _ODS_CELL_TAG.match(window, start)):
+                continue  # a tag already read, or a repeat count of something else than a cell
+            whole = _WHOLE_TAG.match(window, start, end)
+            if whole is None:  # not well-formed: calamine refuses it itself
+                continue
+            self._cells(window[at:start])
+            at = whole.end()
+            tag = window[start : at - 1]
+            if mark[0][0] != 60:  # "<"
+                self._column += _count(_attribute(tag, b"number-columns-repeated"))
+                if _has_content(tag) or not tag.endswith(b"/"):
                     self._width = self._column
-            elif match["what"] == b"table":
-                self._on_table(match[0], closing=bool(match["end"]))
-            elif match["end"]:
+            elif mark["row"] is None:
+                self._on_table(tag, closing=mark[0][1] == 47)
+            elif mark[0][1] == 47:  # "</"
                 self._end_row()
             else:
-                self._start_row(match[0])
+                self._start_row(tag)
         self._cells(window[at:end])
 
     def _cells(self, xml: bytes) -> None:
