@@ -137,6 +137,8 @@ _XLSX_NOTABLE_CELL = re.compile(
 )
 _XLSX_PREFIXED_CELL = re.compile(rb"<[\w.-]+:c[\s/>]")
 _XLSX_REF = re.compile(rb"([A-Za-z]*)(\d+)$")
+_XLSX_ROW = re.compile(rb"<row(?=[\s/>])")
+_XLSX_CELL_START = re.compile(rb"<c(?=[\s/>])")
 _XLSX_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])" + _ATTRIBUTES)
 assert column_number(b"BM") == WIDE_COLUMNS + 1
 
@@ -185,9 +187,10 @@ class XlsxQuickExtent(SheetExtent, _TagStream):
 
 
 class XlsxExactExtent(SheetExtent, _TagStream):
-    """The extent of any sheet XML, tag by tag, as far as calamine may place each cell: a cell with a
-    reference where it says; a cell without one in its row's place (the row's ``r``, or the row after
-    the last) and in the column after the cell before.  A self-closing cell is empty."""
+    """The extent of any sheet XML, as far as calamine may place each cell: a cell with a reference
+    where it says; a cell without one in its row's place (the row's ``r``, or the row after the last)
+    and in the column after the cell before.  A self-closing cell is empty.  A row without references
+    is counted whole; any other is read tag by tag."""
 
     def __init__(self, file_name: str, sheet: str) -> None:
         SheetExtent.__init__(self, file_name, sheet)
@@ -200,7 +203,35 @@ class XlsxExactExtent(SheetExtent, _TagStream):
         return self.sheet
 
     def _scan(self, window: bytes, end: int) -> None:
-        for match in _XLSX_TAG.finditer(window, 0, end):
+        if b":c" in window or b":row" in window:  # prefixed tags: every tag is read
+            self._tags(window, 0, end)
+            return
+        at = 0
+        for row in _XLSX_ROW.finditer(window, 0, end):
+            self._rows(window, at, row.start())
+            at = row.start()
+        self._rows(window, at, end)
+
+    def _rows(self, window: bytes, start: int, end: int) -> None:
+        """The part ``start:end`` of ``window``: a row from its tag on, or the end of the last row.
+
+        A row whose cells have no references at all (no ``r=`` in it) is taken whole: its cells
+        follow one another from column A, and it reaches as far as it has cells if one has a value.
+        """
+        row = _XLSX_ROW.match(window, start, end)
+        whole = _WHOLE_TAG.match(window, start, end) if row else None
+        if whole is None or window.find(b"r=", whole.end(), end) >= 0:
+            self._tags(window, start, end)
+            return
+        r = _attribute(window[start : whole.end()], b"r")
+        self._row = number(r) if r and r.isdigit() else self._row + 1
+        self._referenced_row = 0
+        self._column = len(_XLSX_CELL_START.findall(window, whole.end(), end))
+        if self._column and window.find(b"</c>", whole.end(), end) >= 0:
+            self.reach(self._row, self._column)
+
+    def _tags(self, window: bytes, start: int, end: int) -> None:
+        for match in _XLSX_TAG.finditer(window, start, end):
             r = _attribute(match[0], b"r")
             if match[1] == b"row":
                 self._row = number(r) if r and r.isdigit() else self._row + 1

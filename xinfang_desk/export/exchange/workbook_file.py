@@ -298,7 +298,7 @@ def _open_calamine(data: bytes, name: str, kind: str) -> Any:
 
 def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, sheet: str) -> _SheetScan:
     """Stream the sheet's XML once: its real row count, formulas and extent; the zip checks sizes and
-    CRC.  A sheet whose extent the quick look cannot settle is streamed once more, tag by tag."""
+    CRC.  A sheet whose extent the quick look cannot settle is streamed once more, row by row."""
     rows = 0
     carry = b""
     extent = XlsxQuickExtent(name, sheet)
