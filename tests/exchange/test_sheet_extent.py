@@ -6,12 +6,13 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from tests.bad_workbooks import _SHEET_HEAD, hand_made_ods, hand_made_xlsx
-from xinfang_desk.export.exchange.identity import LEDGER_SHEET
+from xinfang_desk.export.exchange.identity import LEDGER_SHEET, ExchangeFileError
 from xinfang_desk.export.exchange.sheet_extent import OdsExtent, XlsxExactExtent, XlsxQuickExtent
 
 
@@ -121,3 +122,13 @@ def test_the_ods_guard_sees_as_far_as_calamine(tmp_path: Path, rows: list, sizes
         extent.feed(chunk)
     table = next(t for t in extent.tables if t.sheet == LEDGER_SHEET)
     assert table.rows >= rows_seen and table.columns >= columns_seen
+
+
+def test_a_reference_hidden_behind_a_lt_in_an_attribute_is_refused_wherever_the_chunks_break() -> None:
+    # calamine reads a raw "<" inside an attribute value; the guard must not lose the cell's tag there
+    xml = _SHEET_HEAD + b'<sheetData><row r="1"><c t="n" x="<row r=\'1\'>" r="XFD150000"><v>1</v></c></row>'
+    for split in range(1, len(xml)):
+        extent = XlsxExactExtent("t.xlsx", LEDGER_SHEET)
+        with pytest.raises(ExchangeFileError, match="不合规范|范围过大"):
+            extent.feed(xml[:split])
+            extent.feed(xml[split:])

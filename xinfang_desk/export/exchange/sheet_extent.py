@@ -85,6 +85,19 @@ class SheetExtent:
 _ATTRIBUTES = rb"""(?:[^<>"']|"[^"]*"|'[^']*')*"""
 _WHOLE_TAG = re.compile(rb"<" + _ATTRIBUTES + rb">")
 _ATTRIBUTE = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+#: A quoted value (or a text) holding a "<" (``_lt_in_value`` tells which).
+_LT_AFTER_QUOTE = re.compile(rb"""=\s*(?:"[^"<]*|'[^'<]*)<""")
+_OPEN_TAG = re.compile(rb"<" + _ATTRIBUTES)
+
+
+def _lt_in_value(window: bytes) -> bool:
+    """Whether an attribute value in ``window`` holds a "<": not well-formed XML (calamine reads it
+    all the same), and it would hide where a tag starts."""
+    for found in _LT_AFTER_QUOTE.finditer(window):
+        start = window.rfind(b"<", 0, found.start())
+        if start >= 0 and _OPEN_TAG.match(window, start).end() > found.start():  # in the tag, not a text
+            return True
+    return False
 
 
 def _attribute(tag: bytes, name: bytes) -> bytes | None:
@@ -99,6 +112,9 @@ class _TagStream:
     """Scans a stream of XML in chunks, each tag whole: a chunk that breaks off inside a tag leaves
     that tag for the next one."""
 
+    #: whether a "<" inside an attribute value refuses the file (the scanners that find tags by it)
+    _strict = True
+
     def __init__(self, file_name: str) -> None:
         self._carry = b""
         self._stream_name = file_name
@@ -106,6 +122,11 @@ class _TagStream:
     def feed(self, chunk: bytes) -> None:
         """Scan the next chunk of the XML (consecutive, not overlapping)."""
         window = self._carry + chunk
+        if self._strict and _lt_in_value(window):
+            raise ExchangeFileError(
+                f"“{self._stream_name}”的“{self._sheet_name()}”工作表数据不合规范（属性值中有“<”），"
+                "文件可能已被篡改，已拒绝读取。"
+            )
         cut = window.rfind(b"<")  # a "<" starts a tag: it is never in a text or an attribute value
         if cut < 0 or _WHOLE_TAG.match(window, cut):
             cut = len(window)
@@ -155,6 +176,8 @@ class XlsxQuickExtent(SheetExtent, _TagStream):
     ``exact_needed`` says when that is not enough: a cell in another form, or one past column
     ``WIDE_COLUMNS`` (the farthest row then matters too); ``XlsxExactExtent`` then reads every tag.
     """
+
+    _strict = False  # it reads the cells it needs by their own tag, never by where a tag starts
 
     def __init__(self, file_name: str, sheet: str) -> None:
         SheetExtent.__init__(self, file_name, sheet)
