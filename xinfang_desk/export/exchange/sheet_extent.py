@@ -153,9 +153,9 @@ def _too_long_tag(file_name: str, sheet: str) -> ExchangeFileError:
 #: A cell tag that is not ``<c r="…`` (attributes reordered, no reference, another quote), or a
 #: reference past column ``WIDE_COLUMNS`` (BM on) or at row 200,000 or beyond (leading zeros too).
 _XLSX_NOTABLE_CELL = re.compile(
-    rb'<c(?:(?P<odd>[\t\n\r/>]| (?!r="))| r="(?=[A-Za-z]{3}|[Bb][M-Zm-z]|[C-Zc-z][A-Za-z]'
-    rb"|[A-Za-z]{0,2}0*(?:[2-9]\d{5}|[1-9]\d{6})))"
-)
+    rb'<c(?:(?P<odd>[\t\n\r/>]| (?!r="))| r="(?=[A-Za-z]*+0*+(?:[2-9]\d{5}|[1-9]\d{6})'
+    rb"|[A-Za-z]{3}|[Bb][M-Zm-z]|[C-Zc-z][A-Za-z]))"
+)  # possessive: a plain reference fails at once
 _XLSX_PREFIXED_CELL = re.compile(rb"<[\w.-]+:c[\s/>]")
 _XLSX_REF = re.compile(rb"([A-Za-z]*)(\d+)$")
 _XLSX_ROW = re.compile(rb"<row(?=[\s/>])")
