@@ -278,10 +278,12 @@ class XlsxExactExtent(SheetExtent, _TagStream):
 #: and a repeat count of columns (a repeated cell's, once its tag is found).  Other cells are counted
 #: between them, a chunk at a time.
 _ODS_MARKS = (
-    re.compile(rb"<table:table(?P<row>-row)?(?=[\s/>])"),
-    re.compile(rb"</table:table(?P<row>-row)?>"),
+    re.compile(rb"<table:table-row(?=[\s/>])"),
+    re.compile(rb"</table:table(?:-row)?>"),
     re.compile(rb"columns-repeated"),
-)  # each with a plain prefix, so that each is one quick search
+)  # each with a plain prefix that only its tag has, so that each is one quick search
+#: A table's start, searched for only where there is one (its prefix is every cell's too).
+_ODS_TABLE = re.compile(rb"<table:table(?=[\s/>])")
 _ODS_CELL_TAG = re.compile(rb"<table:(?:covered-)?table-cell(?=[\s/>])")
 
 
@@ -317,7 +319,10 @@ class OdsExtent(_TagStream):
 
     def _scan(self, window: bytes, end: int) -> None:
         at = 0
-        marks = heapq.merge(*(m.finditer(window, 0, end) for m in _ODS_MARKS), key=lambda m: m.start())
+        searches = [m.finditer(window, 0, end) for m in _ODS_MARKS]
+        if window.count(b"<table:table", 0, end) > window.count(b"<table:table-", 0, end):
+            searches.append(_ODS_TABLE.finditer(window, 0, end))
+        marks = heapq.merge(*searches, key=lambda m: m.start())
         for mark in marks:
             start = mark.start() if mark[0][0] == 60 else window.rfind(b"<", 0, mark.start())
             if start < at or (mark[0][0] != 60 and not _ODS_CELL_TAG.match(window, start)):
@@ -332,7 +337,7 @@ class OdsExtent(_TagStream):
                 self._column += _count(_attribute(tag, b"number-columns-repeated"))
                 if _has_content(tag) or not tag.endswith(b"/"):
                     self._width = self._column
-            elif mark["row"] is None:
+            elif b"-row" not in mark[0]:
                 self._on_table(tag, closing=mark[0][1] == 47)
             elif mark[0][1] == 47:  # "</"
                 self._end_row()
@@ -366,7 +371,7 @@ class OdsExtent(_TagStream):
             self._depth -= 1
 
     def _start_row(self, tag: bytes) -> None:
-        self._row_repeat = _count(_attribute(tag, b"number-rows-repeated"))
+        self._row_repeat = _count(_attribute(tag, b"number-rows-repeated")) if b"rows-repeated" in tag else 1
         self._column = self._width = 0
         if tag.endswith(b"/"):  # an empty row
             self._end_row()
