@@ -6,7 +6,9 @@
 * ``CORPUS``: the bad inputs, each a function making the file from a good export, with a fragment of
   the Chinese message it must be refused with.  The 1,000,000-row and bomb files (.xlsx and .ods) are
   streamed into the zip by hand, so they cost a few MB on disk and about a second to make; the
-  oversized .xls is a sparse file.
+  oversized .xls is a sparse file.  The far-reaching sheets (a cell at XFD150000, an .ods cell
+  repeated 10,000 × 10,000 times) would abort the whole test run if the guard let them through to
+  python-calamine: they are refused before it reads them.
 """
 
 from __future__ import annotations
@@ -380,6 +382,36 @@ def ods_many_rows(path: Path) -> Path:
     return hand_made_ods(path, [ods_row(list(LEDGER_HEADERS)), ods_row(["宿舍热水器损坏"], repeated=300_000)])
 
 
+def _inline_cell(ref: str, value: str) -> bytes:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'.encode()
+
+
+def far_cell(path: Path) -> Path:
+    """A sheet of a few hundred bytes with one text cell at XFD150000, the last column of row 150,000:
+    python-calamine would size it 150,000 × 16,384 cells (78 GB)."""
+    far = b'<row r="150000">' + _inline_cell("XFD150000", "备注") + b"</row>"
+    return hand_made_xlsx(
+        path, [_SHEET_HEAD + b"<sheetData>" + _header_row() + far + b"</sheetData></worksheet>"]
+    )
+
+
+def far_cell_in_a_short_sheet(path: Path) -> Path:
+    """Two real rows, the second holding an empty text cell whose own reference is row 900,000
+    (calamine takes each cell's ``r``, not its row's, and counts an empty string as filled)."""
+    stray = b'<row r="2">' + _inline_cell("B900000", "") + b"</row>"
+    return hand_made_xlsx(
+        path, [_SHEET_HEAD + b"<sheetData>" + _header_row() + stray + b"</sheetData></worksheet>"]
+    )
+
+
+def ods_repeated_cell(path: Path) -> Path:
+    """An .ods whose one text cell is repeated across 10,000 columns in a row repeated 10,000 times
+    (with the header, 10⁸ cells: 3.2 GB in calamine) — a few hundred bytes."""
+    cell = b'<table:table-cell table:number-columns-repeated="10000" office:value-type="string"><text:p>x</text:p></table:table-cell>'
+    row = b'<table:table-row table:number-rows-repeated="9999">' + cell + b"</table:table-row>"
+    return hand_made_ods(path, [ods_row(list(LEDGER_HEADERS)), row])
+
+
 def oversized_xls(path: Path) -> Path:
     """An old binary .xls (its signature first) of 201 MB, written sparse: it costs no disk space."""
     with path.open("wb") as file:
@@ -501,6 +533,18 @@ CORPUS: tuple[BadFile, ...] = (
     BadFile("ods_formula", lambda good, p: ods_with_formula(p), "含有公式", suffix=".ods"),
     BadFile("ods_many_rows", lambda good, p: ods_many_rows(p), "超过了 200,000 行的上限", suffix=".ods"),
     BadFile("xls_too_big", lambda good, p: oversized_xls(p), "超过了 200 MB 的上限", suffix=".xls"),
+    BadFile(
+        "far_cell",
+        lambda good, p: far_cell(p),
+        "工作表范围过大：有内容的单元格远至第 150,000 行、第 16,384 列",
+    ),
+    BadFile("far_cell_short_sheet", lambda good, p: far_cell_in_a_short_sheet(p), "远至第 900,000 行"),
+    BadFile(
+        "ods_repeated_cell",
+        lambda good, p: ods_repeated_cell(p),
+        "远至第 10,000 行、第 10,000 列",
+        suffix=".ods",
+    ),
     BadFile("broken_xml", lambda good, p: broken_sheet_xml(p), "无法读取"),
     BadFile(
         "newer_format",

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from tests.bad_workbooks import CORPUS, BadFile, hand_made_ods, ods_row, unit_export
 from xinfang_desk.export.exchange.identity import ExchangeFileError
 from xinfang_desk.export.exchange.import_ledger import ImportReport, import_ledger
+from xinfang_desk.export.exchange.sheet_extent import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, WIDE_COLUMNS
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import Case, CaseEvent
 from xinfang_desk.ledger.workflow import find_case
@@ -140,6 +141,44 @@ def test_bad_files_are_refused_with_their_reason_and_change_nothing(
         assert not report.written
         said = report.text()
     assert bad.message in said
+    assert case_count(ledger) == 0
+
+
+def _signed_far_away(path: Path, row: int, column: int) -> Path:
+    """A two-case 台账 with a signature line in one cell at (``row``, ``column``)."""
+    book = load_workbook(excel_ledger(path, [CLOSED, PENDING]))
+    book.active.cell(row, column, "经办人签字：老李")
+    book.save(path)
+    return path
+
+
+#: The largest sheets the reader takes: every allowed row over 64 columns; Excel's last column over
+#: as many rows as the cell limit leaves.
+LARGEST = [(MAX_ROWS, WIDE_COLUMNS), (MAX_CELLS // MAX_COLUMNS, MAX_COLUMNS)]
+
+
+@pytest.mark.parametrize(("row", "column"), LARGEST, ids=["tall", "wide"])
+def test_a_ledger_as_large_as_the_reader_takes_still_imports(
+    ledger: Ledger, tmp_path: Path, row: int, column: int
+) -> None:
+    report = run(ledger, _signed_far_away(tmp_path / "台账.xlsx", row, column))
+    assert report.written, report.text()
+    assert case_count(ledger) == 2
+    assert [(s.row_number, s.text) for s in report.skipped][-1] == (row, "经办人签字：老李")
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [(MAX_ROWS + 1, 1), (MAX_ROWS, WIDE_COLUMNS + 1), (MAX_CELLS // MAX_COLUMNS + 1, MAX_COLUMNS)],
+    ids=["one_row_too_far", "one_column_too_wide", "one_row_too_many_at_the_last_column"],
+)
+def test_one_cell_past_the_largest_sheet_refuses_the_file_before_it_is_read(
+    ledger: Ledger, tmp_path: Path, row: int, column: int
+) -> None:
+    with pytest.raises(
+        ExchangeFileError, match=f"工作表范围过大：有内容的单元格远至第 {row:,} 行、第 {column:,} 列"
+    ):
+        run(ledger, _signed_far_away(tmp_path / "台账.xlsx", row, column))
     assert case_count(ledger) == 0
 
 

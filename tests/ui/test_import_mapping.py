@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QComboBox
 from sqlalchemy import select
 
+from tests.bad_workbooks import far_cell
 from tests.exchange.test_old_ledgers import old_ledger
 from tests.helpers import Clock, draft
 from xinfang_desk.ledger.models import Case
@@ -140,3 +141,18 @@ def test_a_taken_case_number_is_imported_under_a_new_one_and_renumbering_all_is_
         "张三": (numbers["张三"], "原台账编号：JWC-2023-0001"),
         "王五": (numbers["王五"], "原台账编号：JWC-2023-0031" if renumber_all else ""),
     }
+
+
+def test_a_sheet_reaching_too_far_is_refused_in_the_dialog_and_never_read(
+    ledger, tmp_path, qtbot, qsettings_dir
+) -> None:
+    # a cell at XFD150000: read as is, the sheet would be 150,000 × 16,384 cells and end the program
+    settings = QSettings(str(qsettings_dir / "app.ini"), QSettings.Format.IniFormat)
+    runner = OpRunner(ledger)
+    dialog = open_import_dialog(None, runner, settings)
+    qtbot.addWidget(dialog)
+    dialog.set_file(far_cell(tmp_path / "远.xlsx"))
+    qtbot.waitUntil(lambda: "工作表范围过大" in dialog.report_view.toPlainText(), timeout=20000)
+    runner.wait()
+    assert "第 150,000 行、第 16,384 列" in dialog.report_view.toPlainText()
+    assert dialog.preview is None and not dialog.start_button.isEnabled()

@@ -8,10 +8,12 @@ an out-of-memory crash or a library's English traceback:
   decompression bomb is refused unread.  An old binary .xls is read by python-calamine after the same
   file-size limit; .xlsb gets its own advice.
 * **A sheet** (``Workbook.sheet``): before an .xlsx sheet is parsed, its XML is streamed once through
-  the zip reader (which verifies the sizes and CRC) to count the rows and find formulas; above
-  ``MAX_ROWS`` real rows, or with a formula in a cell, it is refused.  The declared ``<dimension>`` is
-  not trusted (LibreOffice declares a whole column after a row is deleted).  Only then does
-  python-calamine (fast, Rust) parse it; openpyxl stays the writer.
+  the zip reader (which verifies the sizes and CRC) to count the rows, find formulas and find how far
+  its filled cells reach (``sheet_extent``); above ``MAX_ROWS`` real rows, with a formula in a cell, or
+  reaching past the extent limits, it is refused.  The declared ``<dimension>`` is not trusted
+  (LibreOffice declares a whole column after a row is deleted).  Only then does python-calamine (fast,
+  Rust) parse it; openpyxl stays the writer.  An .ods is read whole when opened, so its
+  ``content.xml`` gets the same formula and extent checks before calamine sees it.
 
 Cells come back as calamine gives them: ``""`` for an empty cell, ``float`` for numbers, ``date`` /
 ``datetime`` for date cells; ``identity.canonical_text`` treats them as the writer's values.
@@ -38,6 +40,7 @@ from xinfang_desk.export.exchange.identity import (
     ExchangeIdentity,
     parse_identity,
 )
+from xinfang_desk.export.exchange.sheet_extent import MAX_ROWS, OdsExtent, XlsxExactExtent, XlsxQuickExtent
 
 #: A workbook file larger than this is refused before it is read (a unit's yearly 台账 is a few MB).
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -47,8 +50,6 @@ MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 #: Highest compression ratio accepted for a member above ``_RATIO_FLOOR`` bytes (sheet XML is ~10:1).
 MAX_RATIO = 100
 _RATIO_FLOOR = 1024 * 1024
-#: Most rows a sheet may have (header included); far above any unit's yearly ledger.
-MAX_ROWS = 200_000
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -153,12 +154,10 @@ def open_workbook(path: str | Path) -> Workbook:
     archive = _open_zip(data, name)
     try:
         kind = _check_members(archive, name)
-        book = _open_calamine(data, name, kind)
-        if kind == ODS:
+        if kind == ODS:  # calamine reads every table of an .ods when it opens it
             _check_ods_content(archive, name)
-            members = _calamine_sheets(book, name, _ODS_CONTENT)
-        else:
-            members = _sheet_members(archive, name)
+        book = _open_calamine(data, name, kind)
+        members = _calamine_sheets(book, name, _ODS_CONTENT) if kind == ODS else _sheet_members(archive, name)
     except BaseException:
         archive.close()
         raise
@@ -223,11 +222,14 @@ def _mimetype(archive: zipfile.ZipFile, names: set[str]) -> bytes:
 
 
 def _check_ods_content(archive: zipfile.ZipFile, name: str) -> None:
-    """An .ods with a formula is refused, as an .xlsx is (its content streamed once, sizes checked)."""
+    """An .ods with a formula, or a table reaching too far, is refused as an .xlsx is (its content
+    streamed once, sizes checked)."""
     carry = b""
+    extent = OdsExtent(name)
     try:
         with archive.open(_ODS_CONTENT) as stream:
             while chunk := stream.read(_CHUNK):
+                extent.feed(chunk)
                 if _ODS_FORMULA in carry + chunk:
                     raise ExchangeFileError(
                         f"“{name}”含有公式。台账只接受数值和文字，请将公式“选择性粘贴为数值”后再导入。"
@@ -295,12 +297,15 @@ def _open_calamine(data: bytes, name: str, kind: str) -> Any:
 
 
 def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, sheet: str) -> _SheetScan:
-    """Stream the sheet's XML once: its real row count and formulas; the zip checks sizes and CRC."""
+    """Stream the sheet's XML once: its real row count, formulas and extent; the zip checks sizes and
+    CRC.  A sheet whose extent the quick look cannot settle is streamed once more, row by row."""
     rows = 0
     carry = b""
+    extent = XlsxQuickExtent(name, sheet)
     try:
         with archive.open(member) as stream:
             while chunk := stream.read(_CHUNK):
+                extent.feed(chunk)
                 window = carry + chunk
                 # a tag wholly inside ``carry`` was counted with the previous chunk
                 rows += _count_rows(window) - _count_rows(carry)
@@ -310,6 +315,11 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, sheet: str) ->
                 if formula >= 0:
                     raise _formula_found(name, sheet, window[:formula])
                 carry = window[-64:]
+        if extent.exact_needed:
+            exact = XlsxExactExtent(name, sheet)
+            with archive.open(member) as stream:
+                while chunk := stream.read(_CHUNK):
+                    exact.feed(chunk)
     except KeyError as exc:
         raise ExchangeFileError(f"“{name}”缺少“{sheet}”工作表的数据，文件已损坏。") from exc
     except ExchangeFileError:
