@@ -41,6 +41,7 @@ from xinfang_desk.export.exchange.identity import (
     parse_identity,
 )
 from xinfang_desk.export.exchange.sheet_extent import MAX_ROWS, OdsExtent, XlsxExactExtent, XlsxQuickExtent
+from xinfang_desk.export.exchange.xls_extent import XlsContainerError, xls_extents
 
 #: A workbook file larger than this is refused before it is read (a unit's yearly 台账 is a few MB).
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -149,6 +150,10 @@ def open_workbook(path: str | Path) -> Workbook:
         raise ExchangeFileError(f"无法读取“{name}”：{exc.strerror or exc}。") from exc
     digest = hashlib.sha256(data).hexdigest()
     if data.startswith(_OLE_MAGIC):
+        try:  # calamine reads every sheet of an .xls when it opens it
+            xls_extents(data, name)
+        except XlsContainerError as exc:
+            raise _unreadable(name, XLS, str(exc)) from exc
         book = _open_calamine(data, name, XLS)
         return Workbook(path, digest, len(data), _calamine_sheets(book, name, ""), None, book, XLS)
     archive = _open_zip(data, name)
@@ -289,11 +294,14 @@ def _open_calamine(data: bytes, name: str, kind: str) -> Any:
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # every calamine error, whatever its class
-        what = {XLS: "旧版 Excel 工作簿（.xls）", ODS: "OpenDocument 表格（.ods）"}.get(kind, "Excel 工作簿")
-        raise ExchangeFileError(
-            f"“{name}”无法作为{what}读取，文件可能已损坏或不是表格（{_error_name(exc)}）。"
-            "请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入。"
-        ) from exc
+        raise _unreadable(name, kind, _error_name(exc)) from exc
+
+
+def _unreadable(name: str, kind: str, why: str) -> ExchangeFileError:
+    what = {XLS: "旧版 Excel 工作簿（.xls）", ODS: "OpenDocument 表格（.ods）"}.get(kind, "Excel 工作簿")
+    return ExchangeFileError(
+        f"“{name}”无法作为{what}读取，文件可能已损坏或不是表格（{why}）。请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入。"
+    )
 
 
 def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, sheet: str) -> _SheetScan:
