@@ -8,12 +8,14 @@
   streamed into the zip by hand, so they cost a few MB on disk and about a second to make; the
   oversized .xls is a sparse file.  The far-reaching sheets (a cell at XFD150000, an .ods cell
   repeated 10,000 × 10,000 times) would abort the whole test run if the guard let them through to
-  python-calamine: they are refused before it reads them.
+  python-calamine: they are refused before it reads them.  So is an .xls (saved by LibreOffice, one
+  cell record's row and column then set to 65,535), which python-calamine reads whole when it opens it.
 """
 
 from __future__ import annotations
 
 import random
+import struct
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,8 +23,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import olefile
 from openpyxl import Workbook, load_workbook
 
+from tests import libreoffice
 from tests.helpers import Clock, draft
 from xinfang_desk.export.exchange.columns import FORMAT_VERSION, LEDGER_HEADERS, headers_of_version
 from xinfang_desk.export.exchange.identity import (
@@ -420,6 +424,62 @@ def oversized_xls(path: Path) -> Path:
     return path
 
 
+#: Cell records whose body starts with its row and column: NUMBER, RK, LABELSST, LABEL, BOOLERR,
+#: FORMULA, and MULRK (numbers in a run of columns, its last column in its last two bytes).
+_XLS_CELL_RECORDS = (0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00BD)
+_MULRK = 0x00BD
+
+
+def xls_cell_records(stream: bytes) -> list[int]:
+    """Where each cell record of the worksheets of a BIFF8 ``Workbook`` stream starts."""
+    found, at, sheet = [], 0, False
+    while at + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, at)
+        if kind == 0x0809:
+            sheet = at > 0  # the first BOF opens the workbook globals
+        elif kind in _XLS_CELL_RECORDS and sheet:
+            found.append(at)
+        at += 4 + length
+    return found
+
+
+def as_xls(source: Path, folder: Path) -> Path:
+    """``source`` saved by LibreOffice as an Excel 97–2003 workbook (.xls) in ``folder``."""
+    (made,) = libreoffice.convert([source], "xls:MS Excel 97", folder)
+    return made
+
+
+def patch_xls_cells(xls: Path, target: Path, cells: dict[int, tuple[int, int]]) -> Path:
+    """``xls`` with the n-th cell record moved to (row, column) (0-based) for each n of ``cells`` (a
+    MULRK's run starting there): the bytes of the record, found in the file, are rewritten in place."""
+    stream = xls_workbook_stream(xls)
+    data = bytearray(xls.read_bytes())
+    records = xls_cell_records(stream)
+    for n, (row, column) in cells.items():
+        at = records[n]
+        record = stream[at : at + 4 + struct.unpack_from("<H", stream, at + 2)[0]]
+        assert data.count(record) == 1, "the cell record is not unique in the file"
+        start = data.find(record) + 4
+        data[start : start + 4] = struct.pack("<HH", row, column)
+        if record[0:2] == struct.pack("<H", _MULRK):
+            end = start + len(record) - 4
+            data[end - 2 : end] = struct.pack("<H", column + (len(record) - 10) // 6 - 1)
+    target.write_bytes(bytes(data))
+    return target
+
+
+def xls_far_cell(good: Path, path: Path) -> Path:
+    """``good`` saved as .xls by LibreOffice, then its first cell's row and column set to 65,535:
+    python-calamine would size the sheet 65,536 × 65,536 cells (137 GB) when it opens the file."""
+    return patch_xls_cells(as_xls(good, path.parent / f"{path.stem}-lo"), path, {0: (0xFFFF, 0xFFFF)})
+
+
+def xls_workbook_stream(xls: Path) -> bytes:
+    """The BIFF records of an .xls (its ``Workbook`` stream)."""
+    with olefile.OleFileIO(str(xls)) as container:
+        return container.openstream("Workbook").read()
+
+
 def broken_sheet_xml(path: Path) -> Path:
     """A well-formed zip whose sheet XML breaks off in the middle of a row."""
     return hand_made_xlsx(
@@ -544,6 +604,12 @@ CORPUS: tuple[BadFile, ...] = (
         lambda good, p: ods_repeated_cell(p),
         "远至第 10,000 行、第 10,000 列",
         suffix=".ods",
+    ),
+    BadFile(
+        "xls_far_cell",
+        xls_far_cell,
+        "工作表范围过大：有内容的单元格远至第 65,536 行、第 65,536 列，超过了 Excel 的 16,384 列",
+        suffix=".xls",
     ),
     BadFile("broken_xml", lambda good, p: broken_sheet_xml(p), "无法读取"),
     BadFile(

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
-from tests.bad_workbooks import _SHEET_HEAD, hand_made_ods, hand_made_xlsx
+from tests.bad_workbooks import (
+    _SHEET_HEAD,
+    as_xls,
+    hand_made_ods,
+    hand_made_xlsx,
+    patch_xls_cells,
+    xls_cell_records,
+    xls_workbook_stream,
+)
 from xinfang_desk.export.exchange.identity import LEDGER_SHEET, ExchangeFileError
 from xinfang_desk.export.exchange.sheet_extent import OdsExtent, XlsxExactExtent, XlsxQuickExtent
+from xinfang_desk.export.exchange.workbook_file import open_workbook
+from xinfang_desk.export.exchange.xls_extent import xls_extents
 
 
 def _letters(column: int) -> str:
@@ -132,3 +144,50 @@ def test_a_reference_hidden_behind_a_lt_in_an_attribute_is_refused_wherever_the_
         with pytest.raises(ExchangeFileError, match="不合规范|范围过大"):
             extent.feed(xml[:split])
             extent.feed(xml[split:])
+
+
+# ---------------------------------------------------------------------------------------- .xls
+@pytest.fixture(scope="module")
+def small_xls(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small .xls saved by LibreOffice: text, numbers alone (RK, NUMBER) and in a run (MULRK), truth values."""
+    folder = tmp_path_factory.mktemp("xls")
+    book = Workbook()
+    book.active.title = LEDGER_SHEET
+    for n in range(6):
+        book.active.append([f"第{n}件", n, None, n + 0.1, None, n % 2 == 0, None, n, n + 0.5, n + 1])
+    book.save(folder / "small.xlsx")
+    return as_xls(folder / "small.xlsx", folder)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    moves=st.dictionaries(
+        st.integers(0, 200), st.tuples(st.integers(0, 400), st.integers(0, 250)), max_size=6
+    )
+)
+def test_the_xls_guard_sees_as_far_as_calamine(small_xls: Path, tmp_path: Path, moves: dict) -> None:
+    count = len(xls_cell_records(xls_workbook_stream(small_xls)))
+    path = patch_xls_cells(small_xls, tmp_path / "t.xls", {n % count: cell for n, cell in moves.items()})
+    data = path.read_bytes()
+    rows_seen, columns_seen = _calamine_extent(data, LEDGER_SHEET)
+    (extent,) = xls_extents(data, "t.xls")
+    assert extent.sheet == LEDGER_SHEET
+    assert extent.rows >= rows_seen and extent.columns >= columns_seen
+
+
+def test_an_xls_declaring_a_huge_sheet_is_refused_before_calamine_reserves_it(
+    small_xls: Path, tmp_path: Path
+) -> None:
+    # calamine reserves room for the DIMENSIONS record's rows × columns: four billion rows end the program
+    stream = xls_workbook_stream(small_xls)
+    at = stream.index(b"\x00\x02\x0e\x00")  # DIMENSIONS, 14 bytes
+    data = bytearray(small_xls.read_bytes())
+    start = data.index(stream[at : at + 18]) + 4
+    data[start : start + 12] = struct.pack("<IIHH", 0, 0xFFFFFFF0, 0, 4)
+    (tmp_path / "declared.xls").write_bytes(bytes(data))
+    with pytest.raises(
+        ExchangeFileError, match="“信访台账”工作表范围过大：.*第 4,294,967,280 行.*超过了 200,000 行的上限"
+    ):
+        open_workbook(tmp_path / "declared.xls")
+    with open_workbook(small_xls) as book:  # the file as LibreOffice saved it is read
+        assert book.sheet(LEDGER_SHEET).head(2)[1][0] == "第1件"
