@@ -12,6 +12,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -33,9 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.export.documents.annual_report import AnnualReport
 from xinfang_desk.export.documents.operations import annual_report
-from xinfang_desk.export.exchange.assessment_workbook import write_assessment_workbook
 from xinfang_desk.ledger.assessment import ASSESSMENT_COLUMNS, UnitAssessment
 from xinfang_desk.ledger.early_warning import RULE, EarlyWarning
 from xinfang_desk.ledger.figure_table import (
@@ -58,6 +57,9 @@ from xinfang_desk.ui.file_dialogs import save_file_name
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 from xinfang_desk.ui.pdf_preview import PdfPreview
 from xinfang_desk.ui.style import BETTER_FOREGROUND, WORSE_FOREGROUND
+
+if TYPE_CHECKING:
+    from xinfang_desk.export.documents.annual_report import AnnualReport
 
 PERIOD_KINDS: tuple[tuple[str, str], ...] = (
     ("year", "年度"),
@@ -523,6 +525,8 @@ class FiguresPage(QWidget):
             self.export_assessment_to(path)
 
     def export_assessment_to(self, path: Path) -> None:
+        from xinfang_desk.export.exchange.assessment_workbook import write_assessment_workbook
+
         query = self.query or self.current_query()
         rows = list(self.assessment)
         title = f"各单位信访工作考核（{period_text(query.start, query.end)}）"
