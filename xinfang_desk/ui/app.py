@@ -9,6 +9,7 @@ The acting user is the operating-system login name.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import multiprocessing
 import sys
@@ -102,6 +103,7 @@ def make_app() -> QApplication:
     install_fonts(app)
     apply_style(app)
     if not hasattr(app, "garbage_collector"):
+        gc.freeze()  # what loading the modules made is never garbage: the collector need not walk it
         app.garbage_collector = UiThreadGarbageCollector(app)  # type: ignore[attr-defined]
     return app
 
