@@ -8,7 +8,8 @@ app (``python -m xinfang_desk.ui.app --db COPY``, offscreen, opening on the 台�
 its start until its log says ``ledger page ready`` (``ui/app.py``), then ended.  The floor is a bare
 process that imports PySide6's widgets and SQLAlchemy's ORM and shows a window (timed until it says so).
 Runs go floor, 10k, 100k, 300k, floor, … (interleaved); the medians, their ratios to the floor
-(goal: ≤ 1.5 at every size) and ``os.getloadavg()`` before and after are printed.
+(goal: ≤ 1.5 at every size) and ``os.getloadavg()`` before and after are printed.  ``--compare TREE``
+also starts the app from another source tree (e.g. ``git archive`` of an earlier commit), interleaved.
 """
 
 from __future__ import annotations
@@ -63,14 +64,15 @@ def time_floor(env: dict[str, str]) -> float:
         process.wait(30)
 
 
-def time_app(ledger: Path, env: dict[str, str], log_file: Path) -> float:
-    """Seconds from starting the app on ``ledger`` until its log says the 台账 page drew its first rows."""
+def time_app(ledger: Path, env: dict[str, str], log_file: Path, root: Path = ROOT) -> float:
+    """Seconds from starting the app (the source in ``root``) on ``ledger`` until its log says the 台账
+    page drew its first rows."""
     before = log_file.read_text(encoding="utf-8").count(READY_LINE) if log_file.exists() else 0
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "xinfang_desk.ui.app", "--db", str(ledger)],
-        env=env,
-        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(root)},
+        cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -95,6 +97,9 @@ def load() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="starts of each (median shown)")
+    parser.add_argument(
+        "--compare", type=Path, help="another source tree (e.g. an earlier version) started the same way"
+    )
     parser.add_argument("ledgers", nargs="*", type=Path, default=[Path(p) for p in LEDGERS])
     args = parser.parse_args(argv)
     ledgers = [p for p in args.ledgers if p.exists()]
@@ -117,22 +122,25 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copyfile(ledger, copy)
             copies.append(copy)
         print(f"load before: {load()}")
+        roots = [ROOT, *([args.compare.resolve()] if args.compare else [])]
+        cases = [(root, copy) for copy in copies for root in roots]
         time_floor(env)  # warm the disk cache once for each
-        for copy in copies:
-            time_app(copy, env, log_file)
+        for root, copy in cases:
+            time_app(copy, env, log_file, root)
         floors: list[float] = []
-        starts: dict[Path, list[float]] = {copy: [] for copy in copies}
+        starts: dict[tuple[Path, Path], list[float]] = {case: [] for case in cases}
         for _ in range(args.runs):
             floors.append(time_floor(env))
-            for copy in copies:
-                starts[copy].append(time_app(copy, env, log_file))
+            for root, copy in cases:
+                starts[root, copy].append(time_app(copy, env, log_file, root))
         floor = statistics.median(floors)
         print(f"start-up to the first 台账 rows, median of {args.runs} interleaved runs (offscreen):")
         print(f"  {'bare PySide6 + SQLAlchemy ORM window (floor)':<46}{floor * 1000:7.0f} ms")
-        for copy, times in starts.items():
+        for (root, copy), times in starts.items():
             median = statistics.median(times)
             flag = "" if median / floor <= GOAL else f"  above the goal ({GOAL})"
-            print(f"  {copy.name:<46}{median * 1000:7.0f} ms   ratio {median / floor:5.2f}{flag}")
+            label = copy.name if root == ROOT else f"{copy.name} ({root})"
+            print(f"  {label:<46}{median * 1000:7.0f} ms   ratio {median / floor:5.2f}{flag}")
         print(f"load after: {load()}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
