@@ -55,7 +55,6 @@ from xinfang_desk.ledger.operations.queries import ledger_facts
 from xinfang_desk.ui.charts import ChartPanel
 from xinfang_desk.ui.file_dialogs import save_file_name
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
-from xinfang_desk.ui.pdf_preview import PdfPreview
 from xinfang_desk.ui.style import BETTER_FOREGROUND, WORSE_FOREGROUND
 
 if TYPE_CHECKING:
@@ -503,6 +502,8 @@ class FiguresPage(QWidget):
         unit = query.unit_code or None
 
         def opened(report: AnnualReport) -> None:
+            from xinfang_desk.ui.pdf_preview import PdfPreview
+
             PdfPreview(
                 self.runner, report.data, title=report.title, file_name=report.file_name, parent=self
             ).show()

@@ -7,6 +7,7 @@ and page, and on closing asks about an unsaved registration and waits for the da
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
@@ -28,7 +29,6 @@ from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.ledger.operations.queries import LedgerFacts, ledger_facts
 from xinfang_desk.ledger.search import CaseFilter
 from xinfang_desk.ui.about import AboutDialog
-from xinfang_desk.ui.case_view import show_case
 from xinfang_desk.ui.dashboard import DashboardPage
 from xinfang_desk.ui.figures_page import FiguresPage
 from xinfang_desk.ui.ledger_view import LedgerPage
@@ -270,6 +270,8 @@ class MainWindow(QMainWindow):
 
     def open_case(self, case_id: int) -> None:
         """The case in its own window; a window already showing it is raised instead."""
+        from xinfang_desk.ui.case_view import show_case
+
         show_case(self.runner, case_id)
 
     def export_ledger(self) -> ExportDialog:
@@ -392,10 +394,9 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _close_case_windows(self) -> None:
-        try:
-            from xinfang_desk.ui.case_view import CaseView
-        except ImportError:
-            return
+        case_view = sys.modules.get("xinfang_desk.ui.case_view")
+        if case_view is None:
+            return  # no case was opened (the module loads with the first case window)
         for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, CaseView):
+            if isinstance(widget, case_view.CaseView):
                 widget.close()
