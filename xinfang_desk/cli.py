@@ -1,15 +1,14 @@
 """The command line: ``xinfang-desk <command> [--db PATH] …``.
 
 Commands live in ``xinfang_desk.commands`` (one module per concern, each with ``register``); only the
-module of the command given is imported.  Every
-error a user can cause ends in one Chinese line on stderr and a non-zero exit, never a traceback.
+module of the command given is imported, and logging only once the arguments are read, so ``--version``
+and ``--help`` load next to nothing.  Every error a user can cause ends in one Chinese line on stderr and
+a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
-import multiprocessing
 import signal
 import sys
 import threading
@@ -19,9 +18,6 @@ from importlib import import_module
 from xinfang_desk import __version__
 from xinfang_desk.chinese_argparse import EXIT_UNEXPECTED, EXIT_USER_ERROR, ChineseArgumentParser
 from xinfang_desk.commands import COMMANDS
-from xinfang_desk.ledger.errors import LedgerError
-from xinfang_desk.logs import setup_logging, unexpected_error_text
-from xinfang_desk.private_files import remove_stale_temp
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -58,10 +54,19 @@ def _terminated(signum: int, _frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
+    if getattr(sys, "frozen", False):  # the merge reads files in a second process, also when bundled
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(command_in(argv))
     args = parser.parse_args(argv)
+    import logging
+
+    from xinfang_desk.ledger.errors import LedgerError
+    from xinfang_desk.logs import setup_logging, unexpected_error_text
+    from xinfang_desk.private_files import remove_stale_temp
+
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
     setup_logging()
