@@ -98,3 +98,24 @@ def test_opening_the_window_on_a_ledger_loads_no_export_print_or_upgrade_library
     loaded = next(line for line in result.stdout.splitlines() if line.startswith("loaded:")).split()[1:]
     assert "PySide6" in loaded and "sqlalchemy" in loaded
     assert [name for name in HEAVY if name in loaded] == []
+
+
+def test_the_dashboard_still_loads_when_the_filter_choices_cannot_be_read(
+    ledger, tmp_path, qsettings_dir, qtbot, monkeypatch
+):
+    from xinfang_desk.ledger.errors import LedgerError
+    from xinfang_desk.ui import ledger_view
+
+    build_demo(ledger, cases=60, seed=5, today=date.today())
+
+    def unreadable(_ctx):
+        raise LedgerError("台账暂时无法读取。")
+
+    monkeypatch.setattr(ledger_view, "filter_choices", unreadable)
+    runner = OpRunner(ledger)
+    window = MainWindow(runner, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=20000)
+    runner.wait()
+    assert window.ledger_page.model.total == 60, "the cases are listed with the choices the bar had"
