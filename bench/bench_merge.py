@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -168,6 +169,7 @@ def main() -> None:
         office.with_name(office.name + suffix).unlink(missing_ok=True)
     create_ledger(office, "XFB", "信访与督办室", office=True).close()
 
+    print("load (os.getloadavg):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     read = _run(folder, "read")
     print(
         f"bare read (calamine)   {read['seconds']:6.2f} s  {read['rows']:,} rows  peak {read['peak_mb']:.0f} MB"
@@ -191,6 +193,7 @@ def main() -> None:
         for line in result["refused"]:
             print("   refused:", line)
     print("goals: merge 1 ≤ 3.0 × bare read; peak < 400 MB (each process)")
+    print("load (os.getloadavg):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from xinfang_desk.commands import command_help
 from xinfang_desk.commands.common import add_db_option, in_operation, ledger_location, open_ledger
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.operations.safekeeping import allow_copy
@@ -21,7 +22,7 @@ EXIT_NOT_EQUAL = 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("migrate-to", help="把台账完整复制到另一个空数据库（如 PostgreSQL 服务器）并核对")
+    p = sub.add_parser("migrate-to", help=command_help("migrate-to"))
     p.add_argument(
         "target",
         metavar="目标",
