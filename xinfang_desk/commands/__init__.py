@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("backup_commands", "备份台账（一致的副本，含附件；仅本人可读）"),
     "restore": ("backup_commands", "用备份文件恢复台账（先备份被替换的台账）"),
     "migrate-to": ("transfer_commands", "把台账完整复制到另一个空数据库（如 PostgreSQL 服务器）并核对"),
+    "server-role": (
+        "transfer_commands",
+        "输出 SQL：为服务器上的台账建立不能修改、删除历史记录的数据库账号（供办理人员使用）",
+    ),
 }
 
 

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "server-role",
-        help="输出 SQL：为服务器上的台账建立不能修改、删除历史记录的数据库账号（供办理人员使用）",
+        help=command_help("server-role"),
     )
     p.add_argument("role", metavar="账号", help="数据库账号名（小写英文字母、数字、下划线）")
     add_db_option(p)
