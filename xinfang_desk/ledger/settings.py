@@ -73,12 +73,16 @@ DEADLINE_RULES: dict[str, SettingSpec] = {
         SettingSpec(
             "rule.decide", DeadlineRule(15), "登记后决定受理、交办或转送并书面告知（条例第22、23条）", 1, 365
         ),
-        SettingSpec("rule.object", DeadlineRule(5, "workday"), "对交办、转送事项提出异议（条例第23条）", 1, 365),
+        SettingSpec(
+            "rule.object", DeadlineRule(5, "workday"), "对交办、转送事项提出异议（条例第23条）", 1, 365
+        ),
         SettingSpec("rule.handle", DeadlineRule(60), "受理后办理并答复（条例第34条）", 1, 365),
         SettingSpec("rule.extend_max", DeadlineRule(30), "延期最多可延长（条例第34条）", 1, 365),
         SettingSpec("rule.mailbox", DeadlineRule(7), "校长信箱、领导信箱事项办结", 1, 365),
         SettingSpec("rule.review", DeadlineRule(30), "复查、复核的答复（条例第35、36条）", 1, 365),
-        SettingSpec("rule.review_request", DeadlineRule(30), "信访人申请复查、复核的期限（条例第35、36条）", 1, 365),
+        SettingSpec(
+            "rule.review_request", DeadlineRule(30), "信访人申请复查、复核的期限（条例第35、36条）", 1, 365
+        ),
     ]
 }
 

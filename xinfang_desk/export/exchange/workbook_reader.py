@@ -435,13 +435,15 @@ def cell_reader(column: Column) -> Callable[[Any], Any]:
 
 @dataclass(frozen=True)
 class RowProblem:
-    """Why one row cannot be taken: its Excel row number and the reasons."""
+    """Why one row cannot be taken: its Excel row number, the reasons, and its sheet when not the 台账's."""
 
     row_number: int
     reasons: tuple[str, ...]
+    sheet: str = ""
 
     def text(self) -> str:
-        return f"第 {self.row_number} 行：" + "；".join(self.reasons)
+        where = f"“{self.sheet}”表" if self.sheet else ""
+        return f"{where}第 {self.row_number} 行：" + "；".join(self.reasons)
 
 
 def describe_problems(problems: Sequence[RowProblem], limit: int = MAX_LISTED_PROBLEMS) -> str:
@@ -503,7 +505,7 @@ class RowReader:
             cells = table[position]
             column = read_all(cells)
             if column is None:
-                column = _read_each(cells, read, header, reasons)
+                column = read_each_cell(cells, read, header, reasons)
             default = _CELL_FIELDS[key]
             if default is not None and None in column:  # an empty cell keeps the field's default
                 column = [default if v is None else v for v in column]
@@ -578,7 +580,7 @@ def _padded(cells: Sequence[Any], width: int) -> list[Any]:
     return [*cells, *[""] * (width - len(cells))]
 
 
-def _read_each(
+def read_each_cell(
     cells: Sequence[Any], read: Callable[[Any], Any], header: str, reasons: dict[int, list[str]]
 ) -> list[Any]:
     """A column's cells one by one; a cell's reason goes into ``reasons`` under its row's index."""
