@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from tests.helpers import Clock, draft
 from xinfang_desk.export.exchange.cells import clean_text, safe_value
-from xinfang_desk.export.exchange.columns import LEDGER_HEADERS
+from xinfang_desk.export.exchange.columns import FORMAT_VERSION, LEDGER_HEADERS
 from xinfang_desk.export.exchange.identity import (
     ExchangeFileError,
     RowHasher,
@@ -175,10 +175,10 @@ def test_unknown_version_and_foreign_files_are_refused_with_a_reason(exported: P
     workbook = load_workbook(exported)
     for row in workbook["_交换信息"].iter_rows(min_row=2):
         if row[0].value == "format_version":
-            row[1].value = "3"
-    workbook.save(tmp_path / "v2.xlsx")
-    with pytest.raises(ExchangeFileError, match="版本为 3"):
-        read_identity(tmp_path / "v2.xlsx")
+            row[1].value = str(FORMAT_VERSION + 1)
+    workbook.save(tmp_path / "newer.xlsx")
+    with pytest.raises(ExchangeFileError, match=f"版本为 {FORMAT_VERSION + 1}"):
+        read_identity(tmp_path / "newer.xlsx")
 
     plain = Workbook()
     plain.active.append(["案件编号"])

@@ -56,8 +56,8 @@ class Withheld:
 
 
 def _digits_pattern(digits: str) -> re.Pattern[str]:
-    """The digits of a stored number as they might be typed: with spaces or hyphens between them."""
-    return re.compile(r"(?<!\d)" + r"[\s-]?".join(re.escape(d) for d in digits) + r"(?!\d)", re.IGNORECASE)
+    """The digits of a stored number as they might be typed: with spaces, hyphens or dots between them."""
+    return re.compile(r"(?<!\d)" + r"[\s.-]?".join(re.escape(d) for d in digits) + r"(?!\d)", re.IGNORECASE)
 
 
 _NOT_ID_CHARACTER = re.compile(r"[^\dXx]")

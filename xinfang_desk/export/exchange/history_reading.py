@@ -1,11 +1,12 @@
 """Reading the 办理记录 sheet of a unit's export (format version 3 on) for the merge, each step checked.
 
 ``read_history`` hashes the sheet as the export did (``identity.history_hasher``) and reads each
-row into a plain tuple ``(case id, step number, step code, who, when, note, detail)``.  A row is
-taken only when its case is one of the file's good 台账 rows (same 案件ID and 案件编号), its step
-number is within that case's 修订号 and not given twice, its time is a real time not in the future
-and its step is one the program knows; otherwise it is a ``RowProblem`` naming the sheet and the
-row a user sees in Excel.  Texts lose any character XML cannot carry, and stay within the limits of
+row into a plain tuple ``(case id, step number, step code, who, when, note, detail)``.  The steps of
+a case that is not among the file's good 台账 rows are left out (a row missing from the 台账 sheet is
+already named there: a changed row count or checksum, or the row's own problem).  A step is taken
+when its 案件编号 is its case's, its step number is within that case's 修订号 and not given twice,
+its time is a real time not in the future and its step is one the program knows; otherwise it is
+a ``RowProblem`` naming the sheet and the row a user sees in Excel.  Texts lose any character XML cannot carry, and stay within the limits of
 the columns they go into.  The sheet passed the same guards as the 台账 sheet (``Workbook.sheet``:
 row limit, no formulas) before it is parsed.
 """
@@ -107,6 +108,8 @@ class _StepReader:
             zip(filled, zip(*values.values(), strict=True), strict=True)
         ):
             step = dict(zip(_KEYS, row, strict=True))
+            if step["uuid"] and step["uuid"] not in self.cases:
+                continue  # not a case of this file's 台账 sheet
             problems = reasons.get(index) or self._check(step, number)
             if problems:
                 result.problems.append(RowProblem(number, tuple(problems), HISTORY_SHEET))
@@ -128,7 +131,7 @@ class _StepReader:
         reasons: list[str] = []
         case = self.cases.get(step["uuid"]) if step["uuid"] else None
         if case is None:
-            reasons.append("案件ID不在“信访台账”表的案件之中" if step["uuid"] else "缺少案件ID")
+            reasons.append("缺少案件ID")
         elif step["case_no"] != case[0]:
             reasons.append(f"案件编号“{step['case_no']}”与“信访台账”表中该案件的编号“{case[0]}”不符")
         seq = step["seq"]

@@ -235,8 +235,7 @@ def _read_history(workbook: Workbook, result: UnitFile, now: datetime) -> None:
     cases = {row[_UUID_AT]: (row[_CASE_NO_AT], row[_REVISION_AT]) for row in result.rows}
     history = read_history(workbook, cases, now)
     result.events = history.events
-    if not result.problems:  # a bad 台账 row's steps would only repeat its problem
-        result.history_problems = history.problems
+    result.history_problems = history.problems
     if not result.edited:
         result.edited = history_problem(result.identity, (history.checksum, history.rows))
 
