@@ -192,16 +192,14 @@ def rewrite_export(
     return write_export(target, rows, values, sign=sign, history=history)
 
 
-def as_version_1(source: Path, target: Path) -> Path:
-    """An export as version 1 of the format wrote it: its 36 columns, its ordered checksum, no 统计 checksum."""
+def as_older_version(source: Path, target: Path, version: int) -> Path:
+    """An export as an older version of the format wrote it: version 1 had 36 columns, an ordered
+    checksum and no 统计 checksum; versions 1 and 2 had no 办理记录 sheet."""
     rows, values = read_export(source)
-    keep = [i for i, header in enumerate(rows[0]) if header in headers_of_version(1)]
-    values = {
-        k: v
-        for k, v in values.items()
-        if k not in ("statistics_checksum", "history_rows", "history_checksum")
-    }
-    values["format_version"] = "1"
+    keep = [i for i, header in enumerate(rows[0]) if header in headers_of_version(version)]
+    newer = {"history_rows", "history_checksum"} | ({"statistics_checksum"} if version < 2 else set())
+    values = {k: v for k, v in values.items() if k not in newer}
+    values["format_version"] = str(version)
     return write_export(target, [[row[i] for i in keep] for row in rows], values)
 
 
