@@ -412,3 +412,19 @@ def test_a_formula_like_note_stays_text_in_the_history_and_through_the_merge(
     assert evil in [c.value for c in cells]
     merge(office, export)
     assert _timeline(office, number)[1][4] == evil
+
+
+def test_a_control_character_spelled_into_a_step_does_not_reach_the_office(
+    office: Ledger, tmp_path: Path
+) -> None:
+    good = unit_export(tmp_path, cases=1)
+
+    def spell(rows: list[list]) -> None:  # what Excel writes for a control character in a cell
+        rows[1][HISTORY_HEADERS.index("内容")] = "来电_x0007_铃声"
+
+    # hashed as spelled it no longer verifies (the export never writes one): taken only as edited
+    report = merge(
+        office, rewrite_export(good, tmp_path / "bell.xlsx", edit_history=spell), accept_edited=True
+    )
+    assert report.files[0].status is FileStatus.TAKEN, report.text()
+    assert _timeline(office, "JWC-2025-0001")[0][4] == "来电 铃声"

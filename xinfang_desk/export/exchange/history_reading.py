@@ -100,10 +100,10 @@ class _StepReader:
             if column_values is None:
                 column_values = read_each_cell(cells, read, column.header, reasons)
             values[column.key] = column_values
-        for key in _TEXT_KEYS:
-            texts = values[key]
-            if clean_text("\n".join(t for t in texts if t)) != "\n".join(t for t in texts if t):
-                values[key] = [clean_text(t) if t else t for t in texts]
+        for key in _TEXT_KEYS:  # characters XML cannot carry (a cell may spell them as _x0007_)
+            joined = "\n".join(t for t in values[key] if t)
+            if clean_text(joined) is not joined:
+                values[key] = [clean_text(t) if t else t for t in values[key]]
         for index, ((number, _cells), row) in enumerate(
             zip(filled, zip(*values.values(), strict=True), strict=True)
         ):
