@@ -13,6 +13,7 @@ row limit, no formulas) before it is parsed.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +36,8 @@ from xinfang_desk.export.exchange.workbook_reader import (
 #: Rows of the sheet converted, checked and hashed together.
 BATCH_ROWS = 2048
 _TEXT_KEYS = ("actor", "note", "detail")
-_KEYS = tuple(c.key for c in HISTORY_COLUMNS)
+#: One row of the sheet as read, its fields in the order of ``HISTORY_COLUMNS``.
+_Step = namedtuple("_Step", [c.key for c in HISTORY_COLUMNS])  # type: ignore[misc]
 
 
 @dataclass
@@ -104,52 +106,50 @@ class _StepReader:
             joined = "\n".join(t for t in values[key] if t)
             if clean_text(joined) is not joined:
                 values[key] = [clean_text(t) if t else t for t in values[key]]
-        for index, ((number, _cells), row) in enumerate(
-            zip(filled, zip(*values.values(), strict=True), strict=True)
-        ):
-            step = dict(zip(_KEYS, row, strict=True))
-            if step["uuid"] and step["uuid"] not in self.cases:
+        share = self.shared.setdefault
+        steps = map(_Step._make, zip(*values.values(), strict=True))
+        for index, ((number, _cells), step) in enumerate(zip(filled, steps, strict=True)):
+            if step.uuid and step.uuid not in self.cases:
                 continue  # not a case of this file's 台账 sheet
             problems = reasons.get(index) or self._check(step, number)
             if problems:
                 result.problems.append(RowProblem(number, tuple(problems), HISTORY_SHEET))
                 continue
-            share = self.shared.setdefault
             result.events.append(
                 (
-                    step["uuid"],
-                    step["seq"],
-                    step["kind"].value,
-                    share(step["actor"], step["actor"]),
-                    step["at"],
-                    share(step["note"], step["note"]),
-                    share(step["detail"], step["detail"]),
+                    step.uuid,
+                    step.seq,
+                    step.kind.value,
+                    share(step.actor, step.actor),
+                    step.at,
+                    share(step.note, step.note),
+                    share(step.detail, step.detail),
                 )
             )
 
-    def _check(self, step: dict[str, Any], number: int) -> list[str]:
+    def _check(self, step: _Step, number: int) -> list[str]:
         reasons: list[str] = []
-        case = self.cases.get(step["uuid"]) if step["uuid"] else None
+        case = self.cases.get(step.uuid) if step.uuid else None
         if case is None:
             reasons.append("缺少案件ID")
-        elif step["case_no"] != case[0]:
-            reasons.append(f"案件编号“{step['case_no']}”与“信访台账”表中该案件的编号“{case[0]}”不符")
-        seq = step["seq"]
+        elif step.case_no != case[0]:
+            reasons.append(f"案件编号“{step.case_no}”与“信访台账”表中该案件的编号“{case[0]}”不符")
+        seq = step.seq
         if seq is None:
             reasons.append("缺少步骤序号")
         elif case is not None:
             if seq > case[1]:
                 reasons.append(f"步骤序号 {seq} 大于该案件的修订号 {case[1]}")
-            earlier = self.seen.setdefault((step["uuid"], seq), number)
+            earlier = self.seen.setdefault((step.uuid, seq), number)
             if earlier != number:
                 reasons.append(f"与第 {earlier} 行是同一案件的同一步骤")
-        at = step["at"]
+        at = step.at
         if at is None:
             reasons.append("缺少时间")
         elif at > self.latest:
             reasons.append(f"时间 {at:%Y-%m-%d %H:%M} 晚于当前时间")
         elif at.date() < EARLIEST_DATE:
             reasons.append(f"时间 {at:%Y-%m-%d} 过早")
-        if step["kind"] is None:
+        if step.kind is None:
             reasons.append("缺少步骤")
         return reasons
