@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from itertools import islice
 from typing import Any
 
@@ -85,6 +85,7 @@ class _StepReader:
         self.columns = [(c, found[c.header], column_reader(c), cell_reader(c)) for c in HISTORY_COLUMNS]
         self.cases = cases
         self.latest = now + CLOCK_SKEW
+        self.earliest = datetime.combine(EARLIEST_DATE, time.min)
         self.seen: dict[tuple[str, int], int] = {}
         self.shared: dict[str, str] = {}
 
@@ -107,25 +108,30 @@ class _StepReader:
             if clean_text(joined) is not joined:
                 values[key] = [clean_text(t) if t else t for t in values[key]]
         share = self.shared.setdefault
-        steps = map(_Step._make, zip(*values.values(), strict=True))
-        for index, ((number, _cells), step) in enumerate(zip(filled, steps, strict=True)):
-            if step.uuid and step.uuid not in self.cases:
+        cases, seen, earliest, latest = self.cases, self.seen.setdefault, self.earliest, self.latest
+        append = result.events.append
+        rows = zip(*values.values(), strict=True)
+        for index, ((number, _cells), row) in enumerate(zip(filled, rows, strict=True)):
+            case_no, seq, at, kind, actor, note, detail, uuid = row
+            case = cases.get(uuid)
+            if case is None and uuid:
                 continue  # not a case of this file's 台账 sheet
-            problems = reasons.get(index) or self._check(step, number)
-            if problems:
-                result.problems.append(RowProblem(number, tuple(problems), HISTORY_SHEET))
-                continue
-            result.events.append(
-                (
-                    step.uuid,
-                    step.seq,
-                    step.kind.value,
-                    share(step.actor, step.actor),
-                    step.at,
-                    share(step.note, step.note),
-                    share(step.detail, step.detail),
-                )
-            )
+            if not (  # the usual row, checked at once; any other is looked at by ``_check``
+                case is not None
+                and case_no == case[0]
+                and seq is not None
+                and seq <= case[1]
+                and at is not None
+                and earliest <= at <= latest
+                and kind is not None
+                and index not in reasons
+                and seen((uuid, seq), number) == number
+            ):
+                problems = reasons.get(index) or self._check(_Step._make(row), number)
+                if problems:
+                    result.problems.append(RowProblem(number, tuple(problems), HISTORY_SHEET))
+                    continue
+            append((uuid, seq, kind.value, share(actor, actor), at, share(note, note), share(detail, detail)))
 
     def _check(self, step: _Step, number: int) -> list[str]:
         reasons: list[str] = []
@@ -148,7 +154,7 @@ class _StepReader:
             reasons.append("缺少时间")
         elif at > self.latest:
             reasons.append(f"时间 {at:%Y-%m-%d %H:%M} 晚于当前时间")
-        elif at.date() < EARLIEST_DATE:
+        elif at < self.earliest:
             reasons.append(f"时间 {at:%Y-%m-%d} 过早")
         if step.kind is None:
             reasons.append("缺少步骤")

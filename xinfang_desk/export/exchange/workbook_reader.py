@@ -346,6 +346,16 @@ def _texts_reader(limit: int) -> ColumnReader:
     return read_all
 
 
+_ONLY_DATETIME = frozenset((datetime,))
+
+
+def _read_datetimes(cells: Sequence[Any]) -> list[Any] | None:
+    """A column of date-times at whole seconds as they are (one with a fraction is rounded cell by cell)."""
+    if set(map(type, cells)) != _ONLY_DATETIME or any(c.microsecond or c.tzinfo for c in cells):
+        return None
+    return list(cells)
+
+
 def _read_dates(cells: Sequence[Any]) -> list[Any] | None:
     values = [None if v == "" else v for v in cells]
     return values if set(map(type, values)) <= _DATE_OR_NONE else None
@@ -406,6 +416,7 @@ def column_reader(column: Column) -> ColumnReader:
         return _labels_reader(_label_members(column.vocab))
     readers: dict[Kind, ColumnReader] = {
         Kind.DATE: _read_dates,
+        Kind.DATETIME: _read_datetimes,
         Kind.COUNT: _counts_reader(0),
         Kind.PEOPLE: _counts_reader(1),
         Kind.REVISION: _counts_reader(1),
