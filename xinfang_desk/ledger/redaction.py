@@ -56,8 +56,24 @@ class Withheld:
 
 
 def _digits_pattern(digits: str) -> re.Pattern[str]:
-    """The digits of a stored number as they might be typed: with spaces or hyphens between them."""
-    return re.compile(r"(?<!\d)" + r"[\s-]?".join(re.escape(d) for d in digits) + r"(?!\d)", re.IGNORECASE)
+    """The digits of a stored number as they might be typed: with spaces, hyphens or dots between them."""
+    return re.compile(r"(?<!\d)" + r"[\s.-]?".join(re.escape(d) for d in digits) + r"(?!\d)", re.IGNORECASE)
+
+
+_NOT_ID_CHARACTER = re.compile(r"[^\dXx]")
+
+
+def mask_stored_numbers(text: str, *, id_number: str | None, phone: str | None) -> str:
+    """``text`` with a person's own stored ID and phone numbers, however typed, masked as their columns
+    are — also a number ``mask_in_text`` cannot recognise (a wrong check digit, an odd length)."""
+    if not text or not any(c.isdigit() for c in text):
+        return text
+    typed = _NOT_ID_CHARACTER.sub("", text).upper()
+    for stored, masked in ((id_number, mask_id_number(id_number)), (phone, mask_phone(phone))):
+        digits = _NOT_ID_CHARACTER.sub("", stored or "").upper()
+        if len(digits) >= 7 and digits in typed:
+            text = _digits_pattern(digits).sub(masked, text)
+    return text
 
 
 def redact_reporter(text: str, withheld: Withheld, *, name: str, phone: str, id_number: str) -> str:
