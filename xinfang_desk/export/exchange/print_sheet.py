@@ -10,13 +10,11 @@ LibreOffice print it the same way; the exchange checksum does not cover it (it i
 
 from __future__ import annotations
 
-from copy import copy
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -72,20 +70,27 @@ class PrintSheet:
         cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER
         return cell
 
-    def _style(self, overdue: bool) -> StyleArray:
-        """The style of a body cell, registered once (each cell then takes a copy: fast)."""
-        cell = WriteOnlyCell(self.sheet)
-        cell.font, cell.border, cell.alignment = _FONT, _BORDER, _WRAP
-        if overdue:
-            cell.fill = _OVERDUE_FILL
-        return cell._style
+    def _style(self, overdue: bool) -> list[WriteOnlyCell]:
+        """One body cell per printed column in the plain or overdue style, registered once.
+
+        A write-only sheet writes a row's cells as soon as it is appended, so these cells are filled
+        with each row's values and appended again: no new cell nor style copy per value.
+        """
+        cells = []
+        for _ in _POSITIONS:
+            cell = WriteOnlyCell(self.sheet)
+            cell.font, cell.border, cell.alignment = _FONT, _BORDER, _WRAP
+            if overdue:
+                cell.fill = _OVERDUE_FILL
+            cells.append(cell)
+        return cells
 
     def append(self, values: tuple[Any, ...], overdue: bool) -> None:
         """Print row of a 台账 row (``values`` in ``COLUMNS`` order)."""
-        style = self._overdue if overdue else self._plain
+        body = self._overdue if overdue else self._plain
         sheet = self.sheet
         cells = []
-        for position in _POSITIONS:
+        for cell, position in zip(body, _POSITIONS, strict=True):
             value = safe_value(sheet, values[position])
             if isinstance(value, Cell):  # text that looks like a formula keeps its quote prefix
                 value.font, value.border, value.alignment = _FONT, _BORDER, _WRAP
@@ -93,7 +98,6 @@ class PrintSheet:
                     value.fill = _OVERDUE_FILL
                 cells.append(value)
                 continue
-            cell = WriteOnlyCell(sheet, value=value)
-            cell._style = copy(style)  # openpyxl's own way to give a cell a registered style
+            cell.value = value
             cells.append(cell)
         sheet.append(cells)
