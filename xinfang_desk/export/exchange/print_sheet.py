@@ -10,11 +10,13 @@ LibreOffice print it the same way; the exchange checksum does not cover it (it i
 
 from __future__ import annotations
 
+from copy import copy
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -70,8 +72,8 @@ class PrintSheet:
         cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER
         return cell
 
-    def _style(self, overdue: bool) -> list[WriteOnlyCell]:
-        """One body cell per printed column in the plain or overdue style, registered once.
+    def _style(self, overdue: bool) -> tuple[StyleArray, list[WriteOnlyCell]]:
+        """The plain or overdue body style, registered once, and one cell per printed column in it.
 
         A write-only sheet writes a row's cells as soon as it is appended, so these cells are filled
         with each row's values and appended again: no new cell nor style copy per value.
@@ -83,11 +85,11 @@ class PrintSheet:
             if overdue:
                 cell.fill = _OVERDUE_FILL
             cells.append(cell)
-        return cells
+        return copy(cells[0]._style), cells
 
     def append(self, values: tuple[Any, ...], overdue: bool) -> None:
         """Print row of a 台账 row (``values`` in ``COLUMNS`` order)."""
-        body = self._overdue if overdue else self._plain
+        style, body = self._overdue if overdue else self._plain
         sheet = self.sheet
         cells = []
         for cell, position in zip(body, _POSITIONS, strict=True):
@@ -99,5 +101,7 @@ class PrintSheet:
                 cells.append(value)
                 continue
             cell.value = value
+            if cell.data_type == "d":  # a date sets its own number format; the row's style stays as it is
+                cell._style = copy(style)
             cells.append(cell)
         sheet.append(cells)
