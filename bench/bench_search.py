@@ -101,11 +101,13 @@ def measure(path: str) -> None:
 
 
 def main(argv: list[str]) -> None:
+    print("load (os.getloadavg):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     for path in argv or LEDGERS:
         if Path(path).exists():
             measure(path)
         else:
             print(f"{path}: missing (bench/build_ledgers.sh makes it)")
+    print("load (os.getloadavg):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

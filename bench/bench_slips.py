@@ -11,6 +11,7 @@ A B A B …; the medians and their ratio are printed (goal: A within 3× B).
 from __future__ import annotations
 
 import io
+import os
 import statistics
 import sys
 import time
@@ -143,8 +144,10 @@ def measure(db: str) -> tuple[float, float] | None:
 
 
 def main(argv: list[str]) -> None:
+    print("load (os.getloadavg):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     for db in argv or LEDGERS:
         measure(db)
+    print("load (os.getloadavg):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

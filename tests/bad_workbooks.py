@@ -28,11 +28,18 @@ from openpyxl import Workbook, load_workbook
 
 from tests import libreoffice
 from tests.helpers import Clock, draft
-from xinfang_desk.export.exchange.columns import FORMAT_VERSION, LEDGER_HEADERS, headers_of_version
+from xinfang_desk.export.exchange.columns import (
+    FORMAT_VERSION,
+    HISTORY_SINCE,
+    LEDGER_HEADERS,
+    headers_of_version,
+)
 from xinfang_desk.export.exchange.identity import (
     EXCHANGE_SHEET,
+    HISTORY_SHEET,
     LEDGER_SHEET,
     ExchangeIdentity,
+    history_checksum,
     identity_rows,
     ledger_checksum,
     statistics_checksum,
@@ -129,8 +136,19 @@ def read_export(path: Path) -> tuple[Rows, dict[str, str]]:
     return rows, identity
 
 
-def write_export(path: Path, rows: Rows, identity: dict[str, str], *, sign: bool = True) -> Path:
-    """A 台账 workbook of ``rows`` and ``identity``; ``sign`` recomputes row count and checksum."""
+def read_history(path: Path) -> Rows | None:
+    """The 办理记录 rows (header first) of an exported workbook; None when it has no such sheet."""
+    book = load_workbook(path)
+    if HISTORY_SHEET not in book.sheetnames:
+        return None
+    return [list(r) for r in book[HISTORY_SHEET].iter_rows(values_only=True)]
+
+
+def write_export(
+    path: Path, rows: Rows, identity: dict[str, str], *, sign: bool = True, history: Rows | None = None
+) -> Path:
+    """A 台账 workbook of ``rows``, ``history`` (the 办理记录 sheet, when given) and ``identity``;
+    ``sign`` recomputes the row counts and checksums."""
     if sign:
         version = int(identity.get("format_version", FORMAT_VERSION))
         identity = dict(
@@ -140,11 +158,18 @@ def write_export(path: Path, rows: Rows, identity: dict[str, str], *, sign: bool
         )
         if version >= 2:  # the 统计 sheet is not copied
             identity["statistics_checksum"] = statistics_checksum(())
+        if version >= HISTORY_SINCE:
+            checksum, count = history_checksum(history or ())
+            identity.update(history_checksum=checksum, history_rows=str(count))
     book = Workbook()
     sheet = book.active
     sheet.title = LEDGER_SHEET
     for row in rows:
         sheet.append(row)
+    if history is not None:
+        steps = book.create_sheet(HISTORY_SHEET)
+        for row in history:
+            steps.append(row)
     exchange = book.create_sheet(EXCHANGE_SHEET)
     exchange.append(["键", "值", "说明"])
     for key, value in identity.items():
@@ -160,21 +185,28 @@ def rewrite_export(
     *,
     identity: dict[str, str] | None = None,
     sign: bool = True,
+    edit_history: Callable[[Rows], Rows | None] | None = None,
 ) -> Path:
-    """``source`` with its rows changed by ``edit`` (in place or returned) and identity values overridden."""
+    """``source`` with its rows changed by ``edit`` and its 办理记录 rows by ``edit_history`` (in place or
+    returned), and identity values overridden."""
     rows, values = read_export(source)
+    history = read_history(source)
     if edit is not None:
         rows = edit(rows) or rows
+    if edit_history is not None and history is not None:
+        history = edit_history(history) or history
     values.update(identity or {})
-    return write_export(target, rows, values, sign=sign)
+    return write_export(target, rows, values, sign=sign, history=history)
 
 
-def as_version_1(source: Path, target: Path) -> Path:
-    """An export as version 1 of the format wrote it: its 36 columns, its ordered checksum, no 统计 checksum."""
+def as_older_version(source: Path, target: Path, version: int) -> Path:
+    """An export as an older version of the format wrote it: version 1 had 36 columns, an ordered
+    checksum and no 统计 checksum; versions 1 and 2 had no 办理记录 sheet."""
     rows, values = read_export(source)
-    keep = [i for i, header in enumerate(rows[0]) if header in headers_of_version(1)]
-    values = {k: v for k, v in values.items() if k != "statistics_checksum"}
-    values["format_version"] = "1"
+    keep = [i for i, header in enumerate(rows[0]) if header in headers_of_version(version)]
+    newer = {"history_rows", "history_checksum"} | ({"statistics_checksum"} if version < 2 else set())
+    values = {k: v for k, v in values.items() if k not in newer}
+    values["format_version"] = str(version)
     return write_export(target, [[row[i] for i in keep] for row in rows], values)
 
 

@@ -1,28 +1,31 @@
 """The command line: ``xinfang-desk <command> [--db PATH] …``.
 
-Commands live in ``xinfang_desk.commands`` (one module per concern, each with ``register``).  Every
-error a user can cause ends in one Chinese line on stderr and a non-zero exit, never a traceback.
+Commands live in ``xinfang_desk.commands`` (one module per concern, each with ``register``); only the
+module of the command given is imported, and logging only once the arguments are read, so ``--version``
+and ``--help`` load next to nothing.  Every error a user can cause ends in one Chinese line on stderr and
+a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
-import multiprocessing
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from importlib import import_module
 
 from xinfang_desk import __version__
 from xinfang_desk.chinese_argparse import EXIT_UNEXPECTED, EXIT_USER_ERROR, ChineseArgumentParser
-from xinfang_desk.commands import COMMAND_MODULES
-from xinfang_desk.ledger.errors import LedgerError
-from xinfang_desk.logs import setup_logging, unexpected_error_text
-from xinfang_desk.private_files import remove_stale_temp
+from xinfang_desk.commands import COMMANDS
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported and registers its full parsers.
+
+    Every other command is listed by its name and help alone (``COMMANDS``), which is all that
+    ``--help`` shows, so ``--version`` and ``--help`` import no command, no ledger and no SQLAlchemy.
+    """
     parser = ChineseArgumentParser(prog="xinfang-desk", description="信访台账命令行工具")
     parser.add_argument("--version", action="version", version=f"xinfang-desk {__version__}")
     parser.add_argument(
@@ -31,9 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="自检：在临时台账中登记、交办、导出并读回，检查中文界面与字体",
     )
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    chosen = COMMANDS[command][0] if command in COMMANDS else None
+    for name, (module, help_text) in COMMANDS.items():
+        if module != chosen:
+            sub.add_parser(name, help=help_text)
+        elif name not in sub.choices:
+            import_module(f"xinfang_desk.commands.{module}").register(sub)
     return parser
+
+
+def command_in(args: Sequence[str]) -> str | None:
+    """The command named in ``args``: the first word that is not an option (the program's own take no value)."""
+    return next((arg for arg in args if not arg.startswith("-")), None)
 
 
 def _terminated(signum: int, _frame: object) -> None:
@@ -42,9 +54,19 @@ def _terminated(signum: int, _frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
-    parser = build_parser()
+    if getattr(sys, "frozen", False):  # the merge reads files in a second process, also when bundled
+        import multiprocessing
+
+        multiprocessing.freeze_support()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(command_in(argv))
     args = parser.parse_args(argv)
+    import logging
+
+    from xinfang_desk.ledger.errors import LedgerError
+    from xinfang_desk.logs import setup_logging, unexpected_error_text
+    from xinfang_desk.private_files import remove_stale_temp
+
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
     setup_logging()

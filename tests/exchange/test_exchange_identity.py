@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from tests.helpers import Clock, draft
 from xinfang_desk.export.exchange.cells import clean_text, safe_value
-from xinfang_desk.export.exchange.columns import LEDGER_HEADERS
+from xinfang_desk.export.exchange.columns import FORMAT_VERSION, HISTORY_HEADERS, LEDGER_HEADERS
 from xinfang_desk.export.exchange.identity import (
     ExchangeFileError,
     RowHasher,
@@ -57,9 +57,9 @@ def _letter(header: str) -> str:
     return get_column_letter(LEDGER_HEADERS.index(header) + 1)
 
 
-def _edited(source: Path, target: Path, change) -> Path:
+def _edited(source: Path, target: Path, change, sheet: str = "信访台账") -> Path:
     workbook = load_workbook(source)
-    change(workbook["信访台账"])
+    change(workbook[sheet])
     workbook.save(target)
     return target
 
@@ -152,6 +152,69 @@ def test_a_changed_statistics_sheet_is_refused(exported: Path, tmp_path: Path) -
         verify_ledger_file(tmp_path / "stats.xlsx")
 
 
+def _history_letter(header: str) -> str:
+    return get_column_letter(HISTORY_HEADERS.index(header) + 1)
+
+
+def test_the_history_sheet_has_every_step_of_every_case(exported: Path) -> None:
+    identity = verify_ledger_file(exported)
+    rows = list(load_workbook(exported)["办理记录"].iter_rows(values_only=True))
+    assert rows[0] == HISTORY_HEADERS and identity.history_rows == len(rows) - 1 == 15
+    first = rows[1:4]
+    assert [(r[1], r[3], r[4]) for r in first] == [
+        (1, "登记", "王主任"),
+        (2, "受理", "王主任"),
+        (3, "答复", "王主任"),
+    ]
+    assert (
+        first[2][2] == datetime(2025, 3, 9, 10) and first[2][5] == "已解释" and "解释疏导到位" in first[2][6]
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "value"),
+    [
+        ("内容", 4, "已解释清楚"),  # the reply's note
+        ("经办人", 2, "李主任"),
+        ("时间", 3, datetime(2025, 3, 2, 10, 0, 1)),  # one second off
+        ("步骤", 3, "不予受理"),
+        ("步骤序号", 4, 4),
+    ],
+)
+def test_one_changed_step_fails_its_checksum(
+    exported: Path, tmp_path: Path, header: str, row: int, value: object
+) -> None:
+    def change(sheet) -> None:
+        cell = sheet[f"{_history_letter(header)}{row}"]
+        assert cell.value != value
+        cell.value = value
+
+    edited = _edited(exported, tmp_path / "edited.xlsx", change, "办理记录")
+    with pytest.raises(ExchangeFileError, match="办理记录表与校验值不符"):
+        verify_ledger_file(edited)
+
+
+def test_a_removed_or_added_step_is_recognised_and_sorted_steps_are_not_an_edit(
+    exported: Path, tmp_path: Path
+) -> None:
+    cut = _edited(exported, tmp_path / "cut.xlsx", lambda sheet: sheet.delete_rows(5), "办理记录")
+    with pytest.raises(ExchangeFileError, match="办理记录表应有 15 行，实际为 14 行"):
+        verify_ledger_file(cut)
+    more = _edited(
+        exported, tmp_path / "more.xlsx", lambda sheet: sheet.append([c.value for c in sheet[2]]), "办理记录"
+    )
+    with pytest.raises(ExchangeFileError, match="实际为 16 行"):
+        verify_ledger_file(more)
+    swapped = _edited(exported, tmp_path / "swap.xlsx", lambda sheet: _swap(sheet, 2, 16), "办理记录")
+    assert verify_ledger_file(swapped).history_rows == 15
+
+    workbook = load_workbook(exported)
+    del workbook["办理记录"]
+    workbook.save(tmp_path / "gone.xlsx")
+    with pytest.raises(ExchangeFileError, match="办理记录表应有 15 行，实际为 0 行"):
+        verify_ledger_file(tmp_path / "gone.xlsx")
+
+
 def test_a_changed_header_is_refused(exported: Path, tmp_path: Path) -> None:
     def rename(sheet) -> None:
         sheet["E1"].value = "姓名"
@@ -175,10 +238,10 @@ def test_unknown_version_and_foreign_files_are_refused_with_a_reason(exported: P
     workbook = load_workbook(exported)
     for row in workbook["_交换信息"].iter_rows(min_row=2):
         if row[0].value == "format_version":
-            row[1].value = "3"
-    workbook.save(tmp_path / "v2.xlsx")
-    with pytest.raises(ExchangeFileError, match="版本为 3"):
-        read_identity(tmp_path / "v2.xlsx")
+            row[1].value = str(FORMAT_VERSION + 1)
+    workbook.save(tmp_path / "newer.xlsx")
+    with pytest.raises(ExchangeFileError, match=f"版本为 {FORMAT_VERSION + 1}"):
+        read_identity(tmp_path / "newer.xlsx")
 
     plain = Workbook()
     plain.active.append(["案件编号"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.helpers import Clock, Registrar
 from xinfang_desk import __version__
@@ -19,7 +19,7 @@ from xinfang_desk.export.exchange.statistics_sheet import NO_VALUE, read_statist
 from xinfang_desk.export.progress import ExportCancelled
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.figures import FIGURE_LABELS, compute_figures, year_range
-from xinfang_desk.ledger.models import AuditEntry
+from xinfang_desk.ledger.models import AuditEntry, Case, CaseEvent
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Outcome, Satisfaction, Source
 from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
@@ -342,12 +342,20 @@ def test_identity_describes_the_export(ledger: Ledger, cases: dict[str, str], tm
             s, tmp_path / "t.xlsx", "王主任", start=date(2025, 3, 1), end=date(2025, 4, 30), clock=clock
         )
     identity = verify_ledger_file(tmp_path / "t.xlsx")
-    assert (identity.format_name, identity.format_version) == ("xinfang-ledger", 2)
+    assert (identity.format_name, identity.format_version) == ("xinfang-ledger", 3)
     assert (identity.unit_code, identity.unit_name) == ("JWC", "教务处")
     assert identity.exported_at == datetime(2025, 7, 1, 8, 30, 5) and identity.exported_by == "王主任"
     assert identity.app_version == __version__
     assert (identity.period_from, identity.period_to) == (date(2025, 3, 1), date(2025, 4, 30))
     assert identity.row_count == 4 and identity.masked
+    with ledger.session() as s:
+        steps = s.scalar(
+            select(func.count())
+            .select_from(CaseEvent)
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(Case.received_at >= datetime(2025, 3, 1), Case.received_at < datetime(2025, 5, 1))
+        )
+    assert identity.history_rows == steps > 4  # every step of the four cases, on the 办理记录 sheet
     workbook = load_workbook(tmp_path / "t.xlsx")
     assert workbook["_交换信息"].sheet_state == "hidden"
     assert workbook.properties.keywords == "xinfang-ledger"

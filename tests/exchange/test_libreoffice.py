@@ -26,7 +26,7 @@ from xinfang_desk.cli import main
 from xinfang_desk.export.exchange.merge import FileResult, FileStatus, merge_workbooks
 from xinfang_desk.export.exchange.print_sheet import PRINT_SHEET
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.models import Case
+from xinfang_desk.ledger.models import Case, MergedEvent
 from xinfang_desk.ledger.reference import create_ledger
 
 #: A text with a Windows line break inside one cell (a re-save turns CR LF into LF).
@@ -48,6 +48,12 @@ def _delete_second(rows: list) -> list:
 def _reverse(rows: list) -> list:
     data = _data_rows(rows)
     return list(reversed(data)) + [r for r in rows if r not in data]
+
+
+def _reverse_under_header(rows: list) -> list:
+    """The rows below the first reversed (a sheet without print titles has its header among its rows)."""
+    data = _data_rows(rows)
+    return [data[0], *reversed(data[1:])] + [r for r in rows if r not in data]
 
 
 def _change_first_summary(rows: list) -> list:
@@ -76,11 +82,13 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     unit.ledger.close()
     (flat,) = lo.convert([export], "fods", folder / "flat")
     edited = {
-        name: lo.edit_rows(flat, folder / f"{name}.fods", "信访台账", edit)
-        for name, edit in (
-            ("deleted", _delete_second),
-            ("sorted", _reverse),
-            ("changed", _change_first_summary),
+        name: lo.edit_rows(flat, folder / f"{name}.fods", sheet, edit)
+        for name, sheet, edit in (
+            ("deleted", "信访台账", _delete_second),
+            ("sorted", "信访台账", _reverse),
+            ("changed", "信访台账", _change_first_summary),
+            ("steps-deleted", "办理记录", _delete_second),
+            ("steps-sorted", "办理记录", _reverse_under_header),
         )
     }
     resaved = shutil.copy(export, folder / "resaved.xlsx")
@@ -91,11 +99,22 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _merge(tmp_path: Path, path: Path, *, accept_edited: bool = False) -> FileResult:
+    return _merged(tmp_path, path, accept_edited=accept_edited)[0]
+
+
+def _merged(tmp_path: Path, path: Path, *, accept_edited: bool = False) -> tuple[FileResult, list[tuple]]:
+    """The file's outcome and every merged step (case number, step, time, who, note) in the office."""
     office = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
     with office.session() as session:
         report = merge_workbooks(session, [path], "王主任", accept_edited=accept_edited)
+        steps = session.execute(
+            select(Case.case_no, MergedEvent.seq, MergedEvent.at, MergedEvent.actor, MergedEvent.note)
+            .join(Case, Case.id == MergedEvent.case_id)
+            .order_by(Case.case_no, MergedEvent.seq)
+        )
+        history = [tuple(r) for r in steps]
     office.close()
-    return report.files[0]
+    return report.files[0], history
 
 
 def test_a_plain_re_save_merges_unedited_though_line_endings_changed(
@@ -108,8 +127,22 @@ def test_a_plain_re_save_merges_unedited_though_line_endings_changed(
 
     assert CRLF_SUMMARY in summaries(files["export"])
     assert CRLF_SUMMARY.replace("\r\n", "\n") in summaries(files["resaved"])  # what LibreOffice did
-    result = _merge(tmp_path, files["resaved"])
+    result, history = _merged(tmp_path, files["resaved"])
     assert (result.status, result.edited) == (FileStatus.TAKEN, False), result.problems
+    # every step arrives with its time to the second, as from the file itself
+    assert history == _merged(tmp_path / "direct", files["export"])[1]
+    assert len(history) == CASES + 5 * (CASES // 2) and history[0][2] == datetime(2025, 1, 6, 9)
+
+
+def test_sorted_steps_merge_unedited_and_a_deleted_step_is_an_edit(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    result, history = _merged(tmp_path, files["steps-sorted"])
+    assert (result.status, result.edited) == (FileStatus.TAKEN, False), result.problems
+    assert history == _merged(tmp_path / "direct", files["export"])[1]
+    refused = _merge(tmp_path / "deleted", files["steps-deleted"])
+    assert refused.status is FileStatus.REFUSED
+    assert f"办理记录表应有 {len(history)} 行，实际为 {len(history) - 1} 行" in refused.reason
 
 
 def test_sorted_rows_merge_unedited(files: dict[str, Path], tmp_path: Path) -> None:
@@ -138,8 +171,9 @@ def test_a_changed_cell_is_still_refused(files: dict[str, Path], tmp_path: Path)
 
 @pytest.mark.parametrize("kind", ["ods", "xls"])
 def test_an_export_saved_as_ods_or_xls_merges(files: dict[str, Path], tmp_path: Path, kind: str) -> None:
-    result = _merge(tmp_path, files[kind])
+    result, history = _merged(tmp_path, files[kind])
     assert (result.status, result.edited) == (FileStatus.TAKEN, False), result.problems
+    assert history == _merged(tmp_path / "direct", files["export"])[1]
 
 
 def printed_pdf(export: Path, folder: Path) -> Path:

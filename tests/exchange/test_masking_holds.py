@@ -171,3 +171,49 @@ def test_numbers_that_are_not_personal_data_stay() -> None:
     assert mask_in_text(order) == order
     assert mask_in_text("2025年3月15日下午3点") == "2025年3月15日下午3点"
     assert mask_in_text("学号 2021123456") == "学号 2021123456"
+
+
+def _history_texts(path: Path) -> list[str]:
+    sheet = load_workbook(path)["办理记录"]
+    return [str(v) for row in sheet.iter_rows(min_row=2, values_only=True) for v in row if isinstance(v, str)]
+
+
+def test_the_steps_of_a_masked_export_keep_each_petitioners_own_numbers_out_however_typed(
+    tmp_path: Path,
+) -> None:
+    """Numbers ``mask_in_text`` cannot recognise (a 400 number, an ID split in groups, a mobile written
+    with dots) are still the petitioner's: the 办理记录 sheet masks them as the 台账's columns do."""
+    ledger = create_ledger(tmp_path / "u.sqlite", "JWC", "教务处")
+    typed = {
+        (
+            "400-820-1234",
+            IDS[0],
+        ): f"已回电 400 820 1234；核对身份证 {IDS[0][:6]} {IDS[0][6:14]} {IDS[0][14:]}",
+        ("13912345601", IDS[1]): "已回电 139.1234.5601",
+    }
+    with ledger.session() as s:
+        wf = Workflow(s, "接待员")
+        for n, ((phone, id_number), note) in enumerate(typed.items()):
+            person = PetitionerInput(name=f"李玥{n}", id_number=id_number, phone=phone)
+            case = wf.register(draft(received_at=datetime(2025, 3, 3, 9 + n), petitioner=person))
+            wf.accept(case, "受理", at=datetime(2025, 3, 4, 9))
+            wf.assign(case, s.query(Department).first().name, "请办理", at=datetime(2025, 3, 5, 9))
+            wf.progress(case, note, at=datetime(2025, 3, 6, 9))
+    for full in (False, True):
+        with ledger.session() as s:
+            export_ledger(s, tmp_path / f"{full}.xlsx", "科长", start=YEAR[0], end=YEAR[1], full=full)
+    ledger.close()
+
+    def digits(texts: list[str]) -> str:
+        return "".join(c for c in "".join(texts) if c.isdigit() or c == "X")
+
+    masked, full = _history_texts(tmp_path / "False.xlsx"), _history_texts(tmp_path / "True.xlsx")
+    for secret in ("4008201234", IDS[0], "13912345601"):
+        assert secret in digits(full)  # the full export keeps them as typed
+        assert secret not in digits(masked)
+    ledger_sheet = load_workbook(tmp_path / "False.xlsx")["信访台账"]
+    phones = [r[8] for r in ledger_sheet.iter_rows(min_row=2, values_only=True)]
+    assert phones == ["400-****1234", "139****5601"]
+    # typed in a note, each number shows as its column shows it
+    assert any(phones[0] in t and f"{IDS[0][:4]}**********{IDS[0][-4:]}" in t for t in masked)
+    assert any(phones[1] in t for t in masked)

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.bad_workbooks import as_version_1, column, person, rewrite_export, unit_export, unit_ledger
+from tests.bad_workbooks import as_older_version, column, person, rewrite_export, unit_export, unit_ledger
+from xinfang_desk.export.exchange.columns import HISTORY_HEADERS
 from xinfang_desk.export.exchange.identity import verify_ledger_file
 from xinfang_desk.export.exchange.merge import FileStatus, MergeReport, merge_workbooks, write_report
+from xinfang_desk.ledger.case_details import load_case_details
+from xinfang_desk.ledger.chain_check import verify_ledger
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import ValidationError
-from xinfang_desk.ledger.models import AuditEntry, Case, MergeConflict, MergedFile, PersonFlag
+from xinfang_desk.ledger.models import (
+    AuditEntry,
+    Case,
+    CaseEvent,
+    MergeConflict,
+    MergedEvent,
+    MergedFile,
+    PersonFlag,
+)
 from xinfang_desk.ledger.provenance import EXACT, POSSIBLE, case_provenance
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter, case_ids
@@ -60,7 +73,7 @@ def test_a_units_file_goes_in_whole_and_the_same_file_again_changes_nothing(
 
 
 def test_a_file_of_format_version_1_is_still_read(office: Ledger, tmp_path: Path) -> None:
-    old = as_version_1(unit_export(tmp_path, cases=3), tmp_path / "v1.xlsx")
+    old = as_older_version(unit_export(tmp_path, cases=3), tmp_path / "v1.xlsx", 1)
     identity = verify_ledger_file(old)
     assert (identity.format_version, identity.row_count) == (1, 3)
     report = merge(office, old)
@@ -249,3 +262,169 @@ def test_the_report_is_saved_as_a_text_file(office: Ledger, tmp_path: Path) -> N
     text = saved.read_text(encoding="utf-8-sig")
     assert text == report.text()
     assert "【已合并】JWC.xlsx" in text and "新增 1 件" in text
+
+
+# ---------------------------------------------------------------------------------------- history
+def _timeline(ledger: Ledger, case_no: str) -> list[tuple]:
+    """A case's 办理记录 as the case view shows it: step, time, step name, who, note, detail."""
+    with ledger.session() as s:
+        details = load_case_details(s, find_case(s, case_no).id)
+    return [(e.seq, e.at, e.kind_label, e.recorded_by, e.note, e.detail) for e in details.timeline]
+
+
+def _as_the_units_record(entries: list[tuple], unit_name: str) -> list[tuple]:
+    return [(*e[:3], f"{e[3]}（{unit_name}台账记录）", *e[4:]) for e in entries]
+
+
+def test_a_merged_case_shows_its_units_history_as_the_units_record(office: Ledger, tmp_path: Path) -> None:
+    unit = unit_ledger(tmp_path, "JWC", "教务处", datetime(2025, 1, 6, 9))
+    number = unit.register(datetime(2025, 1, 6, 9))
+    unit.close_case(number, datetime(2025, 1, 20, 10))
+    at_the_unit = _timeline(unit.ledger, number)
+    merge(office, unit.export(tmp_path / "u.xlsx"))
+    unit.ledger.close()
+
+    shown = _timeline(office, number)
+    assert [e[2] for e in shown] == ["登记", "受理", "交办", "答复", "回访评价", "办结"]
+    assert shown == _as_the_units_record(at_the_unit, "教务处")
+    assert shown[2][3] == "主任（教务处台账记录）" and "后勤集团" in shown[2][5]
+    with office.session() as s:
+        case = find_case(s, number)
+        # not the office's own steps: none in its history, and its hash chain still verifies
+        assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)) == 0
+        assert verify_ledger(s.connection()) == []
+        assert load_case_details(s, case.id).actions == ()
+
+
+def test_a_newer_export_extends_the_history_and_merging_again_duplicates_nothing(
+    office: Ledger, tmp_path: Path
+) -> None:
+    unit = unit_ledger(tmp_path, "JWC", "教务处", datetime(2025, 1, 6, 9))
+    first, second = (unit.register(datetime(2025, 1, 6 + i, 9)) for i in range(2))
+    merge(office, unit.export(tmp_path / "v1.xlsx"))
+    assert [e[2] for e in _timeline(office, first)] == ["登记"]
+
+    unit.close_case(first, datetime(2025, 1, 20, 10))
+    newer = unit.export(tmp_path / "v2.xlsx", at=datetime(2025, 1, 21, 9))
+    assert merge(office, newer).updated == 1
+    expected = {n: _as_the_units_record(_timeline(unit.ledger, n), "教务处") for n in (first, second)}
+    assert [e[0] for e in expected[first]] == [1, 2, 3, 4, 5, 6]
+    assert {n: _timeline(office, n) for n in (first, second)} == expected
+
+    again = unit.export(tmp_path / "v2-again.xlsx", at=datetime(2025, 1, 22, 9))
+    older = rewrite_export(
+        tmp_path / "v1.xlsx", tmp_path / "v1-again.xlsx", identity={"exported_at": "2025-01-23T09:00:00"}
+    )
+    statuses = [merge(office, path).files[0].status for path in (newer, again, older)]
+    assert statuses == [FileStatus.ALREADY, FileStatus.TAKEN, FileStatus.TAKEN]
+    unit.ledger.close()
+    assert {n: _timeline(office, n) for n in (first, second)} == expected
+    with office.session() as s:
+        assert s.scalar(select(func.count()).select_from(MergedEvent)) == 7
+
+
+def test_a_version_2_file_still_merges_and_a_later_export_brings_the_history(
+    office: Ledger, tmp_path: Path
+) -> None:
+    unit = unit_ledger(tmp_path, "JWC", "教务处", datetime(2025, 1, 6, 9))
+    number = unit.register(datetime(2025, 1, 6, 9))
+    unit.close_case(number, datetime(2025, 1, 20, 10))
+    export = unit.export(tmp_path / "u.xlsx")
+    old = as_older_version(export, tmp_path / "v2.xlsx", 2)
+    assert (verify_ledger_file(old).format_version, verify_ledger_file(old).history_rows) == (2, 0)
+
+    report = merge(office, old)
+    assert (report.files[0].status, report.files[0].edited, report.added) == (FileStatus.TAKEN, False, 1)
+    assert _timeline(office, number) == []  # a file of version 2 carries no history
+
+    report = merge(office, export)  # the same revision: unchanged, and its history is filled in
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 1)
+    assert _timeline(office, number) == _as_the_units_record(_timeline(unit.ledger, number), "教务处")
+    unit.ledger.close()
+
+
+def test_steps_that_do_not_fit_their_case_refuse_the_file_naming_the_sheet_and_row(
+    office: Ledger, tmp_path: Path
+) -> None:
+    good = unit_export(tmp_path, cases=2)
+
+    def spoil(rows: list[list]) -> None:
+        rows[1][HISTORY_HEADERS.index("步骤")] = "随便写"
+        rows[2][HISTORY_HEADERS.index("步骤序号")] = 9
+        rows[2][HISTORY_HEADERS.index("案件编号")] = "JWC-2025-0099"
+
+    report = merge(office, rewrite_export(good, tmp_path / "bad-steps.xlsx", edit_history=spoil))
+    result = report.files[0]
+    assert result.status is FileStatus.REFUSED and "有 2 行数据有误" in result.reason
+    said = "\n".join(result.problems)
+    assert "“办理记录”表第 2 行：步骤“随便写”不是可选值" in said
+    assert "“办理记录”表第 3 行：" in said and "步骤序号 9 大于该案件的修订号 1" in said
+    assert "案件编号“JWC-2025-0099”与“信访台账”表中该案件的编号“JWC-2025-0002”不符" in said
+    with office.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def _history_edited(source: Path, target: Path, change: Callable[[Any], None]) -> Path:
+    """``source`` opened in a spreadsheet program, its 办理记录 sheet changed by hand, saved as ``target``."""
+    workbook = load_workbook(source)
+    change(workbook["办理记录"])
+    workbook.save(target)
+    return target
+
+
+def test_an_edited_history_is_refused_unless_accepted_like_an_edited_row(
+    office: Ledger, tmp_path: Path
+) -> None:
+    good = unit_export(tmp_path, cases=2)
+    actor = HISTORY_HEADERS.index("经办人") + 1
+    edited = _history_edited(
+        good, tmp_path / "edited.xlsx", lambda sheet: setattr(sheet.cell(2, actor), "value", "别人")
+    )
+    refused = merge(office, edited)
+    assert refused.files[0].status is FileStatus.REFUSED
+    assert (
+        "办理记录表与校验值不符" in refused.files[0].reason and "--accept-edited" in refused.files[0].reason
+    )
+    dropped = _history_edited(good, tmp_path / "dropped.xlsx", lambda sheet: sheet.delete_rows(3))
+    assert "办理记录表应有 2 行，实际为 1 行" in merge(office, dropped).files[0].reason
+    with office.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+    taken = merge(office, edited, accept_edited=True)
+    assert taken.files[0].status is FileStatus.TAKEN and taken.files[0].edited
+    assert _timeline(office, "JWC-2025-0001")[0][3] == "别人（教务处台账记录）"
+
+
+def test_a_formula_like_note_stays_text_in_the_history_and_through_the_merge(
+    office: Ledger, tmp_path: Path
+) -> None:
+    evil = '=HYPERLINK("http://x","点我")'
+    unit = unit_ledger(tmp_path, "JWC", "教务处", datetime(2025, 1, 6, 9))
+    number = unit.register(datetime(2025, 1, 6, 9))
+    unit.step(
+        number, datetime(2025, 1, 7, 9), lambda wf, case: wf.accept(case, evil, at=datetime(2025, 1, 7, 9))
+    )
+    export = unit.export(tmp_path / "u.xlsx")
+    unit.ledger.close()
+    sheet = load_workbook(export)["办理记录"]
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert evil in [c.value for c in cells]
+    merge(office, export)
+    assert _timeline(office, number)[1][4] == evil
+
+
+def test_a_control_character_spelled_into_a_step_does_not_reach_the_office(
+    office: Ledger, tmp_path: Path
+) -> None:
+    good = unit_export(tmp_path, cases=1)
+
+    def spell(rows: list[list]) -> None:  # what Excel writes for a control character in a cell
+        rows[1][HISTORY_HEADERS.index("内容")] = "来电_x0007_铃声"
+
+    # hashed as spelled it no longer verifies (the export never writes one): taken only as edited
+    report = merge(
+        office, rewrite_export(good, tmp_path / "bell.xlsx", edit_history=spell), accept_edited=True
+    )
+    assert report.files[0].status is FileStatus.TAKEN, report.text()
+    assert _timeline(office, "JWC-2025-0001")[0][4] == "来电 铃声"

@@ -401,3 +401,32 @@ def test_every_step_dialog_starts_in_its_text_box(qtbot, ledger, runner, registe
     qtbot.waitUntil(lambda: QApplication.focusWidget() is text_box, timeout=3000)
     QTest.keyClicks(text_box, "typed at once")
     assert "typed at once" in dialog.values()[TEXT_OF_STEP[kind]]
+
+
+def test_a_merged_case_shows_its_units_history_marked_as_that_units_record(qtbot, tmp_path) -> None:
+    from tests.bad_workbooks import unit_ledger
+    from xinfang_desk.export.exchange.merge import merge_workbooks
+    from xinfang_desk.ledger.reference import create_ledger
+
+    unit = unit_ledger(tmp_path, "HQ", "后勤集团", datetime(2025, 1, 6, 9))
+    number = unit.register(datetime(2025, 1, 6, 9))
+    unit.close_case(number, datetime(2025, 1, 20, 10))
+    export = unit.export(tmp_path / "hq.xlsx")
+    unit.ledger.close()
+    office = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
+    with office.session() as session:
+        merge_workbooks(session, [export], "督办室主任")
+        case_id = find_case(session, number).id
+    runner = OpRunner(office, Actor("督办室主任"))
+    try:
+        view = open_view(qtbot, runner, case_id)
+        rows = view.timeline.rows()
+        assert [row[1] for row in rows] == ["登记", "受理", "交办", "答复", "回访评价", "办结"]
+        assert rows[0][:3] == ("2025-01-06 09:00", "登记", "接待员（后勤集团台账记录）")
+        assert rows[2][2] == "主任（后勤集团台账记录）" and "请按期办理" in rows[2][3]
+        assert "已修好" in rows[3][3] and "解决到位" in rows[3][3]
+        assert "后勤集团" in view.timeline.topLevelItem(0).toolTip(2)
+        assert shown_steps(view) == []  # another unit's case: no step of the office's own
+    finally:
+        runner.wait()
+        office.close()

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 from pathlib import Path
 
+from xinfang_desk.commands import command_help
 from xinfang_desk.commands.common import add_db_option, file_location, in_operation
 from xinfang_desk.ledger.backups import backup_folder, restore_backup
 from xinfang_desk.ledger.errors import LedgerFileError
@@ -13,7 +14,7 @@ from xinfang_desk.ledger.operations.safekeeping import allow_restore, back_up_le
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("backup", help="备份台账（一致的副本，含附件；仅本人可读）")
+    p = sub.add_parser("backup", help=command_help("backup"))
     add_db_option(p)
     p.add_argument(
         "-o",
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_backup)
 
-    p = sub.add_parser("restore", help="用备份文件恢复台账（先备份被替换的台账）")
+    p = sub.add_parser("restore", help=command_help("restore"))
     add_db_option(p)
     p.add_argument("file", type=Path, metavar="备份文件", help="要恢复的备份文件")
     p.set_defaults(func=cmd_restore)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from xinfang_desk.commands import command_help
 from xinfang_desk.commands.common import add_db_option, in_operation, ledger_location, parse_date
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.calendar_entries import CalendarChange
@@ -14,7 +15,7 @@ from xinfang_desk.ledger.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("calendar", help="节假日安排：导入国务院通知、录入单日、查看某年")
+    p = sub.add_parser("calendar", help=command_help("calendar"))
     verbs = p.add_subparsers(dest="verb", metavar="操作", parser_class=type(p))
     verbs.required = True
 
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--all", action="store_true", help="列出全年每一天（默认只列节假日、调休和本单位录入）")
     v.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("deadline", help="计算期限：先印日期，再说明理由（顺延、估算）")
+    p = sub.add_parser("deadline", help=command_help("deadline"))
     add_db_option(p)
     p.add_argument("start", type=parse_date, help="起算日 YYYY-MM-DD（期间自次日起算）")
     p.add_argument("--rule", required=True, help="规则：" + "、".join(calendar_ops.RULE_NAMES))

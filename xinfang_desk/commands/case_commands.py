@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from xinfang_desk.commands import command_help
 from xinfang_desk.commands.common import add_db_option, in_operation, parse_date
 from xinfang_desk.ledger.case_details import CaseDetails
 from xinfang_desk.ledger.errors import ValidationError
@@ -144,7 +145,7 @@ STEP_COMMANDS: dict[str, tuple[EventKind, str, tuple[StepOption, ...]]] = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    case = sub.add_parser("case", help="案件：登记、查看和办理各步骤（供脚本使用）")
+    case = sub.add_parser("case", help=command_help("case"))
     steps = case.add_subparsers(dest="step", metavar="步骤", parser_class=type(case))
     steps.required = True
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from xinfang_desk.commands import command_help
 from xinfang_desk.commands.common import (
     add_db_option,
     add_period_options,
@@ -22,13 +23,13 @@ _KIND_HELP = "文书种类：assign 交办单（默认）、supervise 督办单�
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export-ledger", help="导出 Excel 信访台账（含统计表和交换信息）")
+    p = sub.add_parser("export-ledger", help=command_help("export-ledger"))
     add_db_option(p)
     add_period_options(p)
     add_workbook_output_options(p)
     p.set_defaults(func=cmd_export_ledger)
 
-    p = sub.add_parser("slip", help="打印交办单、督办单或告知书（PDF）")
+    p = sub.add_parser("slip", help=command_help("slip"))
     add_db_option(p)
     p.add_argument("case_no", nargs="+", metavar="案件编号", help="一个或多个案件编号（多个则合成一个 PDF）")
     p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（.pdf）")

@@ -8,6 +8,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from xinfang_desk.commands import command_help
 from xinfang_desk.commands.common import (
     ENV_PASSWORD,
     ENV_USER,
@@ -22,7 +23,6 @@ from xinfang_desk.commands.common import (
     period_of,
     search_text,
 )
-from xinfang_desk.export.exchange.office_demo import OFFICE_DEMO_UNIT, build_office_demo, parse_units
 from xinfang_desk.ledger.deadlines import due_text
 from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo, new_demo_ledger, remove_demo_file
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
@@ -40,7 +40,7 @@ from xinfang_desk.paths import default_demo_ledger_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("init", help="创建新的台账")
+    p = sub.add_parser("init", help=command_help("init"))
     add_db_option(p)
     p.add_argument("--unit-code", required=True, help="单位代码，如 JWC")
     p.add_argument("--unit-name", required=True, help="单位名称，如 教务处")
@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_password_stdin_option(p)
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("demo", help="创建演示台账（含示例案件）")
+    p = sub.add_parser("demo", help=command_help("demo"))
     p.add_argument(
         "--db", type=Path, default=None, help="演示台账文件（默认：用户数据目录中的 demo-ledger.sqlite）"
     )
@@ -76,13 +76,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("stats", help="统计数据（受理量、办结率、满意度等）")
+    p = sub.add_parser("stats", help=command_help("stats"))
     add_db_option(p)
     add_period_options(p)
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("cases", help="列出符合条件的案件")
+    p = sub.add_parser("cases", help=command_help("cases"))
     add_db_option(p)
     p.add_argument("--status", help="办理状态，如 待受理、办理中、已办结")
     p.add_argument("--overdue", action="store_true", help="只列已超期案件")
@@ -141,6 +141,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _office_demo(args: argparse.Namespace, location: Path, interactive: bool) -> int:
+    from xinfang_desk.export.exchange.office_demo import OFFICE_DEMO_UNIT, build_office_demo, parse_units
+
     units = parse_units(args.office_units)
     code, name = args.unit_code or OFFICE_DEMO_UNIT[0], args.unit_name or OFFICE_DEMO_UNIT[1]
     office = new_demo_ledger(location, code, name, office=True)

@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from xinfang_desk.commands import command_help
 from xinfang_desk.commands.common import (
     add_db_option,
     add_period_options,
@@ -31,7 +32,7 @@ REPORT_FOLDER = "合并报告"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("merge", help="合并各单位导出的台账（信访与督办室）")
+    p = sub.add_parser("merge", help=command_help("merge"))
     add_db_option(p)
     p.add_argument("files", nargs="+", type=Path, metavar="文件", help="各单位导出的 .xlsx 台账")
     p.add_argument(
@@ -42,13 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_merge)
 
-    p = sub.add_parser("export-office", help="导出全校汇总台账（含各单位统计）")
+    p = sub.add_parser("export-office", help=command_help("export-office"))
     add_db_option(p)
     add_period_options(p)
     add_workbook_output_options(p)
     p.set_defaults(func=cmd_export_office)
 
-    p = sub.add_parser("import-ledger", help="导入本单位原有的 Excel 台账（连同办理过程）")
+    p = sub.add_parser("import-ledger", help=command_help("import-ledger"))
     add_db_option(p)
     p.add_argument("file", type=Path, metavar="文件", help="原有台账（.xlsx、.xls 或 .ods）")
     p.add_argument(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from xinfang_desk.commands import command_help
 from xinfang_desk.commands.common import add_db_option, in_operation, ledger_location, open_ledger
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.operations.safekeeping import allow_copy
@@ -21,7 +22,7 @@ EXIT_NOT_EQUAL = 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("migrate-to", help="把台账完整复制到另一个空数据库（如 PostgreSQL 服务器）并核对")
+    p = sub.add_parser("migrate-to", help=command_help("migrate-to"))
     p.add_argument(
         "target",
         metavar="目标",
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "server-role",
-        help="输出 SQL：为服务器上的台账建立不能修改、删除历史记录的数据库账号（供办理人员使用）",
+        help=command_help("server-role"),
     )
     p.add_argument("role", metavar="账号", help="数据库账号名（小写英文字母、数字、下划线）")
     add_db_option(p)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from xinfang_desk.commands import command_help
 from xinfang_desk.commands.common import add_db_option, in_operation, parse_date
 from xinfang_desk.ledger.operations.trail import TrailFilter, export_trail, trail_rows, verify
 
@@ -13,11 +14,11 @@ EXIT_TAMPERED = 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("verify", help="核验台账历史记录是否被篡改（哈希链、办理步骤、保护触发器）")
+    p = sub.add_parser("verify", help=command_help("verify"))
     add_db_option(p)
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("audit", help="查看或导出审计日志（管理员、单位负责人）")
+    p = sub.add_parser("audit", help=command_help("audit"))
     add_db_option(p)
     p.add_argument("--user", default="", help="按操作人筛选")
     p.add_argument("--case", default="", help="按案件编号筛选")

@@ -10,6 +10,7 @@ import argparse
 import os
 from pathlib import Path
 
+from xinfang_desk.commands import command_help
 from xinfang_desk.commands.common import (
     acting_user,
     add_db_option,
@@ -36,7 +37,7 @@ _ROLES = "、".join(r.label for r in Role)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("users", help="用户管理（管理员）")
+    p = sub.add_parser("users", help=command_help("users"))
     users = p.add_subparsers(dest="users_command", metavar="操作")
     users.required = True
 
@@ -69,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("-o", "--output", type=Path, required=True, help="令牌文件（仅本人可读）")
     q.set_defaults(func=cmd_issue_token)
 
-    p = sub.add_parser("passwd", help="修改自己的密码")
+    p = sub.add_parser("passwd", help=command_help("passwd"))
     add_db_option(p)
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取两行：原密码、新密码")
     p.set_defaults(func=cmd_passwd)

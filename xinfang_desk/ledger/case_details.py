@@ -20,7 +20,16 @@ from sqlalchemy.orm import Session
 from xinfang_desk.ledger.deadlines import due_text, is_estimated
 from xinfang_desk.ledger.errors import NotFoundError
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
-from xinfang_desk.ledger.models import Attachment, Case, CaseEvent, Category, Department, LedgerInfo
+from xinfang_desk.ledger.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    Department,
+    LedgerInfo,
+    MergedEvent,
+    MergedFile,
+)
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import (
     COLLECTIVE_MIN_PEOPLE,
@@ -123,7 +132,10 @@ class FieldGroup:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One step of the case's history: who, when, what, the note and a readable line of its data."""
+    """One step of the case's history: who, when, what, the note and a readable line of its data.
+
+    A merged case's steps are the unit's record, not the office's acts: ``unit`` names that unit.
+    """
 
     seq: int
     at: datetime
@@ -133,6 +145,13 @@ class TimelineEntry:
     note: str
     detail: str
     data: Mapping[str, Any]
+    #: the unit whose ledger recorded the step (a merged case's history); "" for this ledger's own steps
+    unit: str = ""
+
+    @property
+    def recorded_by(self) -> str:
+        """Who took the step, as shown: a merged step says whose 台账 it comes from."""
+        return f"{self.actor}（{self.unit}台账记录）" if self.unit else self.actor
 
 
 @dataclass(frozen=True)
@@ -342,21 +361,48 @@ def _size(size: int) -> str:
     return f"{size} 字节"
 
 
+def _kind_label(kind: str) -> str:
+    try:
+        return EventKind(kind).label
+    except ValueError:
+        return kind
+
+
+def _merged_timeline(session: Session, case: Case) -> list[TimelineEntry]:
+    """A merged case's steps as its unit's exported 办理记录 gave them (see ``MergedEvent``)."""
+    rows = session.execute(
+        select(MergedEvent, MergedFile.unit_name)
+        .join(MergedFile, MergedFile.id == MergedEvent.merged_file_id)
+        .where(MergedEvent.case_id == case.id)
+        .order_by(MergedEvent.seq)
+    )
+    return [
+        TimelineEntry(
+            seq=event.seq,
+            at=event.at,
+            actor=event.actor,
+            kind=event.kind,
+            kind_label=_kind_label(event.kind),
+            note=event.note or "",
+            detail=event.detail or "",
+            data={},
+            unit=unit_name or case.unit_code,
+        )
+        for event, unit_name in rows
+    ]
+
+
 def _timeline(session: Session, case: Case) -> tuple[TimelineEntry, ...]:
-    entries = []
+    entries = _merged_timeline(session, case)
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
     for event in events:
-        try:
-            label = EventKind(event.kind).label
-        except ValueError:
-            label = event.kind
         entries.append(
             TimelineEntry(
                 seq=event.seq,
                 at=event.at,
                 actor=event.actor,
                 kind=event.kind,
-                kind_label=label,
+                kind_label=_kind_label(event.kind),
                 note=event.note or "",
                 detail=describe_event(event.kind, event.data),
                 data=dict(event.data or {}),

@@ -14,11 +14,8 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,8 +33,12 @@ from xinfang_desk.ledger.errors import (
 from xinfang_desk.ledger.instance_lock import holder_of
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 from xinfang_desk.ledger.operations.context import Actor, OpContext
+from xinfang_desk.ledger.schema_version import head_revision, known_revisions, stored_revision
 from xinfang_desk.ledger.storage import BACKEND_KEY, StorageBackend, backend_for, file_url
 from xinfang_desk.private_files import create_private_file, make_private
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PROTECTED = (Case, CaseEvent, Attachment, Petitioner, AuditEntry)
@@ -45,15 +46,11 @@ _APPEND_ONLY = (CaseEvent, AuditEntry)
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # Alembic is loaded only when a schema must change
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
-
-
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
 
 
 def _url_for(location: str | Path) -> tuple[str, Path | None]:
@@ -357,35 +354,38 @@ def _check_path(path: Path, *, create: bool) -> None:
 
 
 def _migrate(engine: Engine, backend: StorageBackend, path: Path | None, *, create: bool) -> list[str]:
-    """Upgrade the schema to the head; returns the append-only triggers that had been dropped."""
+    """Upgrade the schema to the head; returns the append-only triggers that had been dropped.
+
+    A ledger already at the head only gets its indexes and guards checked: Alembic is not loaded.
+    """
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
-        current = MigrationContext.configure(conn).get_current_revision()
+        current = stored_revision(conn) if "alembic_version" in tables else None
         missing = backend.missing_guards(conn) if current is not None else []
     if current is None:
         if tables - {"alembic_version"}:
             raise LedgerFileError("该数据库不是信访台账（缺少台账版本信息）。")
         if not create:
             raise LedgerFileError("该文件是一个空数据库，不是信访台账。")
-    else:
-        script = ScriptDirectory.from_config(alembic_config())
-        if not _known(script, current):
-            raise LedgerFileError("此台账由更新版本的程序创建，请升级 xinfang_desk 后再打开。")
-        if current != script.get_current_head() and path is not None:
-            stamp = datetime.now().strftime("%Y%m%d%H%M%S")
-            saved = path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak")
-            create_private_file(saved)  # it holds full ID and phone numbers
-            backend.backup(engine, saved)
+    elif current not in known_revisions():
+        raise LedgerFileError("此台账由更新版本的程序创建，请升级 xinfang_desk 后再打开。")
+    elif current == head_revision():
+        with engine.begin() as conn:
+            backend.install(conn)
+        return missing
+    elif path is not None:
+        stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+        saved = path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak")
+        create_private_file(saved)  # it holds full ID and phone numbers
+        backend.backup(engine, saved)
     upgrade(engine, "head", backend)
     return missing
 
 
-def _known(script: ScriptDirectory, revision: str) -> bool:
-    return any(rev.revision == revision for rev in script.walk_revisions())
-
-
 def upgrade(engine: Engine, target: str = "head", backend: StorageBackend | None = None) -> None:
     """Run the migrations up to ``target``; at the head, the backend installs its indexes and guards."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

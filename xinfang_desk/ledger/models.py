@@ -367,6 +367,27 @@ class CaseOrigin(Base):
     merged_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class MergedEvent(Base):
+    """One step of a merged case as its unit's ledger recorded it (the 办理记录 sheet of the unit's export).
+
+    Shown in the case's history as that unit's record, never as a step the office took: it is not
+    in ``case_events`` nor in the office's hash chain (the unit's own chain covers it, and the merge's
+    audit entry names the file it came from).  A newer export of the case replaces these rows.
+    """
+
+    __tablename__ = "merged_events"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: the line the unit's case view showed for the step's data
+    detail: Mapped[str] = mapped_column(Text, default="")
+    merged_file_id: Mapped[int] = mapped_column(ForeignKey("merged_files.id"))
+
+
 class MergeConflict(Base):
     """A case that a unit file gives differently at the same revision (or under a number already used).
 

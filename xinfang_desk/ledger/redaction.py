@@ -22,6 +22,9 @@ _MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4
 #: A landline with its area code: 0551-63828000, 010 6275 1234, (0551)63828000.
 _LANDLINE = re.compile(r"(?<!\d)[(（]?(0\d{2,3})[)）]?[\s-]?([2-9]\d{2,3})[\s-]?(\d{4})(?!\d)")
 
+#: A digit: a text without one has no ID or phone number for the patterns above (one search, not a loop).
+_DIGIT = re.compile(r"\d")
+
 ID_WITHHELD = "（证件号已隐去）"
 PHONE_WITHHELD = "（电话已隐去）"
 NAME_WITHHELD = "（信访人）"
@@ -35,7 +38,7 @@ def is_id_number(text: str) -> bool:
 
 def mask_in_text(text: str) -> str:
     """``text`` with every ID number and phone number in it masked as the ID and phone columns are."""
-    if not text or not any(c.isdigit() for c in text):
+    if not text or _DIGIT.search(text) is None:
         return text
     text = _ID.sub(
         lambda m: mask_id_number(m.group(1).upper()) if is_id_number(m.group(1)) else m.group(0), text
@@ -56,8 +59,24 @@ class Withheld:
 
 
 def _digits_pattern(digits: str) -> re.Pattern[str]:
-    """The digits of a stored number as they might be typed: with spaces or hyphens between them."""
-    return re.compile(r"(?<!\d)" + r"[\s-]?".join(re.escape(d) for d in digits) + r"(?!\d)", re.IGNORECASE)
+    """The digits of a stored number as they might be typed: with spaces, hyphens or dots between them."""
+    return re.compile(r"(?<!\d)" + r"[\s.-]?".join(re.escape(d) for d in digits) + r"(?!\d)", re.IGNORECASE)
+
+
+_NOT_ID_CHARACTER = re.compile(r"[^\dXx]")
+
+
+def mask_stored_numbers(text: str, *, id_number: str | None, phone: str | None) -> str:
+    """``text`` with a person's own stored ID and phone numbers, however typed, masked as their columns
+    are — also a number ``mask_in_text`` cannot recognise (a wrong check digit, an odd length)."""
+    if not text or not any(c.isdigit() for c in text):
+        return text
+    typed = _NOT_ID_CHARACTER.sub("", text).upper()
+    for stored, masked in ((id_number, mask_id_number(id_number)), (phone, mask_phone(phone))):
+        digits = _NOT_ID_CHARACTER.sub("", stored or "").upper()
+        if len(digits) >= 7 and digits in typed:
+            text = _digits_pattern(digits).sub(masked, text)
+    return text
 
 
 def redact_reporter(text: str, withheld: Withheld, *, name: str, phone: str, id_number: str) -> str:

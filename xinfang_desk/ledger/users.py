@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
@@ -35,9 +36,16 @@ LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 
 _HASHER = PasswordHasher()
-#: Verified against when the user name is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("xinfang-desk-no-such-user")
 _WRONG = "用户名或密码错误。"
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown, so a wrong name takes as long as a wrong password.
+
+    Made at the first unknown name, not when the program starts: hashing takes a good part of a second.
+    """
+    return _HASHER.hash("xinfang-desk-no-such-user")
 
 
 @dataclass(frozen=True)
@@ -184,7 +192,7 @@ def sign_in(
     now = clock().replace(microsecond=0)
     user = session.scalar(select(User).where(func.lower(User.name) == (name or "").strip().lower()))
     if user is None:
-        _verify(_DUMMY_HASH, password or "")
+        _verify(_dummy_hash(), password or "")
         audit.record_audit(
             session, "未知用户", audit.LOGIN_FAILED, {"user": (name or "").strip()[:100]}, clock=clock
         )

@@ -10,6 +10,7 @@ The acting user is the operating-system login name.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import multiprocessing
 import sys
@@ -71,8 +72,8 @@ def _exists(path: Path) -> bool:
 def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
     """The ledger to work on, and whether demo cases must still be generated in it.
 
-    The integrity check does not hold up the window: it is the worker's first job after the
-    window's own reads (``Safekeeping.start``), so it runs before any write the user can start.
+    The integrity check does not hold up the window: it is queued once the 台账's first page has
+    arrived, behind the dashboard's figures (``start_background_checks``).
 
     ``(None, False)`` when the user closed the first-run dialog.
     """
@@ -110,6 +111,7 @@ def make_app() -> QApplication:
     install_fonts(app)
     apply_style(app)
     if not hasattr(app, "garbage_collector"):
+        gc.freeze()  # what loading the modules made is never garbage: the collector need not walk it
         app.garbage_collector = UiThreadGarbageCollector(app)  # type: ignore[attr-defined]
     return app
 
@@ -179,8 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if needs_demo:
         build_demo_in(window, runner, args.demo_cases)
     else:
-        window.safekeeping.start()
-        check_history(runner, window)
+        window.first_page_ready.connect(lambda: start_background_checks(window, runner))
     try:
         code = app.exec()
         runner.wait()
@@ -219,6 +220,14 @@ def _offer_latest_backup(error: LedgerDamagedError, path: Path) -> Ledger | None
     except LedgerError as exc:
         QMessageBox.critical(None, "无法恢复", str(exc))
         return None
+
+
+def start_background_checks(window: MainWindow, runner: OpRunner) -> None:
+    """The full integrity check (then the daily backup) and the history's verification, queued after
+    the window's first reads: they take seconds on a large ledger and must not hold up the 台账's first
+    page nor the dashboard."""
+    window.safekeeping.start()
+    check_history(runner, window)
 
 
 def check_history(runner: OpRunner, parent: QWidget) -> None:

@@ -93,8 +93,15 @@ class DashboardPage(QWidget):
     refreshed = Signal(object)
 
     def __init__(
-        self, runner: OpRunner, parent: QWidget | None = None, *, today: Callable[[], date] = date.today
+        self,
+        runner: OpRunner,
+        parent: QWidget | None = None,
+        *,
+        today: Callable[[], date] = date.today,
+        load: bool = True,
     ) -> None:
+        """``load=False``: the figures are first computed when ``refresh`` is called (the main window
+        does so once the 台账's first page has arrived, so that page never waits behind them)."""
         super().__init__(parent)
         self.runner = runner
         self.today = today
@@ -142,7 +149,8 @@ class DashboardPage(QWidget):
         layout.addLayout(self._build_urgent(), 1)
 
         runner.changed.connect(self._on_changed)
-        self.refresh()
+        if load:
+            self.refresh()
 
     def _build_unit_table(self) -> QTableWidget:
         """The office's line per unit: overdue, due soon, accepted this year; a click lists those cases."""

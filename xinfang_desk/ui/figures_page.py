@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from xinfang_desk.export.documents.annual_facts import AnnualReportFacts
 from xinfang_desk.export.documents.operations import prepare_annual_report
-from xinfang_desk.export.exchange.assessment_workbook import write_assessment_workbook
 from xinfang_desk.ledger.assessment import ASSESSMENT_COLUMNS, UnitAssessment
 from xinfang_desk.ledger.early_warning import RULE, EarlyWarning
 from xinfang_desk.ledger.figure_table import (
@@ -56,7 +55,6 @@ from xinfang_desk.ledger.operations import figures as figure_ops
 from xinfang_desk.ui.charts import ChartPanel
 from xinfang_desk.ui.file_dialogs import save_file_name
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
-from xinfang_desk.ui.pdf_preview import PdfPreview
 from xinfang_desk.ui.style import BETTER_FOREGROUND, WORSE_FOREGROUND
 
 if TYPE_CHECKING:
@@ -515,6 +513,8 @@ class FiguresPage(QWidget):
         unit = query.unit_code or None
 
         def opened(report: AnnualReport) -> None:
+            from xinfang_desk.ui.pdf_preview import PdfPreview
+
             PdfPreview(
                 self.runner, report.data, title=report.title, file_name=report.file_name, parent=self
             ).show()
@@ -552,6 +552,8 @@ class FiguresPage(QWidget):
 
     def export_assessment_to(self, path: Path) -> None:
         """Write the 单位考核 table to ``path`` as shown: the same lines in the same order."""
+        from xinfang_desk.export.exchange.assessment_workbook import write_assessment_workbook
+
         query = self.query or self.current_query()
         rows = self.shown_assessment()
         title = f"各单位信访工作考核（{period_text(query.start, query.end)}）"

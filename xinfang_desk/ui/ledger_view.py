@@ -35,7 +35,7 @@ from xinfang_desk.ledger.operations.queries import FilterChoices, filter_choices
 from xinfang_desk.ledger.search import CaseFilter
 from xinfang_desk.ledger.vocab import ACCEPTED_STATUSES, FOLLOWED_UP_STATUSES, OPEN_STATUSES, Channel, Status
 from xinfang_desk.ui.ledger_model import CASE_ID_ROLE, COLUMNS, LedgerTableModel
-from xinfang_desk.ui.ops import Changes, OpRunner
+from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 
 #: Milliseconds of quiet typing before the search runs.
 SEARCH_DELAY_MS = 300
@@ -424,7 +424,14 @@ class LedgerPage(QWidget):
 
     # -- reference data and changes ------------------------------------------------------------
     def reload_choices(self) -> None:
-        self.runner.call(filter_choices, on_success=self._choices_arrived, write=False)
+        self.runner.call(
+            filter_choices, on_success=self._choices_arrived, on_failure=self._choices_failed, write=False
+        )
+
+    def _choices_failed(self, error: BaseException) -> None:
+        """The filter bar keeps the choices it has; the cases are still listed (the window waits for them)."""
+        show_error(self, error)
+        self._choices_arrived(self.choices)
 
     def _choices_arrived(self, choices: FilterChoices) -> None:
         self.choices = choices

@@ -7,9 +7,10 @@ and page, and on closing asks about an unsaved registration and waits for the da
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,21 +29,18 @@ from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.ledger.operations.queries import LedgerFacts, ledger_facts
 from xinfang_desk.ledger.search import CaseFilter
 from xinfang_desk.ui.about import AboutDialog
-from xinfang_desk.ui.case_view import show_case
 from xinfang_desk.ui.dashboard import DashboardPage
-from xinfang_desk.ui.export_dialog import ExportDialog
 from xinfang_desk.ui.figures_page import FiguresPage
-from xinfang_desk.ui.import_dialog import open_import_dialog
 from xinfang_desk.ui.ledger_view import LedgerPage
-from xinfang_desk.ui.merge_dialog import open_merge_dialog
 from xinfang_desk.ui.ops import Changes, OpRunner
-from xinfang_desk.ui.pdf_preview import preview_documents
 from xinfang_desk.ui.registration import RegistrationPage
 from xinfang_desk.ui.safekeeping import Safekeeping
-from xinfang_desk.ui.self_test import run_in_app as run_self_test_in_app
 from xinfang_desk.ui.settings_page import SettingsPage
 from xinfang_desk.ui.style import icon
 from xinfang_desk.ui.wheel_guard import install_wheel_guard
+
+if TYPE_CHECKING:
+    from xinfang_desk.ui.export_dialog import ExportDialog
 
 SETTINGS_ORG = "xinfang_desk"
 SETTINGS_APP = "xinfang_desk"
@@ -63,7 +61,15 @@ def app_settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
-    """信访台账's main window."""
+    """信访台账's main window.
+
+    The database worker serves one job at a time, so the window's reads are queued in the order the
+    user needs them: the 台账's first page first, then the dashboard's figures, then whatever waits
+    for ``first_page_ready`` (the background checks the app starts).
+    """
+
+    #: The 台账's first page has arrived (or its query failed): the rest of the start-up reads may follow.
+    first_page_ready = Signal()
 
     def __init__(self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +83,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("")
         self.resize(1320, 840)
 
-        self.dashboard = DashboardPage(runner)
+        self.dashboard = DashboardPage(runner, load=False)
         self.registration = RegistrationPage(runner)
         self.ledger_page = LedgerPage(runner, settings)
         self.settings_page = SettingsPage(runner, settings)
@@ -120,6 +126,11 @@ class MainWindow(QMainWindow):
         self.registration.case_registered.connect(self._case_registered)
         runner.busy_changed.connect(self._busy_changed)
         runner.changed.connect(self._on_changed)
+
+        self._first_page_arrived = False
+        self.ledger_page.model.first_page_shown.connect(self._after_first_page)
+        self.ledger_page.model.query_finished.connect(self._after_first_page)  # also when it failed
+        self.first_page_ready.connect(self.dashboard.refresh)
 
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -259,10 +270,14 @@ class MainWindow(QMainWindow):
 
     def open_case(self, case_id: int) -> None:
         """The case in its own window; a window already showing it is raised instead."""
+        from xinfang_desk.ui.case_view import show_case
+
         show_case(self.runner, case_id)
 
     def export_ledger(self) -> ExportDialog:
         """导出台账 (Excel), in a window-modal dialog."""
+        from xinfang_desk.ui.export_dialog import ExportDialog
+
         dialog = ExportDialog(self.runner, self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -270,6 +285,8 @@ class MainWindow(QMainWindow):
 
     def export_office_ledger(self) -> ExportDialog:
         """导出汇总台账: the school-wide workbook with figures per unit (office mode)."""
+        from xinfang_desk.ui.export_dialog import ExportDialog
+
         dialog = ExportDialog(self.runner, self.settings, self, office=True)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -277,14 +294,20 @@ class MainWindow(QMainWindow):
 
     def merge_ledgers(self) -> QWidget | None:
         """合并台账: the units' exported workbooks into this office ledger."""
+        from xinfang_desk.ui.merge_dialog import open_merge_dialog
+
         return open_merge_dialog(self, self.runner)
 
     def import_ledger(self) -> QWidget:
         """导入台账: an existing Excel 台账 becomes cases with their history."""
+        from xinfang_desk.ui.import_dialog import open_import_dialog
+
         return open_import_dialog(self, self.runner, self.settings)
 
     def print_assign_slips(self, case_ids: list[int]) -> None:
         """The 交办单 of the cases selected in the ledger, as one PDF in a print preview."""
+        from xinfang_desk.ui.pdf_preview import preview_documents
+
         preview_documents(self.runner, case_ids, DocumentKind.ASSIGN, self)
 
     def open_audit_log(self) -> QWidget:
@@ -311,7 +334,14 @@ class MainWindow(QMainWindow):
 
     def self_test(self) -> None:
         """帮助 → 自检: the program checked on this PC, in a temporary ledger (see ui/self_test.py)."""
-        run_self_test_in_app(self.runner, self)
+        from xinfang_desk.ui.self_test import run_in_app
+
+        run_in_app(self.runner, self)
+
+    def _after_first_page(self, *_args: object) -> None:
+        if not self._first_page_arrived:
+            self._first_page_arrived = True
+            self.first_page_ready.emit()
 
     # -- ledger facts, changes, busy ------------------------------------------------------------
     def _load_unit(self) -> None:
@@ -364,10 +394,9 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _close_case_windows(self) -> None:
-        try:
-            from xinfang_desk.ui.case_view import CaseView
-        except ImportError:
-            return
+        case_view = sys.modules.get("xinfang_desk.ui.case_view")
+        if case_view is None:
+            return  # no case was opened (the module loads with the first case window)
         for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, CaseView):
+            if isinstance(widget, case_view.CaseView):
                 widget.close()

@@ -97,12 +97,14 @@ class TimelineView(QTreeWidget):
         bold.setBold(True)
         for entry in entries:
             text = "\n".join(part for part in (entry.note, entry.detail) if part)
-            item = QTreeWidgetItem([f"{entry.at:%Y-%m-%d %H:%M}", entry.kind_label, entry.actor, text])
+            item = QTreeWidgetItem([f"{entry.at:%Y-%m-%d %H:%M}", entry.kind_label, entry.recorded_by, text])
             item.setFont(1, bold)
             colour = KIND_COLOURS.get(entry.kind)
             if colour is not None:
                 item.setForeground(1, QBrush(colour))
             item.setToolTip(3, text)
+            if entry.unit:
+                item.setToolTip(2, f"此步骤由{entry.unit}办理，记录于该单位的台账，随其导出文件合并而来。")
             self.addTopLevelItem(item)
         if entries:
             self.scrollToItem(self.topLevelItem(len(entries) - 1))

@@ -12,10 +12,16 @@ import re
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_TRIGGERS: frozenset[str] = frozenset("=+-@\t\r")
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_BORDER = Border(bottom=Side(style="thin", color="808080"))
+_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 #: Characters XML 1.0 cannot carry (the same set openpyxl refuses).
 _ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -60,3 +66,13 @@ def guarded_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
         if looks_like_formula(value):
             return text_cell(sheet, value)
     return WriteOnlyCell(sheet, value=value)
+
+
+def header_cell(sheet: WriteOnlyWorksheet, header: str) -> WriteOnlyCell:
+    """A column header of an exchange sheet: bold, shaded, centred, underlined."""
+    cell = WriteOnlyCell(sheet, value=header)
+    cell.font = _HEADER_FONT
+    cell.fill = _HEADER_FILL
+    cell.border = _HEADER_BORDER
+    cell.alignment = _HEADER_ALIGNMENT
+    return cell

@@ -3,7 +3,8 @@
 Each ``Column`` says its Chinese header, its width, the ``CaseRecord`` field it fills, how its
 cells are read, the format version that added it, whether the office's merge needs it, whether a
 hand-kept 台账 must have it, and whether it is printed.  Version 1 had the first 36 columns;
-version 2 added the stored texts and dates listed in ``_ADDED_IN_2``, before the machine columns.
+version 2 added the stored texts and dates listed in ``_ADDED_IN_2``, before the machine columns;
+version 3 added the 办理记录 sheet, one row per step of each exported case (``HISTORY_COLUMNS``).
 ``find_header_row`` finds the header row of a sheet kept by hand (title rows may come first).
 """
 
@@ -16,11 +17,22 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from xinfang_desk.ledger.limits import limit_of
-from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Outcome, Satisfaction, Source, Status
+from xinfang_desk.ledger.limits import EXCEL_CELL_CHARS, limit_of
+from xinfang_desk.ledger.vocab import (
+    Channel,
+    EventKind,
+    IdentityType,
+    Nature,
+    Outcome,
+    Satisfaction,
+    Source,
+    Status,
+)
 
 #: The exchange format version written now; every version from 1 on is read.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+#: The first format version whose files carry the 办理记录 sheet.
+HISTORY_SINCE = 3
 #: Rows looked at for a header row when importing a sheet kept by hand (titles may come first).
 HEADER_SEARCH_ROWS = 20
 
@@ -134,6 +146,21 @@ def headers_of_version(version: int) -> tuple[str, ...]:
 def merge_required(version: int) -> tuple[str, ...]:
     """Headers the office's merge needs in a file of ``version``."""
     return tuple(c.header for c in columns_of_version(version) if c.merge)
+
+
+#: The columns of the 办理记录 sheet (version 3 on): one row per step of an exported case, its texts as
+#: the case view's history shows them (``TimelineEntry``), personal data masked as in the 台账.
+HISTORY_COLUMNS: tuple[Column, ...] = (
+    Column("案件编号", "case_no", Kind.TEXT, 16, max_chars=40),
+    Column("步骤序号", "seq", Kind.REVISION, 9),
+    Column("时间", "at", Kind.DATETIME, 18),
+    Column("步骤", "kind", Kind.LABEL, 12, EventKind),
+    Column("经办人", "actor", Kind.TEXT, 12, max_chars=100),
+    Column("内容", "note", Kind.TEXT, 48, max_chars=EXCEL_CELL_CHARS),
+    Column("详情", "detail", Kind.TEXT, 36, max_chars=EXCEL_CELL_CHARS),
+    Column("案件ID", "uuid", Kind.UUID, 38),
+)
+HISTORY_HEADERS: tuple[str, ...] = tuple(c.header for c in HISTORY_COLUMNS)
 
 
 #: Headers an Excel 台账 kept by hand must have (after mapping); the others are read when present.

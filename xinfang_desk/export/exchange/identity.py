@@ -4,7 +4,8 @@ Every exported workbook carries a hidden sheet ``_交换信息`` of key/value ro
 merge what the file is: format name ``xinfang-ledger`` and its version (``columns.FORMAT_VERSION``),
 the unit's code and name, when and by whom it was exported, the program version, the period, whether
 personal data is masked, the number of case rows and a SHA-256 checksum of the 台账 sheet (from
-version 2 also one of the 统计 sheet).
+version 2 also one of the 统计 sheet; from version 3 the number of rows of the 办理记录 sheet and its
+checksum).
 
 The checksum (``canonical row data``) is defined so that any reader can recompute it from the cells
 as a spreadsheet library returns them:
@@ -25,6 +26,8 @@ as a spreadsheet library returns them:
   text is hashed (SHA-256 of its UTF-8); the checksum is the SHA-256 of the header row's digest
   followed by the other rows' digests in ascending byte order, so sorting the rows keeps it.  The
   统计 sheet gets its own checksum, over all its rows in this way (``statistics_checksum``).
+* Version 3: the 办理记录 sheet gets its own checksum and row count, over its header row and its
+  rows by the rules of version 2 (as many cells as its header has).
 
 An edited cell, a deleted or added row, or a truncated file therefore changes the checksum or the
 row count; ``verify_ledger_file`` says which, in Chinese.
@@ -40,12 +43,19 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from xinfang_desk.export.exchange.columns import FORMAT_VERSION, LEDGER_HEADERS, headers_of_version
+from xinfang_desk.export.exchange.columns import (
+    FORMAT_VERSION,
+    HISTORY_HEADERS,
+    HISTORY_SINCE,
+    LEDGER_HEADERS,
+    headers_of_version,
+)
 from xinfang_desk.ledger.errors import LedgerFileError
 
 FORMAT_NAME = "xinfang-ledger"
 LEDGER_SHEET = "信访台账"
 STATISTICS_SHEET = "统计"
+HISTORY_SHEET = "办理记录"
 EXCHANGE_SHEET = "_交换信息"
 CHECKSUM_ALGORITHM = "sha256"
 
@@ -79,6 +89,9 @@ class ExchangeIdentity:
     checksum_algorithm: str = CHECKSUM_ALGORITHM
     #: the 统计 sheet's checksum (version 2 on; "" in a version 1 file)
     statistics_checksum: str = ""
+    #: the 办理记录 sheet's rows (header not counted) and checksum (version 3 on; 0 and "" before)
+    history_rows: int = 0
+    history_checksum: str = ""
 
 
 #: key → Chinese description, in the order the rows are written.
@@ -98,9 +111,15 @@ IDENTITY_KEYS: dict[str, str] = {
     "checksum": "台账数据校验值（定义见程序文档）",
     "history_hash": "导出时台账历史记录哈希链的末端值（此后改写历史即可被发现）",
     "statistics_checksum": "统计表校验值（格式版本 2 起）",
+    "history_rows": "办理记录行数（不含表头，格式版本 3 起）",
+    "history_checksum": "办理记录表校验值（格式版本 3 起）",
 }
-#: Identity keys a file of version 1 does not have.
-_SINCE_2 = frozenset({"statistics_checksum"})
+#: Identity keys a file of an older version does not have, by the version that added them.
+_SINCE: dict[str, int] = {
+    "statistics_checksum": 2,
+    "history_rows": HISTORY_SINCE,
+    "history_checksum": HISTORY_SINCE,
+}
 
 
 def canonical_text(value: Any) -> str:
@@ -296,6 +315,29 @@ def statistics_checksum(rows: Iterable[Sequence[Any]]) -> str:
     return hasher.hexdigest()
 
 
+def history_hasher() -> RowHasher:
+    """The hasher of the 办理记录 sheet's checksum (feed its header row first, then its rows)."""
+    return RowHasher(len(HISTORY_HEADERS), 2)
+
+
+def history_checksum(rows: Iterable[Sequence[Any]]) -> tuple[str, int]:
+    """The checksum of the 办理记录 sheet's rows (header row first) and the rows after the header."""
+    hasher = history_hasher()
+    for row in rows:
+        hasher.add(row)
+    return hasher.hexdigest(), max(hasher.rows - 1, 0)
+
+
+def history_problem(identity: ExchangeIdentity, found: tuple[str, int]) -> str:
+    """Why the 办理记录 sheet (its checksum and rows, ``history_checksum``) is not the one exported ("" if it is)."""
+    checksum, rows = found
+    if rows != identity.history_rows:
+        return f"办理记录表应有 {identity.history_rows} 行，实际为 {rows} 行，办理记录在导出后被删改过。"
+    if checksum != identity.history_checksum:
+        return "办理记录表与校验值不符，办理记录在导出后被修改过。"
+    return ""
+
+
 def identity_rows(identity: ExchangeIdentity) -> list[tuple[str, str, str]]:
     """The ``_交换信息`` sheet's rows (key, value as text, Chinese description)."""
     values = {
@@ -314,11 +356,13 @@ def identity_rows(identity: ExchangeIdentity) -> list[tuple[str, str, str]]:
         "checksum": identity.checksum,
         "history_hash": identity.history_hash,
         "statistics_checksum": identity.statistics_checksum,
+        "history_rows": str(identity.history_rows),
+        "history_checksum": identity.history_checksum,
     }
     return [
         (key, values[key], description)
         for key, description in IDENTITY_KEYS.items()
-        if identity.format_version >= 2 or key not in _SINCE_2
+        if identity.format_version >= _SINCE.get(key, 1)
     ]
 
 
@@ -334,7 +378,7 @@ def parse_identity(values: dict[str, str], name: str) -> ExchangeIdentity:
             f"“{name}”的台账格式版本为 {values.get('format_version')}，本程序只能读取版本 1 至 {FORMAT_VERSION}。"
             "请升级程序后再导入。"
         )
-    optional = {"unit_name", "history_hash"} | (_SINCE_2 if version < 2 else set())
+    optional = {"unit_name", "history_hash"} | {k for k, since in _SINCE.items() if version < since}
     missing = [IDENTITY_KEYS[k] for k in IDENTITY_KEYS if k not in optional and not values.get(k)]
     if missing:
         raise ExchangeFileError(f"“{name}”的交换信息不完整，缺少：{'、'.join(missing)}。")
@@ -357,6 +401,8 @@ def parse_identity(values: dict[str, str], name: str) -> ExchangeIdentity:
             format_version=version,
             checksum_algorithm=values["checksum_algorithm"],
             statistics_checksum=values.get("statistics_checksum", "").lower(),
+            history_rows=int(values.get("history_rows") or 0),
+            history_checksum=values.get("history_checksum", "").lower(),
         )
     except (KeyError, ValueError) as exc:
         raise ExchangeFileError(f"“{name}”的交换信息有误，无法读取。") from exc
@@ -427,6 +473,13 @@ def verify_ledger_file(path: str | Path) -> ExchangeIdentity:
             rows = statistics.iter_rows(values_only=True) if statistics is not None else ()
             if statistics_checksum(rows) != identity.statistics_checksum:
                 raise ExchangeFileError(f"“{path.name}”的统计表与校验值不符，统计表在导出后被修改过。")
+        if identity.format_version >= HISTORY_SINCE:
+            sheet = workbook[HISTORY_SHEET] if HISTORY_SHEET in workbook.sheetnames else None
+            problem = history_problem(
+                identity, history_checksum(sheet.iter_rows(values_only=True) if sheet is not None else ())
+            )
+            if problem:
+                raise ExchangeFileError(f"“{path.name}”的{problem}")
         return identity
     finally:
         workbook.close()

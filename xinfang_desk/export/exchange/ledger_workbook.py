@@ -1,4 +1,5 @@
-"""Writing the Excel 台账: the 信访台账 sheet streamed row by row, the 统计 sheet, the exchange identity.
+"""Writing the Excel 台账: the 信访台账 sheet streamed row by row, the 办理记录 sheet of every case's steps
+(``history_sheet``), the 统计 sheet, the exchange identity.
 
 ``export_ledger`` uses openpyxl's write-only mode (rows go straight to the file through lxml) and the
 streamed query of ``ledger_rows``, so a 100,000-case ledger exports in constant memory.  The sheet is
@@ -17,15 +18,21 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
-from xinfang_desk.export.exchange.cells import guarded_cell, looks_like_formula, safe_value, text_cell
+from xinfang_desk.export.exchange.cells import (
+    guarded_cell,
+    header_cell,
+    looks_like_formula,
+    safe_value,
+    text_cell,
+)
 from xinfang_desk.export.exchange.columns import COLUMNS, FORMAT_VERSION, LEDGER_HEADERS
+from xinfang_desk.export.exchange.history_sheet import write_history_sheet
 from xinfang_desk.export.exchange.identity import (
     EXCHANGE_SHEET,
     FORMAT_NAME,
@@ -49,10 +56,6 @@ from xinfang_desk.private_files import private_temp_folder
 
 #: Fill of a row whose case is past its deadline and still open.
 OVERDUE_FILL = PatternFill("solid", fgColor="FFC7CE")
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_HEADER_BORDER = Border(bottom=Side(style="thin", color="808080"))
-_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 @dataclass(frozen=True)
@@ -75,18 +78,6 @@ def unit_of(session: Session) -> tuple[str, str]:
     code = session.get(LedgerInfo, "unit_code")
     name = session.get(LedgerInfo, "unit_name")
     return (code.value if code else ""), (name.value if name else "")
-
-
-def _header_cells(sheet: Any) -> list[Any]:
-    cells = []
-    for header in LEDGER_HEADERS:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.border = _HEADER_BORDER
-        cell.alignment = _HEADER_ALIGNMENT
-        cells.append(cell)
-    return cells
 
 
 def _filled_cells(sheet: Any, values: tuple[Any, ...]) -> list[Any]:
@@ -154,6 +145,7 @@ def export_ledger(
             checksum, written, overdue = write_ledger_sheet(
                 workbook, session, start, end, full, today or date.today(), unit_name, title, steps
             )
+            history_checksum, history_rows = write_history_sheet(workbook, session, start, end, full, steps)
             typed = compute_figures(session, start, end)
             figures = typed.as_json()
             heading = statistics_title or f"{unit_name}信访工作统计（{title}）"
@@ -176,6 +168,8 @@ def export_ledger(
                 checksum=checksum,
                 history_hash=chain.last_hash(session.connection()),
                 statistics_checksum=statistics_checksum(statistics),
+                history_rows=history_rows,
+                history_checksum=history_checksum,
             )
             write_identity(workbook, identity)
             set_properties(workbook, document_title or unit_name, title, actor)
@@ -220,7 +214,7 @@ def write_ledger_sheet(
     printed = PrintSheet(workbook, f"{unit_name}信访台账（{title}）")
     hasher = RowHasher()
     hasher.add(LEDGER_HEADERS)
-    sheet.append(_header_cells(sheet))
+    sheet.append([header_cell(sheet, h) for h in LEDGER_HEADERS])
     overdue = 0
     append = sheet.append
     for row in ledger_rows(session, start, end, full=full, today=today):

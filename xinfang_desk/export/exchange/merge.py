@@ -14,8 +14,11 @@ listed, never resolved silently.  A new case that would take a case number anoth
 is a conflict too.
 
 Merged cases live in the office's ``cases`` table like its own (figures, search and the ledger
-view work on them) but have no events: their history stays in the unit's ledger, and the office
-keeps provenance (``CaseOrigin``, ``MergedFile``) and an audit entry per file instead.  Each file
+view work on them) but have no events of the office's: their steps as the unit's ledger recorded
+them (the 办理记录 sheet, format version 3 on) go into ``merged_events``, outside the office's own
+history and hash chain, and the office keeps provenance (``CaseOrigin``, ``MergedFile``) and an
+audit entry per file.  A case taken new or newer gets the file's steps in place of those stored;
+a case the file gives unchanged gets them only when none are stored (merged from an older file).  Each file
 is written in a savepoint (one executemany per table, ids given here, full-text index rows
 included); the files of about a second share a commit.  After the files,
 ``provenance.flag_multi_unit`` flags people petitioning several units (多头访).
@@ -34,7 +37,7 @@ from pathlib import Path
 from time import monotonic
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from xinfang_desk.export.exchange.identity import ExchangeIdentity
@@ -62,6 +65,7 @@ from xinfang_desk.ledger.models import (
     Department,
     LedgerInfo,
     MergeConflict,
+    MergedEvent,
     MergedFile,
     Petitioner,
     Unit,
@@ -397,6 +401,7 @@ class _MergeContext:
             Case.__table__, ("id", "petitioner_id", "uuid", "created_at", *_CASE_FIELDS)
         )
         self.origin_writer = backend.row_writer(CaseOrigin.__table__, _ORIGIN_COLUMNS)
+        self.event_writer = backend.row_writer(MergedEvent.__table__, _EVENT_COLUMNS)
 
     # -- one file ------------------------------------------------------------------------------
     def merge_file(self, result: FileResult, read: UnitFile) -> _Written:
@@ -439,9 +444,10 @@ class _MergeContext:
             _refuse(result, read.refusal)
             return None
         result.rows = len(read.rows) + len(read.problems)
-        if read.problems:
-            _refuse(result, f"有 {len(read.problems)} 行数据有误，整个文件未合并。")
-            result.problems = describe_problems(read.problems).splitlines()
+        problems = read.problems + read.history_problems
+        if problems:
+            _refuse(result, f"有 {len(problems)} 行数据有误，整个文件未合并。")
+            result.problems = describe_problems(problems).splitlines()
             return None
         if read.edited:
             if not self.accept_edited:
@@ -485,6 +491,7 @@ class _MergeContext:
         new: list[_Incoming] = []
         newer: list[_Incoming] = []
         conflicts: list[tuple[int | None, MergeRow, ConflictKind, str]] = []
+        same: dict[str, int] = {}  # uuid → case id of the cases the file gives at their stored revision
         for row, fingerprint, texts in zip(rows, read.fingerprints, read.index_texts, strict=True):
             number = parse_case_no(row.case_no, unit_code)
             known = existing.get(row.uuid)
@@ -502,6 +509,8 @@ class _MergeContext:
                 conflicts.append((case_id, row, ConflictKind.CONTENT, fingerprint))
             else:
                 result.unchanged += 1
+                if row.revision == revision:
+                    same[row.uuid] = case_id
 
         if new:
             # ids given here: one plain executemany per table, no RETURNING (SQLite has one writer)
@@ -577,6 +586,9 @@ class _MergeContext:
                 for i in new + newer
             ],
         )
+        if read.events:
+            taken = {i.row.uuid: i.case_id for i in new + newer}
+            self._write_history(read.events, taken, [i.case_id for i in newer], same, merged.id)
         if missing_originals:
             result.warnings.append(
                 f"{missing_originals} 件重复访的原案不在汇总台账中（原案可能不在本次导出的期间内），暂未关联。"
@@ -604,6 +616,35 @@ class _MergeContext:
             clock=lambda: self.now,
         )
         return _Written({i.case_id: i.index_texts for i in new}, [i.case_id for i in newer])
+
+    def _write_history(
+        self,
+        events: list[tuple[Any, ...]],
+        taken: dict[str, int],
+        replaced: list[int],
+        same: dict[str, int],
+        merged_file_id: int,
+    ) -> None:
+        """The file's steps of the cases it gave new or newer (in place of the steps stored for the
+        newer ones), and of the cases it gave unchanged that have no steps stored yet."""
+        session = self.session
+        for chunk in _chunks(replaced):
+            session.execute(delete(MergedEvent).where(MergedEvent.case_id.in_(chunk)))
+        targets = dict(taken)
+        if same:
+            ids = list(same.values())
+            stored: set[int] = set()
+            for chunk in _chunks(ids):
+                stored.update(
+                    session.scalars(
+                        select(MergedEvent.case_id).distinct().where(MergedEvent.case_id.in_(chunk))
+                    )
+                )
+            targets.update((uuid, case_id) for uuid, case_id in same.items() if case_id not in stored)
+        self.event_writer.insert(
+            session.connection(),
+            [(targets[e[0]], *e[1:], merged_file_id) for e in events if e[0] in targets],
+        )
 
     def _existing(self, uuids: list[str]) -> dict[str, tuple[int, int, int, str | None]]:
         """uuid → (case id, revision, petitioner id, fingerprint of that revision if merged)."""
@@ -810,6 +851,8 @@ _CASE_FIELDS = (
     "revision",
     "updated_at",
 )
+#: The columns of a merged step as ``history_reading`` gives them, then the file it came from.
+_EVENT_COLUMNS = ("case_id", "seq", "kind", "actor", "at", "note", "detail", "merged_file_id")
 _ORIGIN_COLUMNS = (
     "case_id",
     "merged_file_id",
@@ -880,7 +923,7 @@ def _refuse(result: FileResult, reason: str) -> None:
     result.conflicts = []
 
 
-def _chunks(values: list[str]) -> Iterable[list[str]]:
+def _chunks(values: list[Any]) -> Iterable[list[Any]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
 

@@ -2,7 +2,8 @@
 
 ``read_unit_file`` does everything about one file that needs no database: the container and sheet
 guards, the exchange identity and unit code, every row typed and checked, duplicate case ids and
-numbers, the canonical checksum, each case's fingerprint and its full-text index texts.  It
+numbers, the canonical checksum, each case's fingerprint and its full-text index texts, and (format
+version 3 on) the steps of its 办理记录 sheet, checked against those rows (``history_reading``).  It
 returns plain data (``UnitFile``), which the merge then compares with the office ledger and writes.
 
 ``read_unit_files`` reads a list of files in order.  When there are several large ones it reads in
@@ -32,12 +33,20 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from xinfang_desk.export.exchange.columns import COLUMNS, Kind, headers_of_version, merge_required
+from xinfang_desk.export.exchange.columns import (
+    COLUMNS,
+    HISTORY_SINCE,
+    Kind,
+    headers_of_version,
+    merge_required,
+)
+from xinfang_desk.export.exchange.history_reading import read_history
 from xinfang_desk.export.exchange.identity import (
     LEDGER_SHEET,
     STATISTICS_SHEET,
     ExchangeIdentity,
     RowHasher,
+    history_problem,
     statistics_checksum,
 )
 from xinfang_desk.export.exchange.workbook_file import (
@@ -114,6 +123,9 @@ class UnitFile:
     #: what the full-text indexes hold for each row's case once written (``storage.index_texts``)
     index_texts: list[tuple[str, str]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    #: the steps of its 办理记录 sheet (``history_reading.HistoryRead.events``) and the sheet's bad rows
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    history_problems: list[RowProblem] = field(default_factory=list)
     #: why the file looks changed after the export ("" when its checksum verifies)
     edited: str = ""
     #: why the file cannot be merged at all ("" when it can)
@@ -210,6 +222,22 @@ def _read_rows(workbook: Workbook, result: UnitFile, now: datetime) -> None:
         result.edited = "台账数据与校验值不符，文件在导出后被修改过。"
     elif identity.format_version >= 2 and _statistics_checksum(workbook) != identity.statistics_checksum:
         result.edited = "统计表与校验值不符，统计表在导出后被修改过（合并时按台账数据重新计算统计）。"
+    if identity.format_version >= HISTORY_SINCE:
+        _read_history(workbook, result, now)
+
+
+_UUID_AT, _CASE_NO_AT, _REVISION_AT = (MergeRow._fields.index(f) for f in ("uuid", "case_no", "revision"))
+
+
+def _read_history(workbook: Workbook, result: UnitFile, now: datetime) -> None:
+    """The 办理记录 sheet's steps of the file's good rows; its checksum judged after the 台账's."""
+    assert result.identity is not None
+    cases = {row[_UUID_AT]: (row[_CASE_NO_AT], row[_REVISION_AT]) for row in result.rows}
+    history = read_history(workbook, cases, now)
+    result.events = history.events
+    result.history_problems = history.problems
+    if not result.edited:
+        result.edited = history_problem(result.identity, (history.checksum, history.rows))
 
 
 def _statistics_checksum(workbook: Workbook) -> str:

@@ -72,20 +72,27 @@ class PrintSheet:
         cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER
         return cell
 
-    def _style(self, overdue: bool) -> StyleArray:
-        """The style of a body cell, registered once (each cell then takes a copy: fast)."""
-        cell = WriteOnlyCell(self.sheet)
-        cell.font, cell.border, cell.alignment = _FONT, _BORDER, _WRAP
-        if overdue:
-            cell.fill = _OVERDUE_FILL
-        return cell._style
+    def _style(self, overdue: bool) -> tuple[StyleArray, list[WriteOnlyCell]]:
+        """The plain or overdue body style, registered once, and one cell per printed column in it.
+
+        A write-only sheet writes a row's cells as soon as it is appended, so these cells are filled
+        with each row's values and appended again: no new cell nor style copy per value.
+        """
+        cells = []
+        for _ in _POSITIONS:
+            cell = WriteOnlyCell(self.sheet)
+            cell.font, cell.border, cell.alignment = _FONT, _BORDER, _WRAP
+            if overdue:
+                cell.fill = _OVERDUE_FILL
+            cells.append(cell)
+        return copy(cells[0]._style), cells
 
     def append(self, values: tuple[Any, ...], overdue: bool) -> None:
         """Print row of a 台账 row (``values`` in ``COLUMNS`` order)."""
-        style = self._overdue if overdue else self._plain
+        style, body = self._overdue if overdue else self._plain
         sheet = self.sheet
         cells = []
-        for position in _POSITIONS:
+        for cell, position in zip(body, _POSITIONS, strict=True):
             value = safe_value(sheet, values[position])
             if isinstance(value, Cell):  # text that looks like a formula keeps its quote prefix
                 value.font, value.border, value.alignment = _FONT, _BORDER, _WRAP
@@ -93,7 +100,8 @@ class PrintSheet:
                     value.fill = _OVERDUE_FILL
                 cells.append(value)
                 continue
-            cell = WriteOnlyCell(sheet, value=value)
-            cell._style = copy(style)  # openpyxl's own way to give a cell a registered style
+            cell.value = value
+            if cell.data_type == "d":  # a date sets its own number format; the row's style stays as it is
+                cell._style = copy(style)
             cells.append(cell)
         sheet.append(cells)

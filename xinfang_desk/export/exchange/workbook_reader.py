@@ -346,6 +346,16 @@ def _texts_reader(limit: int) -> ColumnReader:
     return read_all
 
 
+_ONLY_DATETIME = frozenset((datetime,))
+
+
+def _read_datetimes(cells: Sequence[Any]) -> list[Any] | None:
+    """A column of date-times at whole seconds as they are (one with a fraction is rounded cell by cell)."""
+    if set(map(type, cells)) != _ONLY_DATETIME or any(c.microsecond or c.tzinfo for c in cells):
+        return None
+    return list(cells)
+
+
 def _read_dates(cells: Sequence[Any]) -> list[Any] | None:
     values = [None if v == "" else v for v in cells]
     return values if set(map(type, values)) <= _DATE_OR_NONE else None
@@ -406,6 +416,7 @@ def column_reader(column: Column) -> ColumnReader:
         return _labels_reader(_label_members(column.vocab))
     readers: dict[Kind, ColumnReader] = {
         Kind.DATE: _read_dates,
+        Kind.DATETIME: _read_datetimes,
         Kind.COUNT: _counts_reader(0),
         Kind.PEOPLE: _counts_reader(1),
         Kind.REVISION: _counts_reader(1),
@@ -435,13 +446,15 @@ def cell_reader(column: Column) -> Callable[[Any], Any]:
 
 @dataclass(frozen=True)
 class RowProblem:
-    """Why one row cannot be taken: its Excel row number and the reasons."""
+    """Why one row cannot be taken: its Excel row number, the reasons, and its sheet when not the 台账's."""
 
     row_number: int
     reasons: tuple[str, ...]
+    sheet: str = ""
 
     def text(self) -> str:
-        return f"第 {self.row_number} 行：" + "；".join(self.reasons)
+        where = f"“{self.sheet}”表" if self.sheet else ""
+        return f"{where}第 {self.row_number} 行：" + "；".join(self.reasons)
 
 
 def describe_problems(problems: Sequence[RowProblem], limit: int = MAX_LISTED_PROBLEMS) -> str:
@@ -503,7 +516,7 @@ class RowReader:
             cells = table[position]
             column = read_all(cells)
             if column is None:
-                column = _read_each(cells, read, header, reasons)
+                column = read_each_cell(cells, read, header, reasons)
             default = _CELL_FIELDS[key]
             if default is not None and None in column:  # an empty cell keeps the field's default
                 column = [default if v is None else v for v in column]
@@ -578,7 +591,7 @@ def _padded(cells: Sequence[Any], width: int) -> list[Any]:
     return [*cells, *[""] * (width - len(cells))]
 
 
-def _read_each(
+def read_each_cell(
     cells: Sequence[Any], read: Callable[[Any], Any], header: str, reasons: dict[int, list[str]]
 ) -> list[Any]:
     """A column's cells one by one; a cell's reason goes into ``reasons`` under its row's index."""

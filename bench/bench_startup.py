@@ -1,0 +1,151 @@
+"""Whole-process start-up to the first 台账 rows, against a bare PySide6 + SQLAlchemy window, on three ledgers.
+
+Usage: python bench/bench_startup.py [--runs 5] [DB ...]   (default: the ledgers of ``build_ledgers.sh``)
+
+Each ledger is copied into a temporary folder first (the app writes its lock file beside it, and its
+settings, log and backups go to the same folder), so the ledgers themselves are never changed.  The
+app (``python -m xinfang_desk.ui.app --db COPY``, offscreen, opening on the 台账 page) is timed from
+its start until its log says ``ledger page ready`` (``ui/app.py``), then ended.  The floor is a bare
+process that imports PySide6's widgets and SQLAlchemy's ORM and shows a window (timed until it says so).
+Runs go floor, 10k, 100k, 300k, floor, … (interleaved); the medians, their ratios to the floor
+(goal: ≤ 1.5 at every size) and ``os.getloadavg()`` before and after are printed.  ``--compare TREE``
+also starts the app from another source tree (e.g. ``git archive`` of an earlier commit), interleaved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LEDGERS = ("/tmp/bench-10k.sqlite", "/tmp/bench-100k.sqlite", "/tmp/bench-300k.sqlite")
+READY_LINE = "ledger page ready"
+GOAL = 1.5
+
+BARE_WINDOW = """
+import sqlalchemy.orm
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+app = QApplication([])
+window = QMainWindow()
+window.setCentralWidget(QLabel("台账"))
+window.show()
+QTimer.singleShot(0, lambda: print("shown", flush=True))
+app.exec()
+"""
+
+
+def time_floor(env: dict[str, str]) -> float:
+    """Seconds until the bare window says it is shown."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", BARE_WINDOW],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        elapsed = time.perf_counter() - start
+        if "shown" not in line:
+            raise RuntimeError("the bare window did not start")
+        return elapsed
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def time_app(ledger: Path, env: dict[str, str], log_file: Path, root: Path = ROOT) -> float:
+    """Seconds from starting the app (the source in ``root``) on ``ledger`` until its log says the 台账
+    page drew its first rows."""
+    before = log_file.read_text(encoding="utf-8").count(READY_LINE) if log_file.exists() else 0
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xinfang_desk.ui.app", "--db", str(ledger)],
+        env={**env, "PYTHONPATH": str(root)},
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        while True:
+            if log_file.exists() and log_file.read_text(encoding="utf-8").count(READY_LINE) > before:
+                return time.perf_counter() - start
+            if process.poll() is not None:
+                raise RuntimeError(f"the app ended before its ledger page: {process.stderr.read()[-800:]!r}")
+            if time.perf_counter() - start > 300:
+                raise TimeoutError("no ledger page after 300 s")
+            time.sleep(0.005)
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="starts of each (median shown)")
+    parser.add_argument(
+        "--compare", type=Path, help="another source tree (e.g. an earlier version) started the same way"
+    )
+    parser.add_argument("ledgers", nargs="*", type=Path, default=[Path(p) for p in LEDGERS])
+    args = parser.parse_args(argv)
+    ledgers = [p for p in args.ledgers if p.exists()]
+    for missing in set(args.ledgers) - set(ledgers):
+        print(f"{missing}: missing (bench/build_ledgers.sh makes it)")
+
+    work = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XINFANG_DESK_LOG_DIR=str(work / "log"))
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        env[key] = str(work / key.lower())
+    settings = work / "xdg_config_home" / "xinfang_desk" / "xinfang_desk.conf"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("[window]\npage=2\n", encoding="utf-8")  # open on the 台账 page
+    log_file = work / "log" / "xinfang-desk.log"
+    copies = []
+    try:
+        for ledger in ledgers:
+            copy = work / ledger.name
+            shutil.copyfile(ledger, copy)
+            copies.append(copy)
+        print(f"load before: {load()}")
+        roots = [ROOT, *([args.compare.resolve()] if args.compare else [])]
+        cases = [(root, copy) for copy in copies for root in roots]
+        time_floor(env)  # warm the disk cache once for each
+        for root, copy in cases:
+            time_app(copy, env, log_file, root)
+        floors: list[float] = []
+        starts: dict[tuple[Path, Path], list[float]] = {case: [] for case in cases}
+        for _ in range(args.runs):
+            floors.append(time_floor(env))
+            for root, copy in cases:
+                starts[root, copy].append(time_app(copy, env, log_file, root))
+        floor = statistics.median(floors)
+        print(f"start-up to the first 台账 rows, median of {args.runs} interleaved runs (offscreen):")
+        print(f"  {'bare PySide6 + SQLAlchemy ORM window (floor)':<46}{floor * 1000:7.0f} ms")
+        for (root, copy), times in starts.items():
+            median = statistics.median(times)
+            flag = "" if median / floor <= GOAL else f"  above the goal ({GOAL})"
+            label = copy.name if root == ROOT else f"{copy.name} ({root})"
+            print(f"  {label:<46}{median * 1000:7.0f} ms   ratio {median / floor:5.2f}{flag}")
+        print(f"load after: {load()}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""Opening the window: the 台账's first page is read before anything else, and no heavy library loads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from xinfang_desk.ledger.demo import build_demo
+from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ui import app as app_module
+from xinfang_desk.ui import dashboard as dashboard_module
+from xinfang_desk.ui import ledger_model
+from xinfang_desk.ui.main_window import DASHBOARD, LEDGER, MainWindow
+from xinfang_desk.ui.ops import OpRunner
+
+#: Libraries only exporting, printing, previewing or upgrading needs.
+HEAVY = ("reportlab", "openpyxl", "pypdfium2", "alembic")
+
+
+def recorded(monkeypatch: pytest.MonkeyPatch, module: object, name: str, jobs: list[str]) -> None:
+    """Replace ``module.name`` by the same operation noting, on the worker, that it ran."""
+    real = getattr(module, name)
+
+    def noted(*args, **kwargs):
+        jobs.append(name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, noted)
+
+
+@pytest.mark.parametrize("page", [LEDGER, DASHBOARD])
+def test_the_first_page_is_read_before_the_dashboard_and_the_history_check(
+    ledger, tmp_path, qsettings_dir, qtbot, monkeypatch, page
+):
+    build_demo(ledger, cases=300, seed=5, today=date.today())
+    jobs: list[str] = []
+    recorded(monkeypatch, ledger_model, "ledger_id_page", jobs)
+    recorded(monkeypatch, dashboard_module, "dashboard_data", jobs)
+    recorded(monkeypatch, app_module, "verify", jobs)
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    settings.setValue("window/page", page)
+    runner = OpRunner(ledger)
+    window = MainWindow(runner, settings)
+    qtbot.addWidget(window)
+    window.first_page_ready.connect(lambda: app_module.start_background_checks(window, runner))
+    window.show()
+    qtbot.waitUntil(lambda: "verify" in jobs and window.dashboard.data is not None, timeout=20000)
+    runner.wait()
+    assert jobs == ["ledger_id_page", "dashboard_data", "verify"]
+    assert window.ledger_page.model.rowCount() > 0
+    assert window.dashboard.tiles, "the dashboard still shows its figures"
+
+
+WINDOW_THEN_MODULES = r"""
+import sys
+from PySide6.QtCore import QTimer
+from xinfang_desk.ui import app
+
+shown = app.MainWindow.show
+
+
+def report(window):
+    print("loaded:", *sorted({name.split(".")[0] for name in sys.modules}), flush=True)
+    window.close()
+
+
+def show_then_report(self):
+    shown(self)
+    self.ledger_page.model.query_finished.connect(lambda _t: QTimer.singleShot(0, lambda: report(self)))
+
+
+app.MainWindow.show = show_then_report
+sys.exit(app.main(["--db", sys.argv[1]]))
+"""
+
+
+def test_opening_the_window_on_a_ledger_loads_no_export_print_or_upgrade_library(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    ledger = create_ledger(path, "JWC", "教务处", demo=True)  # a demo: no sign-in dialog in the way
+    build_demo(ledger, cases=200, seed=7, today=date(2026, 11, 25))
+    ledger.close()
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    result = subprocess.run(
+        [sys.executable, "-c", WINDOW_THEN_MODULES, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = next(line for line in result.stdout.splitlines() if line.startswith("loaded:")).split()[1:]
+    assert "PySide6" in loaded and "sqlalchemy" in loaded
+    assert [name for name in HEAVY if name in loaded] == []
+
+
+def test_the_dashboard_still_loads_when_the_filter_choices_cannot_be_read(
+    ledger, tmp_path, qsettings_dir, qtbot, monkeypatch
+):
+    from xinfang_desk.ledger.errors import LedgerError
+    from xinfang_desk.ui import ledger_view
+
+    build_demo(ledger, cases=60, seed=5, today=date.today())
+
+    def unreadable(_ctx):
+        raise LedgerError("台账暂时无法读取。")
+
+    monkeypatch.setattr(ledger_view, "filter_choices", unreadable)
+    runner = OpRunner(ledger)
+    window = MainWindow(runner, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=20000)
+    runner.wait()
+    assert window.ledger_page.model.total == 60, "the cases are listed with the choices the bar had"
