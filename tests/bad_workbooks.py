@@ -503,7 +503,17 @@ def patch_xls_cells(xls: Path, target: Path, cells: dict[int, tuple[int, int]]) 
 def xls_far_cell(good: Path, path: Path) -> Path:
     """``good`` saved as .xls by LibreOffice, then its first cell's row and column set to 65,535:
     python-calamine would size the sheet 65,536 × 65,536 cells (137 GB) when it opens the file."""
-    return patch_xls_cells(as_xls(good, path.parent / f"{path.stem}-lo"), path, {0: (0xFFFF, 0xFFFF)})
+    xls = as_xls(good, path.parent / f"{path.stem}-lo")
+    return patch_xls_cells(xls, path, {_unique_cell_record(xls): (0xFFFF, 0xFFFF)})
+
+
+def _unique_cell_record(xls: Path) -> int:
+    """The first cell record whose bytes stand exactly once in the file (the header row is in two sheets)."""
+    stream, data = xls_workbook_stream(xls), xls.read_bytes()
+    for n, at in enumerate(xls_cell_records(stream)):
+        if data.count(stream[at : at + 4 + struct.unpack_from("<H", stream, at + 2)[0]]) == 1:
+            return n
+    raise AssertionError("no cell record of the .xls can be found once in the file")
 
 
 def xls_workbook_stream(xls: Path) -> bytes:
