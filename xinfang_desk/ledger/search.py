@@ -313,11 +313,7 @@ def count_many(session: Session, filters: Mapping[str, CaseFilter]) -> dict[str,
     """``count_cases`` of every filter, in one scan of the cases (a sum of a CASE per filter)."""
     if not filters:
         return {}
-    sums = [
-        func.coalesce(func.sum(case((and_(true(), *_conditions(session, f)), 1), else_=0)), 0)
-        for f in filters.values()
-    ]
-    row = session.execute(select(*sums).select_from(Case)).one()
+    row = session.execute(select(*_filter_sums(session, filters)).select_from(Case)).one()
     return {key: int(value) for key, value in zip(filters, row, strict=True)}
 
 
@@ -328,14 +324,19 @@ def count_many_by_unit(session: Session, filters: Mapping[str, CaseFilter]) -> d
     """
     if any(f.unit_code for f in filters.values()):
         raise ValueError("count_many_by_unit: the filters must not name a unit")
-    sums = [
-        func.coalesce(func.sum(case((and_(true(), *_conditions(session, f)), 1), else_=0)), 0)
-        for f in filters.values()
-    ]
+    sums = _filter_sums(session, filters)
     rows = session.execute(select(Case.unit_code, *sums).group_by(Case.unit_code)).all()
     return {
         code: {key: int(value) for key, value in zip(filters, values, strict=True)} for code, *values in rows
     }
+
+
+def _filter_sums(session: Session, filters: Mapping[str, CaseFilter]) -> list[ColumnElement[int]]:
+    """Per filter, the number of scanned cases it selects (a sum of a CASE on its conditions)."""
+    return [
+        func.coalesce(func.sum(case((and_(true(), *_conditions(session, f)), 1), else_=0)), 0)
+        for f in filters.values()
+    ]
 
 
 @dataclass(frozen=True)
