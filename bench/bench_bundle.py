@@ -22,8 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from startup_timing import time_until_ready
+
 ROOT = Path(__file__).resolve().parent.parent
-READY_LINE = "ledger page ready"
 
 BARE_WINDOW = """
 import sys
@@ -67,25 +68,6 @@ def time_bare(executable: Path, env: dict[str, str]) -> float:
     if "shown" not in out.stdout:
         raise RuntimeError(f"the bare window did not start: {out.stderr[-500:]}")
     return elapsed
-
-
-def time_app(command: list[str], env: dict[str, str], log_file: Path, cwd: Path | None = None) -> float:
-    """Seconds from starting ``command`` until the log says the 台账 page drew its first rows."""
-    before = log_file.read_text(encoding="utf-8").count(READY_LINE) if log_file.exists() else 0
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        while True:
-            if log_file.exists() and log_file.read_text(encoding="utf-8").count(READY_LINE) > before:
-                return time.perf_counter() - start
-            if process.poll() is not None:
-                raise RuntimeError(f"the app ended before its ledger page: {process.stderr.read()[-800:]!r}")
-            if time.perf_counter() - start > 120:
-                raise TimeoutError("no ledger page after 120 s")
-            time.sleep(0.005)
-    finally:
-        process.terminate()
-        process.wait(30)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,11 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     source = [sys.executable, "-m", "xinfang_desk.ui.app", "--db", str(ledger)]
 
     time_bare(bare / "bare", env)  # warm the disk cache once for each
-    time_app(bundled, env, log_file)
-    time_app(source, env, log_file, work)
+    time_until_ready(bundled, env, log_file)
+    time_until_ready(source, env, log_file, work)
     floor = statistics.median(time_bare(bare / "bare", env) for _ in range(args.runs))
-    in_bundle = statistics.median(time_app(bundled, env, log_file) for _ in range(args.runs))
-    from_source = statistics.median(time_app(source, env, log_file, work) for _ in range(args.runs))
+    in_bundle = statistics.median(time_until_ready(bundled, env, log_file) for _ in range(args.runs))
+    from_source = statistics.median(time_until_ready(source, env, log_file, work) for _ in range(args.runs))
     print(f"start-up, median of {args.runs} (offscreen, {args.cases:,}-case demo ledger):")
     print(f"  bare bundled window shown (floor):        {floor * 1000:7.0f} ms")
     print(

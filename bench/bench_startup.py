@@ -24,9 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from startup_timing import time_until_ready
+
 ROOT = Path(__file__).resolve().parent.parent
 LEDGERS = ("/tmp/bench-10k.sqlite", "/tmp/bench-100k.sqlite", "/tmp/bench-300k.sqlite")
-READY_LINE = "ledger page ready"
 GOAL = 1.5
 
 BARE_WINDOW = """
@@ -67,27 +68,8 @@ def time_floor(env: dict[str, str]) -> float:
 def time_app(ledger: Path, env: dict[str, str], log_file: Path, root: Path = ROOT) -> float:
     """Seconds from starting the app (the source in ``root``) on ``ledger`` until its log says the 台账
     page drew its first rows."""
-    before = log_file.read_text(encoding="utf-8").count(READY_LINE) if log_file.exists() else 0
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "xinfang_desk.ui.app", "--db", str(ledger)],
-        env={**env, "PYTHONPATH": str(root)},
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        while True:
-            if log_file.exists() and log_file.read_text(encoding="utf-8").count(READY_LINE) > before:
-                return time.perf_counter() - start
-            if process.poll() is not None:
-                raise RuntimeError(f"the app ended before its ledger page: {process.stderr.read()[-800:]!r}")
-            if time.perf_counter() - start > 300:
-                raise TimeoutError("no ledger page after 300 s")
-            time.sleep(0.005)
-    finally:
-        process.terminate()
-        process.wait(60)
+    command = [sys.executable, "-m", "xinfang_desk.ui.app", "--db", str(ledger)]
+    return time_until_ready(command, {**env, "PYTHONPATH": str(root)}, log_file, cwd=root, timeout=300)
 
 
 def load() -> str:

@@ -166,7 +166,6 @@ class AdministratorDialog(QDialog):
     def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.waiting = Waiting(self)
         self.actor: Actor | None = None
         self.setWindowTitle("设置管理员")
         self.setMinimumWidth(460)
@@ -191,6 +190,7 @@ class AdministratorDialog(QDialog):
         self.error = QLabel()
         self.error.setStyleSheet(text_style(DIALOG_ERROR_FOREGROUND))
         self.error.setWordWrap(True)
+        self.waiting = Waiting(self, self.error)
         layout.addWidget(self.error)
         buttons = QHBoxLayout()
         quit_button = QPushButton("退出")
@@ -208,18 +208,14 @@ class AdministratorDialog(QDialog):
         if self.password.text() != self.again.text():
             self.error.setText("两次输入的密码不一致。")
             return
-        self.error.setText("")
-        self.waiting.start()
-        self.runner.call_on_ledger(
+        self.waiting.submit(
+            self.runner.call_on_ledger,
             create_first_administrator,
             self.name.text(),
             self.password.text(),
             on_success=self._created,
-            on_failure=self.waiting.refused(self.error),
-            owner=self,
         )
 
     def _created(self, actor: Actor) -> None:
-        self.waiting.done()
         self.actor = actor
         self.accept()

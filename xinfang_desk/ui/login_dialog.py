@@ -8,6 +8,7 @@ worker; the dialog waits with its buttons disabled and a busy cursor, and shows 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt
@@ -25,22 +26,43 @@ from PySide6.QtWidgets import (
 from xinfang_desk.ledger.demo import DEMO_ACTOR
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.users import SignIn, authenticate, change_own_password, has_users
-from xinfang_desk.ui.ops import OpRunner, error_text
+from xinfang_desk.ui.ops import OpRunner, Progress, error_text
 from xinfang_desk.ui.style import DIALOG_ERROR_FOREGROUND, text_style
 
 
 class Waiting:
-    """A dialog waiting for its work on the worker: disabled, with a busy cursor, until ``done``."""
+    """A dialog waiting for its work on the worker: disabled, with a busy cursor, until the work ends;
+    a refusal is said on the dialog's ``error`` line."""
 
-    def __init__(self, dialog: QDialog) -> None:
-        self.dialog = dialog
+    def __init__(self, dialog: QDialog, error: QLabel) -> None:
+        self.dialog, self.error = dialog, error
         self.active = False
         dialog.destroyed.connect(lambda *_: self.done())  # never leave the busy cursor behind
 
-    def start(self) -> None:
+    def submit(
+        self,
+        call: Callable[..., Progress],
+        *args: Any,
+        on_success: Callable[[Any], None],
+        on_refused: Callable[[], None] | None = None,
+    ) -> None:
+        """``call(*args, ...)`` (``OpRunner.call`` or ``call_on_ledger``) with the dialog waiting meanwhile."""
+
+        def succeeded(result: Any) -> None:
+            self.done()
+            on_success(result)
+
+        def refused(error: BaseException) -> None:
+            self.done()
+            self.error.setText(error_text(error))
+            if on_refused is not None:
+                on_refused()
+
+        self.error.setText("")
         self.active = True
         self.dialog.setEnabled(False)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        call(*args, on_success=succeeded, on_failure=refused, owner=self.dialog)
 
     def done(self) -> None:
         if self.active:
@@ -48,19 +70,6 @@ class Waiting:
             QApplication.restoreOverrideCursor()
             if shiboken6.isValid(self.dialog):
                 self.dialog.setEnabled(True)
-
-    def refused(
-        self, label: QLabel, then: Callable[[], None] | None = None
-    ) -> Callable[[BaseException], None]:
-        """The ``on_failure`` of the work: the reason in Chinese on ``label``, the dialog usable again."""
-
-        def show(error: BaseException) -> None:
-            self.done()
-            label.setText(error_text(error))
-            if then is not None:
-                then()
-
-        return show
 
 
 def _error_label() -> QLabel:
@@ -82,7 +91,6 @@ class LoginDialog(QDialog):
     def __init__(self, runner: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.waiting = Waiting(self)
         self.actor: Actor | None = None
         self.must_change_password = False
         self.setWindowTitle("登录信访台账")
@@ -99,6 +107,7 @@ class LoginDialog(QDialog):
         form.addRow("密码", self.password)
         layout.addLayout(form)
         self.error = _error_label()
+        self.waiting = Waiting(self, self.error)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -111,19 +120,16 @@ class LoginDialog(QDialog):
 
     def sign_in(self) -> None:
         """Check the name and password on the worker; a wrong one is said here and the password cleared."""
-        self.error.setText("")
-        self.waiting.start()
-        self.runner.call_on_ledger(
+        self.waiting.submit(
+            self.runner.call_on_ledger,
             authenticate,
             self.name.text(),
             self.password.text(),
             on_success=self._signed_in,
-            on_failure=self.waiting.refused(self.error, self._try_again),
-            owner=self,
+            on_refused=self._try_again,
         )
 
     def _signed_in(self, signed: SignIn) -> None:
-        self.waiting.done()
         self.actor, self.must_change_password = signed.actor, signed.must_change_password
         self.accept()
 
@@ -138,7 +144,6 @@ class ChangePasswordDialog(QDialog):
     def __init__(self, runner: OpRunner, *, required: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.waiting = Waiting(self)
         self.setWindowTitle("修改密码")
         layout = QVBoxLayout(self)
         if required:
@@ -152,6 +157,7 @@ class ChangePasswordDialog(QDialog):
         form.addRow("再次输入", self.again)
         layout.addLayout(form)
         self.error = _error_label()
+        self.waiting = Waiting(self, self.error)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -165,19 +171,11 @@ class ChangePasswordDialog(QDialog):
         if self.new.text() != self.again.text():
             self.error.setText("两次输入的新密码不一致。")
             return
-        self.error.setText("")
-        self.waiting.start()
-        self.runner.call(
-            change_own_password,
-            self.old.text(),
-            self.new.text(),
-            on_success=self._changed,
-            on_failure=self.waiting.refused(self.error),
-            owner=self,
+        self.waiting.submit(
+            self.runner.call, change_own_password, self.old.text(), self.new.text(), on_success=self._changed
         )
 
     def _changed(self, _none: None) -> None:
-        self.waiting.done()
         self.accept()
 
 

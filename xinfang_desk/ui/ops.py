@@ -64,7 +64,7 @@ class _Job:
     owner: QObject | None = None
     #: on the database worker (False: work that needs no ledger, on the detached pool)
     on_worker: bool = True
-    #: False: ``fn(ledger, progress)`` opens its own session (no operation context is made for it)
+    #: ``fn(ctx, progress)`` in an operation context (False: ``fn(progress)``, which opens any session itself)
     in_context: bool = True
     write: bool = True
     changes: Changes | None = None
@@ -91,10 +91,8 @@ class _Task(QRunnable):
 
     def run(self) -> None:
         try:
-            if not self.job.on_worker:
+            if not self.job.in_context:
                 result = self.job.fn(self.job.progress)
-            elif not self.job.in_context:
-                result = self.job.fn(self.runner.ledger, self.job.progress)
             else:
                 with self.runner.ledger.operation(self.actor, write=self.job.write) as ctx:
                     result = self.job.fn(ctx, self.job.progress)
@@ -185,7 +183,7 @@ class OpRunner(QObject):
         the first administrator: no one is signed in yet to act in an operation; a restore), on the
         database worker."""
         return self._prepare(
-            lambda ledger, _progress: fn(ledger, *args),
+            lambda _progress: fn(self.ledger, *args),  # the ledger as the job runs (a restore reopens it)
             on_success,
             on_failure,
             progress_label,
@@ -211,7 +209,7 @@ class OpRunner(QObject):
     ) -> Progress:
         """Run ``fn(progress)``, work that needs no ledger, on a pool beside the database worker."""
         return self._prepare(
-            fn, on_success, on_failure, progress_label, parent, owner, write=False, on_worker=False
+            fn, on_success, on_failure, progress_label, parent, owner, on_worker=False, in_context=False
         )
 
     def _prepare(
