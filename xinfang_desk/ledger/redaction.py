@@ -69,13 +69,13 @@ _NOT_ID_CHARACTER = re.compile(r"[^\dXx]")
 def mask_stored_numbers(text: str, *, id_number: str | None, phone: str | None) -> str:
     """``text`` with a person's own stored ID and phone numbers, however typed, masked as their columns
     are — also a number ``mask_in_text`` cannot recognise (a wrong check digit, an odd length)."""
-    if not text or not any(c.isdigit() for c in text):
+    if not text or _DIGIT.search(text) is None:
         return text
     typed = _NOT_ID_CHARACTER.sub("", text).upper()
-    for stored, masked in ((id_number, mask_id_number(id_number)), (phone, mask_phone(phone))):
+    for stored, mask in ((id_number, mask_id_number), (phone, mask_phone)):
         digits = _NOT_ID_CHARACTER.sub("", stored or "").upper()
         if len(digits) >= 7 and digits in typed:
-            text = _digits_pattern(digits).sub(masked, text)
+            text = _digits_pattern(digits).sub(mask(stored), text)
     return text
 
 
