@@ -72,10 +72,10 @@ def mask_stored_numbers(text: str, *, id_number: str | None, phone: str | None) 
     if not text or _DIGIT.search(text) is None:
         return text
     typed = _NOT_ID_CHARACTER.sub("", text).upper()
-    for stored, masked in ((id_number, mask_id_number(id_number)), (phone, mask_phone(phone))):
+    for stored, mask in ((id_number, mask_id_number), (phone, mask_phone)):
         digits = _NOT_ID_CHARACTER.sub("", stored or "").upper()
         if len(digits) >= 7 and digits in typed:
-            text = _digits_pattern(digits).sub(masked, text)
+            text = _digits_pattern(digits).sub(mask(stored), text)
     return text
 
 

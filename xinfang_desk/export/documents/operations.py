@@ -9,12 +9,12 @@ and only here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from xinfang_desk.export.documents.annual_facts import AnnualReportFacts, gather_annual_facts
 from xinfang_desk.export.documents.facts import (
-    DocumentFacts,
+    DocumentBatch,
     DocumentKind,
     gather_batch,
     gather_facts,
@@ -28,18 +28,11 @@ from xinfang_desk.ledger.workflow import find_case
 
 
 @dataclass(frozen=True)
-class PreparedDocuments:
-    """The facts of one batch of documents, ready to render (plain data, safe across threads)."""
+class PreparedDocuments(DocumentBatch):
+    """A gathered batch (its ready cases' facts, and each case left out) and who prints it, ready to
+    render (plain data, safe across threads)."""
 
-    kind: DocumentKind
-    facts: tuple[DocumentFacts, ...]
-    author: str
-    #: (case number, why not, e.g. “尚未交办”) of each case of the batch left out
-    skipped: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def case_nos(self) -> tuple[str, ...]:
-        return tuple(f.case_no for f in self.facts)
+    author: str = field(kw_only=True)
 
     def skipped_messages(self) -> tuple[str, ...]:
         """Each case left out, in a sentence: “案件JWC-2025-0004尚未交办，不能打印交办单”."""
@@ -71,7 +64,7 @@ def prepare_documents(
     """
     batch = gather_batch(ctx.session, cases, kind, today=ctx.now().date())
     ctx.audit(audit.PRINT_DOCUMENTS, batch.audit_detail(file_name))
-    return PreparedDocuments(batch.kind, batch.facts, ctx.actor.name, batch.skipped)
+    return PreparedDocuments(batch.kind, batch.facts, batch.skipped, author=ctx.actor.name)
 
 
 @requires(Permission.PRINT)

@@ -3,7 +3,8 @@
 A spreadsheet program treats a cell beginning with ``=``, ``+``, ``-`` or ``@`` (and, in some
 programs, a leading tab or carriage return) as a formula; a petitioner's summary must never become
 one.  Such a value is written as an explicit string cell with Excel's quote prefix, so it stays text
-even after a user edits the cell.  Control characters that XML cannot carry are replaced by a space.
+even after a user edits the cell.  Control characters that XML cannot carry are replaced by a space,
+and a text longer than an Excel cell holds stops the export (``whole_cell_text``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from typing import Any
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.limits import EXCEL_CELL_CHARS
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_TRIGGERS: frozenset[str] = frozenset("=+-@\t\r")
@@ -32,6 +36,19 @@ def clean_text(value: str) -> str:
     if _ILLEGAL_CHARACTERS.search(value):
         return _ILLEGAL_CHARACTERS.sub(" ", value)
     return value
+
+
+def whole_cell_text(value: str | None, where: str, advice: str = "") -> str:
+    """``value`` cleaned (``clean_text``); one that no Excel cell can hold stops the export, never cut.
+
+    ``where`` names the text in the message (e.g. 案件…的“信访内容”); ``advice`` ends it.
+    """
+    text = clean_text(value or "")
+    if len(text) > EXCEL_CELL_CHARS:
+        raise ValidationError(
+            f"{where}有 {len(text):,} 字，超过 Excel 单元格的上限 {EXCEL_CELL_CHARS:,} 字，导出会被截断。{advice}"
+        )
+    return text
 
 
 def looks_like_formula(value: str) -> bool:

@@ -30,6 +30,7 @@ from xinfang_desk.export.exchange.workbook_reader import (
     RowProblem,
     cell_reader,
     column_reader,
+    filled_rows,
     read_each_cell,
 )
 
@@ -90,9 +91,7 @@ class _StepReader:
         self.shared: dict[str, str] = {}
 
     def read(self, batch: list[tuple[int, list[Any]]], result: HistoryRead) -> None:
-        filled = [
-            (n, cells) for n, cells in batch if any(cells) or cells.count("") + cells.count(None) < len(cells)
-        ]
+        filled = filled_rows(batch)
         if not filled:
             return
         reasons: dict[int, list[str]] = {}

@@ -20,14 +20,13 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export.exchange.cells import clean_text, header_cell, safe_value
+from xinfang_desk.export.exchange.cells import header_cell, safe_value, whole_cell_text
 from xinfang_desk.export.exchange.columns import HISTORY_COLUMNS, HISTORY_HEADERS
 from xinfang_desk.export.exchange.identity import HISTORY_SHEET, history_hasher
 from xinfang_desk.export.progress import Progress
 from xinfang_desk.ledger.case_details import describe_event
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import received_between
-from xinfang_desk.ledger.limits import EXCEL_CELL_CHARS
 from xinfang_desk.ledger.models import Case, CaseEvent, Petitioner
 from xinfang_desk.ledger.redaction import mask_in_text, mask_stored_numbers
 from xinfang_desk.ledger.vocab import EventKind
@@ -47,13 +46,7 @@ def count_history_rows(session: Session, start: date, end: date) -> int:
 
 
 def _cell_text(value: str | None, case_no: str, what: str) -> str:
-    text = clean_text(value or "")
-    if len(text) > EXCEL_CELL_CHARS:
-        raise ValidationError(
-            f"案件{case_no}的办理记录“{what}”有 {len(text):,} 字，超过 Excel 单元格的上限 "
-            f"{EXCEL_CELL_CHARS:,} 字，导出会被截断。"
-        )
-    return text
+    return whole_cell_text(value, f"案件{case_no}的办理记录“{what}”")
 
 
 def history_query(start: date, end: date) -> Select:

@@ -17,12 +17,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from xinfang_desk.export.exchange.cells import clean_text
+from xinfang_desk.export.exchange.cells import clean_text, whole_cell_text
 from xinfang_desk.export.exchange.columns import COLUMNS, LEDGER_HEADERS
-from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import received_between
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
-from xinfang_desk.ledger.limits import EXCEL_CELL_CHARS
 from xinfang_desk.ledger.models import Case, CaseEvent, Category, Department, Petitioner
 from xinfang_desk.ledger.redaction import mask_in_text
 from xinfang_desk.ledger.vocab import (
@@ -167,13 +165,7 @@ def _long_text(value: str | None, case_no: str, key: str) -> str | None:
     """A long free text as written; one that no Excel cell can hold stops the export (never cut)."""
     if not value:
         return None
-    text = clean_text(value)
-    if len(text) > EXCEL_CELL_CHARS:
-        raise ValidationError(
-            f"案件{case_no}的“{_HEADER_OF[key]}”有 {len(text):,} 字，超过 Excel 单元格的上限 "
-            f"{EXCEL_CELL_CHARS:,} 字，导出会被截断。请先更正该字段后再导出。"
-        )
-    return text
+    return whole_cell_text(value, f"案件{case_no}的“{_HEADER_OF[key]}”", "请先更正该字段后再导出。")
 
 
 @dataclass(frozen=True)

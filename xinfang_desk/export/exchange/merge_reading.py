@@ -60,6 +60,7 @@ from xinfang_desk.export.exchange.workbook_reader import (
     RowProblem,
     RowReader,
     field_fingerprints,
+    filled_rows,
     record_fields,
 )
 from xinfang_desk.ledger.errors import LedgerError, ValidationError
@@ -183,12 +184,9 @@ def _read_rows(workbook: Workbook, result: UnitFile, now: datetime) -> None:
     seen_no: dict[str, int] = {}
     while batch := list(islice(rows, BATCH_ROWS)):
         hasher.add_rows([cells for _number, cells in batch])
-        # a row of empty cells is skipped (it is in the checksum all the same)
-        filled = [
-            (n, cells) for n, cells in batch if any(cells) or cells.count("") + cells.count(None) < len(cells)
-        ]
         good: list[CaseRecord] = []
-        for record in reader.read_rows(filled):
+        # a row of empty cells is skipped (it is in the checksum all the same)
+        for record in reader.read_rows(filled_rows(batch)):
             if isinstance(record, RowProblem):
                 result.problems.append(record)
                 continue

@@ -117,14 +117,14 @@ class _TagStream:
 
     def __init__(self, file_name: str) -> None:
         self._carry = b""
-        self._stream_name = file_name
+        self.file_name = file_name
 
     def feed(self, chunk: bytes) -> None:
         """Scan the next chunk of the XML (consecutive, not overlapping)."""
         window = self._carry + chunk
         if self._strict and _lt_in_value(window):
             raise ExchangeFileError(
-                f"“{self._stream_name}”的“{self._sheet_name()}”工作表数据不合规范（属性值中有“<”），"
+                f"“{self.file_name}”的“{self._sheet_name()}”工作表数据不合规范（属性值中有“<”），"
                 "文件可能已被篡改，已拒绝读取。"
             )
         cut = window.rfind(b"<")  # a "<" starts a tag: it is never in a text or an attribute value
@@ -133,7 +133,9 @@ class _TagStream:
         self._scan(window, cut)
         self._carry = window[cut:]
         if len(self._carry) > _MAX_TAG:
-            raise _too_long_tag(self._stream_name, self._sheet_name())
+            raise ExchangeFileError(
+                f"“{self.file_name}”的“{self._sheet_name()}”工作表数据异常（标记过长），文件可能已被篡改，已拒绝读取。"
+            )
 
     def _scan(self, window: bytes, end: int) -> None:
         """Scan ``window[:end]``, which holds only whole tags."""
@@ -141,12 +143,6 @@ class _TagStream:
 
     def _sheet_name(self) -> str:
         raise NotImplementedError
-
-
-def _too_long_tag(file_name: str, sheet: str) -> ExchangeFileError:
-    return ExchangeFileError(
-        f"“{file_name}”的“{sheet}”工作表数据异常（标记过长），文件可能已被篡改，已拒绝读取。"
-    )
 
 
 # ---------------------------------------------------------------------------------------- .xlsx
@@ -169,7 +165,18 @@ def _is_empty_cell(window: bytes, tag_end: int) -> bool:
     return 0 < tag_end < len(window) and window[tag_end - 1 : tag_end] == b"/"
 
 
-class XlsxQuickExtent(SheetExtent, _TagStream):
+class _XlsxExtent(SheetExtent, _TagStream):
+    """The extent of one .xlsx sheet, found in its streamed XML."""
+
+    def __init__(self, file_name: str, sheet: str) -> None:
+        SheetExtent.__init__(self, file_name, sheet)
+        _TagStream.__init__(self, file_name)
+
+    def _sheet_name(self) -> str:
+        return self.sheet
+
+
+class XlsxQuickExtent(_XlsxExtent):
     """The extent of a sheet whose cells are all written ``<c r="…"`` (Excel, WPS, LibreOffice,
     openpyxl), from the few cells far down or to the right, found by one regex pass per chunk.
 
@@ -180,12 +187,8 @@ class XlsxQuickExtent(SheetExtent, _TagStream):
     _strict = False  # it reads the cells it needs by their own tag, never by where a tag starts
 
     def __init__(self, file_name: str, sheet: str) -> None:
-        SheetExtent.__init__(self, file_name, sheet)
-        _TagStream.__init__(self, file_name)
+        super().__init__(file_name, sheet)
         self.exact_needed = False
-
-    def _sheet_name(self) -> str:
-        return self.sheet
 
     def _scan(self, window: bytes, end: int) -> None:
         if self.exact_needed:
@@ -209,21 +212,17 @@ class XlsxQuickExtent(SheetExtent, _TagStream):
                 self.reach(row, column)
 
 
-class XlsxExactExtent(SheetExtent, _TagStream):
+class XlsxExactExtent(_XlsxExtent):
     """The extent of any sheet XML, as far as calamine may place each cell: a cell with a reference
     where it says; a cell without one in its row's place (the row's ``r``, or the row after the last)
     and in the column after the cell before.  A self-closing cell is empty.  A row without references
     is counted whole; any other is read tag by tag."""
 
     def __init__(self, file_name: str, sheet: str) -> None:
-        SheetExtent.__init__(self, file_name, sheet)
-        _TagStream.__init__(self, file_name)
+        super().__init__(file_name, sheet)
         self._row = 0
         self._referenced_row = 0
         self._column = 0
-
-    def _sheet_name(self) -> str:
-        return self.sheet
 
     def _scan(self, window: bytes, end: int) -> None:
         if b":c" in window or b":row" in window:  # prefixed tags: every tag is read
@@ -304,7 +303,6 @@ class OdsExtent(_TagStream):
 
     def __init__(self, file_name: str) -> None:
         super().__init__(file_name)
-        self.file_name = file_name
         #: each table's extent, in the order of the file
         self.tables: list[SheetExtent] = []
         self._depth = 0

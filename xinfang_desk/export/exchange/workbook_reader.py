@@ -587,6 +587,13 @@ class RowReader:
         return reasons
 
 
+def filled_rows(batch: Sequence[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+    """The numbered rows of ``batch`` with a value in some cell (a row of empty cells is skipped)."""
+    return [
+        (n, cells) for n, cells in batch if any(cells) or cells.count("") + cells.count(None) < len(cells)
+    ]
+
+
 def _padded(cells: Sequence[Any], width: int) -> list[Any]:
     return [*cells, *[""] * (width - len(cells))]
 

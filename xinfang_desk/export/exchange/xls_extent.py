@@ -35,9 +35,9 @@ _BOF, _EOF, _BOUNDSHEET, _FILEPASS, _CODEPAGE, _DIMENSIONS, _MULRK = (
     0x0200,
     0x00BD,
 )
-#: Records of one cell, its row and column first: NUMBER, RK, LABELSST, LABEL, RSTRING, BOOLERR, FORMULA.
 #: BOF versions before BIFF8 (names without a flag byte).
 _OLDER_BIFF = frozenset((0x0200, 0x0002, 0x0007, 0x0300, 0x0400, 0x0500))
+#: Records of one cell, its row and column first: NUMBER, RK, LABELSST, LABEL, RSTRING, BOOLERR, FORMULA.
 _CELLS = frozenset((0x0203, 0x027E, 0x00FD, 0x0204, 0x00D6, 0x0205, 0x0006))
 _HEAD = struct.Struct("<HH")
 _U32 = struct.Struct("<I")
