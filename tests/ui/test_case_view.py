@@ -430,3 +430,30 @@ def test_a_merged_case_shows_its_units_history_marked_as_that_units_record(qtbot
     finally:
         runner.wait()
         office.close()
+
+
+def test_a_case_window_opens_with_enter_on_its_next_step(qtbot, ledger, runner, register_case):
+    view = open_view(qtbot, runner, register_case())
+    with qtbot.waitActive(view):
+        view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.action_buttons[EventKind.ACCEPT])
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)  # a focused button presses on Space/Enter
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), StepDialog))
+    assert QApplication.activeModalWidget().kind is EventKind.ACCEPT
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter], ids=["Return", "Enter"])
+def test_ctrl_enter_sends_a_step_from_its_text_box(qtbot, ledger, runner, register_case, key):
+    case_id = register_case()
+    view = open_view(qtbot, runner, case_id)
+    dialog = press(qtbot, view, "受理")
+    note = dialog.inputs["note"]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is note, timeout=3000)
+    type_text(note, "材料齐全")
+    QTest.keyClick(note, Qt.Key.Key_Return)  # Enter alone starts a new line
+    type_text(note, "同意受理")
+    assert dialog.isVisible()
+    QTest.keyClick(note, key, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not dialog.isVisible() and view.details.status is Status.ACCEPTED, timeout=5000)
+    assert ledger_state(ledger, case_id)[0] == Status.ACCEPTED
+    assert "材料齐全\n同意受理" in view.timeline.rows()[-1][3]

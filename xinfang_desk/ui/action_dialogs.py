@@ -32,7 +32,7 @@ from xinfang_desk.ledger.vocab import Channel, EventKind, Outcome, Satisfaction
 from xinfang_desk.ledger.workflow import Workflow
 from xinfang_desk.ui.moment_edit import MomentEdit
 from xinfang_desk.ui.style import MUTED_FOREGROUND, text_style
-from xinfang_desk.ui.widgets import ChoiceBox, ReasonLabel
+from xinfang_desk.ui.widgets import ChoiceBox, ReasonLabel, send_with_ctrl_enter
 
 DEFAULT_ASSIGN_OPINION = "请认真核实，依法依规办理，并在期限内书面答复信访人。"
 #: 重开 kinds: the label shown → review (复查/复核 request) or not.
@@ -109,6 +109,7 @@ class CorrectionDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        send_with_ctrl_enter(self.buttons)
         self.field.currentIndexChanged.connect(self._field_chosen)
         self._field_chosen()
 
@@ -203,6 +204,7 @@ class StepDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        send_with_ctrl_enter(self.buttons)
         self._fields(review)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)

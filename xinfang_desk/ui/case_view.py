@@ -275,6 +275,7 @@ class CaseView(QWidget):
         self.open_button.setEnabled(bool(details.attachments))
 
     def _show_actions(self, details: CaseDetails) -> None:
+        stepping = any(button.hasFocus() for button in self.action_buttons.values())
         for button in self.action_buttons.values():
             self.actions_bar.removeWidget(button)
             button.deleteLater()
@@ -287,6 +288,9 @@ class CaseView(QWidget):
             self.actions_bar.insertWidget(position, button)
             self.action_buttons[kind] = button
         self.actions_hint.setText("" if details.actions else "本案件已终结，无可办理的步骤。")
+        first = next(iter(self.action_buttons.values()), None)
+        if first is not None and (stepping or self.focusWidget() in (None, self.correct_button)):
+            first.setFocus()  # Enter opens the case's next step; Tab walks on to the others
 
     def _show_print_buttons(self, kinds: tuple[DocumentKind, ...]) -> None:
         for button in self.print_buttons.values():

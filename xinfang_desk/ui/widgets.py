@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
+    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -29,6 +31,20 @@ ERROR_STYLE = text_style(ERROR_FOREGROUND)
 #: Width of a form's labels, the same in every group so that the fields line up.
 FORM_LABEL_WIDTH = 84
 INVALID_FIELD_STYLE = f"QLineEdit {{ border: 1px solid {ERROR_FOREGROUND.name()}; }}"
+
+
+def send_with_ctrl_enter(buttons: QDialogButtonBox) -> None:
+    """Ctrl+Enter presses the dialog's OK from any field, also from a text box where Enter starts a new
+    line; nothing happens while OK is disabled (a step already on its way)."""
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setToolTip(f"{ok.text()}（Ctrl+Enter）")
+
+    def send() -> None:
+        if ok.isEnabled() and buttons.isEnabled():
+            ok.click()
+
+    for keys in ("Ctrl+Return", "Ctrl+Enter"):
+        QShortcut(QKeySequence(keys), buttons.window(), send)
 
 
 def form_row(form: QFormLayout, text: str, field: QWidget | QLayout) -> QLabel:
