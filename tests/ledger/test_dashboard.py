@@ -85,6 +85,28 @@ def test_tile_counts_match_an_independent_count(demo_ledger):
     assert satisfaction.value == f"{share}%"
 
 
+def test_this_years_acceptances_are_compared_with_last_year_up_to_the_same_day(demo_ledger):
+    with demo_ledger.session() as s:
+        board = compute_dashboard(s, TODAY)
+        accepted = Case.accepted_at.is_not(None)
+        last_year = datetime(TODAY.year - 1, 1, 1)
+        same_day_last_year = datetime.combine(TODAY.replace(year=TODAY.year - 1), time.min) + timedelta(
+            days=1
+        )
+        to_the_same_day = _count(
+            s, accepted, Case.received_at >= last_year, Case.received_at < same_day_last_year
+        )
+        whole_year = _count(
+            s, accepted, Case.received_at >= last_year, Case.received_at < datetime(TODAY.year, 1, 1)
+        )
+    assert 0 < to_the_same_day < whole_year, "the demo should have cases on both sides of the day"
+    this_year = board.tile("accepted_this_year").count
+    change = (Decimal((this_year - to_the_same_day) * 100) / Decimal(to_the_same_day)).quantize(
+        Decimal("0.1"), ROUND_HALF_UP
+    )
+    assert board.tile("accepted_this_year").hint == f"同比 {change:+}%"
+
+
 def test_each_tile_filter_lists_exactly_the_counted_cases(demo_ledger):
     with demo_ledger.session() as s:
         board = compute_dashboard(s, TODAY)

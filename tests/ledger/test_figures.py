@@ -184,3 +184,21 @@ def test_a_short_period_compares_with_the_same_dates_last_year(hand_ledger: Ledg
     assert (figures["received"], figures["accepted"], figures["accepted_last_year"]) == (2, 2, 2)
     assert figures["accepted_yoy_pct"] == 0.0
     assert (figures["repeat"], figures["repeat_last_year"], figures["repeat_yoy_pct"]) == (1, 1, 0.0)
+
+
+def test_a_running_year_counts_to_today_against_the_same_days_last_year(hand_ledger: Ledger) -> None:
+    with hand_ledger.session() as s:
+        running = compute_figures(s, *year_range(2025), today=date(2025, 6, 30)).as_json()
+        ended = compute_figures(s, *year_range(2025), today=date(2026, 1, 15)).as_json()
+    # to 30 June: A–E received and accepted; last year to 30 June only L1 and L2 (L3 came on 31 December)
+    assert running["period"] == {"from": "2025-01-01", "to": "2025-06-30"}
+    assert (running["received"], running["accepted"], running["accepted_last_year"]) == (5, 5, 2)
+    assert running["accepted_yoy_pct"] == 150.0
+    # a year that has ended is the whole year, as without a date
+    assert ended == compute_figures_whole_2025(hand_ledger)
+    assert (ended["accepted"], ended["accepted_last_year"]) == (6, 3)
+
+
+def compute_figures_whole_2025(ledger: Ledger) -> dict:
+    with ledger.session() as s:
+        return compute_figures(s, *year_range(2025)).as_json()

@@ -329,3 +329,16 @@ def test_the_warnings_tab_states_its_rule_and_a_double_click_opens_the_cases(
     page.set_period("month", 2025, 9)  # a quiet month
     qtbot.waitUntil(lambda: not page.warnings and not runner.busy and not page._loading, timeout=20000)
     assert table.rowCount() == 0 and page.warning_note.text() == "本期没有符合规则的苗头。"
+
+
+def test_this_year_is_counted_to_today_against_the_same_days_last_year(page, runner, ledger, qtbot, capsys):
+    today = date.today()
+    with qtbot.waitSignal(page.refreshed, timeout=20000):
+        page.set_period("year", today.year)
+    if today < date(today.year, 12, 31):
+        assert f"截至{today:%m月%d日}" in page.period_label.text()
+    shown = _table(page)
+    to_today = _stats_table(ledger, capsys, date(today.year, 1, 1), today)
+    assert shown == to_today
+    last_year_to_today = _stats(ledger, capsys, *same_range_last_year(date(today.year, 1, 1), today))
+    assert shown[FIGURE_LABELS["received"]][1] == format_value(last_year_to_today["received"], False)

@@ -14,7 +14,15 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.assessment import known_units
-from xinfang_desk.ledger.figures import EVALUATED, SATISFIED, pct, same_range_last_year, year_range, yoy_pct
+from xinfang_desk.ledger.figures import (
+    EVALUATED,
+    SATISFIED,
+    pct,
+    same_range_last_year,
+    so_far,
+    year_range,
+    yoy_pct,
+)
 from xinfang_desk.ledger.search import CaseFilter, count_many, count_many_by_unit
 from xinfang_desk.ledger.settings import Settings
 from xinfang_desk.ledger.vocab import Status
@@ -80,7 +88,7 @@ def dashboard_and_unit_tiles(
     today = today or date.today()
     due_soon_days = Settings.load(session).due_soon_days
     filters = tile_filters(today, due_soon_days)
-    last_start, last_end = same_range_last_year(*year_range(today.year))
+    last_start, last_end = same_range_last_year(*so_far(*year_range(today.year), today))
     wanted = {
         **filters,
         "accepted_last_year": CaseFilter(received_from=last_start, received_to=last_end, flags=("accepted",)),

@@ -56,6 +56,15 @@ def same_range_last_year(start: date, end: date) -> tuple[date, date]:
     return back(start), back(end)
 
 
+def so_far(start: date, end: date, today: date | None) -> tuple[date, date]:
+    """The period as far as it has run: one that runs past ``today`` ends today, so that a running year is
+    compared with the same days of last year (1 January to 1 December against last year's), not with all
+    of last year."""
+    if today is not None and start <= today < end:
+        return start, today
+    return start, end
+
+
 def received_between(start: date, end: date) -> ColumnElement[bool]:
     """Cases received from ``start`` to ``end`` inclusive (the period every figure counts by)."""
     return and_(
@@ -339,11 +348,15 @@ class _Tally:
     satisfaction: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def compute_figures(session: Session, start: date, end: date, *, unit_code: str | None = None) -> Figures:
+def compute_figures(
+    session: Session, start: date, end: date, *, unit_code: str | None = None, today: date | None = None
+) -> Figures:
     """Every figure of DOMAIN.md for cases received from ``start`` to ``end`` inclusive, and last year's.
 
-    With ``unit_code`` only that unit's cases count (the office's figures per unit).
+    With ``unit_code`` only that unit's cases count (the office's figures per unit); with ``today`` a period
+    still running ends today (``so_far``), and the figures' ``end`` says so.
     """
+    start, end = so_far(start, end, today)
     last_start, last_end = same_range_last_year(start, end)
     this_period = received_between(start, end)
     of_unit = Case.unit_code == unit_code if unit_code is not None else true()

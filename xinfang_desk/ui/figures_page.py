@@ -391,7 +391,8 @@ class FiguresPage(QWidget):
             unit = self.unit_combo.currentText()
         else:
             unit = "全部单位" if self.office else (self.unit_name or "本单位")
-        self.period_label.setText(f"{unit} · {period_text(query.start, query.end)}（按收件日期）")
+        so_far = "" if figures.end == query.end else f"，截至{figures.end:%m月%d日}"
+        self.period_label.setText(f"{unit} · {period_text(query.start, query.end)}（按收件日期{so_far}）")
         self._show_table()
         self._show_charts(figures)
         self.refreshed.emit(figures)

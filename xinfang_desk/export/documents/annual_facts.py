@@ -49,7 +49,7 @@ def gather_annual_facts(
     today = today or date.today()
     return AnnualReportFacts(
         report_title(_unit_name(session, unit_code), start, end),
-        compute_figures(session, start, end, unit_code=unit_code),
+        compute_figures(session, start, end, unit_code=unit_code, today=today),
         tuple(overdue_cases(session, start, end, today, unit_code=unit_code)),
         tuple(repeat_petitioners(session, start, end, unit_code=unit_code)),
         today,

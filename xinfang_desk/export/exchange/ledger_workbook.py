@@ -146,7 +146,7 @@ def export_ledger(
                 workbook, session, start, end, full, today or date.today(), unit_name, title, steps
             )
             history_checksum, history_rows = write_history_sheet(workbook, session, start, end, full, steps)
-            typed = compute_figures(session, start, end)
+            typed = compute_figures(session, start, end, today=today or date.today())
             figures = typed.as_json()
             heading = statistics_title or f"{unit_name}信访工作统计（{title}）"
             statistics = write_statistics(

@@ -42,9 +42,11 @@ _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-def unit_figures(session: Session, start: date, end: date, unit_code: str) -> dict[str, Any]:
-    """``compute_figures`` over the cases of one unit."""
-    return compute_figures(session, start, end, unit_code=unit_code).as_json()
+def unit_figures(
+    session: Session, start: date, end: date, unit_code: str, today: date | None = None
+) -> dict[str, Any]:
+    """``compute_figures`` over the cases of one unit (a running period to ``today``)."""
+    return compute_figures(session, start, end, unit_code=unit_code, today=today).as_json()
 
 
 def export_office_ledger(
@@ -70,7 +72,9 @@ def export_office_ledger(
 
     def per_unit_sheet(workbook: Workbook, title: str, figures: dict[str, Any]) -> None:
         units = known_units(session)  # every unit, one with no case in the period included
-        per_unit = [(name, unit_figures(session, start, end, code)) for code, name in units]
+        per_unit = [
+            (name, unit_figures(session, start, end, code, today or date.today())) for code, name in units
+        ]
         if not full:
             per_unit = [(mask_in_text(name), unit) for name, unit in per_unit]
         _write_unit_figures(workbook, title, per_unit + [(SCHOOL_COLUMN, figures)])

@@ -13,8 +13,9 @@ from xinfang_desk.ledger.permissions import Permission, requires
 
 @requires(Permission.VIEW)
 def period_figures(ctx: OpContext, start: date, end: date, unit_code: str | None = None) -> Figures:
-    """Every figure for cases received from ``start`` to ``end`` (one unit's with ``unit_code``)."""
-    return compute_figures(ctx.session, start, end, unit_code=unit_code)
+    """Every figure for cases received from ``start`` to ``end`` (one unit's with ``unit_code``); a period
+    still running counts to today, against the same days last year."""
+    return compute_figures(ctx.session, start, end, unit_code=unit_code, today=ctx.now().date())
 
 
 @requires(Permission.VIEW)
