@@ -342,3 +342,20 @@ def test_this_year_is_counted_to_today_against_the_same_days_last_year(page, run
     assert shown == to_today
     last_year_to_today = _stats(ledger, capsys, *same_range_last_year(date(today.year, 1, 1), today))
     assert shown[FIGURE_LABELS["received"]][1] == format_value(last_year_to_today["received"], False)
+
+
+def test_a_years_month_bars_are_labelled_by_number_under_a_month_title(page, qtbot) -> None:
+    """Under twelve pairs of bars "10月" was cut to "1…" on the screen: the labels are the months' numbers,
+    each fitting its place, with 月 written once under the axis."""
+    from PySide6.QtCharts import QBarCategoryAxis
+    from PySide6.QtGui import QFontMetrics
+
+    page.tabs.setCurrentIndex(1)  # 图表
+    chart = page.charts["month"].chart_
+    qtbot.waitUntil(lambda: chart.plotArea().width() > 0)
+    axis = next(a for a in chart.axes() if isinstance(a, QBarCategoryAxis))
+    labels = axis.categories()
+    assert labels == [str(m) for m in range(1, 13)] and axis.titleText() == "月"
+    room = chart.plotArea().width() / len(labels)
+    metrics = QFontMetrics(axis.labelsFont())
+    assert all(metrics.horizontalAdvance(label) < room * 0.75 for label in labels), (labels, room)

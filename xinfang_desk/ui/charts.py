@@ -94,8 +94,10 @@ class ChartPanel(QChartView):
         sets: Sequence[tuple[str, Sequence[ChartElement | None]]],
         *,
         horizontal_stacked: bool = False,
+        categories_title: str = "",
     ) -> None:
-        """Bars: one ``QBarSet`` per (name, elements by category); ``None`` draws an empty bar."""
+        """Bars: one ``QBarSet`` per (name, elements by category); ``None`` draws an empty bar;
+        ``categories_title`` names the categories' axis (e.g. 月 under 1 … 12)."""
         self.clear()
         series = QHorizontalStackedBarSeries() if horizontal_stacked else QBarSeries()
         for position, (name, elements) in enumerate(sets):
@@ -117,6 +119,7 @@ class ChartPanel(QChartView):
         self.chart_.addSeries(series)
         axis = QBarCategoryAxis()
         axis.append(list(categories))
+        axis.setTitleText(categories_title)
         values = QValueAxis()
         values.setLabelFormat("%d")
         if horizontal_stacked:

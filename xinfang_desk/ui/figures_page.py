@@ -421,12 +421,14 @@ class FiguresPage(QWidget):
     def _show_charts(self, figures: Figures) -> None:
         self.charts["category"].show_pie(category_elements(figures))
         months = month_elements(figures)
+        many = len(months) > 6  # "10月" … would be cut to "1…" under a dozen bars: numbers, 月 below
         self.charts["month"].show_bars(
-            [f"{m}月" for m, _this, _last in months],
+            [f"{m}" if many else f"{m}月" for m, _this, _last in months],
             [
                 (f"{figures.start.year}年", [this for _m, this, _last in months]),
                 (f"{figures.start.year - 1}年", [last for _m, _this, last in months]),
             ],
+            categories_title="月" if many else "",
         )
         self.charts["channel"].show_pie(channel_elements(figures))
         self.charts["outcome"].show_pie(outcome_elements(figures))
