@@ -16,6 +16,7 @@ from xinfang_desk.ledger.early_warning import (
     RULE,
     early_warnings,
     is_sharp_rise,
+    p_value_text,
     poisson_tail,
     previous_period,
     summary_terms,
@@ -97,3 +98,31 @@ def test_a_ledgers_first_period_has_no_baseline_and_is_not_judged(ledger: Ledger
         reg("lab-next", datetime(2025, 11, 3, 9), summary="实验室开放时间不足", **LAB)
         # November has October as its baseline: 1 case against 8 is no rise either
         assert early_warnings(s, date(2025, 11, 1), date(2025, 11, 30)) == []
+
+
+def test_a_phrase_does_not_start_with_a_piece_of_a_number(ledger: Ledger) -> None:
+    """ "2024级…" and "2025级…" share "级国家助学金…": the warning names "国家助学金评定结果有异议"."""
+    with ledger.session() as s:
+        reg = Registrar(s, Workflow(s, "接待员", clock=Clock(datetime(2025, 11, 1, 9))))
+        for month, count in (
+            (datetime(2024, 10, 9), 1),
+            (datetime(2025, 9, 9), 1),
+            (datetime(2025, 10, 9), 8),
+        ):
+            for i in range(count):
+                grade = 2022 + i % 4
+                reg(
+                    f"{month:%Y%m}{i}",
+                    month.replace(hour=9 + i),
+                    summary=f"对{grade}级国家助学金评定结果有异议",
+                )
+        phrases = [
+            w.term for w in early_warnings(s, date(2025, 10, 1), date(2025, 10, 31)) if w.kind == "关键词"
+        ]
+    assert phrases == ["国家助学金评定结果有异议"]
+
+
+def test_the_probability_is_written_as_a_decimal() -> None:
+    assert p_value_text(0.00107) == "0.0011"
+    assert p_value_text(0.0045) == "0.0045"
+    assert p_value_text(2.4e-7) == "< 0.0001"

@@ -133,6 +133,11 @@ class EarlyWarning:
     case_filter: CaseFilter
 
 
+def p_value_text(p: float) -> str:
+    """The probability as an office reads it: 0.0011, or "< 0.0001" (not 1.1e-03)."""
+    return "< 0.0001" if p < 0.0001 else f"{p:.4f}"
+
+
 def summary_terms(summary: str) -> set[str]:
     """The two-character terms of a summary (Chinese characters only), common ones left out."""
     terms = set()
@@ -213,8 +218,32 @@ def _grow(term: str, texts: list[str], keep: float = 0.8) -> str:
                 at = text.find(phrase, at + 1)
         best = longer.most_common(1)
         if not best or best[0][1] < need:
-            return phrase
+            return _unglued(phrase, texts, need)
         phrase = best[0][0]
+
+
+def _unglued(phrase: str, texts: list[str], need: int) -> str:
+    """``phrase`` without an end character that belongs to a number or code beside it in the texts:
+    "2024级国家助学金评定结果有异议" and "2025级…" share "级国家助学金…", shown as "国家助学金…"."""
+
+    def glued(at_start: bool) -> bool:
+        """Whether in ``need`` texts a Latin letter or digit touches that end of the phrase."""
+        texts_glued = 0
+        for text in texts:
+            at = text.find(phrase)
+            while at >= 0:
+                neighbour = at - 1 if at_start else at + len(phrase)
+                if 0 <= neighbour < len(text) and text[neighbour].isascii() and text[neighbour].isalnum():
+                    texts_glued += 1
+                    break
+                at = text.find(phrase, at + 1)
+        return texts_glued >= need
+
+    while len(phrase) > 2 and glued(at_start=True):
+        phrase = phrase[1:]
+    while len(phrase) > 2 and glued(at_start=False):
+        phrase = phrase[:-1]
+    return phrase
 
 
 def _flag(

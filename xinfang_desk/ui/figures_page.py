@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from xinfang_desk.export.documents.annual_facts import AnnualReportFacts
 from xinfang_desk.export.documents.operations import prepare_annual_report
 from xinfang_desk.ledger.assessment import ASSESSMENT_COLUMNS, UnitAssessment
-from xinfang_desk.ledger.early_warning import RULE, EarlyWarning
+from xinfang_desk.ledger.early_warning import RULE, EarlyWarning, p_value_text
 from xinfang_desk.ledger.figure_table import (
     FIGURE_TABLE_HEADINGS,
     FigureRow,
@@ -451,7 +451,7 @@ class FiguresPage(QWidget):
         table = self.warning_table
         table.setRowCount(len(warnings))
         for r, w in enumerate(warnings):
-            values = (w.kind, w.term, str(w.count), str(w.previous), str(w.last_year), f"{w.p:.1e}")
+            values = (w.kind, w.term, str(w.count), str(w.previous), str(w.last_year), p_value_text(w.p))
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setToolTip(f"基准 {w.baseline:g} 件；双击在台账中查看本期这 {w.count} 件")
