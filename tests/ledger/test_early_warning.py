@@ -21,6 +21,8 @@ from xinfang_desk.ledger.early_warning import (
     previous_period,
     summary_terms,
 )
+from xinfang_desk.ledger.operations.context import Actor
+from xinfang_desk.ledger.operations.figures import period_warnings
 from xinfang_desk.ledger.search import count_cases
 from xinfang_desk.ledger.workflow import Workflow
 
@@ -126,3 +128,15 @@ def test_the_probability_is_written_as_a_decimal() -> None:
     assert p_value_text(0.00107) == "0.0011"
     assert p_value_text(0.0045) == "0.0045"
     assert p_value_text(2.4e-7) == "< 0.0001"
+
+
+def test_a_running_month_is_judged_on_its_days_so_far(rising: Ledger) -> None:
+    """On 15 October the month so far (1–15) is set against 16–30 September and 1–15 October last year:
+    September's two cases (the 9th) fall outside that baseline."""
+    with rising.operation(Actor("主任"), clock=Clock(datetime(2025, 10, 15, 17)), write=False) as ctx:
+        running = {w.term: w for w in period_warnings(ctx, date(2025, 10, 1), date(2025, 10, 31))}
+    with rising.operation(Actor("主任"), clock=Clock(datetime(2025, 11, 15, 9)), write=False) as ctx:
+        ended = {w.term: w for w in period_warnings(ctx, date(2025, 10, 1), date(2025, 10, 31))}
+    lab_so_far, lab_month = running["实验室与自习室"], ended["实验室与自习室"]
+    assert (lab_so_far.count, lab_so_far.previous, lab_so_far.last_year) == (9, 0, 2)
+    assert (lab_month.count, lab_month.previous, lab_month.last_year) == (9, 2, 2)

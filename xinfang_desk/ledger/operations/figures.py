@@ -6,7 +6,7 @@ from datetime import date
 
 from xinfang_desk.ledger.assessment import UnitAssessment, known_units, unit_assessment
 from xinfang_desk.ledger.early_warning import EarlyWarning, early_warnings
-from xinfang_desk.ledger.figures import Figures, compute_figures
+from xinfang_desk.ledger.figures import Figures, compute_figures, so_far
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
 
@@ -22,8 +22,9 @@ def period_figures(ctx: OpContext, start: date, end: date, unit_code: str | None
 def period_warnings(
     ctx: OpContext, start: date, end: date, unit_code: str | None = None
 ) -> list[EarlyWarning]:
-    """苗头预警: the sub-categories and summary phrases that rose sharply in the period."""
-    return early_warnings(ctx.session, start, end, unit_code=unit_code)
+    """苗头预警: the sub-categories and summary phrases that rose sharply in the period (a running one to
+    today, against the same number of days before and the same days last year)."""
+    return early_warnings(ctx.session, *so_far(start, end, ctx.now().date()), unit_code=unit_code)
 
 
 @requires(Permission.VIEW)
