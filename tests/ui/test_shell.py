@@ -10,6 +10,7 @@ from datetime import date, datetime
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeySequence
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 from sqlalchemy import func, select
 
@@ -88,6 +89,17 @@ def test_first_run_dialog_explains_a_bad_unit_code_and_creates_nothing(tmp_path,
     assert dialog.result() != FirstRunDialog.DialogCode.Accepted
     assert "单位代码" in dialog.error.text()
     assert not path.exists()
+
+
+def test_the_unit_code_takes_only_what_a_case_number_can_hold(tmp_path, qtbot):
+    """The preview never shows a case number the ledger would then refuse: "-" and spaces are not typed."""
+    dialog = FirstRunDialog(tmp_path / "ledger.sqlite")
+    qtbot.addWidget(dialog)
+    QTest.keyClicks(dialog.unit_code, "tm-1 xy_2")
+    assert dialog.unit_code.text() == "tm1xy_2"
+    assert "TM1XY_2-" in dialog.preview.text()
+    QTest.keyClicks(dialog.unit_code, "abcdefghijklmnop")
+    assert len(dialog.unit_code.text()) == 16
 
 
 def test_demo_option_opens_a_demo_ledger_beside_the_default_one(tmp_path, monkeypatch, qtbot):

@@ -7,6 +7,7 @@ editable afterwards in 设置.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -104,10 +105,14 @@ def seed_reference_data(session: Session) -> None:
             )
 
 
+#: A unit code (the first part of its case numbers): 1 to 16 Latin letters, digits or underscores.
+UNIT_CODE = r"[A-Za-z0-9_]{1,16}"
+
+
 def validate_unit(code: str, name: str) -> tuple[str, str]:
     code = (code or "").strip().upper()
     name = (name or "").strip()
-    if not code or not code.isascii() or not code.replace("_", "").isalnum() or len(code) > 16:
+    if re.fullmatch(UNIT_CODE, code) is None:
         raise ValidationError("单位代码须为1至16位字母或数字，如 JWC。")
     if not name:
         raise ValidationError("请填写单位名称。")

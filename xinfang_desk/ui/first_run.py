@@ -12,7 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -29,7 +30,7 @@ from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import fill_demo_ledger, new_demo_ledger
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.operations.context import Actor, OpContext, OpResult
-from xinfang_desk.ledger.reference import create_ledger, validate_unit
+from xinfang_desk.ledger.reference import UNIT_CODE, create_ledger, validate_unit
 from xinfang_desk.ledger.users import create_first_administrator
 from xinfang_desk.paths import default_demo_ledger_path
 from xinfang_desk.ui.login_dialog import Waiting
@@ -105,7 +106,9 @@ class FirstRunDialog(QDialog):
         self.unit_name.setPlaceholderText("如：土木工程学院")
         self.unit_code = QLineEdit()
         self.unit_code.setPlaceholderText("如：TMXY（字母或数字，用于案件编号）")
-        self.unit_code.setMaxLength(16)
+        self.unit_code.setValidator(
+            QRegularExpressionValidator(QRegularExpression(UNIT_CODE), self.unit_code)
+        )
         self.unit_code.textChanged.connect(self._preview)
         self.office = QCheckBox("本台账属于信访与督办室（汇总全校各单位台账）")
         self.preview = QLabel()
