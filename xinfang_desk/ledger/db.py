@@ -34,7 +34,7 @@ from xinfang_desk.ledger.instance_lock import holder_of
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.ledger.schema_version import head_revision, known_revisions, stored_revision
-from xinfang_desk.ledger.storage import BACKEND_KEY, StorageBackend, backend_for, file_url
+from xinfang_desk.ledger.storage import BACKEND_KEY, ChangeWatch, StorageBackend, backend_for, file_url
 from xinfang_desk.private_files import create_private_file, make_private
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ class Ledger:
         #: set when the full integrity check failed: nothing may be written (nor exported) any more
         self.damaged = False
         self._office: bool | None = None
+        self._watch: ChangeWatch | None = None
         for factory in (self._sessions, self._readers):
             event.listen(factory, "before_flush", _refuse_changes_to_history)
         if self.backend.seals_chain:
@@ -176,7 +177,18 @@ class Ledger:
             record_audit(session, SELF_CHECK_ACTOR, GUARDS_RESTORED, {"triggers": missing})
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         self.engine.dispose()
+
+    def changed_cases(self) -> frozenset[int]:
+        """The cases whose history grew since the previous call, whoever wrote it (another clerk, the
+        command line, this program); the first call starts watching and reports none."""
+        if self._watch is None:
+            self._watch = self.backend.watch_changes(self.engine)
+            return frozenset()
+        return self._watch.changed_cases()
 
     # -- sessions ----------------------------------------------------------------------------
     @contextmanager

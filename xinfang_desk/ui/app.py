@@ -175,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ledger.close()
         QMessageBox.critical(None, "台账已在使用中", str(exc))
         return 1
+    runner.watch_others()  # other clerks' and the command line's changes refresh the open pages
     window = MainWindow(runner, app_settings())
     log_when_ledger_page_ready(window, started)
     window.show()

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.chain import CHAINED, seal
-from xinfang_desk.ledger.storage.base import RowWriter, StorageBackend
+from xinfang_desk.ledger.storage.base import ChangeWatch, RowWriter, StorageBackend
 
 #: Columns searched by substring, each with a trigram index (``LIKE '%词%'`` uses it for 3+ characters).
 _TRIGRAM_COLUMNS = (("cases", "summary"), ("cases", "content"), ("cases", "case_no"), ("petitioners", "name"))
@@ -60,6 +60,17 @@ BEGIN
     RETURN NEW;
 END $$
 """
+#: Each new event announces its case on ``_CASE_CHANNEL`` when its transaction commits (``NotifiedChanges``);
+#: PostgreSQL sends one notice per case and transaction, and none for a transaction rolled back.
+_ANNOUNCE_FUNCTION = """
+CREATE OR REPLACE FUNCTION xf_announce_case() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('xf_case_changed', NEW.case_id::text);
+    RETURN NULL;
+END $$
+"""
+_CASE_CHANNEL = "xf_case_changed"
+_ANNOUNCE_TRIGGER = "case_events_announce"
 #: The mark of the current transaction's rows, as ``xf_mark_unsealed`` writes it.
 _THIS_TRANSACTION = "'tx:' || pg_current_xact_id()::text"
 #: The functions behind the triggers, by name.
@@ -67,6 +78,7 @@ _FUNCTIONS = {
     "xf_refuse_change": _GUARD_FUNCTION,
     "xf_refuse_history_update": _UPDATE_GUARD_FUNCTION,
     "xf_mark_unsealed": _MARK_FUNCTION,
+    "xf_announce_case": _ANNOUNCE_FUNCTION,
 }
 _GUARDS = (
     ("case_events", "UPDATE", "历史记录不可修改"),
@@ -148,6 +160,13 @@ class PostgresBackend(StorageBackend):
                     f"EXECUTE FUNCTION {function}({argument})"
                 )
             )
+        if _ANNOUNCE_TRIGGER not in present:
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER {_ANNOUNCE_TRIGGER} AFTER INSERT ON case_events FOR EACH ROW "
+                    "EXECUTE FUNCTION xf_announce_case()"
+                )
+            )
         if "xf_mark_unsealed" not in functions:
             seal(connection, self, everything_unsealed=True)
 
@@ -166,6 +185,9 @@ class PostgresBackend(StorageBackend):
         return [
             (table, (first,) if second is None else (first, second)) for table, _at, first, second in rows
         ]
+
+    def watch_changes(self, engine: Engine) -> ChangeWatch:
+        return NotifiedChanges(engine)
 
     def lock_chain(self, connection: Connection) -> None:
         """Writers extend the chain one after another: the head is theirs until the transaction ends."""
@@ -251,6 +273,43 @@ class PostgresBackend(StorageBackend):
         with engine.connect() as conn:
             missing = _missing_triggers(conn)
         return [f"缺少保护触发器：{name}" for name in sorted(missing)]
+
+
+class NotifiedChanges(ChangeWatch):
+    """Changed cases told by the server: a connection of its own LISTENs to the events' announcements
+    (``xf_announce_case``) and collects what arrived since the last look, without a query.
+
+    A lost connection is opened again at the next look (what was announced meanwhile is not known).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Any = None
+        self._listen()
+
+    def _listen(self) -> None:
+        pooled = self.engine.raw_connection()
+        connection = pooled.driver_connection
+        pooled.detach()  # held for the watch, outside the pool (same server, account and password)
+        connection.rollback()
+        connection.autocommit = True
+        connection.execute(f"LISTEN {_CASE_CHANNEL}")
+        self._connection = connection
+
+    def changed_cases(self) -> frozenset[int]:
+        if self._connection is None or self._connection.closed:
+            self._listen()
+            return frozenset()
+        try:
+            return frozenset(int(notice.payload) for notice in self._connection.notifies(timeout=0))
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def _wanted_triggers() -> dict[str, tuple[str, str, str, str]]:
