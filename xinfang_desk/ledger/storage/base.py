@@ -163,6 +163,11 @@ class StorageBackend:
         """``error`` says the database file itself is damaged."""
         return False
 
+    def password_refused(self, error: BaseException) -> str | None:
+        """Whether connecting failed for the account's password: "missing" (the server wants one and
+        none was given, nor found in the user's password file), "wrong", or None (another failure)."""
+        return None
+
     def error_message(self, error: BaseException) -> str | None:
         """A Chinese sentence for a database error a user can act on, or None."""
         return None

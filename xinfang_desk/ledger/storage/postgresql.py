@@ -218,6 +218,19 @@ class PostgresBackend(StorageBackend):
     def is_busy(self, error: BaseException) -> bool:
         return getattr(self.driver_error(error), "sqlstate", None) in _RETRYABLE
 
+    def password_refused(self, error: BaseException) -> str | None:
+        """libpq tells whether the server asked for a password none was given; a password it refused is
+        told by the server's message (no SQLSTATE reaches a failed connection)."""
+        connection = getattr(self.driver_error(error), "pgconn", None)
+        if connection is None or getattr(connection, "status", 0) == 0:  # 0: CONNECTION_OK
+            return None
+        if connection.needs_password:
+            return "missing"
+        message = bytes(connection.error_message or b"").decode("utf-8", "replace").lower()
+        if connection.used_password and "password" in message:
+            return "wrong"
+        return None
+
     def error_message(self, error: BaseException) -> str | None:
         error = self.driver_error(error)
         state = getattr(error, "sqlstate", None) or ""
