@@ -98,6 +98,7 @@ _RETRYABLE = frozenset({"40001", "40P01", "55P03"})
 #: SQLSTATE classes → what the user is told.
 _MESSAGES = {
     "08": "无法连接台账数据库服务器：请检查网络和服务器地址，稍后重试。",
+    "connect": "无法连接台账数据库服务器：请检查网络、服务器地址、端口和库名，稍后重试。",
     "28": "台账数据库拒绝登录：用户名或密码不正确（密码请写在 .pgpass 或环境变量 PGPASSWORD 中）。",
     "53": "台账数据库服务器资源不足（磁盘已满或连接过多），未能写入。请联系服务器管理员。",
     "42501": "当前数据库账号没有此项操作的权限。",
@@ -221,9 +222,10 @@ class PostgresBackend(StorageBackend):
     def password_refused(self, error: BaseException) -> str | None:
         """libpq tells whether the server asked for a password none was given; a password it refused is
         told by the server's message (no SQLSTATE reaches a failed connection)."""
-        connection = getattr(self.driver_error(error), "pgconn", None)
-        if connection is None or getattr(connection, "status", 0) == 0:  # 0: CONNECTION_OK
+        error = self.driver_error(error)
+        if not _failed_connection(error):
             return None
+        connection = error.pgconn  # type: ignore[attr-defined]
         if connection.needs_password:
             return "missing"
         message = bytes(connection.error_message or b"").decode("utf-8", "replace").lower()
@@ -234,6 +236,8 @@ class PostgresBackend(StorageBackend):
     def error_message(self, error: BaseException) -> str | None:
         error = self.driver_error(error)
         state = getattr(error, "sqlstate", None) or ""
+        if not state and _failed_connection(error):  # no SQLSTATE reaches a connection that failed
+            return _MESSAGES["connect"]
         diag = getattr(error, "diag", None)
         if state == "P0001":
             return getattr(diag, "message_primary", None) or str(error)
@@ -323,6 +327,12 @@ class NotifiedChanges(ChangeWatch):
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _failed_connection(error: BaseException) -> bool:
+    """``error`` (the driver's) is a connection that could not be made (libpq's status is not OK)."""
+    connection = getattr(error, "pgconn", None)
+    return connection is not None and getattr(connection, "status", 0) != 0  # 0: CONNECTION_OK
 
 
 def _wanted_triggers() -> dict[str, tuple[str, str, str, str]]:
