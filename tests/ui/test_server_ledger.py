@@ -238,3 +238,25 @@ def test_a_server_ledger_without_a_password_need_opens_without_asking(ledger, le
     assert opened is not None and opened.unit_code == "JWC"
     opened.close()
     assert asked == [None]
+
+
+def test_the_place_saved_in_settings_is_the_ledger_the_app_opens_next(
+    ledger, ledger_location, qsettings_dir, qtbot
+):
+    from xinfang_desk.ui import app as app_module
+    from xinfang_desk.ui.main_window import app_settings
+    from xinfang_desk.ui.ops import OpRunner
+    from xinfang_desk.ui.settings_page import SettingsPage
+
+    runner = OpRunner(ledger)
+    page = SettingsPage(runner, app_settings())
+    qtbot.addWidget(page)
+    assert page.ledger_place.title() == "台账位置（本机）"
+    page.ledger_place.place.setText(str(ledger_location))
+    assert page.ledger_place.save()
+    runner.wait()
+
+    opened, needs_demo = app_module.open_or_set_up(app_module.parse_args([]))
+    assert opened is not None and not needs_demo
+    assert opened.location_key == ledger.location_key and opened.unit_code == "JWC"
+    opened.close()
