@@ -97,7 +97,7 @@ class LoginDialog(QDialog):
         self.setMinimumWidth(380)
         layout = QVBoxLayout(self)
         path = runner.ledger.path
-        where = QLabel(f"台账：{path.name if path else '数据库'}")
+        where = QLabel(f"台账：{path.name if path else runner.ledger.location_key}")
         where.setObjectName("pageSubtitle")
         layout.addWidget(where)
         form = QFormLayout()

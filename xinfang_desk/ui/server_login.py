@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
@@ -36,15 +37,22 @@ class _Opened(QObject):
     finished = Signal(object, object)  # the Ledger, or None and the error
 
     def __init__(
-        self, on_success: Callable[[Any], None], on_failure: Callable[[BaseException], None]
+        self,
+        on_success: Callable[[Any], None],
+        on_failure: Callable[[BaseException], None],
+        owner: QObject | None,
     ) -> None:
         super().__init__()
-        self.on_success, self.on_failure = on_success, on_failure
+        self.on_success, self.on_failure, self.owner = on_success, on_failure, owner
         self.finished.connect(self._done, Qt.ConnectionType.QueuedConnection)
 
     @Slot(object, object)
     def _done(self, ledger: Ledger | None, error: BaseException | None) -> None:
         _in_flight.discard(self)
+        if self.owner is not None and not shiboken6.isValid(self.owner):  # the dialog was closed meanwhile
+            if ledger is not None:
+                ledger.close()
+            return
         if error is None:
             self.on_success(ledger)
         else:
@@ -80,9 +88,8 @@ def open_off_ui(
 ) -> None:
     """``opener(password)`` on a pool thread (connecting to a server can take seconds); the outcome comes
     back to ``on_success``/``on_failure`` on the UI thread.  The signature of ``OpRunner.call``, so a
-    dialog's ``Waiting`` can run it."""
-    del owner  # the dialogs that open a ledger stay open until it is back
-    carrier = _Opened(on_success, on_failure)
+    dialog's ``Waiting`` can run it; when ``owner`` is gone by then, a ledger opened is closed again."""
+    carrier = _Opened(on_success, on_failure, owner)
     _in_flight.add(carrier)
     QThreadPool.globalInstance().start(_Opening(opener, password, carrier))
 
