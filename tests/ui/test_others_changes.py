@@ -106,3 +106,30 @@ def test_a_case_another_program_registers_and_accepts_shows_up_without_user_acti
     window.runner.busy_changed.connect(shown_busy.append)
     qtbot.wait(1000)  # several looks
     assert shown_busy == []
+
+
+def test_this_windows_own_change_is_announced_once_and_anothers_still_comes(
+    ledger: Ledger, ledger_location: str | Path, tmp_path: Path, qtbot
+):
+    from tests.helpers import draft
+    from xinfang_desk.ledger.operations.cases import register_case
+
+    runner = OpRunner(ledger)
+    runner.watch_others(interval_ms=100)
+    announced: list[frozenset[int]] = []
+    runner.changed.connect(lambda changes: announced.append(changes.case_ids))
+
+    registered: list[int] = []
+    runner.call(register_case, draft(summary="本窗口登记"), on_success=lambda ref: registered.append(ref.id))
+    qtbot.waitUntil(lambda: registered != [], timeout=15000)
+    qtbot.wait(800)  # several looks
+    assert announced == [frozenset(registered)]
+
+    case_no = _cli(
+        "case", "register", "--db", str(ledger_location), "--json", str(_registration(tmp_path, "他人登记"))
+    )
+    qtbot.waitUntil(lambda: len(announced) == 2, timeout=15000)
+    qtbot.wait(800)
+    assert len(announced) == 2 and len(announced[1]) == 1 and announced[1] != announced[0]
+    assert case_no
+    runner.wait()

@@ -204,8 +204,9 @@ class Ledger:
         self.engine.dispose()
 
     def changed_cases(self) -> frozenset[int]:
-        """The cases whose history grew since the previous call, whoever wrote it (another clerk, the
-        command line, this program); the first call starts watching and reports none."""
+        """The cases whose history other programs (another clerk, the command line) extended since the
+        previous call — and, where the backend cannot tell them apart, this program's own; the first
+        call starts watching and reports none."""
         if self._watch is None:
             self._watch = self.backend.watch_changes(self.engine)
             return frozenset()

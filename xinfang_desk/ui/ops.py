@@ -74,6 +74,8 @@ class _Job:
     #: a look the runner takes by itself (``watch_others``): not shown as busy, a failure only logged
     quiet: bool = False
     changes: Changes | None = None
+    #: cases other programs changed, learnt right after this job's commit (``OpRunner.watch_others``)
+    others: frozenset[int] = frozenset()
     dialog: QProgressDialog | None = None
     result: Any = None
     error: BaseException | None = None
@@ -104,12 +106,28 @@ class _Task(QRunnable):
                     result = self.job.fn(ctx, self.job.progress)
             if isinstance(result, OpResult):
                 self.job.changes, result = result.changes, result.value
+            if self.job.write and self.job.in_context and self.runner.watching:
+                self.job.others = self._others_since_commit()
             self.job.result = result
         except BaseException as exc:  # reported on the UI thread
             self.job.error = exc
             self.job.detail = traceback.format_exc()
         self.job.done = True
         self.signals.finished.emit(self.job)
+
+    def _others_since_commit(self) -> frozenset[int]:
+        """Take the watch's news now, just after this job's commit, less the cases this job announces
+        itself: the next look then does not report this program's own change a second time.  A case
+        both changed is refreshed by this job's announcement, whose reads queue after this moment."""
+        try:
+            seen = self.runner.ledger.changed_cases()
+        except Exception as exc:  # the next look tries again
+            log.warning("could not look for changes by others: %s", exc)
+            return frozenset()
+        changes = self.job.changes
+        if changes is not None and changes.everything:
+            return frozenset()
+        return seen - (changes.case_ids if changes is not None else frozenset())
 
 
 class OpRunner(QObject):
@@ -134,6 +152,8 @@ class OpRunner(QObject):
         self._watch_timer = QTimer(self)
         self._watch_timer.timeout.connect(self._look_for_others)
         self._looking = False
+        #: whether ``watch_others`` is on
+        self.watching = False
 
     def watch_others(self, interval_ms: int = WATCH_INTERVAL_MS) -> None:
         """From now on, every ``interval_ms``, learn on the worker which cases other programs (another
@@ -142,6 +162,7 @@ class OpRunner(QObject):
         The first look runs at once, ahead of any read queued after this call: nothing written after
         the window's first reads goes unseen.  One look at a time; a look never shows the window busy.
         """
+        self.watching = True
         self._look_for_others()
         self._watch_timer.start(interval_ms)
 
@@ -337,6 +358,8 @@ class OpRunner(QObject):
                 job.on_success(job.result)
             if job.changes is not None and job.changes.any:
                 self.changed.emit(job.changes)
+            if job.others:
+                self.changed.emit(Changes(case_ids=job.others))
             return
         if isinstance(job.error, Cancelled) or owner_gone:
             return

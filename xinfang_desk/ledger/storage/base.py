@@ -84,8 +84,9 @@ class RowWriter:
 class ChangeWatch:
     """Which cases other programs (another clerk, the command line) changed since the last look.
 
-    Each backend watches its own way (``StorageBackend.watch_changes``); this generic one cannot
-    tell, and so never reports a change.  Used from one thread at a time (the database worker).
+    Each backend watches its own way (``StorageBackend.watch_changes``); one that cannot tell this
+    program's own changes from others' reports them too.  This generic one cannot tell anything, and
+    so never reports a change.  Used from one thread at a time (the database worker).
     """
 
     def changed_cases(self) -> frozenset[int]:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, text
+from sqlalchemy import Connection, Engine, Table, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -296,13 +296,25 @@ class NotifiedChanges(ChangeWatch):
     """Changed cases told by the server: a connection of its own LISTENs to the events' announcements
     (``xf_announce_case``) and collects what arrived since the last look, without a query.
 
-    A lost connection is opened again at the next look (what was announced meanwhile is not known).
+    Announcements from this program's own connections (known by their server process) are left out:
+    the program announces its own changes itself.  A lost connection is opened again at the next look
+    (what was announced meanwhile is not known).
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._connection: Any = None
+        #: the server processes of this engine's connections
+        self._own: set[int] = set()
+        event.listen(engine, "checkout", self._note_own)
+        event.listen(engine, "close", self._forget_own)
         self._listen()
+
+    def _note_own(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        self._own.add(dbapi_connection.info.backend_pid)
+
+    def _forget_own(self, dbapi_connection: Any, _record: Any) -> None:
+        self._own.discard(dbapi_connection.info.backend_pid)
 
     def _listen(self) -> None:
         pooled = self.engine.raw_connection()
@@ -318,12 +330,17 @@ class NotifiedChanges(ChangeWatch):
             self._listen()
             return frozenset()
         try:
-            return frozenset(int(notice.payload) for notice in self._connection.notifies(timeout=0))
+            notices = list(self._connection.notifies(timeout=0))
         except Exception:
             self.close()
             raise
+        own = frozenset(self._own)
+        return frozenset(int(notice.payload) for notice in notices if notice.pid not in own)
 
     def close(self) -> None:
+        for name, listener in (("checkout", self._note_own), ("close", self._forget_own)):
+            if event.contains(self.engine, name, listener):
+                event.remove(self.engine, name, listener)
         if self._connection is not None:
             self._connection.close()
             self._connection = None
