@@ -260,3 +260,14 @@ def test_the_place_saved_in_settings_is_the_ledger_the_app_opens_next(
     assert opened is not None and not needs_demo
     assert opened.location_key == ledger.location_key and opened.unit_code == "JWC"
     opened.close()
+
+
+def test_an_empty_place_is_asked_for_in_both_dialogs(tmp_path, settings, qtbot):
+    dialog = _first_run(tmp_path, qtbot)
+    dialog.place.setText("   ")
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.text().startswith("请填写台账位置") and dialog.ledger is None
+    box = LedgerPlaceSettings(settings, "本机")
+    qtbot.addWidget(box)
+    box.place.setText("")
+    assert not box.save() and box.message.text() == dialog.error.text()

@@ -34,7 +34,8 @@ from xinfang_desk.ledger.errors import LedgerError, ServerPasswordError
 from xinfang_desk.ledger.operations.context import Actor, OpContext, OpResult
 from xinfang_desk.ledger.reference import create_ledger, validate_unit
 from xinfang_desk.ledger.users import create_first_administrator
-from xinfang_desk.paths import default_demo_ledger_path, parse_ledger_location
+from xinfang_desk.paths import default_demo_ledger_path
+from xinfang_desk.ui.ledger_place import typed_location
 from xinfang_desk.ui.login_dialog import Waiting
 from xinfang_desk.ui.ops import OpRunner, Progress
 from xinfang_desk.ui.server_login import Opener, ServerPasswordDialog, open_off_ui
@@ -167,12 +168,8 @@ class FirstRunDialog(QDialog):
 
     def chosen_location(self) -> str | Path | None:
         """The place typed in (a file, or a server address), or None after saying what is wrong with it."""
-        text = self.place.text().strip()
-        if not text:
-            self.error.setText("请填写台账位置：台账文件的路径，或服务器上台账的数据库地址。")
-            return None
         try:
-            return parse_ledger_location(text)
+            return typed_location(self.place.text())
         except ValueError as exc:
             self.error.setText(str(exc))
             return None

@@ -20,6 +20,14 @@ from xinfang_desk.ui.file_dialogs import open_file_name
 PLACE_KEY = "ledger/location"
 
 
+def typed_location(text: str) -> str | Path:
+    """The ledger's place as typed in a dialog: ``parse_ledger_location``, an empty box refused too
+    (``ValueError`` with the sentence to show)."""
+    if not text.strip():
+        raise ValueError("请填写台账位置：台账文件的路径，或服务器上台账的数据库地址。")
+    return parse_ledger_location(text)
+
+
 def remembered_location(settings: QSettings) -> str | Path:
     """The ledger this computer opens: the place chosen, else the default ledger file."""
     text = str(settings.value(PLACE_KEY, "") or "").strip()
@@ -87,12 +95,8 @@ class LedgerPlaceSettings(QGroupBox):
 
     def save(self) -> bool:
         """Keep the place typed in for the next start; False (and why) when it cannot be one."""
-        text = self.place.text().strip()
-        if not text:
-            self.message.setText("请填写台账位置：台账文件的路径，或服务器上台账的数据库地址。")
-            return False
         try:
-            location = parse_ledger_location(text)
+            location = typed_location(self.place.text())
         except ValueError as exc:
             self.message.setText(str(exc))
             return False
