@@ -39,7 +39,7 @@ def resource_path(*parts: str) -> Path:
 
 #: Said when a database address carries a password (on the command line, in the first-run dialog, in 设置).
 URL_PASSWORD_REFUSED = (
-    "数据库地址中不能写密码：请在登录时输入服务器密码，或写在 .pgpass 文件或环境变量 PGPASSWORD 中。"
+    "数据库地址中不能写密码：服务器密码请在桌面程序连接时输入，或写在 .pgpass 文件或环境变量 PGPASSWORD 中。"
 )
 
 

@@ -64,7 +64,7 @@ def _url_for(location: str | Path) -> tuple[str, Path | None]:
 
 
 _PASSWORD_WANTED = (
-    "台账服务器要求输入密码：请在登录时输入服务器密码，或写在 .pgpass 文件或环境变量 PGPASSWORD 中。"
+    "台账服务器要求该账户的密码：请在桌面程序连接时输入，或写在 .pgpass 文件或环境变量 PGPASSWORD 中。"
 )
 _PASSWORD_WRONG = "服务器密码不正确，台账服务器拒绝登录。请重新输入（注意大小写和输入法）。"
 
