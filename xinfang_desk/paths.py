@@ -37,13 +37,32 @@ def resource_path(*parts: str) -> Path:
     return Path(str(files("xinfang_desk.resources").joinpath(*parts)))
 
 
-def ledger_argument(text: str) -> str | Path:
-    """``--db``: a ledger file, or a database URL (``postgresql+psycopg://用户@主机/库名``) without a password."""
+#: Said when a database address carries a password (on the command line, in the first-run dialog, in 设置).
+URL_PASSWORD_REFUSED = (
+    "数据库地址中不能写密码：服务器密码请在桌面程序连接时输入，或写在 .pgpass 文件或环境变量 PGPASSWORD 中。"
+)
+
+
+def parse_ledger_location(text: str) -> str | Path:
+    """Where a ledger is, as typed: a ledger file, or a database URL (``postgresql+psycopg://用户@主机/库名``).
+
+    A URL holding a password is refused (``ValueError`` with ``URL_PASSWORD_REFUSED``): an address is
+    kept in settings, shown and logged, a password never is.
+    """
+    text = text.strip()
     if "://" not in text:
         return Path(text)
-    credentials = text.split("://", 1)[1].split("@", 1)[0] if "@" in text else ""
-    if ":" in credentials:
-        raise argparse.ArgumentTypeError(
-            "请不要在命令行中写数据库密码：请写在 .pgpass 文件或环境变量 PGPASSWORD 中"
-        )
+    rest = text.split("://", 1)[1]
+    credentials = rest.split("/", 1)[0].rpartition("@")[0]
+    query = rest.partition("?")[2].lower()
+    if ":" in credentials or any(p.split("=", 1)[0] == "password" for p in query.split("&")):
+        raise ValueError(URL_PASSWORD_REFUSED)
     return text
+
+
+def ledger_argument(text: str) -> str | Path:
+    """``--db``: ``parse_ledger_location``, its refusal as argparse's one line."""
+    try:
+        return parse_ledger_location(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

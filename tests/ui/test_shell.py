@@ -70,7 +70,7 @@ def test_first_run_dialog_creates_the_units_ledger(tmp_path, qtbot):
     assert "TMXY-" in dialog.preview.text()
     dialog.office.setChecked(True)
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
-    assert dialog.result() == FirstRunDialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: dialog.result() == FirstRunDialog.DialogCode.Accepted, timeout=20000)
     assert dialog.ledger is not None
     dialog.ledger.close()
     reopened = Ledger.open(path)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,12 +30,13 @@ from xinfang_desk.ledger.errors import (
     LedgerDamagedError,
     LedgerError,
     LedgerFileError,
+    ServerPasswordError,
 )
 from xinfang_desk.ledger.instance_lock import holder_of
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.ledger.schema_version import head_revision, known_revisions, stored_revision
-from xinfang_desk.ledger.storage import BACKEND_KEY, StorageBackend, backend_for, file_url
+from xinfang_desk.ledger.storage import BACKEND_KEY, ChangeWatch, StorageBackend, backend_for, file_url
 from xinfang_desk.private_files import create_private_file, make_private
 
 if TYPE_CHECKING:
@@ -59,6 +61,12 @@ def _url_for(location: str | Path) -> tuple[str, Path | None]:
         return text, None
     path = Path(text).expanduser().resolve()
     return file_url(path), path
+
+
+_PASSWORD_WANTED = (
+    "台账服务器要求该账户的密码：请在桌面程序连接时输入，或写在 .pgpass 文件或环境变量 PGPASSWORD 中。"
+)
+_PASSWORD_WRONG = "服务器密码不正确，台账服务器拒绝登录。请重新输入（注意大小写和输入法）。"
 
 
 def _refuse_changes_to_history(session: Session, _ctx: object, _instances: object) -> None:
@@ -111,6 +119,7 @@ class Ledger:
         #: set when the full integrity check failed: nothing may be written (nor exported) any more
         self.damaged = False
         self._office: bool | None = None
+        self._watch: ChangeWatch | None = None
         for factory in (self._sessions, self._readers):
             event.listen(factory, "before_flush", _refuse_changes_to_history)
         if self.backend.seals_chain:
@@ -118,13 +127,20 @@ class Ledger:
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
-    def open(cls, location: str | Path, *, create: bool = False, check: bool = True) -> Ledger:
+    def open(
+        cls, location: str | Path, *, create: bool = False, check: bool = True, password: str | None = None
+    ) -> Ledger:
         """Open (and upgrade) a ledger; with ``create`` an absent file becomes an empty ledger.
 
         Another program's file is refused before anything in it changes, and a ledger failing the
         quick integrity check is refused (``LedgerDamagedError``) unless ``check`` is false.
+        ``password``: the server account's password, typed at sign-in; it lives only in this engine's
+        memory (never in the location, settings or logs).  A server that wants one and got none, or
+        refused the one given, raises ``ServerPasswordError``.
         """
         url, path = _url_for(location)
+        if password is not None and path is None:
+            url = make_url(url).set(password=password)
         if path is not None:
             _check_path(path, create=create)
             if not path.exists() or path.stat().st_size == 0:
@@ -147,6 +163,12 @@ class Ledger:
             raise
         except Exception as exc:  # a corrupt or foreign database, a full disk, a read-only folder
             engine.dispose()
+            refused = backend.password_refused(exc)
+            if refused is not None:
+                raise ServerPasswordError(
+                    _PASSWORD_WANTED if refused == "missing" else _PASSWORD_WRONG,
+                    missing=refused == "missing",
+                ) from exc
             if backend.is_busy(exc):
                 raise LedgerBusyError(f"台账“{location}”正由另一个程序写入，请稍候再试。") from exc
             if backend.is_damaged(exc):
@@ -176,7 +198,19 @@ class Ledger:
             record_audit(session, SELF_CHECK_ACTOR, GUARDS_RESTORED, {"triggers": missing})
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         self.engine.dispose()
+
+    def changed_cases(self) -> frozenset[int]:
+        """The cases whose history other programs (another clerk, the command line) extended since the
+        previous call — and, where the backend cannot tell them apart, this program's own; the first
+        call starts watching and reports none."""
+        if self._watch is None:
+            self._watch = self.backend.watch_changes(self.engine)
+            return frozenset()
+        return self._watch.changed_cases()
 
     # -- sessions ----------------------------------------------------------------------------
     @contextmanager
@@ -298,7 +332,9 @@ class Ledger:
     @property
     def location_key(self) -> str:
         """Where the ledger lives, as one string (its file, or its server URL without the password)."""
-        return str(self.path.resolve()) if self.path is not None else str(self.engine.url)
+        if self.path is not None:
+            return str(self.path.resolve())
+        return self.engine.url.set(password=None).render_as_string(hide_password=False)
 
     @property
     def is_demo(self) -> bool:

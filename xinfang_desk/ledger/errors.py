@@ -43,3 +43,12 @@ class PermissionDenied(LedgerError):
 
 class AuthenticationError(LedgerError):
     """A wrong user name or password, a locked or disabled account, or an invalid token."""
+
+
+class ServerPasswordError(LedgerFileError):
+    """The ledger's database server wants a password for its account: none was given (``missing``), or
+    the one given was refused.  Nothing was opened."""
+
+    def __init__(self, message: str, *, missing: bool) -> None:
+        super().__init__(message)
+        self.missing = missing

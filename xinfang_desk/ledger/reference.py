@@ -120,11 +120,20 @@ def validate_unit(code: str, name: str) -> tuple[str, str]:
 
 
 def create_ledger(
-    location: str | Path, unit_code: str, unit_name: str, *, office: bool = False, demo: bool = False
+    location: str | Path,
+    unit_code: str,
+    unit_name: str,
+    *,
+    office: bool = False,
+    demo: bool = False,
+    password: str | None = None,
 ) -> Ledger:
-    """A new, empty ledger for one unit (or the office, or a demo), with the default reference data."""
+    """A new, empty ledger for one unit (or the office, or a demo), with the default reference data.
+
+    ``password``: the server account's, for a ledger on a database server (``Ledger.open``).
+    """
     code, name = validate_unit(unit_code, unit_name)
-    ledger = Ledger.open(location, create=True)
+    ledger = Ledger.open(location, create=True, password=password)
     with ledger.session() as s:
         if s.get(LedgerInfo, "unit_code") is not None:
             ledger.close()

@@ -1,10 +1,10 @@
 """The desktop app's entry point (``xinfang-desk-gui``): choose the ledger, then show the main window.
 
 ``--db PATH`` opens that ledger (offering to create it when absent), ``--db URL`` a ledger on a
-database server (the password from ``.pgpass`` or ``PGPASSWORD``); ``--demo`` opens the demo
-ledger beside the default one (or at ``--db PATH``), generating its cases first when it does not
-exist yet; otherwise the default ledger opens, and the first-run dialog appears when there is none.
-The acting user is the operating-system login name.
+database server (the password from ``.pgpass`` or ``PGPASSWORD``, else asked: ``ui.server_login``);
+``--demo`` opens the demo ledger beside the default one (or at ``--db PATH``), generating its cases
+first when it does not exist yet; otherwise the ledger this computer chose (设置 → 台账位置, the
+default file when none) opens, and the first-run dialog appears when there is none.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerIn
 from xinfang_desk.ledger.instance_lock import InstanceLock
 from xinfang_desk.ledger.operations.trail import Verification, verify
 from xinfang_desk.logs import setup_logging, unexpected_error_text
-from xinfang_desk.paths import default_ledger_path, ledger_argument
+from xinfang_desk.paths import ledger_argument
 from xinfang_desk.private_files import remove_session_folder, remove_stale_temp
 from xinfang_desk.ui.first_run import (
     DEMO_CASES,
@@ -41,10 +41,12 @@ from xinfang_desk.ui.first_run import (
 )
 from xinfang_desk.ui.fonts_qt import install_fonts
 from xinfang_desk.ui.garbage import UiThreadGarbageCollector, settle_before_exit
+from xinfang_desk.ui.ledger_place import remember_location, remembered_location
 from xinfang_desk.ui.login_dialog import acting_user_for
 from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.safekeeping import backup_place
+from xinfang_desk.ui.server_login import open_with_password_if_needed
 from xinfang_desk.ui.style import apply_style
 from xinfang_desk.ui.translations import install_translations
 from xinfang_desk.ui.wheel_guard import install_wheel_guard
@@ -58,7 +60,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--db",
         type=ledger_argument,
         default=None,
-        help="打开指定的台账文件，或服务器上的台账（postgresql+psycopg://用户@主机/库名，密码写在 .pgpass）",
+        help="打开指定的台账文件，或服务器上的台账（postgresql+psycopg://用户@主机/库名；不要写密码，连接时询问）",
     )
     parser.add_argument("--demo", action="store_true", help="打开演示台账（不存在时自动生成）")
     parser.add_argument("--demo-cases", type=int, default=DEMO_CASES, help="新建演示台账的案件数")
@@ -80,18 +82,29 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
     if isinstance(args.db, str):  # a ledger on a database server: opened as it is, never made here
         if args.demo:
             raise LedgerError("演示台账只能是本机上的文件：--demo 不能与数据库地址一起使用。")
-        return Ledger.open(args.db, check=False), False
+        return _open_server_ledger(args.db), False
     if args.demo:
         return _demo_ledger(args.db or demo_ledger_path())
-    path = args.db if args.db is not None else default_ledger_path()
-    if _exists(path):
-        return Ledger.open(path, check=False), False
-    dialog = FirstRunDialog(path)
+    location = args.db if args.db is not None else remembered_location(app_settings())
+    if isinstance(location, str):
+        return _open_server_ledger(location), False
+    if _exists(location):
+        return Ledger.open(location, check=False), False
+    dialog = FirstRunDialog(location)
     if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
         return None, False
     if dialog.wants_demo:
         return _demo_ledger(demo_ledger_path())
+    if args.db is None:  # the place chosen is this computer's ledger from now on
+        remember_location(app_settings(), dialog.location)
     return dialog.ledger, False
+
+
+def _open_server_ledger(location: str) -> Ledger | None:
+    """A ledger on a database server, its account's password asked when the server wants one."""
+    return open_with_password_if_needed(
+        location, lambda password: Ledger.open(location, check=False, password=password)
+    )
 
 
 def _demo_ledger(path: Path) -> tuple[Ledger, bool]:
@@ -155,10 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ledger, needs_demo = open_or_set_up(args)
     except LedgerDamagedError as exc:
-        if isinstance(args.db, str):  # a server keeps no backups of ours to offer
+        damaged = _chosen_path(args)
+        if damaged is None:  # a server keeps no backups of ours to offer
             QMessageBox.critical(None, "无法打开台账", str(exc))
             return 1
-        ledger, needs_demo = _offer_latest_backup(exc, _chosen_path(args)), False
+        ledger, needs_demo = _offer_latest_backup(exc, damaged), False
     except LedgerError as exc:
         QMessageBox.critical(None, "无法打开台账", str(exc))
         return 1
@@ -175,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ledger.close()
         QMessageBox.critical(None, "台账已在使用中", str(exc))
         return 1
+    runner.watch_others()  # other clerks' and the command line's changes refresh the open pages
     window = MainWindow(runner, app_settings())
     log_when_ledger_page_ready(window, started)
     window.show()
@@ -196,10 +211,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _chosen_path(args: argparse.Namespace) -> Path:
+def _chosen_path(args: argparse.Namespace) -> Path | None:
+    """The ledger file the app tried to open (None: a ledger on a server)."""
     if args.demo:
         return args.db or demo_ledger_path()
-    return args.db if args.db is not None else default_ledger_path()
+    location = args.db if args.db is not None else remembered_location(app_settings())
+    return location if isinstance(location, Path) else None
 
 
 def _offer_latest_backup(error: LedgerDamagedError, path: Path) -> Ledger | None:

@@ -2,7 +2,10 @@
 
 With no ledger at the default path the app asks for the unit's name and code (and whether this is
 the 信访与督办室's office ledger) and creates it, or opens a demo ledger filled with realistic cases
-so a new user can look around.  The demo cases are generated on the database worker behind a
+so a new user can look around.  The ledger's place may be changed: another file, or a ledger on a
+database server (``postgresql+psycopg://用户@主机/库名``, never with its password in it) — made new
+there, or an existing one joined (打开已有台账); the server's password is asked when it wants one
+(``ui.server_login``).  The demo cases are generated on the database worker behind a
 cancellable progress dialog.
 """
 
@@ -28,13 +31,15 @@ from PySide6.QtWidgets import (
 
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import fill_demo_ledger, new_demo_ledger
-from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.ledger.errors import LedgerError, ServerPasswordError
 from xinfang_desk.ledger.operations.context import Actor, OpContext, OpResult
 from xinfang_desk.ledger.reference import UNIT_CODE, create_ledger, validate_unit
 from xinfang_desk.ledger.users import create_first_administrator
 from xinfang_desk.paths import default_demo_ledger_path
+from xinfang_desk.ui.ledger_place import typed_location
 from xinfang_desk.ui.login_dialog import Waiting
 from xinfang_desk.ui.ops import OpRunner, Progress
+from xinfang_desk.ui.server_login import Opener, ServerPasswordDialog, open_off_ui
 from xinfang_desk.ui.style import DIALOG_ERROR_FOREGROUND, text_style
 
 #: Cases in the demo ledger the app builds itself.
@@ -79,12 +84,15 @@ def start_demo_build(
 
 
 class FirstRunDialog(QDialog):
-    """欢迎使用: set up this unit's ledger at ``path``, or choose the demo ledger."""
+    """欢迎使用: set up this unit's ledger at ``path`` (or another place typed in), join an existing one,
+    or choose the demo ledger."""
 
     def __init__(self, path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path = path
         self.ledger: Ledger | None = None
+        #: where the ledger opened (``ledger``) lives: a file, or a server address without password
+        self.location: str | Path = path
         self.wants_demo = False
         self.setWindowTitle("欢迎使用信访台账")
         self.setMinimumWidth(520)
@@ -119,7 +127,15 @@ class FirstRunDialog(QDialog):
         form.addRow("", self.office)
         layout.addLayout(form)
 
-        where = QLabel(f"台账文件：{path}")
+        place = QFormLayout()
+        self.place = QLineEdit(str(path))
+        self.place.setToolTip("台账文件的路径；多人共用服务器上的台账时填数据库地址")
+        place.addRow("台账位置", self.place)
+        layout.addLayout(place)
+        where = QLabel(
+            "默认保存在本机。多位接待员共用服务器上的台账时，填数据库地址，"
+            "如 postgresql+psycopg://用户@主机:5432/库名（不要写密码，连接时会询问）。"
+        )
         where.setObjectName("pageSubtitle")
         where.setWordWrap(True)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -128,18 +144,23 @@ class FirstRunDialog(QDialog):
         self.error.setStyleSheet(text_style(DIALOG_ERROR_FOREGROUND))
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
+        self.waiting = Waiting(self, self.error)
 
         buttons = QHBoxLayout()
         self.demo_button = QPushButton("打开演示台账")
         self.demo_button.clicked.connect(self.choose_demo)
         self.quit_button = QPushButton("退出")
         self.quit_button.clicked.connect(self.reject)
+        self.join_button = QPushButton("打开已有台账")
+        self.join_button.setToolTip("打开上面位置已有的台账（如服务器上其他接待员已在使用的台账）")
+        self.join_button.clicked.connect(self.open_existing)
         self.create_button = QPushButton("创建台账")
         self.create_button.setDefault(True)
         self.create_button.clicked.connect(self.create)
         buttons.addWidget(self.demo_button)
         buttons.addStretch(1)
         buttons.addWidget(self.quit_button)
+        buttons.addWidget(self.join_button)
         buttons.addWidget(self.create_button)
         layout.addLayout(buttons)
         self._preview()
@@ -148,14 +169,56 @@ class FirstRunDialog(QDialog):
         code = self.unit_code.text().strip().upper() or "XXXX"
         self.preview.setText(f"案件编号将形如：{code}-{date.today().year}-0001")
 
+    def chosen_location(self) -> str | Path | None:
+        """The place typed in (a file, or a server address), or None after saying what is wrong with it."""
+        try:
+            return typed_location(self.place.text())
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return None
+
     def create(self) -> None:
-        """创建台账 at ``path`` with the unit typed in."""
+        """创建台账 at the place typed in, for the unit typed in."""
+        location = self.chosen_location()
+        if location is None:
+            return
         try:
             code, name = validate_unit(self.unit_code.text(), self.unit_name.text())
-            self.ledger = create_ledger(self.path, code, name, office=self.office.isChecked())
         except LedgerError as exc:
             self.error.setText(str(exc))
             return
+        office = self.office.isChecked()
+        self._open(
+            location, lambda password: create_ledger(location, code, name, office=office, password=password)
+        )
+
+    def open_existing(self) -> None:
+        """打开已有台账 at the place typed in (its integrity is checked once the window shows)."""
+        location = self.chosen_location()
+        if location is not None:
+            self._open(location, lambda password: Ledger.open(location, check=False, password=password))
+
+    def _open(self, location: str | Path, opener: Opener) -> None:
+        """Open (or make) the ledger off the UI thread; a server wanting a password asks for it."""
+
+        def refused(error: BaseException) -> None:
+            if isinstance(error, ServerPasswordError) and isinstance(location, str):
+                self.error.setText("")
+                ask = ServerPasswordDialog(location, opener, self)
+                self.password_dialog = ask  # tests answer it
+                if ask.exec() == QDialog.DialogCode.Accepted and ask.ledger is not None:
+                    self._opened(location, ask.ledger)
+
+        self.waiting.submit(
+            open_off_ui,
+            opener,
+            None,
+            on_success=lambda ledger: self._opened(location, ledger),
+            on_refused=refused,
+        )
+
+    def _opened(self, location: str | Path, ledger: Ledger) -> None:
+        self.location, self.ledger = location, ledger
         self.accept()
 
     def choose_demo(self) -> None:

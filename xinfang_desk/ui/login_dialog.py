@@ -44,7 +44,7 @@ class Waiting:
         call: Callable[..., Progress],
         *args: Any,
         on_success: Callable[[Any], None],
-        on_refused: Callable[[], None] | None = None,
+        on_refused: Callable[[BaseException], None] | None = None,
     ) -> None:
         """``call(*args, ...)`` (``OpRunner.call`` or ``call_on_ledger``) with the dialog waiting meanwhile."""
 
@@ -56,7 +56,7 @@ class Waiting:
             self.done()
             self.error.setText(error_text(error))
             if on_refused is not None:
-                on_refused()
+                on_refused(error)
 
         self.error.setText("")
         self.active = True
@@ -72,14 +72,14 @@ class Waiting:
                 self.dialog.setEnabled(True)
 
 
-def _error_label() -> QLabel:
+def error_label() -> QLabel:
     label = QLabel()
     label.setStyleSheet(text_style(DIALOG_ERROR_FOREGROUND))
     label.setWordWrap(True)
     return label
 
 
-def _password() -> QLineEdit:
+def password_edit() -> QLineEdit:
     edit = QLineEdit()
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     return edit
@@ -97,16 +97,16 @@ class LoginDialog(QDialog):
         self.setMinimumWidth(380)
         layout = QVBoxLayout(self)
         path = runner.ledger.path
-        where = QLabel(f"台账：{path.name if path else '数据库'}")
+        where = QLabel(f"台账：{path.name if path else runner.ledger.location_key}")
         where.setObjectName("pageSubtitle")
         layout.addWidget(where)
         form = QFormLayout()
         self.name = QLineEdit()
-        self.password = _password()
+        self.password = password_edit()
         form.addRow("用户名", self.name)
         form.addRow("密码", self.password)
         layout.addLayout(form)
-        self.error = _error_label()
+        self.error = error_label()
         self.waiting = Waiting(self, self.error)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(
@@ -133,7 +133,7 @@ class LoginDialog(QDialog):
         self.actor, self.must_change_password = signed.actor, signed.must_change_password
         self.accept()
 
-    def _try_again(self) -> None:
+    def _try_again(self, _error: BaseException) -> None:
         self.password.clear()
         self.password.setFocus()
 
@@ -151,12 +151,12 @@ class ChangePasswordDialog(QDialog):
             note.setWordWrap(True)
             layout.addWidget(note)
         form = QFormLayout()
-        self.old, self.new, self.again = _password(), _password(), _password()
+        self.old, self.new, self.again = password_edit(), password_edit(), password_edit()
         form.addRow("原密码", self.old)
         form.addRow("新密码", self.new)
         form.addRow("再次输入", self.again)
         layout.addLayout(form)
-        self.error = _error_label()
+        self.error = error_label()
         self.waiting = Waiting(self, self.error)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(

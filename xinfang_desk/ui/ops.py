@@ -4,7 +4,8 @@ Every operation (``xinfang_desk.ledger.operations``) goes through ``OpRunner.run
 the single database worker thread as ``fn(ctx, progress)`` with its own ``OpContext`` (session committed
 when it returns, the runner's acting user), its plain-data result comes back to ``on_success`` on the UI
 thread, and when it returns an ``OpResult`` the changes the core computed are announced by ``changed`` so
-each window decides whether to refresh.  Work that needs no ledger (rendering, printing and saving PDFs)
+each window decides whether to refresh; cases that other programs changed (another clerk on the same
+ledger, the command line) are announced the same way once ``watch_others`` is on.  Work that needs no ledger (rendering, printing and saving PDFs)
 runs on a separate pool through ``run_detached``, so it never holds the database worker.  The few core
 functions that open their own session on the ledger before anyone is signed in (signing in, creating the
 first administrator) run on the database worker too, through ``call_on_ledger``.  A
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from xinfang_desk.ledger.db import Ledger
@@ -31,6 +32,9 @@ from xinfang_desk.logs import unexpected_error_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: How often open windows learn of cases other programs changed (``OpRunner.watch_others``), in ms.
+WATCH_INTERVAL_MS = 3000
 
 
 class Cancelled(Exception):
@@ -67,7 +71,11 @@ class _Job:
     #: ``fn(ctx, progress)`` in an operation context (False: ``fn(progress)``, which opens any session itself)
     in_context: bool = True
     write: bool = True
+    #: a look the runner takes by itself (``watch_others``): not shown as busy, a failure only logged
+    quiet: bool = False
     changes: Changes | None = None
+    #: cases other programs changed, learnt right after this job's commit (``OpRunner.watch_others``)
+    others: frozenset[int] = frozenset()
     dialog: QProgressDialog | None = None
     result: Any = None
     error: BaseException | None = None
@@ -98,12 +106,28 @@ class _Task(QRunnable):
                     result = self.job.fn(ctx, self.job.progress)
             if isinstance(result, OpResult):
                 self.job.changes, result = result.changes, result.value
+            if self.job.write and self.job.in_context and self.runner.watching:
+                self.job.others = self._others_since_commit()
             self.job.result = result
         except BaseException as exc:  # reported on the UI thread
             self.job.error = exc
             self.job.detail = traceback.format_exc()
         self.job.done = True
         self.signals.finished.emit(self.job)
+
+    def _others_since_commit(self) -> frozenset[int]:
+        """Take the watch's news now, just after this job's commit, less the cases this job announces
+        itself: the next look then does not report this program's own change a second time.  A case
+        both changed is refreshed by this job's announcement, whose reads queue after this moment."""
+        try:
+            seen = self.runner.ledger.changed_cases()
+        except Exception as exc:  # the next look tries again
+            log.warning("could not look for changes by others: %s", exc)
+            return frozenset()
+        changes = self.job.changes
+        if changes is not None and changes.everything:
+            return frozenset()
+        return seen - (changes.case_ids if changes is not None else frozenset())
 
 
 class OpRunner(QObject):
@@ -125,6 +149,48 @@ class OpRunner(QObject):
         self._pending = 0
         #: the 台账正忙 question on screen, if any (tests answer it)
         self.busy_prompt: QMessageBox | None = None
+        self._watch_timer = QTimer(self)
+        self._watch_timer.timeout.connect(self._look_for_others)
+        self._looking = False
+        #: whether ``watch_others`` is on
+        self.watching = False
+
+    def watch_others(self, interval_ms: int = WATCH_INTERVAL_MS) -> None:
+        """From now on, every ``interval_ms``, learn on the worker which cases other programs (another
+        clerk, the command line) changed and announce them by ``changed``, so open windows refresh.
+
+        The first look runs at once, ahead of any read queued after this call: nothing written after
+        the window's first reads goes unseen.  One look at a time; a look never shows the window busy.
+        """
+        self.watching = True
+        self._look_for_others()
+        self._watch_timer.start(interval_ms)
+
+    def _look_for_others(self) -> None:
+        if self._looking:
+            return
+        self._looking = True
+
+        def seen(case_ids: frozenset[int]) -> None:
+            self._looking = False
+            if case_ids:
+                self.changed.emit(Changes(case_ids=case_ids))
+
+        def failed(error: BaseException) -> None:
+            self._looking = False
+            log.warning("could not look for changes by others: %s", error)
+
+        job = _Job(
+            lambda _progress: (
+                self.ledger.changed_cases()
+            ),  # the ledger as the look runs (a restore reopens it)
+            Progress(),
+            seen,
+            failed,
+            in_context=False,
+            quiet=True,
+        )
+        self._start(job)
 
     def run(
         self,
@@ -257,9 +323,10 @@ class OpRunner(QObject):
         return progress
 
     def _start(self, job: _Job) -> None:
-        self._pending += 1
-        if self._pending == 1:
-            self.busy_changed.emit(True)
+        if not job.quiet:
+            self._pending += 1
+            if self._pending == 1:
+                self.busy_changed.emit(True)
         pool = self.pool if job.on_worker else self.detached_pool
         pool.start(_Task(self, job, self._signals))
 
@@ -273,6 +340,12 @@ class OpRunner(QObject):
 
     @Slot(object)
     def _finished(self, job: _Job) -> None:
+        if job.quiet:
+            if job.error is None:
+                job.on_success(job.result)  # type: ignore[misc]
+            else:
+                job.on_failure(job.error)  # type: ignore[misc]
+            return
         self._pending -= 1
         if self._pending == 0:
             self.busy_changed.emit(False)
@@ -285,6 +358,8 @@ class OpRunner(QObject):
                 job.on_success(job.result)
             if job.changes is not None and job.changes.any:
                 self.changed.emit(job.changes)
+            if job.others:
+                self.changed.emit(Changes(case_ids=job.others))
             return
         if isinstance(job.error, Cancelled) or owner_gone:
             return

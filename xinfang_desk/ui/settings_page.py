@@ -1,5 +1,6 @@
 """The 设置 page: unit, time-limit rules, reminders, handling departments, problem categories, holidays,
-and where this computer keeps the automatic backups (``ui.backup_settings``).
+where this computer keeps the automatic backups (``ui.backup_settings``) and which ledger it opens
+(``ui.ledger_place``: a file or a server address).
 
 Every value shown comes from ``ledger.settings``' declarations (rules and general settings are built
 from ``DEADLINE_RULES`` and ``GENERAL``, not listed again here).  Every change runs on the database
@@ -48,6 +49,7 @@ from xinfang_desk.ledger.administration import (
 from xinfang_desk.ledger.settings import DEADLINE_RULES, GENERAL, DeadlineRule
 from xinfang_desk.ui.backup_settings import BackupSettings
 from xinfang_desk.ui.calendar_editor import CalendarEditor
+from xinfang_desk.ui.ledger_place import LedgerPlaceSettings
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 
 DAY_KINDS = (("calendar", "日（自然日）"), ("workday", "工作日"))
@@ -113,6 +115,8 @@ class SettingsPage(QWidget):
         if settings is not None:
             self.backups = BackupSettings(settings, lambda: runner.ledger.path)
             left.addWidget(self.backups)
+            self.ledger_place = LedgerPlaceSettings(settings, runner.ledger.location_key)
+            left.addWidget(self.ledger_place)
         left.addStretch(1)
         right.addWidget(self._build_departments())
         right.addWidget(self._build_categories(), 1)

@@ -18,12 +18,19 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.storage.base import WRITE_OPTION, RowWriter, StorageBackend, index_texts
+from xinfang_desk.ledger.storage.base import (
+    WRITE_OPTION,
+    ChangeWatch,
+    RowWriter,
+    StorageBackend,
+    index_texts,
+)
 from xinfang_desk.ledger.storage.postgresql import PostgresBackend
 from xinfang_desk.ledger.storage.sqlite import SqliteBackend
 
 __all__ = [
     "BACKEND_KEY",
+    "ChangeWatch",
     "WRITE_OPTION",
     "PostgresBackend",
     "RowWriter",

@@ -81,6 +81,22 @@ class RowWriter:
             )
 
 
+class ChangeWatch:
+    """Which cases other programs (another clerk, the command line) changed since the last look.
+
+    Each backend watches its own way (``StorageBackend.watch_changes``); one that cannot tell this
+    program's own changes from others' reports them too.  This generic one cannot tell anything, and
+    so never reports a change.  Used from one thread at a time (the database worker).
+    """
+
+    def changed_cases(self) -> frozenset[int]:
+        """The ids of the cases whose history grew since the previous call (the first call: since the watch began)."""
+        return frozenset()
+
+    def close(self) -> None:
+        """Let go of whatever the watch holds (a listening connection)."""
+
+
 class StorageBackend:
     """How the ledger talks to a database that has no backend of its own: plain SQL throughout."""
 
@@ -148,9 +164,19 @@ class StorageBackend:
         """``error`` says the database file itself is damaged."""
         return False
 
+    def password_refused(self, error: BaseException) -> str | None:
+        """Whether connecting failed for the account's password: "missing" (the server wants one and
+        none was given, nor found in the user's password file), "wrong", or None (another failure)."""
+        return None
+
     def error_message(self, error: BaseException) -> str | None:
         """A Chinese sentence for a database error a user can act on, or None."""
         return None
+
+    def watch_changes(self, engine: Engine) -> ChangeWatch:
+        """A ``ChangeWatch`` on ``engine``'s database, starting from now."""
+        del engine
+        return ChangeWatch()
 
     # -- search -----------------------------------------------------------------------------------
     def text_filter(

@@ -21,12 +21,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, text
+from sqlalchemy import Connection, Engine, Table, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.chain import CHAINED, seal
-from xinfang_desk.ledger.storage.base import RowWriter, StorageBackend
+from xinfang_desk.ledger.storage.base import ChangeWatch, RowWriter, StorageBackend
 
 #: Columns searched by substring, each with a trigram index (``LIKE '%词%'`` uses it for 3+ characters).
 _TRIGRAM_COLUMNS = (("cases", "summary"), ("cases", "content"), ("cases", "case_no"), ("petitioners", "name"))
@@ -60,6 +60,17 @@ BEGIN
     RETURN NEW;
 END $$
 """
+#: Each new event announces its case on ``_CASE_CHANNEL`` when its transaction commits (``NotifiedChanges``);
+#: PostgreSQL sends one notice per case and transaction, and none for a transaction rolled back.
+_ANNOUNCE_FUNCTION = """
+CREATE OR REPLACE FUNCTION xf_announce_case() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('xf_case_changed', NEW.case_id::text);
+    RETURN NULL;
+END $$
+"""
+_CASE_CHANNEL = "xf_case_changed"
+_ANNOUNCE_TRIGGER = "case_events_announce"
 #: The mark of the current transaction's rows, as ``xf_mark_unsealed`` writes it.
 _THIS_TRANSACTION = "'tx:' || pg_current_xact_id()::text"
 #: The functions behind the triggers, by name.
@@ -67,6 +78,7 @@ _FUNCTIONS = {
     "xf_refuse_change": _GUARD_FUNCTION,
     "xf_refuse_history_update": _UPDATE_GUARD_FUNCTION,
     "xf_mark_unsealed": _MARK_FUNCTION,
+    "xf_announce_case": _ANNOUNCE_FUNCTION,
 }
 _GUARDS = (
     ("case_events", "UPDATE", "历史记录不可修改"),
@@ -86,6 +98,7 @@ _RETRYABLE = frozenset({"40001", "40P01", "55P03"})
 #: SQLSTATE classes → what the user is told.
 _MESSAGES = {
     "08": "无法连接台账数据库服务器：请检查网络和服务器地址，稍后重试。",
+    "connect": "无法连接台账数据库服务器：请检查网络、服务器地址、端口和库名，稍后重试。",
     "28": "台账数据库拒绝登录：用户名或密码不正确（密码请写在 .pgpass 或环境变量 PGPASSWORD 中）。",
     "53": "台账数据库服务器资源不足（磁盘已满或连接过多），未能写入。请联系服务器管理员。",
     "42501": "当前数据库账号没有此项操作的权限。",
@@ -148,6 +161,13 @@ class PostgresBackend(StorageBackend):
                     f"EXECUTE FUNCTION {function}({argument})"
                 )
             )
+        if _ANNOUNCE_TRIGGER not in present:
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER {_ANNOUNCE_TRIGGER} AFTER INSERT ON case_events FOR EACH ROW "
+                    "EXECUTE FUNCTION xf_announce_case()"
+                )
+            )
         if "xf_mark_unsealed" not in functions:
             seal(connection, self, everything_unsealed=True)
 
@@ -166,6 +186,9 @@ class PostgresBackend(StorageBackend):
         return [
             (table, (first,) if second is None else (first, second)) for table, _at, first, second in rows
         ]
+
+    def watch_changes(self, engine: Engine) -> ChangeWatch:
+        return NotifiedChanges(engine)
 
     def lock_chain(self, connection: Connection) -> None:
         """Writers extend the chain one after another: the head is theirs until the transaction ends."""
@@ -196,9 +219,25 @@ class PostgresBackend(StorageBackend):
     def is_busy(self, error: BaseException) -> bool:
         return getattr(self.driver_error(error), "sqlstate", None) in _RETRYABLE
 
+    def password_refused(self, error: BaseException) -> str | None:
+        """libpq tells whether the server asked for a password none was given; a password it refused is
+        told by the server's message (no SQLSTATE reaches a failed connection)."""
+        error = self.driver_error(error)
+        if not _failed_connection(error):
+            return None
+        connection = error.pgconn  # type: ignore[attr-defined]
+        if connection.needs_password:
+            return "missing"
+        message = bytes(connection.error_message or b"").decode("utf-8", "replace").lower()
+        if connection.used_password and "password" in message:
+            return "wrong"
+        return None
+
     def error_message(self, error: BaseException) -> str | None:
         error = self.driver_error(error)
         state = getattr(error, "sqlstate", None) or ""
+        if not state and _failed_connection(error):  # no SQLSTATE reaches a connection that failed
+            return _MESSAGES["connect"]
         diag = getattr(error, "diag", None)
         if state == "P0001":
             return getattr(diag, "message_primary", None) or str(error)
@@ -251,6 +290,66 @@ class PostgresBackend(StorageBackend):
         with engine.connect() as conn:
             missing = _missing_triggers(conn)
         return [f"缺少保护触发器：{name}" for name in sorted(missing)]
+
+
+class NotifiedChanges(ChangeWatch):
+    """Changed cases told by the server: a connection of its own LISTENs to the events' announcements
+    (``xf_announce_case``) and collects what arrived since the last look, without a query.
+
+    Announcements from this program's own connections (known by their server process) are left out:
+    the program announces its own changes itself.  A lost connection is opened again at the next look
+    (what was announced meanwhile is not known).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Any = None
+        #: the server processes of this engine's connections
+        self._own: set[int] = set()
+        event.listen(engine, "checkout", self._note_own)
+        event.listen(engine, "close", self._forget_own)
+        self._listen()
+
+    def _note_own(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        self._own.add(dbapi_connection.info.backend_pid)
+
+    def _forget_own(self, dbapi_connection: Any, _record: Any) -> None:
+        self._own.discard(dbapi_connection.info.backend_pid)
+
+    def _listen(self) -> None:
+        pooled = self.engine.raw_connection()
+        connection = pooled.driver_connection
+        pooled.detach()  # held for the watch, outside the pool (same server, account and password)
+        connection.rollback()
+        connection.autocommit = True
+        connection.execute(f"LISTEN {_CASE_CHANNEL}")
+        self._connection = connection
+
+    def changed_cases(self) -> frozenset[int]:
+        if self._connection is None or self._connection.closed:
+            self._listen()
+            return frozenset()
+        try:
+            notices = list(self._connection.notifies(timeout=0))
+        except Exception:
+            self.close()
+            raise
+        own = frozenset(self._own)
+        return frozenset(int(notice.payload) for notice in notices if notice.pid not in own)
+
+    def close(self) -> None:
+        for name, listener in (("checkout", self._note_own), ("close", self._forget_own)):
+            if event.contains(self.engine, name, listener):
+                event.remove(self.engine, name, listener)
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _failed_connection(error: BaseException) -> bool:
+    """``error`` (the driver's) is a connection that could not be made (libpq's status is not OK)."""
+    connection = getattr(error, "pgconn", None)
+    return connection is not None and getattr(connection, "status", 0) != 0  # 0: CONNECTION_OK
 
 
 def _wanted_triggers() -> dict[str, tuple[str, str, str, str]]:

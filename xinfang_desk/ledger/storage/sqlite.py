@@ -25,6 +25,7 @@ from xinfang_desk.ledger.chain import CHAINED
 from xinfang_desk.ledger.errors import LedgerFileError
 from xinfang_desk.ledger.storage.base import (
     WRITE_OPTION,
+    ChangeWatch,
     RowWriter,
     StorageBackend,
     like_pattern,
@@ -400,6 +401,9 @@ class SqliteBackend(StorageBackend):
     def row_writer(self, table: Table, columns: Sequence[str]) -> RowWriter:
         return FastRowWriter(table, columns)
 
+    def watch_changes(self, engine: Engine) -> ChangeWatch:
+        return EventRowWatch(engine)
+
     def add_to_index(self, connection: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
         if rows:
             for position, table in enumerate(_INDEXES, start=1):
@@ -457,6 +461,33 @@ class SqliteBackend(StorageBackend):
         except sqlite3.DatabaseError as exc:
             return [str(exc)]
         return [] if found == ["ok"] else found
+
+
+class EventRowWatch(ChangeWatch):
+    """Changed cases told by the rowids of new events: SQLite numbers a table's new rows after its
+    largest rowid, and no event is ever deleted, so the events past the last one seen are exactly the
+    new ones (found through the rowid, without reading the others)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        with engine.connect() as connection:
+            self._seen = self._last(connection)
+
+    @staticmethod
+    def _last(connection: Connection) -> int:
+        return int(connection.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM case_events").scalar_one())
+
+    def changed_cases(self) -> frozenset[int]:
+        with self.engine.connect() as connection:
+            last = self._last(connection)
+            if last == self._seen:
+                return frozenset()
+            ids = connection.exec_driver_sql(
+                "SELECT DISTINCT case_id FROM case_events WHERE rowid > ? AND rowid <= ?", (self._seen, last)
+            ).scalars()
+            found = frozenset(ids)
+        self._seen = last
+        return found
 
 
 def _os_message(error: OSError) -> str | None:
