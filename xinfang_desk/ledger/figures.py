@@ -1,4 +1,4 @@
-"""The figures the office reports (DOMAIN.md's table), computed in one pass of SQL for any period of receipt.
+"""The figures the office reports (DOMAIN.md's table), computed by one grouped pass of SQL per period of receipt.
 
 One function, ``compute_figures``, feeds the command line, the GUI, the annual report and the Excel 统计
 sheet, so they agree to the last decimal.  It returns a typed ``Figures``; ``Figures.as_json`` is the
@@ -403,7 +403,7 @@ def _tally(session: Session, start: date, end: date, unit_code: str | None) -> _
 
 
 def _months(session: Session, since: datetime, until: datetime, unit_code: str | None) -> dict[str, int]:
-    """ "YYYY-MM" → cases received in that month from ``since`` until before ``until`` (months with cases).
+    """Cases received per month ("YYYY-MM", months with cases) from ``since`` until before ``until``.
 
     Of all units: one count per month, each a range of ``ix_cases_received_at``.  Of one unit: its
     stretch of ``ix_cases_figures`` grouped by month (counting it month by month would walk it again
