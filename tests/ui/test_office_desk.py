@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from tests.bad_workbooks import unit_ledger
 from xinfang_desk.export.exchange.merge import merge_workbooks
 from xinfang_desk.export.exchange.office_demo import build_office_demo
-from xinfang_desk.ledger.assessment import ASSESSMENT_COLUMNS
+from xinfang_desk.ledger.assessment import ASSESSMENT_COLUMNS, unit_assessment
 from xinfang_desk.ledger.figure_table import format_value
 from xinfang_desk.ledger.figures import FIGURE_LABELS, SCALAR_KEYS, compute_figures
 from xinfang_desk.ledger.reference import create_ledger
@@ -76,6 +76,7 @@ def test_the_dashboard_has_a_line_per_unit(window) -> None:
 def test_the_figures_page_offers_units_and_their_assessment(window, qtbot) -> None:
     window.show_page(FIGURES)
     page = window.figures_page
+    page.tabs.setCurrentWidget(page.assessment_tab)  # its rows are read when it is opened
     qtbot.waitUntil(lambda: len(page.assessment) == 4 and not window.runner.busy, timeout=20000)
     assert not page.unit_combo.isHidden() and page.unit_combo.count() == 5
     assert page.tabs.tabText(page.tabs.count() - 1) == "单位考核"
@@ -85,9 +86,10 @@ def test_the_figures_page_offers_units_and_their_assessment(window, qtbot) -> No
 
 @pytest.fixture
 def figures_page(window, qtbot):
-    """The 统计分析 page of the office, all units' figures of this year on screen."""
+    """The 统计分析 page of the office, all units' figures of this year on screen, 单位考核 read."""
     window.show_page(FIGURES)
     page = window.figures_page
+    page.tabs.setCurrentWidget(page.assessment_tab)
     qtbot.waitUntil(lambda: page.figures is not None and len(page.assessment) == 4, timeout=20000)
     qtbot.waitUntil(lambda: not window.runner.busy and not page._loading, timeout=20000)
     return page
@@ -199,3 +201,24 @@ def test_the_unit_table_exports_the_rows_as_shown(figures_page, qtbot, tmp_path,
     written = [[name, *(None if v == "—" else v for v in values)] for name, *values in rows[2:]]
     assert written == shown
     assert "已导出" in page.window().statusBar().currentMessage()
+
+
+def test_a_new_period_reads_the_open_unit_table_and_not_the_hidden_warnings(
+    figures_page, office, qtbot
+) -> None:
+    page = figures_page  # 单位考核 open, this year's lines on screen
+    assert page.warning_note.text() == "" and page.warning_table.rowCount() == 0  # 苗头预警 never opened
+    this_year = {row.unit_code: row.accepted for row in page.assessment}
+    start, end = date(date.today().year - 1, 1, 1), date(date.today().year - 1, 12, 31)
+    with office.session() as s:
+        expected = {row.unit_code: row.accepted for row in unit_assessment(s, start, end, date.today())}
+    page.set_period("year", start.year)
+    assert page.assessment_note.text() == "正在统计各单位…"
+    qtbot.waitUntil(lambda: not page.runner.busy and not page._loading, timeout=20000)
+    assert {row.unit_code: row.accepted for row in page.assessment} == expected
+    shown = {
+        page.assessment_table.item(r, 0).text(): page.assessment_table.item(r, 1).text() for r in range(4)
+    }
+    assert shown["后勤集团"] == str(expected["HQ"]) and page.assessment_note.text() == ""
+    assert expected != this_year  # the lines changed with the period
+    assert page.warning_note.text() == "" and page.warning_table.rowCount() == 0

@@ -1,8 +1,9 @@
 """Unit assessment (office mode): a line per unit of the figures the yearly score weighs (seed 2: 8 %).
 
 Every unit the office knows is listed, a unit with no case in the period included.  The counts use the
-same conditions as ``compute_figures`` (``flag_conditions``), grouped by unit in one scan; 当前超期
-counts the unit's open cases past their deadline today, whenever they were received.
+same conditions as ``compute_figures`` (``flag_conditions``), grouped by unit in one walk of
+``ix_cases_figures`` (the cases' rows are not read); 当前超期 counts the unit's open cases past their
+deadline today, whenever they were received (from ``ix_cases_status_due``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.figures import EVALUATED, SATISFIED, flag_conditions, pct, received_between
+from xinfang_desk.ledger.figures import EVALUATED, SATISFIED, flag_conditions, pct, walked_received_between
 from xinfang_desk.ledger.models import Case, LedgerInfo, Unit
 from xinfang_desk.ledger.vocab import OPEN_STATUSES
 
@@ -84,33 +85,39 @@ def _office_code(session: Session) -> str | None:
 def unit_assessment(session: Session, start: date, end: date, today: date) -> list[UnitAssessment]:
     """The table for cases received from ``start`` to ``end``, by unit code; overdue as of ``today``."""
     flags = flag_conditions()
-    in_period = received_between(start, end)
     evaluated = Case.satisfaction.in_([s.value for s in EVALUATED])
     satisfied = Case.satisfaction.in_([s.value for s in SATISFIED])
     overdue = and_(Case.status.in_([s.value for s in OPEN_STATUSES]), Case.due_on < today)
     columns = [
-        and_(in_period, flags["accepted"]),
-        and_(in_period, flags["closed"]),
-        and_(in_period, flags["on_time_closed"]),
-        and_(in_period, flags["first_time_closed"]),
-        and_(in_period, flags["one_time_closed"]),
-        and_(in_period, flags["repeat"]),
-        and_(in_period, flags["supervised"]),
-        and_(in_period, evaluated),
-        and_(in_period, satisfied),
-        overdue,
+        flags["accepted"],
+        flags["closed"],
+        flags["on_time_closed"],
+        flags["first_time_closed"],
+        flags["one_time_closed"],
+        flags["repeat"],
+        flags["supervised"],
+        evaluated,
+        satisfied,
     ]
-    counts = {
+    in_period = {
         code: [int(v) for v in values]
         for code, *values in session.execute(
             select(Case.unit_code, *[_sum(c) for c in columns])
-            .where((in_period) | overdue)
+            .where(*walked_received_between(session, start, end))
             .group_by(Case.unit_code)
         )
+    }
+    overdue_now = dict(
+        session.execute(select(Case.unit_code, func.count()).where(overdue).group_by(Case.unit_code)).all()
+    )
+    counts = {
+        code: in_period.get(code, [0] * len(columns)) + [int(overdue_now.get(code, 0))]
+        for code in set(in_period) | set(overdue_now)
     }
     own_code = _office_code(session)
     names = dict(session.execute(select(Unit.code, Unit.name)).all())
     codes = sorted((set(names) - {own_code}) | set(counts))
     return [
-        UnitAssessment(code, names.get(code) or code, *counts.get(code, [0] * len(columns))) for code in codes
+        UnitAssessment(code, names.get(code) or code, *counts.get(code, [0] * (len(columns) + 1)))
+        for code in codes
     ]

@@ -1,4 +1,4 @@
-"""The figures the office reports (DOMAIN.md's table), computed in one pass of SQL for any period of receipt.
+"""The figures the office reports (DOMAIN.md's table), computed by one grouped pass of SQL per period of receipt.
 
 One function, ``compute_figures``, feeds the command line, the GUI, the annual report and the Excel 统计
 sheet, so they agree to the last decimal.  It returns a typed ``Figures``; ``Figures.as_json`` is the
@@ -6,9 +6,11 @@ object ``stats --json`` prints (its keys never change).  Each figure's Chinese l
 declared once here, in ``FIGURE_SPECS``.  Percentages are rounded half away from zero to one decimal
 from exact fractions; a figure whose denominator is empty is ``None`` (JSON null), never 0.
 
-The period and the same period last year are read in a single grouped scan of the cases: one row per
-combination of unit, month, category, channel, outcome, department and satisfaction, carrying the
-sums of every flag.  Everything else is folded from those rows in Python.
+Each period (this one, then the same period last year) is read in one grouped scan: one row per
+combination of unit, category, channel, outcome, department and satisfaction, carrying the sums of
+every flag.  The scan walks ``ix_cases_figures``, which holds every column it reads in the order it
+groups by, so SQLite neither reads the cases' rows nor sorts them; the cases per month are counted
+from ``ix_cases_received_at`` alone.  Everything else is folded from those rows in Python.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, exists, extract, func, or_, select, true
+from sqlalchemy import Integer, and_, case, exists, extract, func, select, true
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from xinfang_desk.ledger.models import Case, Category, Department, Unit
+from xinfang_desk.ledger.storage import backend_of
 from xinfang_desk.ledger.vocab import COLLECTIVE_MIN_PEOPLE, Channel, Outcome, Satisfaction, Status
 
 
@@ -71,6 +74,16 @@ def received_between(start: date, end: date) -> ColumnElement[bool]:
         Case.received_at >= datetime.combine(start, time.min),
         Case.received_at < datetime.combine(end + timedelta(days=1), time.min),
     )
+
+
+def walked_received_between(session: Session, start: date, end: date) -> list[ColumnElement[bool]]:
+    """``received_between`` for a grouped scan: its bounds marked likely, so that the planner does not pick
+    the date index (and sort what it finds) but walks ``ix_cases_figures``, which is in unit order."""
+    backend = backend_of(session)
+    return [
+        backend.likely(Case.received_at >= datetime.combine(start, time.min)),
+        backend.likely(Case.received_at < datetime.combine(end + timedelta(days=1), time.min)),
+    ]
 
 
 @dataclass(frozen=True)
@@ -358,30 +371,37 @@ def compute_figures(
     """
     start, end = so_far(start, end, today)
     last_start, last_end = same_range_last_year(start, end)
-    this_period = received_between(start, end)
-    of_unit = Case.unit_code == unit_code if unit_code is not None else true()
-    conditions = flag_conditions()
-    keys = (
-        case((this_period, 0), else_=1),
-        Case.unit_code,
-        extract("year", Case.received_at).cast(Integer),
-        extract("month", Case.received_at).cast(Integer),
-        Case.category_id,
-        Case.channel,
-        Case.outcome,
-        Case.department_id,
-        Case.satisfaction,
+    names = _Names.load(session)
+    previous = _figures(
+        _tally(session, last_start, last_end, unit_code), names, last_start, last_end, unit_code, None
     )
-    sums = [func.count(Case.id)] + [_count(conditions[name]) for name in _FLAGS[1:]]
-    rows = session.execute(
-        select(*keys, *sums)
-        .where(or_(this_period, received_between(last_start, last_end)), of_unit)
-        .group_by(*keys)
-    ).all()
+    return _figures(_tally(session, start, end, unit_code), names, start, end, unit_code, previous)
 
-    tallies = (_Tally(), _Tally())
-    for which, unit, year, month, category_id, channel, outcome, department_id, satisfaction, *counts in rows:
-        tally = tallies[which]
+
+#: The columns the figures group by, in the order of ``ix_cases_figures`` (so the scan needs no sort).
+_GROUPED_BY = (
+    Case.unit_code,
+    Case.category_id,
+    Case.channel,
+    Case.outcome,
+    Case.department_id,
+    Case.satisfaction,
+)
+#: Months counted in one statement (each month is one count over ``ix_cases_received_at``).
+_MONTHS_AT_ONCE = 120
+
+
+def _tally(session: Session, start: date, end: date, unit_code: str | None) -> _Tally:
+    """The sums of the cases received from ``start`` to ``end`` inclusive (of one unit with ``unit_code``)."""
+    where = walked_received_between(session, start, end)
+    if unit_code is not None:
+        where.append(Case.unit_code == unit_code)
+    conditions = flag_conditions()
+    sums = [func.count(Case.id)] + [_count(conditions[name]) for name in _FLAGS[1:]]
+    rows = session.execute(select(*_GROUPED_BY, *sums).where(*where).group_by(*_GROUPED_BY)).all()
+
+    tally = _Tally()
+    for unit, category_id, channel, outcome, department_id, satisfaction, *counts in rows:
         n = int(counts[0])
         for name, value in zip(_FLAGS, counts, strict=True):
             tally.flags[name] += int(value)
@@ -397,12 +417,43 @@ def compute_figures(
             closure[1] += int(counts[3])
         tally.channels[channel] += n
         tally.units[unit] += n
-        tally.months[f"{int(year):04d}-{int(month):02d}"] += n
         tally.satisfaction[satisfaction] += n
+    since, until = datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
+    tally.months.update(_months(session, since, until, unit_code))
+    return tally
 
-    names = _Names.load(session)
-    previous = _figures(tallies[1], names, last_start, last_end, unit_code, None)
-    return _figures(tallies[0], names, start, end, unit_code, previous)
+
+def _months(session: Session, since: datetime, until: datetime, unit_code: str | None) -> dict[str, int]:
+    """Cases received per month ("YYYY-MM", months with cases) from ``since`` until before ``until``.
+
+    Of all units: one count per month, each a range of ``ix_cases_received_at``.  Of one unit: its
+    stretch of ``ix_cases_figures`` grouped by month (counting it month by month would walk it again
+    for every month).
+    """
+    if unit_code is not None:
+        year, month = (extract(part, Case.received_at).cast(Integer) for part in ("year", "month"))
+        rows = session.execute(
+            select(year, month, func.count())
+            .where(Case.unit_code == unit_code, Case.received_at >= since, Case.received_at < until)
+            .group_by(year, month)
+        ).all()
+        return {f"{int(y):04d}-{int(m):02d}": int(n) for y, m, n in rows}
+    bounds = [since]
+    while bounds[-1] < until:
+        first = bounds[-1]
+        bounds.append(min(until, datetime(first.year + first.month // 12, first.month % 12 + 1, 1)))
+    spans = list(zip(bounds, bounds[1:], strict=False))
+    months: dict[str, int] = {}
+    for at in range(0, len(spans), _MONTHS_AT_ONCE):
+        chunk = spans[at : at + _MONTHS_AT_ONCE]
+        counts = [
+            select(func.count()).where(Case.received_at >= first, Case.received_at < after).scalar_subquery()
+            for first, after in chunk
+        ]
+        for (first, _after), n in zip(chunk, session.execute(select(*counts)).one(), strict=True):
+            if n:
+                months[f"{first.year:04d}-{first.month:02d}"] = int(n)
+    return months
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,28 @@ class Petitioner(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+#: ``ix_cases_figures``: the columns the figures group by, in that order, then every column they count, so
+#: that a period's figures read this index alone, in order, without reading or sorting the cases.
+FIGURES_INDEX_COLUMNS: tuple[str, ...] = (
+    "unit_code",
+    "category_id",
+    "channel",
+    "outcome",
+    "department_id",
+    "satisfaction",
+    "received_at",
+    "status",
+    "closed_on_time",
+    "is_repeat",
+    "reopen_count",
+    "accepted_at",
+    "bypassed_level",
+    "people_count",
+    "assigned_at",
+    "supervise_count",
+)
+
+
 class Case(Base):
     """One petition matter (信访事项): the unit of the ledger."""
 
@@ -149,6 +171,7 @@ class Case(Base):
         Index("ix_cases_received_at", "received_at"),
         Index("ix_cases_status_due", "status", "due_on"),
         Index("ix_cases_repeat_of", "repeat_of_id"),
+        Index("ix_cases_figures", *FIGURES_INDEX_COLUMNS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,9 @@
 """统计分析: the figures of a period with 同比, charts that open their cases, 苗头预警 and unit assessment.
 
-Every query runs on the database worker (``runner.run``): the figures first (one grouped scan), then
-the early warnings and, in office mode, the unit table.  A click on a table row, a slice or a bar
+Every query runs on the database worker (``runner.call``).  A period's figures (the table and the
+charts) are read whenever the period changes; 苗头预警 and, in office mode, 单位考核 are read only
+while their tab is open, so that the figures are drawn without waiting for them: a hidden tab is
+read when it is next opened, for the period then chosen.  A click on a table row, a slice or a bar
 announces ``cases_requested(title, case_filter)``; the main window opens the ledger with exactly
 those cases.
 """
@@ -9,6 +11,7 @@ those cases.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -105,6 +108,17 @@ class PageQuery:
     unit_code: str
 
 
+@dataclass
+class TabRows:
+    """A tab whose rows are read on the worker only while it is open (苗头预警, 单位考核)."""
+
+    widget: QWidget
+    #: Queue the reading of the tab's rows for a query.
+    load: Callable[[PageQuery], None]
+    #: The query whose rows the tab shows or is reading (None: not read yet, or the reading failed).
+    query: PageQuery | None = None
+
+
 class FiguresPage(QWidget):
     """统计分析."""
 
@@ -123,6 +137,8 @@ class FiguresPage(QWidget):
         self.warnings: list[EarlyWarning] = []
         self.assessment: list[UnitAssessment] = []
         self.query: PageQuery | None = None
+        #: The period and unit last asked for (the tabs read when opened are read for it).
+        self.requested: PageQuery | None = None
         self._loading = False
         self._again = False
         self._stale = True
@@ -142,10 +158,14 @@ class FiguresPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_table(), "统计表")
         self.tabs.addTab(self._build_charts(), "图表")
-        self.tabs.addTab(self._build_warnings(), "苗头预警")
+        warnings_tab = self._build_warnings()
+        self.tabs.addTab(warnings_tab, "苗头预警")
         self.assessment_tab = self._build_assessment()
+        self.tab_rows = [TabRows(warnings_tab, self._load_warnings)]
         if self.office:
             self.tabs.addTab(self.assessment_tab, "单位考核")
+            self.tab_rows.append(TabRows(self.assessment_tab, self._load_assessment))
+        self.tabs.currentChanged.connect(lambda _index: self._load_open_tab())
         layout.addWidget(self.tabs, 1)
         runner.changed.connect(self._on_changed)
         if self.office:
@@ -293,9 +313,11 @@ class FiguresPage(QWidget):
         top = QHBoxLayout()
         note = QLabel("各单位信访工作考核指标（含本期无案件的单位）；点击表头排序。")
         note.setObjectName("pageSubtitle")
+        self.assessment_note = QLabel("")
         self.export_assessment_button = QPushButton("导出 Excel…")
         self.export_assessment_button.clicked.connect(self.export_assessment)
         top.addWidget(note)
+        top.addWidget(self.assessment_note)
         top.addStretch(1)
         top.addWidget(self.export_assessment_button)
         layout.addLayout(top)
@@ -335,47 +357,67 @@ class FiguresPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute everything on the worker (one at a time; a request meanwhile runs once after)."""
+        """Read the figures (and the open tab's rows) on the worker; one at a time, a request meanwhile
+        runs once after.  The other tabs are read when they are next opened."""
         if self._loading:
             self._again = True
             return
         self._loading = True
         self._stale = False
         query = self.current_query()
-        unit = query.unit_code or None
-        today = date.today()
+        self.requested = query
         self.period_label.setText(f"{period_text(query.start, query.end)}（按收件日期）　正在统计…")
+        self._load_open_tab()  # the tab in view first
         self.runner.call(
             figure_ops.period_figures,
             query.start,
             query.end,
-            unit,
+            query.unit_code or None,
             on_success=lambda figures: self._figures_arrived(query, figures),
             on_failure=self._failed,
             owner=self,
             write=False,
         )
+
+    def _load_open_tab(self) -> None:
+        """Read the open tab's rows for the requested period, unless it shows or is reading them."""
+        for tab in self.tab_rows:
+            if tab.widget is self.tabs.currentWidget() and self.requested not in (None, tab.query):
+                tab.query = self.requested
+                tab.load(self.requested)
+
+    def _tab_failed(self, tab: TabRows, note: QLabel, error: BaseException) -> None:
+        tab.query = None  # read again when next opened
+        note.setText("暂时无法读取")
+        show_error(self, error)
+
+    def _load_warnings(self, query: PageQuery) -> None:
+        tab = self.tab_rows[0]
+        self.warning_note.setText("正在查找苗头…")
         self.runner.call(
             figure_ops.period_warnings,
             query.start,
             query.end,
-            unit,
+            query.unit_code or None,
             on_success=self._warnings_arrived,
-            on_failure=self._failed,
+            on_failure=lambda error: self._tab_failed(tab, self.warning_note, error),
             owner=self,
             write=False,
         )
-        if self.office:
-            self.runner.call(
-                figure_ops.units_assessment,
-                query.start,
-                query.end,
-                today,
-                on_success=self._assessment_arrived,
-                on_failure=self._failed,
-                owner=self,
-                write=False,
-            )
+
+    def _load_assessment(self, query: PageQuery) -> None:
+        tab = self.tab_rows[1]
+        self.assessment_note.setText("正在统计各单位…")
+        self.runner.call(
+            figure_ops.units_assessment,
+            query.start,
+            query.end,
+            date.today(),
+            on_success=self._assessment_arrived,
+            on_failure=lambda error: self._tab_failed(tab, self.assessment_note, error),
+            owner=self,
+            write=False,
+        )
 
     def _failed(self, error: BaseException) -> None:
         self._loading = False
@@ -462,6 +504,7 @@ class FiguresPage(QWidget):
 
     def _assessment_arrived(self, rows: list[UnitAssessment]) -> None:
         self.assessment = rows
+        self.assessment_note.setText("")
         table = self.assessment_table
         table.setSortingEnabled(False)
         table.setRowCount(len(rows))
@@ -572,6 +615,8 @@ class FiguresPage(QWidget):
 
     # -- staying current -----------------------------------------------------------------------
     def _on_changed(self, _changes: Changes) -> None:
+        for tab in self.tab_rows:
+            tab.query = None  # the ledger changed: each tab is read again when next opened
         if self.isVisible():
             self.refresh()
         else:
