@@ -102,7 +102,14 @@ NO_LINE_START = frozenset("，。、；：！？）》」』”’,.;:!?)")
 
 def _width(ch: str) -> int:
     code = ord(ch)
-    return 2 if code >= 0x1100 and any(low <= code <= high for low, high in WIDE_RANGES) else 1
+    if code < 0x1100:
+        return 1
+    if 0x4E00 <= code <= 0x9FFF:  # the common ideographs, nearly every character of the help
+        return 2
+    for low, high in WIDE_RANGES:
+        if low <= code <= high:
+            return 2
+    return 1
 
 
 def columns(text: str) -> int:
