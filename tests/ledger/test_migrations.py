@@ -245,10 +245,19 @@ def test_a_file_ledger_keeps_its_chain_digests_as_bytes_after_the_upgrade(tmp_pa
                     text(f"UPDATE case_events SET {column} = :v WHERE case_id = :c AND seq = :s"),
                     {"v": hex_text, "c": case_id, "s": seq},
                 )
+        conn.execute(
+            text(
+                "CREATE TABLE scratch AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                "WHERE i < 20000) SELECT i, printf('%0200d', i) AS filler FROM n"
+            )
+        )
+        conn.execute(text("DROP TABLE scratch"))  # pages an older program left free
     engine.dispose()
     assert _digest_storage(location) == {("chain_prev", "text", 64), ("chain_hash", "text", 64)}
+    size = location.stat().st_size
 
     ledger = Ledger.open(location)
+    assert location.stat().st_size < size / 4  # the upgrade gives the freed room back
     assert _digest_storage(location) == {("chain_prev", "blob", 32), ("chain_hash", "blob", 32)}
     with ledger.session() as s:
         assert verify_ledger(s.connection()) == []

@@ -419,6 +419,15 @@ class SqliteBackend(StorageBackend):
         finally:
             source.close()
 
+    def compact(self, engine: Engine) -> None:
+        """``VACUUM``: the file is rewritten without the pages and the room within pages an upgrade freed."""
+        engine.dispose()
+        connection = engine.raw_connection()  # outside any transaction, as VACUUM must be
+        try:
+            connection.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+        finally:
+            connection.close()
+
     def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
         """``PRAGMA quick_check`` (structure only, fast) or ``integrity_check`` (indexes too)."""
         pragma = "quick_check" if quick else "integrity_check"
