@@ -18,6 +18,7 @@ from xinfang_desk.ledger.chain_check import verify_ledger
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerFileError
 from xinfang_desk.ledger.models import Case, CaseEvent
+from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter, case_ids
 from xinfang_desk.ledger.vocab import EventKind, Outcome
 from xinfang_desk.ledger.workflow import Workflow
@@ -277,3 +278,19 @@ def test_a_file_ledger_keeps_its_chain_digests_as_bytes_after_the_upgrade(tmp_pa
         config.attributes["connection"] = conn
         command.downgrade(config, "0010")
     assert _digest_storage(location) == {("chain_prev", "text", 64), ("chain_hash", "text", 64)}
+
+
+def test_an_upgraded_ledger_has_the_indexes_of_a_new_one(tmp_path: Path) -> None:
+    """Counting a channel's cases (the 台账's 来访 filter) reads an index in old ledgers as in new ones."""
+    old = tmp_path / "old.sqlite"
+    _old_ledger(old, "0010")
+    Ledger.open(old).close()
+    create_ledger(tmp_path / "new.sqlite", "JWC", "教务处").close()
+    new = tmp_path / "new.sqlite"
+
+    def indexes(location: Path) -> set[tuple[str, tuple[str, ...]]]:
+        found = inspect(create_engine(_url(location))).get_indexes("cases")
+        return {(index["name"], tuple(index["column_names"])) for index in found}
+
+    assert ("ix_cases_channel", ("channel",)) in indexes(new)
+    assert indexes(old) == indexes(new)
