@@ -42,7 +42,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     chosen = COMMANDS[command][0] if command in COMMANDS else None
     for name, (module, help_text) in COMMANDS.items():
         if module != chosen:
-            sub.add_parser(name, help=help_text)
+            sub.add_parser(name, help=help_text, add_help=False)  # listed only: never parsed
         elif name not in sub.choices:
             import_module(f"xinfang_desk.commands.{module}").register(sub)
     return parser
