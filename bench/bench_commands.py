@@ -6,6 +6,8 @@ Each run is its own process (``python -m xinfang_desk …``).  The floors, measu
 between them (interleaved): a bare interpreter (``python -c pass``) for ``--version`` and ``--help``
 (goal ≤ 1.2), and a bare ``python -c "import sqlalchemy.orm"`` for ``stats --json`` (goal ≤ 1.5, plus
 the command's own work: a year's figures of the ledger).  Prints medians, ratios and ``os.getloadavg()``.
+Python may write its bytecode caches (``PYTHONDONTWRITEBYTECODE`` is dropped), as an installed program has
+them; the warm-up run writes them, and upgrades the copied ledger if its schema is older.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="bench-commands-"))
     env = dict(os.environ, XINFANG_DESK_LOG_DIR=str(work / "log"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     ledger = work / args.db.name
     shutil.copyfile(args.db, ledger)

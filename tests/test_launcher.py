@@ -24,7 +24,9 @@ def test_a_command_or_program_option_goes_to_the_command_line(args: list[str]) -
 
 
 def test_the_command_line_runs_and_answers(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as stopped:
-        launcher.main(["--version"])
-    assert stopped.value.code == 0
+    assert launcher.main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("xinfang-desk ")
+    with pytest.raises(SystemExit) as stopped:
+        launcher.main(["--help"])
+    assert stopped.value.code == 0
+    assert "migrate-to" in capsys.readouterr().out

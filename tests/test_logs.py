@@ -100,6 +100,7 @@ def test_an_unexpected_error_on_the_command_line_is_one_sentence_and_logged(
     log_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from xinfang_desk import cli
+    from xinfang_desk.chinese_argparse import EXIT_UNEXPECTED
 
     def broken(_args: object) -> int:
         raise ZeroDivisionError("secret detail")
@@ -107,6 +108,6 @@ def test_an_unexpected_error_on_the_command_line_is_one_sentence_and_logged(
     monkeypatch.setattr("xinfang_desk.commands.ledger_commands.cmd_stats", broken)
     code = cli.main(["stats", "--year", "2025"])
     err = capsys.readouterr().err
-    assert code == cli.EXIT_UNEXPECTED
+    assert code == EXIT_UNEXPECTED
     assert str(logs.log_file()) in err and "Traceback" not in err and "secret detail" not in err
     assert "secret detail" in logs.log_file().read_text(encoding="utf-8")

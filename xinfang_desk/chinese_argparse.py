@@ -8,8 +8,12 @@ cause read wholly in Chinese.  An error ends in one line on stderr and exit code
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from typing import NoReturn
+
+TYPE_CHECKING = False  # typing itself is not imported: ``--help`` should load next to nothing
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 EXIT_USER_ERROR = 2
 EXIT_UNEXPECTED = 3
@@ -81,8 +85,111 @@ def _install() -> None:
     argparse.ngettext = chinese_plural  # type: ignore[attr-defined]
 
 
+#: Code points a terminal draws two columns wide (CJK ideographs, kana, hangul, full-width forms).
+WIDE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x1100, 0x115F),
+    (0x2E80, 0xA4CF),
+    (0xAC00, 0xD7A3),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFF60),
+    (0xFFE0, 0xFFE6),
+    (0x20000, 0x3FFFD),
+)
+#: Punctuation that may not start a line: it goes down together with the character before it.
+NO_LINE_START = frozenset("，。、；：！？）》」』”’,.;:!?)")
+
+
+def _width(ch: str) -> int:
+    code = ord(ch)
+    if code < 0x1100:
+        return 1
+    if 0x4E00 <= code <= 0x9FFF:  # the common ideographs, nearly every character of the help
+        return 2
+    for low, high in WIDE_RANGES:
+        if low <= code <= high:
+            return 2
+    return 1
+
+
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: Chinese characters take two."""
+    return sum(map(_width, text))
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` cut where a line may break: runs of spaces, words of narrow letters, each wide character."""
+    pieces: list[str] = []
+    for ch in text:
+        last = pieces[-1][-1] if pieces else ""
+        same_run = ch == last if " " in (ch, last) else bool(last) and _width(last) == _width(ch) == 1
+        if same_run:
+            pieces[-1] += ch
+        else:
+            pieces.append(ch)
+    return pieces
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` columns, broken at spaces or between Chinese characters.
+
+    ``textwrap`` counts characters, so Chinese help ran to twice the terminal's width; a word longer
+    than ``width`` keeps a line of its own.
+    """
+    lines: list[list[str]] = [[]]
+    used = 0
+    for piece in _pieces(text):
+        size = columns(piece)
+        if used + size > width and lines[-1]:
+            if piece.startswith(" "):
+                lines.append([])
+                used = 0
+                continue
+            carried: list[str] = []
+            if piece in NO_LINE_START:  # take the character before (and the marks after it) down too
+                while lines[-1][-1].startswith(" ") and len(lines[-1]) > 1:
+                    lines[-1].pop()
+                while len(lines[-1]) > 1 and (not carried or carried[0] in NO_LINE_START):
+                    carried.insert(0, lines[-1].pop())
+            lines.append(carried)
+            used = sum(columns(part) for part in carried)
+        if piece.startswith(" ") and not lines[-1]:
+            continue
+        lines[-1].append(piece)
+        used += size
+    return ["".join(line).rstrip() for line in lines if line]
+
+
+def terminal_columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` finds it (``COLUMNS``, the terminal, else 80)."""
+    try:
+        width = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        width = 0
+    if width <= 0:
+        try:
+            width = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            width = 0
+    return width or 80
+
+
 class ChineseHelpFormatter(argparse.HelpFormatter):
-    """Help with Chinese placeholders (``--db 路径``) instead of the upper-cased option name."""
+    """Help with Chinese placeholders (``--db 路径``) and lines that fit the terminal with Chinese in them."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ):
+        super().__init__(
+            prog, indent_increment, max_help_position, terminal_columns() - 2 if width is None else width
+        )
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap(self._whitespace_matcher.sub(" ", text).strip(), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return "\n".join(indent + line for line in wrap(text, width - len(indent)))
 
     def _get_default_metavar_for_optional(self, action: argparse.Action) -> str:
         return METAVARS.get(action.dest, "值")

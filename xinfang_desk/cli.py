@@ -1,23 +1,26 @@
 """The command line: ``xinfang-desk <command> [--db PATH] …``.
 
 Commands live in ``xinfang_desk.commands`` (one module per concern, each with ``register``); only the
-module of the command given is imported, and logging only once the arguments are read, so ``--version``
-and ``--help`` load next to nothing.  Every error a user can cause ends in one Chinese line on stderr and
+module of the command given is imported, and logging only once the arguments are read, so ``--help``
+loads next to nothing and ``--version`` alone is answered before even argparse.  Every error a user can cause ends in one Chinese line on stderr and
 a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
 
-import argparse
-import signal
 import sys
-import threading
-from collections.abc import Sequence
 from importlib import import_module
 
 from xinfang_desk import __version__
-from xinfang_desk.chinese_argparse import EXIT_UNEXPECTED, EXIT_USER_ERROR, ChineseArgumentParser
 from xinfang_desk.commands import COMMANDS
+
+TYPE_CHECKING = False  # neither typing nor argparse is imported to answer ``--version``
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
+#: What ``--version`` prints.
+VERSION_TEXT = f"xinfang-desk {__version__}"
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -26,8 +29,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     Every other command is listed by its name and help alone (``COMMANDS``), which is all that
     ``--help`` shows, so ``--version`` and ``--help`` import no command, no ledger and no SQLAlchemy.
     """
+    from xinfang_desk.chinese_argparse import ChineseArgumentParser
+
     parser = ChineseArgumentParser(prog="xinfang-desk", description="信访台账命令行工具")
-    parser.add_argument("--version", action="version", version=f"xinfang-desk {__version__}")
+    parser.add_argument("--version", action="version", version=VERSION_TEXT)
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -37,7 +42,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     chosen = COMMANDS[command][0] if command in COMMANDS else None
     for name, (module, help_text) in COMMANDS.items():
         if module != chosen:
-            sub.add_parser(name, help=help_text)
+            sub.add_parser(name, help=help_text, add_help=False)  # listed only: never parsed
         elif name not in sub.choices:
             import_module(f"xinfang_desk.commands.{module}").register(sub)
     return parser
@@ -59,10 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         multiprocessing.freeze_support()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:
+        sys.stdout.write(f"{VERSION_TEXT}\n")
+        return 0
     parser = build_parser(command_in(argv))
     args = parser.parse_args(argv)
     import logging
+    import signal
+    import threading
 
+    from xinfang_desk.chinese_argparse import EXIT_UNEXPECTED, EXIT_USER_ERROR
     from xinfang_desk.ledger.errors import LedgerError
     from xinfang_desk.logs import setup_logging, unexpected_error_text
     from xinfang_desk.private_files import remove_stale_temp

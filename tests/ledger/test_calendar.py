@@ -72,3 +72,15 @@ def test_working_day_count_matches_a_day_by_day_count(start: date, days: int) ->
     due = cal.deadline(start, DeadlineRule(days, "workday"))
     counted = sum(cal.is_workday(start + timedelta(days=i)) for i in range(1, (due - start).days + 1))
     assert counted == days and cal.is_workday(due)
+
+
+def test_the_library_fingerprint_names_the_installed_package_version() -> None:
+    """Read from the module, the version must equal the package's: a changed text would recompute deadlines."""
+    from importlib import metadata
+
+    from xinfang_desk.ledger.calendar import library_fingerprint
+
+    version, years = library_fingerprint().split(":")
+    assert version == metadata.version("chinesecalendar")
+    first, last = (int(year) for year in years.split("-"))
+    assert first <= 2020 < last

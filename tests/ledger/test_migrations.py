@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, inspect, select, text
@@ -17,6 +18,7 @@ from xinfang_desk.ledger.chain_check import verify_ledger
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerFileError
 from xinfang_desk.ledger.models import Case, CaseEvent
+from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter, case_ids
 from xinfang_desk.ledger.vocab import EventKind, Outcome
 from xinfang_desk.ledger.workflow import Workflow
@@ -212,3 +214,83 @@ def test_an_sqlite_file_of_another_program_is_refused(tmp_path: Path) -> None:
     engine.dispose()
     with pytest.raises(LedgerFileError, match="不是信访台账"):
         Ledger.open(path)
+
+
+def _digest_storage(location: str | Path) -> set[tuple[str, str, int]]:
+    """How a file ledger stores its chain's digests: (column, type, length) of every sealed row."""
+    with create_engine(_url(location)).connect() as conn:
+        return {
+            tuple(row)
+            for table in ("case_events", "audit_log")
+            for column in ("chain_prev", "chain_hash")
+            for row in conn.execute(
+                text(
+                    f"SELECT DISTINCT '{column}', typeof({column}), length({column}) FROM {table} WHERE chain_seq"
+                )
+            )
+        }
+
+
+def test_a_file_ledger_keeps_its_chain_digests_as_bytes_after_the_upgrade(tmp_path: Path) -> None:
+    """The digests of an older file (hex text) become 32 bytes; the chain still verifies and goes on."""
+    location = tmp_path / "old.sqlite"
+    _old_ledger(location, "0010")
+    engine = create_engine(_url(location))
+    with engine.begin() as conn:  # as the program of 0010 stored them: 64 hex characters
+        conn.execute(text("DROP TRIGGER IF EXISTS case_events_no_update"))
+        for column in ("chain_prev", "chain_hash"):
+            stored = conn.execute(text(f"SELECT case_id, seq, {column} FROM case_events")).all()
+            for case_id, seq, value in stored:
+                hex_text = value.hex() if isinstance(value, bytes) else value
+                conn.execute(
+                    text(f"UPDATE case_events SET {column} = :v WHERE case_id = :c AND seq = :s"),
+                    {"v": hex_text, "c": case_id, "s": seq},
+                )
+        conn.execute(
+            text(
+                "CREATE TABLE scratch AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                "WHERE i < 20000) SELECT i, printf('%0200d', i) AS filler FROM n"
+            )
+        )
+        conn.execute(text("DROP TABLE scratch"))  # pages an older program left free
+    engine.dispose()
+    assert _digest_storage(location) == {("chain_prev", "text", 64), ("chain_hash", "text", 64)}
+    size = location.stat().st_size
+
+    ledger = Ledger.open(location)
+    assert location.stat().st_size < size / 4  # the upgrade gives the freed room back
+    assert _digest_storage(location) == {("chain_prev", "blob", 32), ("chain_hash", "blob", 32)}
+    with ledger.session() as s:
+        assert verify_ledger(s.connection()) == []
+        case = s.scalars(select(Case)).one()
+        Workflow(s, "主任").accept(case)
+    with ledger.session() as s:
+        assert verify_ledger(s.connection()) == []
+        digests = s.execute(select(CaseEvent.chain_prev, CaseEvent.chain_hash).order_by(CaseEvent.seq)).all()
+        assert all(len(d) == 64 and int(d, 16) >= 0 for row in digests for d in row)  # hex in the program
+        assert digests[-1][1] == chain.last_hash(s.connection())
+        with pytest.raises(Exception, match="历史记录不可修改"):  # the guard is back
+            s.execute(text("UPDATE case_events SET note = 'x' WHERE seq = 1"))
+    ledger.close()
+
+    config = db.alembic_config()  # and back, as the older program reads them
+    with create_engine(_url(location)).begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")
+    assert _digest_storage(location) == {("chain_prev", "text", 64), ("chain_hash", "text", 64)}
+
+
+def test_an_upgraded_ledger_has_the_indexes_of_a_new_one(tmp_path: Path) -> None:
+    """Counting a channel's cases (the 台账's 来访 filter) reads an index in old ledgers as in new ones."""
+    old = tmp_path / "old.sqlite"
+    _old_ledger(old, "0010")
+    Ledger.open(old).close()
+    create_ledger(tmp_path / "new.sqlite", "JWC", "教务处").close()
+    new = tmp_path / "new.sqlite"
+
+    def indexes(location: Path) -> set[tuple[str, tuple[str, ...]]]:
+        found = inspect(create_engine(_url(location))).get_indexes("cases")
+        return {(index["name"], tuple(index["column_names"])) for index in found}
+
+    assert ("ix_cases_channel", ("channel",)) in indexes(new)
+    assert indexes(old) == indexes(new)

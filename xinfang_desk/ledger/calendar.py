@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from importlib import metadata
 
 import chinese_calendar
 from sqlalchemy import select
@@ -104,10 +103,14 @@ def library_covers(year: int) -> bool:
 
 def library_fingerprint() -> str:
     """The installed library's version and the years it covers, e.g. ``1.11.0:2004-2026``."""
-    try:
-        version = metadata.version("chinesecalendar")
-    except metadata.PackageNotFoundError:
-        version = "?"
+    version = getattr(chinese_calendar, "__version__", None)
+    if version is None:  # read from the installed package's metadata (a slow import) only when it must
+        from importlib import metadata
+
+        try:
+            version = metadata.version("chinesecalendar")
+        except metadata.PackageNotFoundError:
+            version = "?"
     years = sorted({day.year for day in chinese_calendar.constants.holidays})
     return f"{version}:{years[0]}-{years[-1]}"
 

@@ -8,7 +8,8 @@ into the ledger's one chain just before the transaction commits.  The chain's he
 by another program (plain sqlite3) is never sealed, so ``chain_check.verify_ledger`` names it.
 
 The encoding is canonical: the raw stored values of every column but the chain's own, as sorted
-JSON, so the same row always gives the same bytes whoever reads it.
+JSON, so the same row always gives the same bytes whoever reads it.  The program handles digests as
+hex text; a file ledger stores each as its 32 bytes (``Digest``), half the room.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Dialect, String, text
+from sqlalchemy.types import TypeDecorator
 
 #: The tables in the chain and the columns their hash covers (every column but the chain's own).
 CHAINED: dict[str, tuple[str, ...]] = {
@@ -35,6 +37,34 @@ CHAIN_COLUMNS = ("chain_seq", "chain_prev", "chain_hash")
 STORED_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 GENESIS = "0" * 64
 HEAD_KEY = "chain_head"
+#: Databases that keep a digest as its bytes (a ledger file, where every byte of history counts); a
+#: server keeps the hex text, and its unsealed rows carry a transaction's mark in ``chain_prev``.
+DIGESTS_AS_BYTES = frozenset({"sqlite"})
+
+
+def stored_digest(dialect: Dialect, digest: str | None) -> str | bytes | None:
+    """A digest (hex text) as ``dialect``'s database keeps it."""
+    if digest is None or dialect.name not in DIGESTS_AS_BYTES:
+        return digest
+    return bytes.fromhex(digest)
+
+
+def digest_text(stored: str | bytes | None) -> str | None:
+    """A stored digest as the hex text the program uses (a ledger upgraded earlier may hold either)."""
+    return stored.hex() if isinstance(stored, bytes) else stored
+
+
+class Digest(TypeDecorator[str]):
+    """The column type of ``chain_prev`` and ``chain_hash``: hex text in the program (``stored_digest``)."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | bytes | None:
+        return stored_digest(dialect, value)
+
+    def process_result_value(self, value: str | bytes | None, dialect: Dialect) -> str | None:
+        return digest_text(value)
 
 
 def canonical(table: str, row: Mapping[str, Any]) -> bytes:
@@ -132,7 +162,9 @@ def raw_rows(
         for row in rows:
             at = tuple(row[: len(key)])
             if wanted is None or at in wanted:
-                found[at] = {"_key": at, **dict(zip(names, row[len(key) :], strict=True))}
+                found[at] = values = {"_key": at, **dict(zip(names, row[len(key) :], strict=True))}
+                values["chain_prev"] = digest_text(values["chain_prev"])
+                values["chain_hash"] = digest_text(values["chain_hash"])
 
     if keys is None:
         take(connection.exec_driver_sql(sql))
@@ -180,7 +212,8 @@ def seal(
             continue
         seq, prev = seq + 1, digest
         digest = link(prev, table, row)
-        updates[table].append((seq, prev, digest, *key))
+        dialect = connection.dialect
+        updates[table].append((seq, stored_digest(dialect, prev), stored_digest(dialect, digest), *key))
     for table, rows in updates.items():
         if rows:
             key = key_of(table)

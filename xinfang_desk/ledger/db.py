@@ -415,6 +415,8 @@ def _migrate(engine: Engine, backend: StorageBackend, path: Path | None, *, crea
         create_private_file(saved)  # it holds full ID and phone numbers
         backend.backup(engine, saved)
     upgrade(engine, "head", backend)
+    if path is not None:
+        backend.compact(engine)  # rows an upgrade rewrote smaller leave room in their pages
     return missing
 
 

@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from xinfang_desk.ledger.chain import Digest
+
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
@@ -172,6 +174,8 @@ class Case(Base):
         Index("ix_cases_status_due", "status", "due_on"),
         Index("ix_cases_repeat_of", "repeat_of_id"),
         Index("ix_cases_figures", *FIGURES_INDEX_COLUMNS),
+        #: counting the cases of a channel (the 台账's 来访/来信… filter) reads this, not every case
+        Index("ix_cases_channel", "channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -274,8 +278,8 @@ class CaseEvent(Base):
     #: the hash chain (``ledger.chain``): position in the ledger's one chain of events and audit
     #: entries, the hash of the entry before, and this entry's hash; filled when the entry is sealed
     chain_seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
-    chain_prev: Mapped[str | None] = mapped_column(String(64))
-    chain_hash: Mapped[str | None] = mapped_column(String(64))
+    chain_prev: Mapped[str | None] = mapped_column(Digest)
+    chain_hash: Mapped[str | None] = mapped_column(Digest)
 
     case: Mapped[Case] = relationship(cascade="")
 
@@ -338,8 +342,8 @@ class AuditEntry(Base):
     #: the hash chain (``ledger.chain``): position in the ledger's one chain of events and audit
     #: entries, the hash of the entry before, and this entry's hash; filled when the entry is sealed
     chain_seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
-    chain_prev: Mapped[str | None] = mapped_column(String(64))
-    chain_hash: Mapped[str | None] = mapped_column(String(64))
+    chain_prev: Mapped[str | None] = mapped_column(Digest)
+    chain_hash: Mapped[str | None] = mapped_column(Digest)
 
 
 class MergedFile(Base):

@@ -244,6 +244,9 @@ class StorageBackend:
         """What the database's own check finds wrong (empty when it is sound)."""
         return []
 
+    def compact(self, engine: Engine) -> None:
+        """Give back the room an upgrade freed (a server reclaims it by itself)."""
+
     def in_use(self, path: Path) -> bool:
         """Another connection (any program) has the ledger file at ``path`` open."""
         return False

@@ -7,6 +7,7 @@ Everything SQLite-only lives in this module; the rest of the program reaches it 
 from __future__ import annotations
 
 import errno
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -422,6 +423,21 @@ class SqliteBackend(StorageBackend):
                 out.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         finally:
             source.close()
+
+    def compact(self, engine: Engine) -> None:
+        """``VACUUM``: the file is rewritten without the pages and the room within pages an upgrade freed.
+
+        It needs about the file's size again on the disk for a while; without it (or when another
+        program reads the file) the upgraded ledger is used as it is, only larger.
+        """
+        engine.dispose()
+        connection = engine.raw_connection()  # outside any transaction, as VACUUM must be
+        try:
+            connection.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+        except sqlite3.OperationalError as exc:  # a full disk, a busy file: compaction can wait
+            logging.getLogger(__name__).warning("ledger not compacted after the upgrade: %s", exc)
+        finally:
+            connection.close()
 
     def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
         """``PRAGMA quick_check`` (structure only, fast) or ``integrity_check`` (indexes too)."""
