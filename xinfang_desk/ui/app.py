@@ -24,25 +24,18 @@ from types import TracebackType
 from xinfang_desk.chinese_argparse import ChineseArgumentParser
 from xinfang_desk.ledger.backups import latest_backup, restore_backup
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import open_demo_ledger
+from xinfang_desk.ledger.demo import DEMO_CASES, open_demo_ledger
 from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerInUseError
 from xinfang_desk.ledger.instance_lock import InstanceLock
 from xinfang_desk.ledger.operations import queries  # noqa: F401  (what the 台账's first page reads)
 from xinfang_desk.ledger.operations.trail import Verification, verify
 from xinfang_desk.logs import setup_logging, unexpected_error_text
-from xinfang_desk.paths import default_ledger_path, ledger_argument
+from xinfang_desk.paths import default_demo_ledger_path, default_ledger_path, ledger_argument
 from xinfang_desk.private_files import remove_session_folder, remove_stale_temp
 
 # isort: split
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from xinfang_desk.ui.first_run import (
-    DEMO_CASES,
-    FirstRunDialog,
-    create_demo_ledger,
-    demo_ledger_path,
-    start_demo_build,
-)
 from xinfang_desk.ui.fonts_qt import install_fonts
 from xinfang_desk.ui.garbage import UiThreadGarbageCollector, settle_before_exit
 from xinfang_desk.ui.login_dialog import acting_user_for
@@ -86,21 +79,25 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
             raise LedgerError("演示台账只能是本机上的文件：--demo 不能与数据库地址一起使用。")
         return Ledger.open(args.db, check=False), False
     if args.demo:
-        return _demo_ledger(args.db or demo_ledger_path())
+        return _demo_ledger(args.db or default_demo_ledger_path())
     path = args.db if args.db is not None else default_ledger_path()
     if _exists(path):
         return Ledger.open(path, check=False), False
+    from xinfang_desk.ui.first_run import FirstRunDialog  # loaded only when there is no ledger yet
+
     dialog = FirstRunDialog(path)
     if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
         return None, False
     if dialog.wants_demo:
-        return _demo_ledger(demo_ledger_path())
+        return _demo_ledger(default_demo_ledger_path())
     return dialog.ledger, False
 
 
 def _demo_ledger(path: Path) -> tuple[Ledger, bool]:
     if _exists(path):
         return open_demo_ledger(path), False
+    from xinfang_desk.ui.first_run import create_demo_ledger
+
     return create_demo_ledger(path), True
 
 
@@ -122,6 +119,8 @@ def make_app() -> QApplication:
 
 def build_demo_in(window: MainWindow, runner: OpRunner, cases: int) -> None:
     """Fill the demo ledger; the dashboard says it is still building until the cases are written."""
+    from xinfang_desk.ui.first_run import start_demo_build
+
     dashboard = window.dashboard
     dashboard.show_building("正在生成演示案件……生成完成后显示统计。")
     progress = start_demo_build(
@@ -198,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _chosen_path(args: argparse.Namespace) -> Path:
     if args.demo:
-        return args.db or demo_ledger_path()
+        return args.db or default_demo_ledger_path()
     return args.db if args.db is not None else default_ledger_path()
 
 

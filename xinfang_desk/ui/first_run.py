@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import fill_demo_ledger, new_demo_ledger
+from xinfang_desk.ledger.demo import DEMO_CASES, fill_demo_ledger, new_demo_ledger
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.operations.context import Actor, OpContext, OpResult
 from xinfang_desk.ledger.reference import create_ledger, validate_unit
@@ -36,8 +36,6 @@ from xinfang_desk.ui.login_dialog import Waiting
 from xinfang_desk.ui.ops import OpRunner, Progress
 from xinfang_desk.ui.style import DIALOG_ERROR_FOREGROUND, text_style
 
-#: Cases in the demo ledger the app builds itself.
-DEMO_CASES = 2000
 #: Cases generated between two progress reports.
 DEMO_BATCH = 200
 

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.ledger.operations.queries import LedgerFacts, ledger_facts
 from xinfang_desk.ledger.search import CaseFilter
 from xinfang_desk.ui.about import AboutDialog
@@ -377,6 +376,7 @@ class MainWindow(QMainWindow):
 
     def print_assign_slips(self, case_ids: list[int]) -> None:
         """The 交办单 of the cases selected in the ledger, as one PDF in a print preview."""
+        from xinfang_desk.export.documents.facts import DocumentKind
         from xinfang_desk.ui.pdf_preview import preview_documents
 
         preview_documents(self.runner, case_ids, DocumentKind.ASSIGN, self)
