@@ -9,14 +9,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from xinfang_desk.ledger.demo import build_demo
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ui import app as app_module
 from xinfang_desk.ui import dashboard as dashboard_module
 from xinfang_desk.ui import ledger_model
-from xinfang_desk.ui.main_window import DASHBOARD, LEDGER, MainWindow
+from xinfang_desk.ui.main_window import DASHBOARD, FIGURES, LEDGER, REGISTRATION, SETTINGS, MainWindow
 from xinfang_desk.ui.ops import OpRunner
 
 #: Libraries only exporting, printing, previewing or upgrading needs.
@@ -119,3 +119,89 @@ def test_the_dashboard_still_loads_when_the_filter_choices_cannot_be_read(
     qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=20000)
     runner.wait()
     assert window.ledger_page.model.total == 60, "the cases are listed with the choices the bar had"
+
+
+def test_the_first_rows_are_drawn_before_the_other_pages_are_built_and_every_page_still_opens(
+    ledger, tmp_path, qsettings_dir, qtbot
+):
+    build_demo(ledger, cases=80, seed=3, today=date.today())
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    settings.setValue("window/page", LEDGER)
+    runner = OpRunner(ledger)
+    window = MainWindow(runner, settings)
+    qtbot.addWidget(window)
+    built_when_drawn: list[list[bool]] = []
+    window.first_page_drawn.connect(
+        lambda: built_when_drawn.append(
+            [window.is_built(page) for page in (DASHBOARD, REGISTRATION, SETTINGS)]
+        )
+    )
+    rows_when_drawn: list[int] = []
+    window.first_page_drawn.connect(lambda: rows_when_drawn.append(window.ledger_page.model.rowCount()))
+    with qtbot.waitSignal(window.first_page_ready, timeout=20000):
+        window.show()
+    assert rows_when_drawn and rows_when_drawn[0] > 0
+    assert built_when_drawn == [[False, False, False]], "only the 台账 was built when its rows were drawn"
+    assert not window.is_built(FIGURES), "统计分析 waits until it is first shown"
+    qtbot.waitUntil(lambda: window.dashboard.data is not None and not runner.busy, timeout=20000)
+    assert window.dashboard.tiles, "the dashboard has its figures ready before it is shown"
+    assert window.settings_page.snapshot is not None, "设置 has its values ready before it is shown"
+
+    for index, key in ((FIGURES, Qt.Key.Key_5), (REGISTRATION, Qt.Key.Key_2), (DASHBOARD, Qt.Key.Key_1)):
+        qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
+        assert window.current_page() == index
+        assert window.stack.currentWidget() is window.page(index)
+    assert window.figures_page.isVisible() is False and window.dashboard.isVisible()
+    runner.wait()
+
+
+WINDOW_DRAWN_THEN_MODULES = r"""
+import sys
+from xinfang_desk.ui import app
+
+built = app.MainWindow.__init__
+
+
+def report(window):
+    rows = window.ledger_page.model.rowCount()
+    print("drawn:", rows, *sorted(name for name in sys.modules if name.startswith(("xinfang_desk.ui", "PySide6"))))
+    window.close()
+
+
+def init_then_report(self, *args, **kwargs):
+    built(self, *args, **kwargs)
+    self.first_page_drawn.connect(lambda: report(self))
+
+
+app.MainWindow.__init__ = init_then_report
+sys.exit(app.main(["--db", sys.argv[1]]))
+"""
+
+
+def test_the_window_draws_its_first_rows_before_loading_the_figures_page_and_its_charts(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ledger.sqlite"
+    ledger = create_ledger(path, "JWC", "教务处", demo=True)  # a demo: no sign-in dialog in the way
+    build_demo(ledger, cases=120, seed=9, today=date(2026, 11, 25))
+    ledger.close()
+    config = tmp_path / "config"
+    (config / "xinfang_desk").mkdir(parents=True)
+    (config / "xinfang_desk" / "xinfang_desk.conf").write_text(f"[window]\npage={LEDGER}\n", encoding="utf-8")
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(config)}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    result = subprocess.run(
+        [sys.executable, "-c", WINDOW_DRAWN_THEN_MODULES, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    drawn = next(line for line in result.stdout.splitlines() if line.startswith("drawn:")).split()[1:]
+    assert int(drawn[0]) > 0, "the 台账 shows rows"
+    loaded = set(drawn[1:])
+    assert "xinfang_desk.ui.ledger_view" in loaded
+    not_yet = {"xinfang_desk.ui.figures_page", "xinfang_desk.ui.charts", "PySide6.QtCharts"}
+    not_yet |= {"xinfang_desk.ui.dashboard", "xinfang_desk.ui.registration", "xinfang_desk.ui.settings_page"}
+    assert sorted(loaded & not_yet) == []

@@ -29,6 +29,8 @@ ProgressCallback = Callable[[int, int], bool | None]
 
 #: The unit a demo ledger belongs to.
 DEMO_UNIT = ("JWC", "教务处")
+#: Cases in the demo ledger the app builds itself.
+DEMO_CASES = 2000
 #: Who acts in a demo ledger: it opens without signing in, with every permission.
 DEMO_ACTOR = Actor("演示管理员", role=Role.ADMIN)
 

@@ -19,26 +19,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
-
+# The ledger's modules, and SQLAlchemy with them, load before Qt's: once PySide6 is loaded it reads the
+# source of every module imported after it (looking for its feature switches), a tenth of the start-up.
 from xinfang_desk.chinese_argparse import ChineseArgumentParser
 from xinfang_desk.ledger.backups import latest_backup, restore_backup
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import open_demo_ledger
+from xinfang_desk.ledger.demo import DEMO_CASES, open_demo_ledger
 from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerInUseError
 from xinfang_desk.ledger.instance_lock import InstanceLock
+from xinfang_desk.ledger.operations import queries  # noqa: F401  (what the 台账's first page reads)
 from xinfang_desk.ledger.operations.trail import Verification, verify
 from xinfang_desk.logs import setup_logging, unexpected_error_text
-from xinfang_desk.paths import ledger_argument
+from xinfang_desk.paths import default_demo_ledger_path, ledger_argument
 from xinfang_desk.private_files import remove_session_folder, remove_stale_temp
-from xinfang_desk.ui.first_run import (
-    DEMO_CASES,
-    FirstRunDialog,
-    create_demo_ledger,
-    demo_ledger_path,
-    start_demo_build,
-)
+
+# isort: split
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
 from xinfang_desk.ui.fonts_qt import install_fonts
 from xinfang_desk.ui.garbage import UiThreadGarbageCollector, settle_before_exit
 from xinfang_desk.ui.ledger_place import remember_location, remembered_location
@@ -84,17 +81,19 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
             raise LedgerError("演示台账只能是本机上的文件：--demo 不能与数据库地址一起使用。")
         return _open_server_ledger(args.db), False
     if args.demo:
-        return _demo_ledger(args.db or demo_ledger_path())
+        return _demo_ledger(args.db or default_demo_ledger_path())
     location = args.db if args.db is not None else remembered_location(app_settings())
     if isinstance(location, str):
         return _open_server_ledger(location), False
     if _exists(location):
         return Ledger.open(location, check=False), False
+    from xinfang_desk.ui.first_run import FirstRunDialog  # loaded only when there is no ledger yet
+
     dialog = FirstRunDialog(location)
     if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
         return None, False
     if dialog.wants_demo:
-        return _demo_ledger(demo_ledger_path())
+        return _demo_ledger(default_demo_ledger_path())
     if args.db is None:  # the place chosen is this computer's ledger from now on
         remember_location(app_settings(), dialog.location)
     return dialog.ledger, False
@@ -110,6 +109,8 @@ def _open_server_ledger(location: str) -> Ledger | None:
 def _demo_ledger(path: Path) -> tuple[Ledger, bool]:
     if _exists(path):
         return open_demo_ledger(path), False
+    from xinfang_desk.ui.first_run import create_demo_ledger
+
     return create_demo_ledger(path), True
 
 
@@ -131,6 +132,8 @@ def make_app() -> QApplication:
 
 def build_demo_in(window: MainWindow, runner: OpRunner, cases: int) -> None:
     """Fill the demo ledger; the dashboard says it is still building until the cases are written."""
+    from xinfang_desk.ui.first_run import start_demo_build
+
     dashboard = window.dashboard
     dashboard.show_building("正在生成演示案件……生成完成后显示统计。")
     progress = start_demo_build(
@@ -144,17 +147,13 @@ def build_demo_in(window: MainWindow, runner: OpRunner, cases: int) -> None:
 
 
 def log_when_ledger_page_ready(window: MainWindow, started: float) -> None:
-    """Log once how long the start took until the 台账 page first showed its rows (bench/bench_bundle.py)."""
-    model = window.ledger_page.model
+    """Log once how long the start took until the 台账 page first drew its rows (bench/startup_timing.py)."""
 
     def drawn() -> None:
+        window.first_page_drawn.disconnect(drawn)
         log.info("ledger page ready %.0f ms after start", (time.perf_counter() - started) * 1000)
 
-    def ready(_total: int) -> None:
-        model.query_finished.disconnect(ready)
-        QTimer.singleShot(0, drawn)
-
-    model.query_finished.connect(ready)
+    window.first_page_drawn.connect(drawn)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -214,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _chosen_path(args: argparse.Namespace) -> Path | None:
     """The ledger file the app tried to open (None: a ledger on a server)."""
     if args.demo:
-        return args.db or demo_ledger_path()
+        return args.db or default_demo_ledger_path()
     location = args.db if args.db is not None else remembered_location(app_settings())
     return location if isinstance(location, Path) else None
 

@@ -291,6 +291,7 @@ class DashboardPage(QWidget):
             today,
             on_success=self._arrived,
             on_failure=self._failed,
+            owner=self,
             write=False,  # reads never wait behind another program's write
         )
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import fill_demo_ledger, new_demo_ledger
+from xinfang_desk.ledger.demo import DEMO_CASES, fill_demo_ledger, new_demo_ledger
 from xinfang_desk.ledger.errors import LedgerError, ServerPasswordError
 from xinfang_desk.ledger.operations.context import Actor, OpContext, OpResult
 from xinfang_desk.ledger.reference import UNIT_CODE, create_ledger, validate_unit
@@ -42,8 +42,6 @@ from xinfang_desk.ui.ops import OpRunner, Progress
 from xinfang_desk.ui.server_login import Opener, ServerPasswordDialog, open_off_ui
 from xinfang_desk.ui.style import DIALOG_ERROR_FOREGROUND, text_style
 
-#: Cases in the demo ledger the app builds itself.
-DEMO_CASES = 2000
 #: Cases generated between two progress reports.
 DEMO_BATCH = 200
 

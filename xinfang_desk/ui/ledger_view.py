@@ -198,6 +198,10 @@ class LedgerPage(QWidget):
         self.model.query_finished.connect(self._query_finished)
         runner.changed.connect(self._on_changed)
         self._apply_state(self.state)
+        # The first page does not wait for the bar's choices (on a large ledger, reading the years
+        # with cases takes a while): the remembered filter is queried at once, before them.
+        self._early_filter: CaseFilter | None = self.current_filter()
+        self.model.set_filter(self._early_filter)
         self.reload_choices()
 
     # -- building ------------------------------------------------------------------------------
@@ -442,7 +446,10 @@ class LedgerPage(QWidget):
         for combo in self._combos():
             combo.blockSignals(False)
         self.due_soon_legend.setText(f"{choices.due_soon_days}日内到期")
-        self.model.set_filter(self.current_filter())
+        early, self._early_filter = self._early_filter, None
+        case_filter = self.current_filter()
+        if case_filter != early:  # with the first choices, the same query is already on its way
+            self.model.set_filter(case_filter)
 
     def _combos(self) -> tuple[QComboBox, ...]:
         return (

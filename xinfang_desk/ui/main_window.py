@@ -3,14 +3,18 @@
 It wires the pages together (a dashboard tile opens the ledger filtered to its cases; Enter on a
 case opens it in its own window, raising the window if it is already open), remembers its geometry
 and page, and on closing asks about an unsaved registration and waits for the database worker.
+
+Only the page the window opens on and the 台账 are built before the window shows: the 工作台, 登记 and
+设置 are built once the 台账's first rows are drawn (their reads then follow that page's), and 统计分析
+when it is first shown.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,27 +29,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.export.documents.facts import DocumentKind
 from xinfang_desk.ledger.operations.queries import LedgerFacts, ledger_facts
 from xinfang_desk.ledger.search import CaseFilter
 from xinfang_desk.ui.about import AboutDialog
-from xinfang_desk.ui.dashboard import DashboardPage
-from xinfang_desk.ui.figures_page import FiguresPage
 from xinfang_desk.ui.ledger_view import LedgerPage
 from xinfang_desk.ui.ops import Changes, OpRunner
-from xinfang_desk.ui.registration import RegistrationPage
 from xinfang_desk.ui.safekeeping import Safekeeping
-from xinfang_desk.ui.settings_page import SettingsPage
 from xinfang_desk.ui.style import icon
 from xinfang_desk.ui.wheel_guard import install_wheel_guard
 
 if TYPE_CHECKING:
+    from xinfang_desk.ui.dashboard import DashboardPage
     from xinfang_desk.ui.export_dialog import ExportDialog
+    from xinfang_desk.ui.figures_page import FiguresPage
+    from xinfang_desk.ui.registration import RegistrationPage
+    from xinfang_desk.ui.settings_page import SettingsPage
 
 SETTINGS_ORG = "xinfang_desk"
 SETTINGS_APP = "xinfang_desk"
 
 DASHBOARD, REGISTRATION, LEDGER, SETTINGS, FIGURES = range(5)
+#: Built one at a time once the 台账's first rows are drawn (unless shown earlier); the rest on first show.
+#: The dashboard comes last: its figures are the longest read, the others' reads are quick.
+BUILT_AFTER_FIRST_PAGE = (REGISTRATION, SETTINGS, DASHBOARD)
+#: How long the window waits for the 台账's first rows to be painted before going on without it.
+PAINT_WAIT_MS = 1000
 PAGES: tuple[tuple[str, str], ...] = (
     ("工作台", "dashboard"),
     ("登记", "register"),
@@ -64,11 +72,13 @@ class MainWindow(QMainWindow):
     """信访台账's main window.
 
     The database worker serves one job at a time, so the window's reads are queued in the order the
-    user needs them: the 台账's first page first, then the dashboard's figures, then whatever waits
-    for ``first_page_ready`` (the background checks the app starts).
+    user needs them: the 台账's first page first, then the other pages' reads and the dashboard's
+    figures, then whatever waits for ``first_page_ready`` (the background checks the app starts).
     """
 
-    #: The 台账's first page has arrived (or its query failed): the rest of the start-up reads may follow.
+    #: The 台账's first page is on screen (or its query failed, or the 台账 is not the page shown).
+    first_page_drawn = Signal()
+    #: The pages built after the first page are there and their reads queued: the rest may follow.
     first_page_ready = Signal()
 
     def __init__(self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None) -> None:
@@ -83,25 +93,22 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("")
         self.resize(1320, 840)
 
-        self.dashboard = DashboardPage(runner, load=False)
-        self.registration = RegistrationPage(runner)
+        self._first_page_arrived = False
+        self._first_page_was_drawn = False
+        self._dashboard_waiting: DashboardPage | None = None
         self.ledger_page = LedgerPage(runner, settings)
-        self.settings_page = SettingsPage(runner, settings)
-        self.figures_page = FiguresPage(runner)
+        #: The pages built so far by their index; the stack holds an empty stand-in for the others.
+        self._pages: dict[int, QWidget] = {LEDGER: self.ledger_page}
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(148)
         self.navigation.setIconSize(self.navigation.iconSize() * 1.2)
         self.stack = QStackedWidget()
-        for (title, icon_name), page in zip(
-            PAGES,
-            (self.dashboard, self.registration, self.ledger_page, self.settings_page, self.figures_page),
-            strict=True,
-        ):
+        for index, (title, icon_name) in enumerate(PAGES):
             item = QListWidgetItem(icon(icon_name), title, self.navigation)
             item.setSizeHint(QSize(0, 46))
-            self.stack.addWidget(page)
+            self.stack.addWidget(self._pages.get(index) or QWidget())
         self.navigation.currentRowChanged.connect(self._page_changed)
 
         central = QWidget()
@@ -118,25 +125,82 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
 
-        self.dashboard.tile_activated.connect(self.show_cases)
-        self.figures_page.cases_requested.connect(self.show_cases)
         self.ledger_page.case_opened.connect(self.open_case)
         self.ledger_page.print_requested.connect(self.print_assign_slips)
-        self.dashboard.case_opened.connect(self.open_case)
-        self.registration.case_registered.connect(self._case_registered)
         runner.busy_changed.connect(self._busy_changed)
         runner.changed.connect(self._on_changed)
 
-        self._first_page_arrived = False
         self.ledger_page.model.first_page_shown.connect(self._after_first_page)
         self.ledger_page.model.query_finished.connect(self._after_first_page)  # also when it failed
-        self.first_page_ready.connect(self.dashboard.refresh)
 
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         self.show_page(int(settings.value("window/page", DASHBOARD, int)))
         self._load_unit()
+
+    # -- pages, built when first needed ---------------------------------------------------------
+    @property
+    def dashboard(self) -> DashboardPage:
+        return cast("DashboardPage", self.page(DASHBOARD))
+
+    @property
+    def registration(self) -> RegistrationPage:
+        return cast("RegistrationPage", self.page(REGISTRATION))
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        return cast("SettingsPage", self.page(SETTINGS))
+
+    @property
+    def figures_page(self) -> FiguresPage:
+        return cast("FiguresPage", self.page(FIGURES))
+
+    def is_built(self, index: int) -> bool:
+        return index in self._pages
+
+    def page(self, index: int) -> QWidget:
+        """Page ``index``, built now if it was not yet (it takes the place of its stand-in)."""
+        page = self._pages.get(index)
+        if page is not None:
+            return page
+        page = self._pages[index] = self._build_page(index)
+        stand_in, shown = self.stack.widget(index), self.stack.currentWidget()
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(stand_in)
+        self.stack.setCurrentWidget(page if shown is stand_in else shown)
+        stand_in.deleteLater()
+        return page
+
+    def _build_page(self, index: int) -> QWidget:
+        if index == DASHBOARD:
+            from xinfang_desk.ui.dashboard import DashboardPage
+
+            dashboard = DashboardPage(self.runner, load=self._first_page_was_drawn)
+            if not self._first_page_was_drawn:
+                self._dashboard_waiting = dashboard  # its figures are read after the 台账's first page
+            dashboard.set_unit_name(self.unit_name)
+            dashboard.tile_activated.connect(self.show_cases)
+            dashboard.case_opened.connect(self.open_case)
+            return dashboard
+        if index == REGISTRATION:
+            from xinfang_desk.ui.registration import RegistrationPage
+
+            registration = RegistrationPage(self.runner)
+            registration.case_registered.connect(self._case_registered)
+            return registration
+        if index == SETTINGS:
+            from xinfang_desk.ui.settings_page import SettingsPage
+
+            return SettingsPage(self.runner, self.settings)
+        if index == FIGURES:
+            from xinfang_desk.ui.figures_page import FiguresPage
+
+            figures = FiguresPage(self.runner)
+            figures.set_unit_name(self.unit_name)
+            figures.cases_requested.connect(self.show_cases)
+            return figures
+        raise ValueError(f"no page {index}")
 
     # -- building -----------------------------------------------------------------------------
     def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None) -> QAction:
@@ -208,7 +272,12 @@ class MainWindow(QMainWindow):
 
     def _page_changed(self, index: int) -> None:
         leaving = self.stack.currentIndex()
-        if leaving == SETTINGS and index != SETTINGS and self.settings_page.has_unsaved_changes():
+        if (
+            leaving == SETTINGS
+            and index != SETTINGS
+            and self.is_built(SETTINGS)
+            and self.settings_page.has_unsaved_changes()
+        ):
             self.navigation.blockSignals(True)
             self.navigation.setCurrentRow(SETTINGS)  # stay until the user answers
             self.navigation.blockSignals(False)
@@ -249,6 +318,7 @@ class MainWindow(QMainWindow):
 
     def _go(self, index: int) -> None:
         """Show page ``index`` (nothing left to ask)."""
+        self.page(index)
         self.stack.setCurrentIndex(index)
         self.settings.setValue("window/page", index)
         # On the 登记 page, Ctrl+N belongs to the form (new entry); elsewhere it opens the form.
@@ -306,6 +376,7 @@ class MainWindow(QMainWindow):
 
     def print_assign_slips(self, case_ids: list[int]) -> None:
         """The 交办单 of the cases selected in the ledger, as one PDF in a print preview."""
+        from xinfang_desk.export.documents.facts import DocumentKind
         from xinfang_desk.ui.pdf_preview import preview_documents
 
         preview_documents(self.runner, case_ids, DocumentKind.ASSIGN, self)
@@ -338,10 +409,37 @@ class MainWindow(QMainWindow):
 
         run_in_app(self.runner, self)
 
+    # -- after the first page ------------------------------------------------------------------
     def _after_first_page(self, *_args: object) -> None:
-        if not self._first_page_arrived:
-            self._first_page_arrived = True
-            self.first_page_ready.emit()
+        """The 台账's first page arrived: once it is painted, the rest of the start-up follows."""
+        if self._first_page_arrived:
+            return
+        self._first_page_arrived = True
+        viewport = self.ledger_page.table.viewport()
+        if viewport.isVisible():
+            self._paint_watch = _AfterNextPaint(viewport, self._after_first_page_drawn, PAINT_WAIT_MS)
+        else:
+            self._after_first_page_drawn()
+
+    def _after_first_page_drawn(self) -> None:
+        """The other pages one event at a time (the dashboard's figures last), then the rest."""
+        if self._first_page_was_drawn:
+            return
+        self._first_page_was_drawn = True
+        self.first_page_drawn.emit()
+        waiting = list(BUILT_AFTER_FIRST_PAGE)
+
+        def build_next() -> None:
+            page = self.page(waiting.pop(0))
+            if page is self._dashboard_waiting:
+                self._dashboard_waiting = None
+                cast("DashboardPage", page).refresh()
+            if waiting:
+                QTimer.singleShot(0, build_next)
+            else:
+                self.first_page_ready.emit()
+
+        QTimer.singleShot(0, build_next)
 
     # -- ledger facts, changes, busy ------------------------------------------------------------
     def _load_unit(self) -> None:
@@ -354,8 +452,10 @@ class MainWindow(QMainWindow):
         demo = "【演示】" if facts.is_demo else ""
         self.setWindowTitle(f"{demo}{self.unit_name}{office}")  # Qt adds " — 信访台账" (the display name)
         self.unit_label.setText(f"单位：{self.unit_name}（{code}）")
-        self.dashboard.set_unit_name(self.unit_name)
-        self.figures_page.set_unit_name(self.unit_name)
+        if self.is_built(DASHBOARD):
+            self.dashboard.set_unit_name(self.unit_name)
+        if self.is_built(FIGURES):
+            self.figures_page.set_unit_name(self.unit_name)
 
     def _on_changed(self, changes: Changes) -> None:
         if changes.reference or changes.everything:
@@ -369,7 +469,7 @@ class MainWindow(QMainWindow):
 
     # -- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.registration.has_unsaved_changes():
+        if self.is_built(REGISTRATION) and self.registration.has_unsaved_changes():
             answer = QMessageBox.question(
                 self,
                 "退出信访台账",
@@ -400,3 +500,24 @@ class MainWindow(QMainWindow):
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, case_view.CaseView):
                 widget.close()
+
+
+class _AfterNextPaint(QObject):
+    """Calls ``then`` once, just after ``widget`` is next painted (or after ``wait_ms`` without a paint)."""
+
+    def __init__(self, widget: QWidget, then: Any, wait_ms: int) -> None:
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+        QTimer.singleShot(wait_ms, self, self._done)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._done)  # the paint itself runs first
+        return False
+
+    def _done(self) -> None:
+        then, self.then = self.then, None
+        if then is not None:
+            then()

@@ -261,7 +261,7 @@ class SettingsPage(QWidget):
 
     # -- loading ------------------------------------------------------------------------------
     def reload(self) -> None:
-        self.runner.call(load_snapshot, on_success=self._show)
+        self.runner.call(load_snapshot, on_success=self._show, owner=self)
 
     def _show(self, snapshot: SettingsSnapshot) -> None:
         self.snapshot = snapshot

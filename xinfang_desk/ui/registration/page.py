@@ -121,7 +121,9 @@ class RegistrationPage(QWidget):
 
     # ------------------------------------------------------------------ reference data and changes
     def _load_reference(self) -> None:
-        self.runner.call(cases.reference_choices, on_success=self._reference_loaded, on_failure=self._failed)
+        self.runner.call(
+            cases.reference_choices, on_success=self._reference_loaded, on_failure=self._failed, owner=self
+        )
 
     def _reference_loaded(self, choices: ReferenceChoices) -> None:
         self.form.set_choices(choices)
