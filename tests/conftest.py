@@ -100,6 +100,14 @@ def ledger(ledger_location: str | Path) -> Iterator[Ledger]:
 
 
 @pytest.fixture
+def office(ledger_location: str | Path) -> Iterator[Ledger]:
+    """A new, empty office ledger (信访与督办室, XFB) that merges the units' files, on the engine the tests run on."""
+    opened = create_ledger(ledger_location, "XFB", "信访与督办室", office=True)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
 def qsettings_dir(tmp_path: Path) -> Iterator[Path]:
     """Point QSettings (native and INI, user scope) at a temp folder so tests never touch the user's."""
     from PySide6.QtCore import QSettings
