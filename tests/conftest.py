@@ -67,17 +67,29 @@ def _ledger_template(postgres: str | None) -> str | None:
     return engines.migrated_template(postgres) if postgres else None
 
 
+def _new_location(folder: Path, postgres: str | None, template: str | None) -> Iterator[str | Path]:
+    if postgres is None or template is None:
+        yield folder / "ledger.sqlite"
+        return
+    url = engines.new_database(postgres, template)
+    yield url
+    engines.drop_database(url)
+
+
 @pytest.fixture
 def ledger_location(
     tmp_path: Path, postgres: str | None, _ledger_template: str | None
 ) -> Iterator[str | Path]:
     """Where a test's ledger lives: a temporary file, or a new database on the test PostgreSQL server."""
-    if postgres is None or _ledger_template is None:
-        yield tmp_path / "ledger.sqlite"
-        return
-    url = engines.new_database(postgres, _ledger_template)
-    yield url
-    engines.drop_database(url)
+    yield from _new_location(tmp_path, postgres, _ledger_template)
+
+
+@pytest.fixture(scope="module")
+def module_location(
+    tmp_path_factory: pytest.TempPathFactory, postgres: str | None, _ledger_template: str | None
+) -> Iterator[str | Path]:
+    """Where a ledger shared by the tests of one module lives (as ``ledger_location``)."""
+    yield from _new_location(tmp_path_factory.mktemp("module"), postgres, _ledger_template)
 
 
 @pytest.fixture
