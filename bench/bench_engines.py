@@ -1,17 +1,24 @@
 """The same ledger on SQLite and on PostgreSQL, side by side in one run (run by hand, not in CI).
 
-Usage: python bench/bench_engines.py SERVER [--cases N] [--clerks 8] [--each 25]
+Usage: python bench/bench_engines.py SERVER [--cases N | --from FILE [--from-database NAME]]
+                                     [--clerks 8] [--each 25] [--merge-folder DIR] [--no-merge]
   SERVER  a PostgreSQL server's URL prefix whose user may create databases, e.g.
           postgresql+psycopg://postgres@127.0.0.1:5432 (``bash scripts/postgres.sh start DIR PORT`` prints one)
 
-A demo ledger of N cases is built in a temporary SQLite file and copied to a new database on the server
-(``migrate-to``).  On each engine it prints the median of several runs, and its ratio to a bare-library
-floor measured in the same run (sqlite3 / psycopg executing one comparable SELECT):
-- figures: ``compute_figures`` for the year, against a bare ``count(*)`` of the year's cases;
+A demo ledger of N cases (100,000 by default) is built in a temporary SQLite file and copied to a new
+database on the server (``migrate-to``).  ``--from FILE`` takes a copy of an existing ledger file instead,
+and ``--from-database NAME`` a copy of a database on the server already holding it (``CREATE DATABASE …
+TEMPLATE``: seconds instead of minutes).  The copies are removed afterwards; FILE and NAME are not changed.
+
+On each engine it prints the median of several runs, and its ratio to a bare-library floor measured in the
+same run (sqlite3 / psycopg executing one comparable SELECT on an open connection):
+- figures: ``compute_figures`` over the whole ledger (every year up to today's), against a bare ``count(*)``
+  of those cases;
 - search: a two-character word with filters (``case_ids``), against a bare ``count(*) … LIKE``;
-- registering: CLERKS processes each registering EACH cases at once: throughput and the slowest one.
-Then the ratio of PostgreSQL to SQLite for each.  The merge of 50 × 2,000 cases is bench/bench_merge.py's
-(SQLite only so far).
+- registering: CLERKS processes each registering EACH cases at once: throughput and the slowest one;
+- merge: bench_merge.py's 50 unit files of 2,000 cases (made once in DIR, kept) merged into an empty office
+  ledger, against python-calamine's bare read of the same files (bench_merge.py's floor).
+Then the ratio of PostgreSQL to SQLite for each.
 """
 
 from __future__ import annotations
@@ -25,14 +32,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from bench_merge import CASES as UNIT_CASES
+from bench_merge import UNITS, make_files, make_office, phase_merge, phase_read
+from sqlalchemy import create_engine, func, select, text
 
 from xinfang_desk.cli import main as cli
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.figures import compute_figures, year_range
+from xinfang_desk.ledger.figures import compute_figures
+from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.search import CaseFilter, case_ids
 from xinfang_desk.ledger.vocab import Status
 
@@ -40,6 +51,9 @@ TODAY = date(2026, 11, 25)
 YEAR = 2026
 RUNS = 5
 WORD = "空调"
+MERGE = f"merge {UNITS} × {UNIT_CASES:,}"
+#: each measurement's unit in the table
+UNIT = {"registrations/s": "", MERGE: " s", "merge floor": " s"}
 
 CLERK = """
 import sys, time
@@ -80,15 +94,16 @@ def bare(location: str) -> Callable[[str, dict], object]:
 
 def measure(location: str, clerks: int, each: int) -> dict[str, float]:
     ledger = Ledger.open(location)
-    start, end = year_range(YEAR)
     found: dict[str, float] = {}
     with ledger.reading() as s:
+        first = s.scalar(select(func.min(Case.year)))
+        start, end = date(first, 1, 1), date(TODAY.year, 12, 31)
         found["figures"] = median_ms(lambda: compute_figures(s, start, end))
     query = bare(location)
     found["figures floor"] = median_ms(
         lambda: query(
             "SELECT count(*) FROM cases WHERE received_at >= %(s)s AND received_at < %(e)s",
-            {"s": f"{YEAR}-01-01", "e": f"{YEAR + 1}-01-01"},
+            {"s": start.isoformat(), "e": f"{TODAY.year + 1}-01-01"},
         )
     )
     wanted = CaseFilter(text=WORD, year=YEAR, statuses=[Status.CLOSED, Status.REPLIED], today=TODAY)
@@ -134,43 +149,110 @@ def register_at_once(location: str, clerks: int, each: int) -> dict[str, float]:
     return {"registrations/s": len(times) / elapsed, "slowest registration": max(times)}
 
 
+def merge_seconds(folder: Path, office: str | Path) -> float:
+    """The merge of the unit files into a new, empty office ledger at ``office``."""
+    make_office(office)
+    result = phase_merge(folder, "a", office)
+    assert result["added"] == UNITS * UNIT_CASES and not result["refused"], result
+    return result["seconds"]
+
+
+class Server:
+    """Databases made on the PostgreSQL server for this run, dropped at the end."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix.rstrip("/")
+        self.admin = create_engine(f"{self.prefix}/postgres", isolation_level="AUTOCOMMIT")
+        self.made: list[str] = []
+
+    def new(self, name: str, template: str = "template0") -> str:
+        name = f"{name}_{os.getpid()}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template} ENCODING 'UTF8'"))
+        self.made.append(name)
+        return f"{self.prefix}/{name}"
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for name in self.made:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        self.admin.dispose()
+
+
+def build(args: argparse.Namespace, folder: Path, server: Server) -> tuple[str, str]:
+    """The SQLite ledger and its copy on the server."""
+    source = folder / "ledger.sqlite"
+    started = time.perf_counter()
+    if args.source:
+        with (
+            closing(sqlite3.connect(f"file:{args.source}?mode=ro", uri=True)) as a,
+            closing(sqlite3.connect(source)) as b,
+        ):
+            a.backup(b)
+    else:
+        demo = ["demo", "--db", str(source), "--cases", str(args.cases), "--today", TODAY.isoformat()]
+        assert cli(demo) == 0
+    if args.from_database:
+        copy = server.new("xf_bench", template=args.from_database)
+    else:
+        copy = server.new("xf_bench")
+        assert cli(["migrate-to", copy, "--db", str(source)]) == 0
+    print(f"ledgers ready in {time.perf_counter() - started:.0f} s", flush=True)
+    return str(source), copy
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("server")
     parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--from", dest="source", help="an existing ledger file to copy instead of a new demo")
+    parser.add_argument("--from-database", help="a database on SERVER holding the same ledger as --from")
     parser.add_argument("--clerks", type=int, default=8)
     parser.add_argument("--each", type=int, default=25)
+    parser.add_argument("--merge-folder", default="/tmp/xinfang-bench-merge")
+    parser.add_argument("--no-merge", action="store_true")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="xinfang-bench-engines-"))
-    source = folder / "ledger.sqlite"
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    started = time.perf_counter()
-    assert cli(["demo", "--db", str(source), "--cases", str(args.cases), "--today", TODAY.isoformat()]) == 0
-    name = f"xf_bench_{os.getpid()}"
-    admin = create_engine(f"{args.server.rstrip('/')}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
-    server = f"{args.server.rstrip('/')}/{name}"
-    assert cli(["migrate-to", server, "--db", str(source)]) == 0
-    print(f"{args.cases} cases built and copied in {time.perf_counter() - started:.0f} s", flush=True)
+    folder = Path(tempfile.mkdtemp(prefix="xinfang-bench-engines-"))
+    merges = Path(args.merge_folder)
+    if not args.no_merge:
+        make_files(merges)
+    server = Server(args.server)
+    loads = [os.getloadavg()]
     try:
-        results = {"SQLite": measure(str(source), args.clerks, args.each)}
-        results["PostgreSQL"] = measure(server, args.clerks, args.each)
+        source, copy = build(args, folder, server)
+        opened = Ledger.open(source)
+        with opened.reading() as s:
+            cases = s.scalar(select(func.count()).select_from(Case))
+        opened.close()
+        results = {"SQLite": measure(source, args.clerks, args.each)}
+        results["PostgreSQL"] = measure(copy, args.clerks, args.each)
+        if not args.no_merge:
+            floor = phase_read(merges)["seconds"]
+            for found in results.values():
+                found["merge floor"] = floor
+            results["SQLite"][MERGE] = merge_seconds(merges, folder / "office.sqlite")
+            results["PostgreSQL"][MERGE] = merge_seconds(merges, server.new("xf_bench_office"))
+        loads.append(os.getloadavg())
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-    print(f"\nload average {os.getloadavg()}, {args.clerks} clerks × {args.each} registrations")
-    print(f"{'':24}{'SQLite':>12}{'PostgreSQL':>12}{'PG/SQLite':>11}")
+        server.drop_all()
+    print(f"\n{cases:,} cases; {args.clerks} clerks × {args.each} registrations")
+    print(
+        "load average (os.getloadavg) before / after:",
+        " / ".join(" ".join(f"{x:.2f}" for x in a) for a in loads),
+    )
+    print(f"{'':28}{'SQLite':>12}{'PostgreSQL':>12}{'PG/SQLite':>11}")
     for key in results["SQLite"]:
         a, b = results["SQLite"][key], results["PostgreSQL"][key]
-        unit = "" if "/s" in key else " ms"
-        print(f"{key + unit:24}{a:12.1f}{b:12.1f}{b / a:11.2f}")
+        print(f"{key + UNIT.get(key, ' ms'):28}{a:12.1f}{b:12.1f}{b / a:11.2f}")
     for engine, found in results.items():
-        print(
+        line = (
             f"{engine}: figures {found['figures'] / found['figures floor']:.1f}× its floor, "
             f"search {found['search'] / found['search floor']:.1f}× its floor"
         )
+        if MERGE in found:
+            line += f", merge {found[MERGE] / found['merge floor']:.2f}× the bare read"
+        print(line)
     return 0
 
 

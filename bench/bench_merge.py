@@ -116,11 +116,23 @@ def phase_openpyxl(folder: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "rows": rows}
 
 
-def phase_merge(folder: Path, sub: str) -> dict:
+def make_office(location: str | Path) -> None:
+    """An empty office ledger at ``location``: a file (replaced when there) or an empty database's URL."""
+    from xinfang_desk.ledger.reference import create_ledger
+
+    if "://" not in str(location):
+        path = Path(location)
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    create_ledger(location, "XFB", "信访与督办室", office=True).close()
+
+
+def phase_merge(folder: Path, sub: str, office: str | Path | None = None) -> dict:
+    """Merge the files of ``folder/sub`` into the office ledger (``folder/office.sqlite`` unless given)."""
     from xinfang_desk.export.exchange.merge import merge_workbooks
     from xinfang_desk.ledger.db import Ledger
 
-    ledger = Ledger.open(folder / "office.sqlite")
+    ledger = Ledger.open(office or folder / "office.sqlite")
     started = time.perf_counter()
     with ledger.session() as session:
         report = merge_workbooks(session, _files(folder, sub), "基准测试")
@@ -170,12 +182,7 @@ def main() -> None:
         return
     folder = Path(args.folder)
     make_files(folder)
-    from xinfang_desk.ledger.reference import create_ledger
-
-    office = folder / "office.sqlite"
-    for suffix in ("", "-wal", "-shm"):
-        office.with_name(office.name + suffix).unlink(missing_ok=True)
-    create_ledger(office, "XFB", "信访与督办室", office=True).close()
+    make_office(folder / "office.sqlite")
 
     print("load (os.getloadavg):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     read = _run(folder, "read")

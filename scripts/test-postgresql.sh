@@ -10,21 +10,13 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 PYTHON="${PYTHON:-.venv/bin/python}"
 
-# Every test in these files whose ledger is made by the `ledger`/`ledger_location` fixtures runs on the
-# server; the others are left to the SQLite pass (tests/conftest.py deselects them).
+# The ledger (with its operations) and exchange suites: every test whose ledger is made by the `ledger`,
+# `office`, `ledger_location` or `empty_location` fixtures runs on the server, except those marked
+# `sqlite_only` (a file ledger's own machinery); the others (no database, or a ledger file of their own) are
+# left to the SQLite pass (tests/conftest.py deselects them).
 FILES=(
-    tests/ledger/test_storage.py
-    tests/ledger/test_transfer.py
-    tests/ledger/test_many_clerks.py
-    tests/ledger/test_workflow.py
-    tests/ledger/test_search.py
-    tests/ledger/test_migrations.py
-    tests/ledger/test_history_chain.py
-    tests/ledger/test_server_role.py
-    tests/ledger/test_backups.py
-    tests/ledger/test_permissions.py
-    tests/exchange/test_import_ledger.py
-    tests/exchange/test_merge.py
+    tests/ledger
+    tests/exchange
 )
 
 base=/tmp

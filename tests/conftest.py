@@ -67,17 +67,29 @@ def _ledger_template(postgres: str | None) -> str | None:
     return engines.migrated_template(postgres) if postgres else None
 
 
+def _new_location(folder: Path, postgres: str | None, template: str | None) -> Iterator[str | Path]:
+    if postgres is None or template is None:
+        yield folder / "ledger.sqlite"
+        return
+    url = engines.new_database(postgres, template)
+    yield url
+    engines.drop_database(url)
+
+
 @pytest.fixture
 def ledger_location(
     tmp_path: Path, postgres: str | None, _ledger_template: str | None
 ) -> Iterator[str | Path]:
     """Where a test's ledger lives: a temporary file, or a new database on the test PostgreSQL server."""
-    if postgres is None or _ledger_template is None:
-        yield tmp_path / "ledger.sqlite"
-        return
-    url = engines.new_database(postgres, _ledger_template)
-    yield url
-    engines.drop_database(url)
+    yield from _new_location(tmp_path, postgres, _ledger_template)
+
+
+@pytest.fixture(scope="module")
+def module_location(
+    tmp_path_factory: pytest.TempPathFactory, postgres: str | None, _ledger_template: str | None
+) -> Iterator[str | Path]:
+    """Where a ledger shared by the tests of one module lives (as ``ledger_location``)."""
+    yield from _new_location(tmp_path_factory.mktemp("module"), postgres, _ledger_template)
 
 
 @pytest.fixture
@@ -95,6 +107,14 @@ def empty_location(tmp_path: Path, postgres: str | None) -> Iterator[str | Path]
 def ledger(ledger_location: str | Path) -> Iterator[Ledger]:
     """A new, empty ledger of the unit JWC (教务处), on the engine the tests run on."""
     opened = create_ledger(ledger_location, "JWC", "教务处")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def office(ledger_location: str | Path) -> Iterator[Ledger]:
+    """A new, empty office ledger (信访与督办室, XFB) that merges the units' files, on the engine the tests run on."""
+    opened = create_ledger(ledger_location, "XFB", "信访与督办室", office=True)
     yield opened
     opened.close()
 

@@ -28,12 +28,12 @@ from xinfang_desk.ledger.workflow import PetitionerInput, Workflow
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh export of a small ledger (five cases of 2025)."""
+def exported(tmp_path_factory: pytest.TempPathFactory, module_location: str | Path) -> Path:
+    """A fresh export of a small ledger (five cases of 2025), on the engine the tests run on."""
     from xinfang_desk.ledger.reference import create_ledger
 
     folder = tmp_path_factory.mktemp("exchange")
-    ledger = create_ledger(folder / "l.sqlite", "JWC", "教务处")
+    ledger = create_ledger(module_location, "JWC", "教务处")
     clock = Clock(datetime(2025, 9, 1, 12, 0))
     with ledger.session() as s:
         wf = Workflow(s, "王主任", clock=clock)

@@ -14,6 +14,7 @@ from tests.helpers import draft
 from xinfang_desk.export.exchange.ledger_workbook import export_ledger
 from xinfang_desk.export.exchange.merge import merge_workbooks
 from xinfang_desk.export.exchange.office_workbook import export_office_ledger
+from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.identity import check_digit
 from xinfang_desk.ledger.models import Category, Department
 from xinfang_desk.ledger.redaction import is_id_number, mask_in_text
@@ -109,9 +110,10 @@ def test_a_masked_export_contains_no_id_or_phone_typed_into_any_field(tmp_path: 
     assert any(isinstance(v, str) and "3401**********" in v for v in summary)  # masked, not dropped
 
 
-def test_the_masked_numbers_stay_out_through_the_merge_and_the_office_export(tmp_path: Path) -> None:
+def test_the_masked_numbers_stay_out_through_the_merge_and_the_office_export(
+    tmp_path: Path, office: Ledger
+) -> None:
     unit_file = _seeded_unit(tmp_path)
-    office = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
     with office.session() as s:
         merge_workbooks(s, [unit_file], "主任")
     target = tmp_path / "school.xlsx"
@@ -122,11 +124,10 @@ def test_the_masked_numbers_stay_out_through_the_merge_and_the_office_export(tmp
 
 
 def test_a_unit_named_like_a_formula_stays_text_through_the_merge_and_the_office_export(
-    tmp_path: Path,
+    tmp_path: Path, office: Ledger
 ) -> None:
     evil = '=HYPERLINK("http://x","点我")'
     unit_file = _seeded_unit(tmp_path, "EVIL", evil)
-    office = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
     with office.session() as s:
         merge_workbooks(s, [unit_file], "主任")
     target = tmp_path / "school.xlsx"

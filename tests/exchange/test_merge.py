@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,16 +29,8 @@ from xinfang_desk.ledger.models import (
     PersonFlag,
 )
 from xinfang_desk.ledger.provenance import EXACT, POSSIBLE, case_provenance
-from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter, case_ids
 from xinfang_desk.ledger.workflow import find_case
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Ledger]:
-    opened = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
-    yield opened
-    opened.close()
 
 
 def merge(office: Ledger, *paths: Path, accept_edited: bool = False) -> MergeReport:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,13 +18,6 @@ from xinfang_desk.export.exchange.workbook_reader import CaseRecord, RowProblem,
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.models import AuditEntry, Case, Category, Department, MergedFile, Petitioner, Unit
 from xinfang_desk.ledger.reference import create_ledger
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Ledger]:
-    opened = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

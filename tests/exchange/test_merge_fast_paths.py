@@ -37,8 +37,8 @@ from xinfang_desk.export.exchange.workbook_reader import (
 )
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
 from xinfang_desk.ledger.provenance import _in_several_units, _person_keys
+from xinfang_desk.ledger.storage import backend_for
 from xinfang_desk.ledger.storage.base import index_texts, short_grams
-from xinfang_desk.ledger.storage.sqlite import FastRowWriter as RowWriter
 from xinfang_desk.ledger.vocab import Channel, IdentityType, Nature, Satisfaction, Source, Status
 
 _cells = st.one_of(
@@ -347,7 +347,8 @@ def test_new_petitioner_ids_are_distinct_version_4_uuids() -> None:
 
 
 # -- rows written as SQLAlchemy would write them --------------------------------------------------------
-def test_rows_are_stored_exactly_as_an_orm_insert_stores_them(tmp_path: Path) -> None:
+def test_rows_are_stored_exactly_as_an_orm_insert_stores_them(empty_location: str | Path) -> None:
+    """The engine's bulk writer (SQLite's prepared rows, PostgreSQL's COPY) stores what SQLAlchemy would."""
     metadata = MetaData()
 
     def columns() -> list[sa.Column]:
@@ -361,7 +362,8 @@ def test_rows_are_stored_exactly_as_an_orm_insert_stores_them(tmp_path: Path) ->
         ]
 
     tables = [Table(name, metadata, *columns()) for name in ("by_core", "by_writer")]
-    engine = create_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    location = str(empty_location)
+    engine = create_engine(location if "://" in location else f"sqlite:///{location}")
     metadata.create_all(engine)
     values = [
         (1, date(2025, 3, 1), datetime(2025, 3, 1), True, {"a": 1}),
@@ -371,13 +373,14 @@ def test_rows_are_stored_exactly_as_an_orm_insert_stores_them(tmp_path: Path) ->
         (5, date(1999, 12, 31), datetime(2025, 3, 1), True, True),
     ]
     names = ("id", "day", "at", "flag", "data")
-    writer = RowWriter(tables[1], names)
+    writer = backend_for(engine).row_writer(tables[1], names)
     with engine.begin() as connection:
         connection.execute(insert(tables[0]), [dict(zip(names, row, strict=True)) for row in values])
         writer.insert(connection, values[:2])
         writer.insert(connection, values[2:])
     with engine.connect() as connection:
         stored = [connection.exec_driver_sql(f"SELECT * FROM {t.name} ORDER BY id").all() for t in tables]
+    engine.dispose()
     assert stored[1] == stored[0]
 
 

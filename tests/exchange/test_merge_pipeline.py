@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,13 +21,6 @@ from xinfang_desk.ledger.search import CaseFilter, case_ids
 from xinfang_desk.ledger.workflow import Workflow, find_case
 
 
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Ledger]:
-    opened = create_ledger(tmp_path / "office" / "office.sqlite", "XFB", "信访与督办室", office=True)
-    yield opened
-    opened.close()
-
-
 def merge(office: Ledger, *paths: Path) -> MergeReport:
     with office.session() as session:
         return merge_workbooks(session, list(paths), "督办室主任")
@@ -43,7 +35,13 @@ def cases(office: Ledger) -> list[tuple]:
 
 
 def index_matches_ledger(office: Ledger) -> bool:
-    """Each case is in both full-text indexes exactly once, with the text its triggers would give."""
+    """Each case is in both full-text indexes exactly once, with the text its triggers would give.
+
+    A file ledger keeps those indexes in tables of their own, which a merge must keep in step; a server
+    searches the cases' own columns (trigram indexes), so there is nothing to fall out of step there.
+    """
+    if on_postgresql():
+        return True
     body = "c.case_no || ' ' || c.summary || ' ' || c.content || ' ' || coalesce(p.name, '')"
     with office.session() as s:
         total = s.scalar(select(func.count(Case.id)))

@@ -12,14 +12,15 @@ from tests.bad_workbooks import unit_ledger
 from xinfang_desk.export.exchange.assessment_workbook import write_assessment_workbook
 from xinfang_desk.export.exchange.merge import merge_workbooks
 from xinfang_desk.ledger.assessment import ASSESSMENT_COLUMNS, known_units, unit_assessment
-from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.vocab import Outcome, Satisfaction
 
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))
 TODAY = date(2025, 6, 1)
 
 
-def _office(tmp_path: Path):
+def _office(tmp_path: Path, office: Ledger) -> Ledger:
+    """``office`` after merging three units' files (教务处, 后勤集团 and 图书馆, which has no case)."""
     files = []
     # 教务处: 3 cases in February; two closed on time (满意), one a repeat of the first, left undecided
     jwc = unit_ledger(tmp_path, "JWC", "教务处", datetime(2025, 2, 3, 9))
@@ -51,14 +52,13 @@ def _office(tmp_path: Path):
     files.append(tsg.export(tmp_path / "TSG.xlsx", at=datetime(2025, 5, 30, 9)))
     for unit in (jwc, hq, tsg):
         unit.ledger.close()
-    office = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
     with office.session() as s:
         merge_workbooks(s, files, "主任")
     return office
 
 
-def test_the_unit_table_of_three_merged_units_matches_the_hand_count(tmp_path: Path) -> None:
-    office = _office(tmp_path)
+def test_the_unit_table_of_three_merged_units_matches_the_hand_count(tmp_path: Path, office: Ledger) -> None:
+    office = _office(tmp_path, office)
     with office.session() as s:
         rows = {r.unit_code: r for r in unit_assessment(s, *YEAR, TODAY)}
         units = known_units(s)
@@ -87,8 +87,8 @@ def test_the_unit_table_of_three_merged_units_matches_the_hand_count(tmp_path: P
     )
 
 
-def test_the_unit_table_exports_to_excel_as_shown(tmp_path: Path) -> None:
-    office = _office(tmp_path)
+def test_the_unit_table_exports_to_excel_as_shown(tmp_path: Path, office: Ledger) -> None:
+    office = _office(tmp_path, office)
     with office.session() as s:
         rows = unit_assessment(s, *YEAR, TODAY)
     target = write_assessment_workbook(tmp_path / "考核.xlsx", "各单位信访工作考核（2025年）", rows)
@@ -102,13 +102,13 @@ def test_the_unit_table_exports_to_excel_as_shown(tmp_path: Path) -> None:
     ]
 
 
-def test_a_merged_case_of_another_unit_is_read_only_in_the_office(tmp_path: Path) -> None:
+def test_a_merged_case_of_another_unit_is_read_only_in_the_office(tmp_path: Path, office: Ledger) -> None:
     from xinfang_desk.ledger.case_details import load_case_details
     from xinfang_desk.ledger.errors import WorkflowError
     from xinfang_desk.ledger.models import Case
     from xinfang_desk.ledger.workflow import Workflow, find_case
 
-    office = _office(tmp_path)
+    office = _office(tmp_path, office)
     with office.session() as s:
         case = s.query(Case).filter_by(unit_code="JWC", status="registered").one()
         before = (case.revision, case.status)
@@ -120,14 +120,14 @@ def test_a_merged_case_of_another_unit_is_read_only_in_the_office(tmp_path: Path
         assert (case.revision, case.status) == before
 
 
-def test_the_office_workbook_lists_a_unit_with_no_cases(tmp_path: Path) -> None:
+def test_the_office_workbook_lists_a_unit_with_no_cases(tmp_path: Path, office: Ledger) -> None:
     from xinfang_desk.export.exchange.office_workbook import (
         UNIT_FIGURES_SHEET,
         export_office_ledger,
         read_unit_figures,
     )
 
-    office = _office(tmp_path)
+    office = _office(tmp_path, office)
     with office.session() as s:
         export_office_ledger(s, tmp_path / "汇总.xlsx", "主任", start=YEAR[0], end=YEAR[1], today=TODAY)
     table = read_unit_figures(load_workbook(tmp_path / "汇总.xlsx")[UNIT_FIGURES_SHEET])
@@ -135,11 +135,13 @@ def test_the_office_workbook_lists_a_unit_with_no_cases(tmp_path: Path) -> None:
     assert (table["图书馆"]["received"], table["教务处"]["received"], table["全校"]["received"]) == (0, 3, 5)
 
 
-def test_the_office_dashboard_has_a_line_per_unit_that_opens_its_cases(tmp_path: Path) -> None:
+def test_the_office_dashboard_has_a_line_per_unit_that_opens_its_cases(
+    tmp_path: Path, office: Ledger
+) -> None:
     from xinfang_desk.ledger.dashboard import unit_tiles
     from xinfang_desk.ledger.search import count_cases
 
-    office = _office(tmp_path)
+    office = _office(tmp_path, office)
     with office.session() as s:
         lines = {line.unit_code: line for line in unit_tiles(s, TODAY)}
         assert list(lines) == ["HQ", "JWC", "TSG"]
@@ -151,10 +153,10 @@ def test_the_office_dashboard_has_a_line_per_unit_that_opens_its_cases(tmp_path:
                 assert count_cases(s, line.filters[key]) == count
 
 
-def test_a_unit_named_like_a_formula_stays_text_in_the_excel_table(tmp_path: Path) -> None:
+def test_a_unit_named_like_a_formula_stays_text_in_the_excel_table(tmp_path: Path, office: Ledger) -> None:
     from dataclasses import replace
 
-    office = _office(tmp_path)
+    office = _office(tmp_path, office)
     with office.session() as s:
         rows = unit_assessment(s, *YEAR, TODAY)
     planted = '=HYPERLINK("http://example.invalid","点我")'

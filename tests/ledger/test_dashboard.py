@@ -139,13 +139,11 @@ def test_due_soon_tile_follows_the_setting(demo_ledger):
     assert tile.case_filter.due_soon_days == 10
 
 
-def test_the_offices_unit_lines_add_up_to_its_tiles_and_each_opens_its_cases(tmp_path):
+def test_the_offices_unit_lines_add_up_to_its_tiles_and_each_opens_its_cases(office):
     from xinfang_desk.export.exchange.office_demo import build_office_demo
     from xinfang_desk.ledger.dashboard import UNIT_TILE_COLUMNS, unit_tiles
-    from xinfang_desk.ledger.reference import create_ledger
 
     today = date(2026, 11, 30)
-    office = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
     units = [("JWC", "教务处"), ("HQ", "后勤集团"), ("TSG", "图书馆")]
     build_office_demo(office, units, cases=60, seed=4, today=today)
     with office.session() as s:
@@ -157,4 +155,3 @@ def test_the_offices_unit_lines_add_up_to_its_tiles_and_each_opens_its_cases(tmp
             for line in lines:
                 assert count_cases(s, line.filters[key]) == line.counts[key]
         assert any(line.counts["overdue"] for line in lines) or any(line.counts["due_soon"] for line in lines)
-    office.close()

@@ -13,9 +13,9 @@ from xinfang_desk.ledger.models import Case, CaseEvent
 from xinfang_desk.ledger.reference import create_ledger
 
 
-def test_nothing_is_dated_after_the_current_time(tmp_path: Path) -> None:
+def test_nothing_is_dated_after_the_current_time(ledger_location: str | Path) -> None:
     now = datetime(2026, 11, 30, 15, 3)
-    ledger = create_ledger(tmp_path / "demo.sqlite", "JWC", "教务处")
+    ledger = create_ledger(ledger_location, "JWC", "教务处")
     try:
         assert build_demo(ledger, cases=400, seed=11, now=now) == 400
         with ledger.session() as s:

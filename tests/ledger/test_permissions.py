@@ -46,9 +46,9 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory, module_location: str | Path) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("roles")
-    ledger = create_ledger(folder / "ledger.sqlite", "JWC", "教务处")
+    ledger = create_ledger(module_location, "JWC", "教务处")
     clock = Clock(START)
     with ledger.session() as s:
         wf = Workflow(s, "接待员", clock=clock)

@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy import select, text
 
 from tests import engines
+from tests.helpers import draft
 from xinfang_desk.cli import main
 from xinfang_desk.ledger.audit import BACKUP_LEDGER
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerError
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case
-from xinfang_desk.ledger.workflow import Workflow, attachment_content
+from xinfang_desk.ledger.reference import create_ledger
+from xinfang_desk.ledger.workflow import PetitionerInput, Workflow, attachment_content
 
 
 def _stats(location: str | Path, capsys) -> dict:
@@ -100,3 +102,36 @@ def _registration(folder: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def test_history_stored_with_escaped_json_still_verifies_after_the_round_trip(
+    tmp_path: Path, postgres, capsys
+) -> None:
+    # a ledger written when JSON was stored ASCII-only (汉字 as \uXXXX): its chain hashes that stored text
+    source = tmp_path / "old.sqlite"
+    old = create_ledger(source, "JWC", "教务处")
+    old.engine.dialect._json_serializer = json.dumps
+    with old.session() as s:
+        case = Workflow(s, "接待员").register(draft(petitioner=PetitionerInput(name="张喆")))
+        Workflow(s, "接待员").correct(case, "summary", "食堂饭菜价格", "摘要写错")
+    old.close()
+    escaped = _stored_event_data(source)
+    assert "\\u98df" in escaped and "食" not in escaped
+    middle: str | Path = engines.new_database(postgres) if postgres else tmp_path / "middle.sqlite"
+    back = tmp_path / "back.sqlite"
+
+    assert main(["migrate-to", str(middle), "--db", str(source)]) == 0
+    assert main(["migrate-to", str(back), "--db", str(middle)]) == 0
+    capsys.readouterr()
+    for copy in (middle, back):
+        assert main(["verify", "--db", str(copy)]) == 0, capsys.readouterr()
+        assert "完整" in capsys.readouterr().out
+    assert _stored_event_data(back) == escaped  # byte for byte, escapes and all
+
+
+def _stored_event_data(location: Path) -> str:
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(location)) as conn:
+        return conn.execute("SELECT data FROM case_events WHERE seq = 2").fetchone()[0]

@@ -4,6 +4,9 @@ Every table is copied row for row with its ids — history, audit log, attachmen
 into a target that has the schema and nothing else.  The source is only read.  Afterwards the rows of
 every table are counted on both sides and the figures of every year compared; any difference is
 reported and the target is not to be used.
+
+JSON values are copied as the text stored, byte for byte: a ledger written when JSON was stored with
+``\\uXXXX`` escapes keeps them, so its hash chain (which covers the stored text) still verifies on the copy.
 """
 
 from __future__ import annotations
@@ -13,7 +16,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import (
+    JSON,
+    Dialect,
+    Insert,
+    Select,
+    Table,
+    Text,
+    TypeDecorator,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+)
 
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import LedgerFileError
@@ -22,6 +38,28 @@ from xinfang_desk.ledger.models import Base, Case
 
 #: Rows read and written per batch.
 BATCH = 2000
+
+
+class _StoredText(TypeDecorator):
+    """A JSON column's stored text, written back as it is (neither parsed nor serialised again)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+def _as_stored(table: Table) -> tuple[Select, Insert]:
+    """Reading every row of ``table`` and writing it elsewhere, JSON columns as their stored text."""
+    json_columns = [c.name for c in table.columns if isinstance(c.type, JSON)]
+    read = select(
+        *(cast(c, Text).label(c.name) if c.name in json_columns else c for c in table.columns)
+    ).order_by(*table.primary_key.columns)
+    write = insert(table)
+    if json_columns:
+        write = write.values({name: bindparam(name, type_=_StoredText()) for name in json_columns})
+    return read, write
 
 
 @dataclass
@@ -58,9 +96,9 @@ def copy_ledger(
         with source.reading() as src, target.engine.begin() as out:
             for table in tables:
                 copied = 0
-                result = src.execute(select(table).order_by(*table.primary_key.columns)).yield_per(BATCH)
-                for chunk in result.partitions(BATCH):
-                    out.execute(insert(table), [dict(row._mapping) for row in chunk])
+                read, write = _as_stored(table)
+                for chunk in src.execute(read).yield_per(BATCH).partitions(BATCH):
+                    out.execute(write, [dict(row._mapping) for row in chunk])
                     copied += len(chunk)
                     if progress is not None:
                         progress(table.name, copied)

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -420,16 +421,30 @@ class CopyRowWriter(RowWriter):
                 self.table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in self._names
             ]
         defaults = tuple(value for _name, value in self._defaults)
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        driver = connection.connection.driver_connection
+        zone = driver.info.timezone  # type: ignore[union-attr]
+        cursor = driver.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {self.table.name} ({', '.join(self._names)}) FROM STDIN") as copy:
             for row in rows:
                 values = (*row, *defaults)
                 copy.write_row(
                     [
                         v if p is None or v is None else p(v)
-                        for v, p in zip(values, self._processors, strict=True)
+                        for v, p in zip(map(_as_stored_time(zone), values), self._processors, strict=True)
                     ]
                 )
+
+
+def _as_stored_time(zone: tzinfo) -> Callable[[Any], Any]:
+    """A time with its zone becomes the session's local time, as an INSERT's parameter would (``COPY``
+    would otherwise drop the zone and keep the clock time); other values stay as they are."""
+
+    def stored(value: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(zone).replace(tzinfo=None)
+        return value
+
+    return stored
 
 
 #: Tables whose rows are never deleted: a case is closed, an account disabled.
