@@ -10,13 +10,16 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 PYTHON="${PYTHON:-.venv/bin/python}"
 
-# The ledger (with its operations) and exchange suites: every test whose ledger is made by the `ledger`,
+# The ledger (with its operations) and exchange suites, and the window on a server ledger (its password, others'
+# changes arriving): every test whose ledger is made by the `ledger`,
 # `office`, `ledger_location` or `empty_location` fixtures runs on the server, except those marked
 # `sqlite_only` (a file ledger's own machinery); the others (no database, or a ledger file of their own) are
 # left to the SQLite pass (tests/conftest.py deselects them).
 FILES=(
     tests/ledger
     tests/exchange
+    tests/ui/test_server_ledger.py
+    tests/ui/test_others_changes.py
 )
 
 base=/tmp
