@@ -23,6 +23,8 @@ from xinfang_desk.ledger.figures import compute_figures, year_range
 from xinfang_desk.ledger.reference import create_ledger
 
 YEAR = year_range(2025)
+#: The day of the exports: the year so far is what the figures count (1 January to 1 March).
+EXPORTED_ON = date(2025, 3, 1)
 
 
 def _plain(figures: dict) -> dict:
@@ -39,7 +41,7 @@ def test_the_office_workbook_shows_each_units_own_figures_and_the_schools(tmp_pa
             unit.close_case(number, datetime(2025, 2, 20, 9))
         files.append(unit.export(tmp_path / f"{code}.xlsx", at=datetime(2025, 3, 1, 9)))
         with unit.ledger.session() as s:
-            own[name] = _plain(compute_figures(s, *YEAR).as_json())
+            own[name] = _plain(compute_figures(s, *YEAR, today=EXPORTED_ON).as_json())
         unit.ledger.close()
 
     office = create_ledger(tmp_path / "office.sqlite", "XFB", "信访与督办室", office=True)
@@ -47,8 +49,9 @@ def test_the_office_workbook_shows_each_units_own_figures_and_the_schools(tmp_pa
         merge_workbooks(s, files, "主任")
     target = tmp_path / "汇总.xlsx"
     with office.session() as s:
-        result = export_office_ledger(s, target, "主任", start=YEAR[0], end=YEAR[1], today=date(2025, 3, 1))
-        school = compute_figures(s, *YEAR).as_json()
+        result = export_office_ledger(s, target, "主任", start=YEAR[0], end=YEAR[1], today=EXPORTED_ON)
+        school = compute_figures(s, *YEAR, today=EXPORTED_ON).as_json()
+    assert school["period"]["to"] == "2025-03-01"
     assert result.identity.row_count == 7
 
     book = load_workbook(target)
