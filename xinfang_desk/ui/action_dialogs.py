@@ -17,7 +17,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -32,7 +31,7 @@ from xinfang_desk.ledger.vocab import Channel, EventKind, Outcome, Satisfaction
 from xinfang_desk.ledger.workflow import Workflow
 from xinfang_desk.ui.moment_edit import MomentEdit
 from xinfang_desk.ui.style import MUTED_FOREGROUND, text_style
-from xinfang_desk.ui.widgets import ChoiceBox, ReasonLabel, send_with_ctrl_enter
+from xinfang_desk.ui.widgets import ChoiceBox, ReasonLabel, ok_cancel, send_with_ctrl_enter
 
 DEFAULT_ASSIGN_OPINION = "请认真核实，依法依规办理，并在期限内书面答复信访人。"
 #: 重开 kinds: the label shown → review (复查/复核 request) or not.
@@ -90,13 +89,7 @@ class CorrectionDialog(QDialog):
         self.value.setFixedHeight(76)
         self.reason = QLineEdit(placeholderText="如：登记时误录，经与信访人核实更正")
         self.error = ReasonLabel()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("更正")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, self.submit, "更正", "取消")
         form = QFormLayout()
         form.addRow("更正项目", self.field)
         form.addRow("原登记内容", self.current)
@@ -192,13 +185,7 @@ class StepDialog(QDialog):
         intro = QLabel(f"<b>{details.case_no}</b>　{details.summary}")
         intro.setWordWrap(True)
         self.error = ReasonLabel()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(TITLES[kind])
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, self.submit, TITLES[kind], "取消")
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(self.form)

@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -28,6 +27,7 @@ from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.users import SignIn, authenticate, change_own_password, has_users
 from xinfang_desk.ui.ops import OpRunner, Progress, error_text
 from xinfang_desk.ui.style import DIALOG_ERROR_FOREGROUND, text_style
+from xinfang_desk.ui.widgets import ok_cancel
 
 
 class Waiting:
@@ -109,14 +109,7 @@ class LoginDialog(QDialog):
         self.error = error_label()
         self.waiting = Waiting(self, self.error)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
-        buttons.accepted.connect(self.sign_in)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self, self.sign_in, "登录", "退出"))
 
     def sign_in(self) -> None:
         """Check the name and password on the worker; a wrong one is said here and the password cleared."""
@@ -159,12 +152,7 @@ class ChangePasswordDialog(QDialog):
         self.error = error_label()
         self.waiting = Waiting(self, self.error)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.change)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self, self.change))
 
     def change(self) -> None:
         """Change the runner's user's password on the worker; a refusal is said here and the dialog stays."""

@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QLabel,
     QListWidget,
@@ -44,6 +43,7 @@ from xinfang_desk.ledger.operations.safekeeping import (
     integrity_problems,
 )
 from xinfang_desk.ui.ops import Changes, OpRunner, show_error
+from xinfang_desk.ui.widgets import ok_cancel
 
 log = logging.getLogger(__name__)
 
@@ -228,13 +228,7 @@ class RestoreDialog(QDialog):
         other = QPushButton("选择其他备份文件…")
         other.clicked.connect(self._pick_file)
         layout.addWidget(other)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("恢复")
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self, self._accept, "恢复"))
 
     def _pick_file(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(

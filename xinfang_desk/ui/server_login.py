@@ -21,11 +21,12 @@ from urllib.parse import urlsplit
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import ServerPasswordError
 from xinfang_desk.ui.login_dialog import Waiting, error_label, password_edit
+from xinfang_desk.ui.widgets import ok_cancel
 
 #: Opens a ledger with the server password given (None: only what ``.pgpass`` or ``PGPASSWORD`` hold).
 Opener = Callable[[str | None], Ledger]
@@ -128,14 +129,7 @@ class ServerPasswordDialog(QDialog):
         self.error = error_label()
         self.waiting = Waiting(self, self.error)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("连接")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
-        buttons.accepted.connect(self.connect_to_server)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self, self.connect_to_server, "连接", "退出"))
 
     def connect_to_server(self) -> None:
         """Open the ledger with the password typed, off the UI thread."""

@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
+    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -31,6 +32,20 @@ ERROR_STYLE = text_style(ERROR_FOREGROUND)
 #: Width of a form's labels, the same in every group so that the fields line up.
 FORM_LABEL_WIDTH = 84
 INVALID_FIELD_STYLE = f"QLineEdit {{ border: 1px solid {ERROR_FOREGROUND.name()}; }}"
+
+
+def ok_cancel(
+    dialog: QDialog, on_ok: Callable[[], object], ok: str | None = None, cancel: str | None = None
+) -> QDialogButtonBox:
+    """A dialog's OK and Cancel buttons: OK (named ``ok``) calls ``on_ok``, Cancel (``cancel``) closes it."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    if ok is not None:
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
+    if cancel is not None:
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 def send_with_ctrl_enter(buttons: QDialogButtonBox) -> None:
