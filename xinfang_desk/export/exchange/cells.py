@@ -10,10 +10,13 @@ and a text longer than an Excel cell holds stops the export (``whole_cell_text``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.numbers import FORMAT_DATE_YYYYMMDD2
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from xinfang_desk.ledger.errors import ValidationError
@@ -26,6 +29,9 @@ _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEADER_BORDER = Border(bottom=Side(style="thin", color="808080"))
 _HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+#: How a date cell shows its date (what openpyxl gives a ``date`` value of the 信访台账 sheet).
+DATE_FORMAT = FORMAT_DATE_YYYYMMDD2
 
 #: Characters XML 1.0 cannot carry (the same set openpyxl refuses).
 _ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -93,3 +99,19 @@ def header_cell(sheet: WriteOnlyWorksheet, header: str) -> WriteOnlyCell:
     cell.border = _HEADER_BORDER
     cell.alignment = _HEADER_ALIGNMENT
     return cell
+
+
+def take_ready_cells(sheet: WriteOnlyWorksheet) -> None:
+    """Make ``sheet.append`` write rows of ready cells as they are; every row appended after must be cells.
+
+    openpyxl's write-only sheet first tries each item of a row as a value (a cell fails that with an
+    exception) and then makes a new cell after each styled one.  A sheet whose rows are styled cells
+    made once and filled again (the 打印台账) needs neither: the cells only take their row and column.
+    """
+
+    def placed(cells: list[Cell], row: int) -> Iterator[Cell]:
+        for column, cell in enumerate(cells, 1):
+            cell.column, cell.row = column, row
+            yield cell
+
+    sheet._values_to_row = placed  # the write-only sheet's one step from appended items to cells
