@@ -10,7 +10,8 @@ and a text longer than an Excel cell holds stops the export (``whole_cell_text``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -80,6 +81,21 @@ def safe_value(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     if looks_like_formula(value):
         return text_cell(sheet, value)
     return value
+
+
+#: Classes ``safe_value`` returns as they are: the row converters pass them on without a call.
+_PLAIN_CLASSES = frozenset((type(None), bool, int, float, date, datetime))
+
+
+def safe_row(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> list[Any]:
+    """``safe_value`` of each of a row's values; an ordinary text or a number, date or empty cell as it is."""
+    return [
+        value
+        if value.__class__ in _PLAIN_CLASSES
+        or (value.__class__ is str and value and value[0] not in FORMULA_TRIGGERS)
+        else safe_value(sheet, value)
+        for value in values
+    ]
 
 
 def guarded_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
