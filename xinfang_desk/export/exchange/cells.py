@@ -117,16 +117,30 @@ def header_cell(sheet: WriteOnlyWorksheet, header: str) -> WriteOnlyCell:
     return cell
 
 
-def take_ready_cells(sheet: WriteOnlyWorksheet) -> None:
-    """Make ``sheet.append`` write rows of ready cells as they are; every row appended after must be cells.
+def take_rows(sheet: WriteOnlyWorksheet) -> None:
+    """Make ``sheet.append`` write each value through one cell kept per class of value, and a cell as it is.
 
-    openpyxl's write-only sheet first tries each item of a row as a value (a cell fails that with an
-    exception) and then makes a new cell after each styled one.  A sheet whose rows are styled cells
-    made once and filled again (the 打印台账) needs neither: the cells only take their row and column.
+    openpyxl's write-only sheet binds each value to a plain cell; a date then sets that cell's number
+    format (a new style each time) and, styled, the cell is replaced by a new one; a ready cell is
+    first tried as a value and fails with an exception.  Here the first value of each class is bound
+    to a new cell, which then carries every later value of that class (a date keeps the number format
+    openpyxl gave the first), and a ready cell goes as it is: the same cells are written, at less cost.
+    Empty values (``None``) are skipped as openpyxl skips them.  A row's cells are written as it is
+    appended, so one cell per class suffices for every row.
     """
+    kept: dict[type, WriteOnlyCell] = {}
 
-    def placed(cells: list[Cell], row: int) -> Iterator[Cell]:
-        for column, cell in enumerate(cells, 1):
+    def placed(values: list[Any], row: int) -> Iterator[Cell]:
+        for column, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if isinstance(value, Cell):
+                cell = value
+            else:
+                cell = kept.get(value.__class__)
+                if cell is None:
+                    cell = kept[value.__class__] = WriteOnlyCell(sheet)
+                cell.value = value
             cell.column, cell.row = column, row
             yield cell
 

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export.exchange.cells import header_cell, safe_row, whole_cell_text
+from xinfang_desk.export.exchange.cells import header_cell, safe_row, take_rows, whole_cell_text
 from xinfang_desk.export.exchange.columns import HISTORY_COLUMNS, HISTORY_HEADERS
 from xinfang_desk.export.exchange.identity import HISTORY_SHEET, RowHasher, history_hasher
 from xinfang_desk.export.progress import Progress
@@ -107,6 +107,7 @@ def write_history_sheet(
             f"所选期间的办理记录超过 Excel 工作表 {SHEET_ROWS - 1:,} 行的上限，请缩短导出期间（例如按年度导出）。"
         )
     sheet = workbook.create_sheet(HISTORY_SHEET)
+    take_rows(sheet)
     for index, column in enumerate(HISTORY_COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"

@@ -29,6 +29,7 @@ from xinfang_desk.export.exchange.cells import (
     header_cell,
     looks_like_formula,
     safe_row,
+    take_rows,
     text_cell,
 )
 from xinfang_desk.export.exchange.columns import COLUMNS, FORMAT_VERSION, LEDGER_HEADERS
@@ -210,6 +211,7 @@ def write_ledger_sheet(
 ) -> tuple[str, int, int]:
     """Stream the 信访台账 sheet; returns its checksum, the number of case rows and of overdue ones."""
     sheet = workbook.create_sheet(LEDGER_SHEET)
+    take_rows(sheet)
     _prepare_ledger_sheet(sheet, unit_name, title)
     printed = PrintSheet(workbook, f"{unit_name}信访台账（{title}）")
     hasher = RowHasher()

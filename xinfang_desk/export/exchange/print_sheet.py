@@ -19,7 +19,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xinfang_desk.export.exchange.cells import DATE_FORMAT, looks_like_formula, take_ready_cells, text_cell
+from xinfang_desk.export.exchange.cells import DATE_FORMAT, looks_like_formula, take_rows, text_cell
 from xinfang_desk.export.exchange.columns import COLUMNS, PRINTED_COLUMNS, Kind
 
 PRINT_SHEET = "打印台账"
@@ -61,7 +61,7 @@ class PrintSheet:
         sheet.oddHeader.center.size = 12
         sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
         sheet.freeze_panes = "A2"
-        take_ready_cells(sheet)
+        take_rows(sheet)
         sheet.append([self._head(column.header) for column in PRINTED_COLUMNS])
         self._plain, self._overdue = self._body(False), self._body(True)
 
