@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from copy import copy
 from datetime import date, datetime
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import FORMAT_DATE_YYYYMMDD2
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -117,6 +119,32 @@ def header_cell(sheet: WriteOnlyWorksheet, header: str) -> WriteOnlyCell:
     return cell
 
 
+class KeptCell(Cell):
+    """A write-only cell that carries value after value, its style's number looked up once per style.
+
+    openpyxl looks the style up in the workbook's list for every cell it writes (hashing it twice);
+    a cell kept for many values remembers the number of the style it last had and compares (a quick
+    array comparison) before using it again.
+    """
+
+    __slots__ = ("_numbered",)
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        super().__init__(sheet, row=1, column=1)
+        self._numbered: tuple[StyleArray, int] | None = None
+
+    @property
+    def style_id(self) -> int:
+        numbered = self._numbered
+        if numbered is None or numbered[0] != self._style:
+            numbered = self._numbered = copy(self._style), super().style_id
+        return numbered[1]
+
+
+#: Classes whose every value openpyxl binds alike (type and, for a date, the number format already set).
+_SETTLED_CLASSES = frozenset((bool, int, float, date, datetime))
+
+
 def take_rows(sheet: WriteOnlyWorksheet) -> None:
     """Make ``sheet.append`` write each value through one cell kept per class of value, and a cell as it is.
 
@@ -124,23 +152,31 @@ def take_rows(sheet: WriteOnlyWorksheet) -> None:
     format (a new style each time) and, styled, the cell is replaced by a new one; a ready cell is
     first tried as a value and fails with an exception.  Here the first value of each class is bound
     to a new cell, which then carries every later value of that class (a date keeps the number format
-    openpyxl gave the first), and a ready cell goes as it is: the same cells are written, at less cost.
+    openpyxl gave the first; a later number or date takes the type the first was given without being
+    bound again), and a ready cell goes as it is: the same cells are written, at less cost.
     Empty values (``None``) are skipped as openpyxl skips them.  A row's cells are written as it is
     appended, so one cell per class suffices for every row.
     """
-    kept: dict[type, WriteOnlyCell] = {}
+    kept: dict[type, KeptCell] = {}
+    settled: dict[type, tuple[KeptCell, str]] = {}
 
     def placed(values: list[Any], row: int) -> Iterator[Cell]:
         for column, value in enumerate(values, 1):
             if value is None:
                 continue
-            if isinstance(value, Cell):
+            found = settled.get(value.__class__)
+            if found is not None:  # a number or a date: what openpyxl would bind, without asking again
+                cell, cell._value = found[0], value
+                cell.data_type = found[1]
+            elif isinstance(value, Cell):
                 cell = value
             else:
                 cell = kept.get(value.__class__)
                 if cell is None:
-                    cell = kept[value.__class__] = WriteOnlyCell(sheet)
+                    cell = kept[value.__class__] = KeptCell(sheet)
                 cell.value = value
+                if value.__class__ in _SETTLED_CLASSES:
+                    settled[value.__class__] = cell, cell.data_type
             cell.column, cell.row = column, row
             yield cell
 

@@ -19,7 +19,13 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xinfang_desk.export.exchange.cells import DATE_FORMAT, looks_like_formula, take_rows, text_cell
+from xinfang_desk.export.exchange.cells import (
+    DATE_FORMAT,
+    KeptCell,
+    looks_like_formula,
+    take_rows,
+    text_cell,
+)
 from xinfang_desk.export.exchange.columns import COLUMNS, PRINTED_COLUMNS, Kind
 
 PRINT_SHEET = "打印台账"
@@ -76,7 +82,7 @@ class PrintSheet:
             cell.fill = _OVERDUE_FILL
         return cell
 
-    def _body(self, overdue: bool) -> list[WriteOnlyCell]:
+    def _body(self, overdue: bool) -> list[KeptCell]:
         """One plain or overdue body cell per printed column, styled once and filled again row by row.
 
         A write-only sheet writes a row's cells as soon as it is appended, so the same cells carry
@@ -85,7 +91,7 @@ class PrintSheet:
         """
         cells = []
         for column in PRINTED_COLUMNS:
-            cell = self._styled(WriteOnlyCell(self.sheet), overdue)
+            cell = self._styled(KeptCell(self.sheet), overdue)
             if column.kind is Kind.DATE:
                 cell.number_format = DATE_FORMAT
             cells.append(cell)
