@@ -4,8 +4,9 @@ The 信访台账 sheet carries every column for the exchange; printed, its 46 co
 into one A4 width at about 2 pt.  This sheet repeats each row's key columns (``PRINTED_COLUMNS``:
 案件编号, 登记日期, 信访人, 内容摘要 wrapped, 问题类别, 承办单位, 办理时限, 办理状态, 处理结果, 满意度,
 办结日期) at widths that fill the page at the body font's own size, with the header repeated on every
-page, the title above and page numbers below; the machine columns are not on it.  Excel, WPS and
-LibreOffice print it the same way; the exchange checksum does not cover it (it is a view).
+page, the title above and page numbers below, dates shown as on the 信访台账 sheet; the machine
+columns are not on it.  Excel, WPS and LibreOffice print it the same way; the exchange checksum
+does not cover it (it is a view).
 """
 
 from __future__ import annotations
