@@ -313,6 +313,29 @@ def test_overdue_rows_are_filled_and_others_are_not(
     assert result.overdue_rows == 3
 
 
+def test_the_printed_ledger_shows_its_dates_as_dates(
+    ledger: Ledger, cases: dict[str, str], tmp_path: Path
+) -> None:
+    _export(ledger, tmp_path / "t.xlsx")
+    book = load_workbook(tmp_path / "t.xlsx")
+    printed = {row[0].value: row for row in book["打印台账"].iter_rows(min_row=2)}
+    header = [c.value for c in next(book["打印台账"].iter_rows(max_row=1))]
+    closed, late = printed[cases["closed"]], printed[cases["repeat"]]  # a plain row and an overdue one
+    assert late[0].fill.fgColor.rgb == OVERDUE_FILL.fgColor.rgb != closed[0].fill.fgColor.rgb
+    received_late = _cell(_rows_by_case_no(tmp_path / "t.xlsx")[1][cases["repeat"]], "登记日期").value
+    for row, dates in (
+        (closed, {"登记日期": datetime(2025, 3, 3), "办结日期": datetime(2025, 3, 14)}),
+        (late, {"登记日期": received_late}),
+    ):
+        for name, day in dates.items():
+            cell = row[header.index(name)]
+            # shown as the 信访台账 sheet shows it, not as a day number such as 45719
+            assert cell.is_date and cell.value == day and cell.number_format == "yyyy-mm-dd", name
+        due = row[header.index("办理时限")]
+        assert due.value is None or (due.is_date and due.number_format == "yyyy-mm-dd")
+    assert closed[header.index("信访人")].number_format == "General"
+
+
 def test_sheet_is_ready_to_filter_and_print(ledger: Ledger, cases: dict[str, str], tmp_path: Path) -> None:
     _export(ledger, tmp_path / "t.xlsx")
     sheet = load_workbook(tmp_path / "t.xlsx")["信访台账"]

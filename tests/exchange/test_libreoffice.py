@@ -33,6 +33,8 @@ from xinfang_desk.ledger.reference import create_ledger
 CRLF_SUMMARY = "宿舍热水器损坏，\r\n已报修两次仍未修好"
 CASES = 6
 SUMMARY = "内容摘要"
+#: CSV as LibreOffice shows the cells: comma-separated, quoted with ", in UTF-8 (character set 76).
+CSV_UTF8 = "csv:Text - txt - csv (StarCalc):44,34,76"
 
 
 def _data_rows(rows: list) -> list:
@@ -178,13 +180,36 @@ def test_an_export_saved_as_ods_or_xls_merges(files: dict[str, Path], tmp_path: 
 
 def printed_pdf(export: Path, folder: Path) -> Path:
     """The 打印台账 sheet alone, printed to PDF by LibreOffice."""
+    return _print_sheet_as(export, folder, "pdf")
+
+
+def _print_sheet_as(export: Path, folder: Path, target: str) -> Path:
+    """The 打印台账 sheet alone, converted by LibreOffice to ``target`` (e.g. pdf, csv)."""
     book = load_workbook(export)
     for name in book.sheetnames:
         if name != PRINT_SHEET:
             del book[name]
     book.save(folder / "打印台账.xlsx")
-    (pdf,) = lo.convert([folder / "打印台账.xlsx"], "pdf", folder)
-    return pdf
+    (converted,) = lo.convert([folder / "打印台账.xlsx"], target, folder)
+    return converted
+
+
+def test_the_printed_ledger_shows_dates_not_day_numbers(tmp_path: Path) -> None:
+    if not lo.available():
+        pytest.fail("LibreOffice (soffice) is not installed: run scripts/setup-system.sh")
+    unit = unit_ledger(tmp_path, "JWC", "教务处", datetime(2025, 1, 6, 9))
+    number = unit.register(datetime(2025, 1, 6, 9), summary="食堂饭菜价格上涨")
+    unit.close_case(number, datetime(2025, 1, 20, 10))
+    unit.register(datetime(2025, 1, 7, 9), summary="宿舍热水器损坏")
+    shown = _print_sheet_as(unit.export(tmp_path / "export.xlsx"), tmp_path, CSV_UTF8).read_text("utf-8")
+    unit.ledger.close()
+    rows = [line.split(",") for line in shown.splitlines()]
+    header = rows[0]
+    closed = next(r for r in rows if r[0] == number)
+    # as LibreOffice shows the cells (a CSV holds the text shown), not as day numbers such as 45663
+    assert closed[header.index("登记日期")] == "2025-01-06"
+    assert closed[header.index("办结日期")] == "2025-01-20"
+    assert [r[header.index("登记日期")] for r in rows[1:]] == ["2025-01-06", "2025-01-07"]
 
 
 def test_the_printed_ledger_is_legible_on_a4_landscape(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -79,6 +79,14 @@ def mask_stored_numbers(text: str, *, id_number: str | None, phone: str | None) 
     return text
 
 
+def mask_personal_numbers(text: str, *, id_number: str | None, phone: str | None) -> str:
+    """``mask_in_text`` and then ``mask_stored_numbers`` of a text, after one digit search for both
+    (most notes and names have no digit, so nothing more is looked at)."""
+    if not text or _DIGIT.search(text) is None:
+        return text
+    return mask_stored_numbers(mask_in_text(text), id_number=id_number, phone=phone)
+
+
 def redact_reporter(text: str, withheld: Withheld, *, name: str, phone: str, id_number: str) -> str:
     """``text`` with the reporter's name, phone and ID number, and any other ID or phone, replaced."""
     if not text:

@@ -20,15 +20,15 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from xinfang_desk.export.exchange.cells import header_cell, safe_value, whole_cell_text
+from xinfang_desk.export.exchange.cells import header_cell, safe_row, take_rows, whole_cell_text
 from xinfang_desk.export.exchange.columns import HISTORY_COLUMNS, HISTORY_HEADERS
-from xinfang_desk.export.exchange.identity import HISTORY_SHEET, history_hasher
+from xinfang_desk.export.exchange.identity import HISTORY_SHEET, RowHasher, history_hasher
 from xinfang_desk.export.progress import Progress
 from xinfang_desk.ledger.case_details import describe_event
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import received_between
 from xinfang_desk.ledger.models import Case, CaseEvent, Petitioner
-from xinfang_desk.ledger.redaction import mask_in_text, mask_stored_numbers
+from xinfang_desk.ledger.redaction import mask_personal_numbers
 from xinfang_desk.ledger.vocab import EventKind
 
 #: Rows a worksheet can hold (Excel's limit, header included).
@@ -84,7 +84,7 @@ def history_rows(
             _cell_text(describe_event(kind, data), case_no, "详情"),
         ]
         if not full:
-            texts = [mask_stored_numbers(mask_in_text(t), id_number=id_number, phone=phone) for t in texts]
+            texts = [mask_personal_numbers(t, id_number=id_number, phone=phone) for t in texts]
         actor_text, note_text, detail = texts
         yield (
             case_no,
@@ -107,6 +107,7 @@ def write_history_sheet(
             f"所选期间的办理记录超过 Excel 工作表 {SHEET_ROWS - 1:,} 行的上限，请缩短导出期间（例如按年度导出）。"
         )
     sheet = workbook.create_sheet(HISTORY_SHEET)
+    take_rows(sheet)
     for index, column in enumerate(HISTORY_COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
@@ -114,11 +115,16 @@ def write_history_sheet(
     hasher.add(HISTORY_HEADERS)
     sheet.append([header_cell(sheet, header) for header in HISTORY_HEADERS])
     append = sheet.append
+    written = 0
+    batch: list[tuple[Any, ...]] = []  # hashed a batch at a time, column by column
     for row in history_rows(session, start, end, full=full):
-        hasher.add(row)
-        append([safe_value(sheet, v) for v in row])
-        if hasher.rows % 1000 == 0:
+        batch.append(row)
+        append(safe_row(sheet, row))
+        written += 1
+        if len(batch) == RowHasher.CHUNK_ROWS:
+            hasher.add_rows(batch)
+            batch = []
             steps.check()
-    written = hasher.rows - 1
+    hasher.add_rows(batch)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(HISTORY_HEADERS))}{written + 1}"
     return hasher.hexdigest(), written

@@ -28,7 +28,8 @@ from xinfang_desk.export.exchange.cells import (
     guarded_cell,
     header_cell,
     looks_like_formula,
-    safe_value,
+    safe_row,
+    take_rows,
     text_cell,
 )
 from xinfang_desk.export.exchange.columns import COLUMNS, FORMAT_VERSION, LEDGER_HEADERS
@@ -210,23 +211,29 @@ def write_ledger_sheet(
 ) -> tuple[str, int, int]:
     """Stream the 信访台账 sheet; returns its checksum, the number of case rows and of overdue ones."""
     sheet = workbook.create_sheet(LEDGER_SHEET)
+    take_rows(sheet)
     _prepare_ledger_sheet(sheet, unit_name, title)
     printed = PrintSheet(workbook, f"{unit_name}信访台账（{title}）")
     hasher = RowHasher()
     hasher.add(LEDGER_HEADERS)
     sheet.append([header_cell(sheet, h) for h in LEDGER_HEADERS])
-    overdue = 0
+    overdue = written = 0
     append = sheet.append
+    batch: list[tuple[Any, ...]] = []  # hashed a batch at a time, column by column
     for row in ledger_rows(session, start, end, full=full, today=today):
-        hasher.add(row.values)
+        batch.append(row.values)
         if row.overdue:
             overdue += 1
             append(_filled_cells(sheet, row.values))
         else:
-            append([safe_value(sheet, v) for v in row.values])
+            append(safe_row(sheet, row.values))
         printed.append(row.values, row.overdue)
-        steps.step(hasher.rows - 1)
-    written = hasher.rows - 1
+        written += 1
+        if len(batch) == RowHasher.CHUNK_ROWS:
+            hasher.add_rows(batch)
+            batch = []
+        steps.step(written)
+    hasher.add_rows(batch)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_HEADERS))}{written + 1}"
     return hasher.hexdigest(), written, overdue
 

@@ -4,26 +4,30 @@ The 信访台账 sheet carries every column for the exchange; printed, its 46 co
 into one A4 width at about 2 pt.  This sheet repeats each row's key columns (``PRINTED_COLUMNS``:
 案件编号, 登记日期, 信访人, 内容摘要 wrapped, 问题类别, 承办单位, 办理时限, 办理状态, 处理结果, 满意度,
 办结日期) at widths that fill the page at the body font's own size, with the header repeated on every
-page, the title above and page numbers below; the machine columns are not on it.  Excel, WPS and
-LibreOffice print it the same way; the exchange checksum does not cover it (it is a view).
+page, the title above and page numbers below, dates shown as on the 信访台账 sheet; the machine
+columns are not on it.  Excel, WPS and LibreOffice print it the same way; the exchange checksum
+does not cover it (it is a view).
 """
 
 from __future__ import annotations
 
-from copy import copy
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xinfang_desk.export.exchange.cells import safe_value
-from xinfang_desk.export.exchange.columns import COLUMNS, PRINTED_COLUMNS
+from xinfang_desk.export.exchange.cells import (
+    DATE_FORMAT,
+    KeptCell,
+    looks_like_formula,
+    take_rows,
+    text_cell,
+)
+from xinfang_desk.export.exchange.columns import COLUMNS, PRINTED_COLUMNS, Kind
 
 PRINT_SHEET = "打印台账"
 #: Point size of the printed text (the page is fitted to its width, so it prints at about this size).
@@ -64,44 +68,47 @@ class PrintSheet:
         sheet.oddHeader.center.size = 12
         sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
         sheet.freeze_panes = "A2"
+        take_rows(sheet)
         sheet.append([self._head(column.header) for column in PRINTED_COLUMNS])
-        self._plain, self._overdue = self._style(False), self._style(True)
+        self._plain, self._overdue = self._body(False), self._body(True)
 
     def _head(self, text: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.sheet, value=text)
         cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER
         return cell
 
-    def _style(self, overdue: bool) -> tuple[StyleArray, list[WriteOnlyCell]]:
-        """The plain or overdue body style, registered once, and one cell per printed column in it.
+    def _styled(self, cell: WriteOnlyCell, overdue: bool) -> WriteOnlyCell:
+        cell.font, cell.border, cell.alignment = _FONT, _BORDER, _WRAP
+        if overdue:
+            cell.fill = _OVERDUE_FILL
+        return cell
 
-        A write-only sheet writes a row's cells as soon as it is appended, so these cells are filled
-        with each row's values and appended again: no new cell nor style copy per value.
+    def _body(self, overdue: bool) -> list[KeptCell]:
+        """One plain or overdue body cell per printed column, styled once and filled again row by row.
+
+        A write-only sheet writes a row's cells as soon as it is appended, so the same cells carry
+        every row: no new cell nor style per value.  A date column's cells show dates as the
+        信访台账 sheet does (``DATE_FORMAT``), not as day numbers.
         """
         cells = []
-        for _ in _POSITIONS:
-            cell = WriteOnlyCell(self.sheet)
-            cell.font, cell.border, cell.alignment = _FONT, _BORDER, _WRAP
-            if overdue:
-                cell.fill = _OVERDUE_FILL
+        for column in PRINTED_COLUMNS:
+            cell = self._styled(KeptCell(self.sheet), overdue)
+            if column.kind is Kind.DATE:
+                cell.number_format = DATE_FORMAT
             cells.append(cell)
-        return copy(cells[0]._style), cells
+        return cells
 
     def append(self, values: tuple[Any, ...], overdue: bool) -> None:
         """Print row of a 台账 row (``values`` in ``COLUMNS`` order)."""
-        style, body = self._overdue if overdue else self._plain
-        sheet = self.sheet
-        cells = []
-        for cell, position in zip(body, _POSITIONS, strict=True):
-            value = safe_value(sheet, values[position])
-            if isinstance(value, Cell):  # text that looks like a formula keeps its quote prefix
-                value.font, value.border, value.alignment = _FONT, _BORDER, _WRAP
-                if overdue:
-                    value.fill = _OVERDUE_FILL
-                cells.append(value)
-                continue
+        cells = self._overdue if overdue else self._plain
+        row = []
+        for cell, position in zip(cells, _POSITIONS, strict=True):
+            value = values[position]
+            if value.__class__ is str:
+                if looks_like_formula(value):  # stays text, with its quote prefix
+                    row.append(self._styled(text_cell(self.sheet, value), overdue))
+                    continue
+                value = value or None
             cell.value = value
-            if cell.data_type == "d":  # a date sets its own number format; the row's style stays as it is
-                cell._style = copy(style)
-            cells.append(cell)
-        sheet.append(cells)
+            row.append(cell)
+        self.sheet.append(row)
