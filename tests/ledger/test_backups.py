@@ -280,3 +280,45 @@ def test_a_server_ledger_is_backed_up_only_to_a_named_file(
     dump = tmp_path / "台账备份.dump"
     assert main(["backup", "--db", ledger_location, "-o", str(dump)]) == 0
     assert dump.read_bytes()[:5] == b"PGDMP" and stat.S_IMODE(dump.stat().st_mode) == 0o600
+
+
+@postgresql_only
+@pytest.mark.parametrize("tool", ["missing", "refusing"])
+def test_without_a_working_pg_dump_a_server_ledger_is_backed_up_as_a_checked_ledger_file(
+    ledger: Ledger,
+    ledger_location: str,
+    register_case,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tool: str,
+) -> None:
+    """No pg_dump on the clerk's computer, or one older than the server: the backup is a ledger file,
+    copied row by row and checked, that opens as it is and verifies."""
+    from xinfang_desk.ledger.chain_check import verify_ledger
+    from xinfang_desk.ledger.storage import postgresql
+
+    for _ in range(3):
+        register_case()
+    refusing = tmp_path / "pg_dump"
+    refusing.write_text(
+        "#!/bin/sh\necho 'pg_dump: error: aborting because of server version mismatch' >&2\nexit 1\n"
+    )
+    refusing.chmod(0o755)
+    monkeypatch.setattr(
+        postgresql.shutil, "which", lambda name: str(refusing) if tool == "refusing" else None
+    )
+    monkeypatch.setattr(postgresql, "_server_tool", lambda name: None)
+    copy = tmp_path / "台账备份.sqlite"
+    assert main(["backup", "--db", ledger_location, "-o", str(copy)]) == 0, capsys.readouterr().err
+    assert copy.read_bytes()[:16] == b"SQLite format 3\x00" and stat.S_IMODE(copy.stat().st_mode) == 0o600
+    backed_up = Ledger.open(copy)
+    try:
+        with backed_up.reading() as b, ledger.reading() as a:
+            assert b.scalar(select(func.count()).select_from(Case)) == a.scalar(
+                select(func.count()).select_from(Case)
+            )
+            assert b.scalar(select(func.count()).select_from(Case)) == 3
+            assert verify_ledger(b.connection()) == []
+    finally:
+        backed_up.close()

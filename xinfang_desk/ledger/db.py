@@ -8,6 +8,7 @@ opening also lets open cases follow a newer holiday library (``ledger.deadline_s
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -25,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from xinfang_desk.ledger import chain
 from xinfang_desk.ledger.deadline_sync import needs_sync, sync_at_open
 from xinfang_desk.ledger.errors import (
+    BackupToolUnavailable,
     CaseChangedError,
     LedgerBusyError,
     LedgerDamagedError,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_log = logging.getLogger(__name__)
 _PROTECTED = (Case, CaseEvent, Attachment, Petitioner, AuditEntry)
 _APPEND_ONLY = (CaseEvent, AuditEntry)
 
@@ -276,18 +279,36 @@ class Ledger:
 
     # -- safety ------------------------------------------------------------------------------
     def backup(self, dest: Path) -> None:
-        """A consistent copy of the ledger (attachments included: they live inside it) at ``dest``."""
+        """A consistent copy of the ledger (attachments included: they live inside it) at ``dest``.
+
+        Where the database's own tool cannot make it (no pg_dump here, or it refused), the copy is a
+        ledger file made row by row and checked (``transfer.copy_ledger``): it opens as it is, and goes
+        back to a server with ``migrate-to``.
+        """
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             if dest.exists():
                 dest.unlink()
             create_private_file(dest)  # it holds full ID and phone numbers
-            self.backend.backup(self.engine, dest)
+            try:
+                self.backend.backup(self.engine, dest)
+            except BackupToolUnavailable as unavailable:
+                _log.warning("backup of %s as a ledger file: %s", self.location_key, unavailable)
+                self._copy_as_ledger_file(dest)
         except LedgerError:
             raise
         except (DBAPIError, OSError) as exc:
             said = self.backend.error_message(exc)
             raise LedgerError(said or f"备份未能写入“{dest}”：{exc}") from exc
+
+    def _copy_as_ledger_file(self, dest: Path) -> None:
+        from xinfang_desk.ledger.transfer import copy_ledger
+
+        dest.unlink()  # made afresh, private, by the copy
+        report = copy_ledger(self, dest)
+        _keep_private(dest)
+        if not report.ok:
+            raise LedgerError(f"备份“{dest}”与台账核对不一致：{'；'.join(report.differences[:3])}。")
 
     def problems(self, *, quick: bool = False) -> list[str]:
         """What the database's integrity check finds wrong (empty when sound)."""

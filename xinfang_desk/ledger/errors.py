@@ -45,6 +45,11 @@ class AuthenticationError(LedgerError):
     """A wrong user name or password, a locked or disabled account, or an invalid token."""
 
 
+class BackupToolUnavailable(LedgerError):
+    """The database's own backup tool is missing here or refused the work (the reason is the message):
+    the ledger is then copied row by row into a ledger file instead."""
+
+
 class ServerPasswordError(LedgerFileError):
     """The ledger's database server wants a password for its account: none was given (``missing``), or
     the one given was refused.  Nothing was opened."""

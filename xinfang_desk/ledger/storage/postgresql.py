@@ -2,7 +2,8 @@
 
 Several clerks share one ledger on a server: case numbers are handed out under a transaction-scoped
 advisory lock per unit and year (gap-free, never max+1 raced), the history tables refuse UPDATE and
-DELETE by trigger, and a backup is ``pg_dump``'s custom format.
+DELETE by trigger, and a backup is ``pg_dump``'s custom format (without a working pg_dump, ``Ledger.backup`` copies the
+ledger into a checked ledger file instead).
 
 The hash chain (``ledger.chain``) is sealed here too: a trigger writes the inserting transaction's id
 into each new event and audit row (in ``chain_prev``, until the row is sealed), so a transaction
@@ -255,12 +256,14 @@ class PostgresBackend(StorageBackend):
 
     # -- safety -----------------------------------------------------------------------------------
     def backup(self, engine: Engine, dest: Path) -> None:
-        """``pg_dump --format=custom`` of the ledger's database into ``dest`` (private to the user)."""
+        """``pg_dump --format=custom`` of the ledger's database into ``dest`` (private to the user);
+        ``BackupToolUnavailable`` when this computer has no pg_dump or it refuses (an older pg_dump than
+        the server, an account that may not read everything)."""
+        from xinfang_desk.ledger.errors import BackupToolUnavailable
+
         tool = shutil.which("pg_dump") or _server_tool("pg_dump")
         if tool is None:
-            from xinfang_desk.ledger.errors import LedgerError
-
-            raise LedgerError("本机没有 pg_dump，无法备份服务器上的台账。请安装 PostgreSQL 客户端工具。")
+            raise BackupToolUnavailable("本机没有 pg_dump")
         url = engine.url
         env = dict(os.environ)
         if url.password:
@@ -272,11 +275,8 @@ class PostgresBackend(StorageBackend):
             env=env,
         )
         if done.returncode != 0:
-            from xinfang_desk.ledger.errors import LedgerError
-
-            raise LedgerError(
-                f"备份失败：{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'pg_dump 出错'}"
-            )
+            said = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "出错"
+            raise BackupToolUnavailable(f"pg_dump：{said}")
         os.chmod(dest, 0o600)
 
     def missing_guards(self, connection: Connection) -> list[str]:
