@@ -94,3 +94,67 @@ def test_two_heads_deciding_one_case_at_once_one_wins_the_other_is_told(ledger: 
     assert len(decisions) == 1, "exactly one decision is recorded, the other is not half-saved"
     winner = next(head for head, v in outcomes.items() if v == "done")
     assert decisions[0].actor == winner
+
+
+HEAD = """
+import sys, time
+from pathlib import Path
+from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.errors import LedgerError
+from xinfang_desk.ledger.operations import cases
+from xinfang_desk.ledger.operations.context import Actor
+from xinfang_desk.ledger.vocab import EventKind
+location, case_id, head, kind, go = sys.argv[1], int(sys.argv[2]), sys.argv[3], EventKind(sys.argv[4]), Path(sys.argv[5])
+values = {"note": "受理"} if kind is EventKind.ACCEPT else {"reason": "不属于本单位职责"}
+ledger = Ledger.open(location)
+with ledger.operation(Actor(head), write=False) as ctx:
+    cases.case_details(ctx, case_id)  # the case in front of them
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.005)
+try:
+    with ledger.operation(Actor(head)) as ctx:
+        cases.perform_step(ctx, case_id, kind, values)
+    print("done", flush=True)
+except LedgerError as refused:
+    print("refused", refused, flush=True)
+ledger.close()
+"""
+
+
+def test_four_heads_in_four_programs_deciding_one_case_one_wins_three_are_told(
+    ledger: Ledger, ledger_location, tmp_path: Path
+) -> None:
+    with ledger.operation(Actor("接待员")) as ctx:
+        case_id = cases.register_case(ctx, draft()).value.id
+    root, go = Path(__file__).resolve().parents[2], tmp_path / "go"
+    plan = [("主任甲", "accept"), ("主任乙", "decline"), ("副主任丙", "accept"), ("副主任丁", "decline")]
+    heads = [
+        subprocess.Popen(
+            [sys.executable, "-c", HEAD, str(ledger_location), str(case_id), head, kind, str(go)],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for head, kind in plan
+    ]
+    for head in heads:  # every program has read the case before any decides
+        assert head.stdout is not None and head.stdout.readline().strip() == "ready"
+    go.touch()
+    said = {}
+    for (name, _kind), head in zip(plan, heads, strict=True):
+        out, err = head.communicate(timeout=120)
+        assert head.returncode == 0 and "Traceback" not in err, err
+        said[name] = out.strip()
+    winners = [name for name, line in said.items() if line == "done"]
+    assert len(winners) == 1, said
+    for name, line in said.items():
+        if name not in winners:  # each refusal explained in Chinese
+            assert line.startswith("refused ") and any("\u4e00" <= ch <= "\u9fff" for ch in line), line
+    with ledger.operation(Actor("查看")) as ctx:
+        details = cases.case_details(ctx, case_id)
+    decisions = [e for e in details.timeline if e.kind in (EventKind.ACCEPT, EventKind.DECLINE)]
+    assert [e.actor for e in decisions] == winners, "exactly one decision is recorded, by the one told done"
+    with ledger.reading() as s:
+        assert verify_ledger(s.connection()) == []
