@@ -94,6 +94,8 @@ def test_a_ledger_indexed_with_copies_is_converted_when_opened(tmp_path: Path) -
             "INSERT INTO case_fts(rowid, body) SELECT id, summary FROM cases",
             "CREATE INDEX ix_cases_status ON cases (status)",
             "DROP TABLE merged_events",  # added by 0010, after the schema simulated here
+            "DROP INDEX ix_cases_figures",  # added by 0011
+            "DROP INDEX ix_cases_channel",  # added by 0013
             "UPDATE alembic_version SET version_num = '0008'",
         ):
             conn.execute(text(statement))
