@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
+import sqlite3
 import stat
 import subprocess
 from datetime import datetime, tzinfo
@@ -322,3 +324,26 @@ def test_without_a_working_pg_dump_a_server_ledger_is_backed_up_as_a_checked_led
             assert verify_ledger(b.connection()) == []
     finally:
         backed_up.close()
+
+
+@pytest.mark.parametrize(("kind", "seed"), [("flip", 0), ("flip", 4), ("block", 0), ("block", 3)])
+def test_reading_commands_on_a_damaged_ledger_answer_or_say_so_and_change_nothing(
+    tmp_path: Path, backed_up_demo: Path, kind: str, seed: int
+) -> None:
+    """stats, cases and case show skip the quick check at opening (as the window does): on a damaged file
+    each either answers or says 已损坏 in one sentence — never a traceback — and writes nothing."""
+    shutil.copytree(backed_up_demo, tmp_path, dirs_exist_ok=True)
+    path = tmp_path / "l.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        first = conn.execute("SELECT case_no FROM cases ORDER BY id LIMIT 1").fetchone()[0]
+    _damage(path, kind, seed)
+    before = path.read_bytes()
+    for command in (
+        ["stats", "--year", "2025", "--json"],
+        ["cases", "--limit", "5000"],
+        ["case", "show", first],
+    ):
+        done = run(*command, "--db", str(path))
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.returncode == 0 or (done.returncode == 2 and "已损坏" in done.stderr), done.stderr
+    assert path.read_bytes() == before

@@ -284,7 +284,7 @@ def _yes_no(text: str) -> bool:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    details = in_operation(args, lambda ctx: cases.case_details(ctx, args.case_no))
+    details = in_operation(args, lambda ctx: cases.case_details(ctx, args.case_no), reads_only=True)
     if args.json:
         print(json.dumps(details_json(details), ensure_ascii=False, indent=1))
         return 0

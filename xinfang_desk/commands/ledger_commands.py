@@ -171,7 +171,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         figures = figure_ops.period_figures(ctx, start, end).as_json()
         return figures, calendar_ops.estimated_years(ctx, (start.year, end.year))
 
-    figures, estimated = in_operation(args, read)
+    figures, estimated = in_operation(args, read, reads_only=True)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
         return 0
@@ -218,7 +218,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
     wanted = CaseFilter(
         text=args.search, statuses=statuses, year=args.year, overdue=args.overdue, due_soon=args.due_soon
     )
-    listed = in_operation(args, lambda ctx: list_cases(ctx, wanted, limit=args.limit))
+    listed = in_operation(args, lambda ctx: list_cases(ctx, wanted, limit=args.limit), reads_only=True)
     total, rows = listed.total, listed.rows
     print("案件编号\t登记日期\t形式\t信访人\t问题类别\t状态\t期限\t摘要")
     for r in rows:
