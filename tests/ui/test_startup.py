@@ -80,22 +80,24 @@ sys.exit(app.main(["--db", sys.argv[1]]))
 """
 
 
+def _reported(script: str, ledger: Path, home: Path, config: Path, label: str) -> list[str]:
+    """Run ``script`` on ``ledger`` in a fresh process (its own home and settings) and return the words after
+    ``label`` on the line it prints."""
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(config)}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(ledger)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return next(line for line in result.stdout.splitlines() if line.startswith(label)).split()[1:]
+
+
 def test_opening_the_window_on_a_ledger_loads_no_export_print_or_upgrade_library(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
     ledger = create_ledger(path, "JWC", "教务处", demo=True)  # a demo: no sign-in dialog in the way
     build_demo(ledger, cases=200, seed=7, today=date(2026, 11, 25))
     ledger.close()
-    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    env["PYTHONPATH"] = os.pathsep.join(sys.path)
-    result = subprocess.run(
-        [sys.executable, "-c", WINDOW_THEN_MODULES, str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    loaded = next(line for line in result.stdout.splitlines() if line.startswith("loaded:")).split()[1:]
+    loaded = _reported(WINDOW_THEN_MODULES, path, tmp_path, tmp_path / "config", "loaded:")
     assert "PySide6" in loaded and "sqlalchemy" in loaded
     assert [name for name in HEAVY if name in loaded] == []
 
@@ -188,17 +190,7 @@ def test_the_window_draws_its_first_rows_before_loading_the_figures_page_and_its
     config = tmp_path / "config"
     (config / "xinfang_desk").mkdir(parents=True)
     (config / "xinfang_desk" / "xinfang_desk.conf").write_text(f"[window]\npage={LEDGER}\n", encoding="utf-8")
-    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(config)}
-    env["PYTHONPATH"] = os.pathsep.join(sys.path)
-    result = subprocess.run(
-        [sys.executable, "-c", WINDOW_DRAWN_THEN_MODULES, str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    drawn = next(line for line in result.stdout.splitlines() if line.startswith("drawn:")).split()[1:]
+    drawn = _reported(WINDOW_DRAWN_THEN_MODULES, path, tmp_path, config, "drawn:")
     assert int(drawn[0]) > 0, "the 台账 shows rows"
     loaded = set(drawn[1:])
     assert "xinfang_desk.ui.ledger_view" in loaded
