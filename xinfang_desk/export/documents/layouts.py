@@ -3,11 +3,13 @@
 Each ``*_flowables`` function turns one ``DocumentFacts`` into reportlab flowables for an A4 page
 (text area 158 × 252 mm).  Text that may be long goes through ``TextMarkup`` (fallback fonts,
 escaping) into Paragraphs with CJK line breaking, so it wraps inside its box.  Short text that fits
-on one line in the primary font is drawn as a plain string, which keeps a batch of 1,000 交办单
-fast.  A very long text is cut into pieces of ``CHUNK_LINES`` lines, one form row each, so a form
-that cannot fit on one page breaks cleanly between rows and carries on on the next.  ``Scale``
-chooses the normal or the compact size: the renderer tries the normal one and falls back to the
-compact one when a document would not fit on one page.
+on one line in the primary font is drawn as a plain string, and a form is drawn straight on the
+canvas (``DrawnForm``: the texts and lines reportlab's table would draw, at the same places, its lines
+worked out once for each size of form), which keeps a batch of 1,000 交办单 fast.  A very long text
+is cut into pieces of ``CHUNK_LINES`` lines, one form row each, so a form that cannot fit on one
+page breaks cleanly between rows and carries on on the next.  ``Scale`` chooses the normal or the
+compact size: the renderer tries the normal one and falls back to the compact one when a document
+would not fit on one page.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ PAGE_MARGIN_X = 2.6 * cm
 PAGE_MARGIN_TOP = 2.5 * cm
 PAGE_MARGIN_BOTTOM = 2.0 * cm
 CELL_PADDING = 5.0
+TOP_PADDING = CELL_PADDING
+BOTTOM_PADDING = CELL_PADDING + 1
+#: The forms' rules and their frame, in points.
+RULE = 0.8
+FRAME_RULE = 1.4
+#: The form's columns holding labels (centred); values are set flush left.
+LABEL_COLUMNS = (0, 2)
 
 
 @dataclass(frozen=True)
@@ -243,6 +252,7 @@ class FormBuilder:
         self.heights: list[float | None] = []
         self.commands: list[tuple[Any, ...]] = []
         self.divided: list[int] = []
+        self.spanned: list[int] = []
         self.continued: set[int] = set()
 
     def _cell(self, text: str, width: float, style: ParagraphStyle | None = None) -> Any:
@@ -280,7 +290,7 @@ class FormBuilder:
             first = self._cell(label, self.LABEL_WIDTH, self.styles.label) if index == 0 else ""
             self.rows.append([first, piece, "", ""])
             self.heights.append(None)
-            self.commands.append(("SPAN", (1, row), (3, row)))
+            self.spanned.append(row)
             if index:
                 self.continued.add(row)
             if len(pieces) > 1:
@@ -290,7 +300,7 @@ class FormBuilder:
         row = len(self.rows)
         self.rows.append([self._cell(label, self.LABEL_WIDTH, self.styles.label), "", "", ""])
         self.heights.append(height)
-        self.commands.append(("SPAN", (1, row), (3, row)))
+        self.spanned.append(row)
 
     def signatures(self, label: str, label2: str, height: float) -> None:
         self.rows.append(
@@ -304,24 +314,22 @@ class FormBuilder:
         self.divided.append(len(self.rows) - 1)
         self.heights.append(height)
 
-    def table(self) -> Table:
+    def table(self) -> Flowable:
+        """The form: drawn straight on the canvas, or as a table when a long text runs over several rows."""
+        if self.continued:
+            return self.ruled_table()
+        return DrawnForm(self)
+
+    def ruled_table(self) -> FormTable:
+        """The form as a reportlab table (it can break across pages between its rows)."""
         body = self.styles.body
         table = FormTable(
             self.rows,
-            colWidths=[self.LABEL_WIDTH, self.value_width, self.LABEL_WIDTH, self.value_width],
+            colWidths=self.column_widths(),
             rowHeights=self.heights,
             repeatRows=1,
             hAlign="CENTER",
         )
-        rules: list[tuple[Any, ...]] = [
-            ("LINEAFTER", (0, 0), (0, -1), 0.8, colors.black),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-        ]
-        for row in self.divided:
-            rules.append(("LINEAFTER", (1, row), (2, row), 0.8, colors.black))
-        for row in range(1, len(self.rows)):
-            if row not in self.continued:
-                rules.append(("LINEABOVE", (0, row), (-1, row), 0.8, colors.black))
         joined: list[tuple[Any, ...]] = []
         for row in sorted(self.continued):
             joined.append(("TOPPADDING", (1, row), (1, row), 0))
@@ -332,21 +340,197 @@ class FormBuilder:
                     ("FONTNAME", (0, 0), (-1, -1), body.fontName),
                     ("FONTSIZE", (0, 0), (-1, -1), body.fontSize),
                     ("LEADING", (0, 0), (-1, -1), body.leading),
-                    ("ALIGN", (0, 0), (0, -1), "CENTER"),
-                    ("ALIGN", (2, 0), (2, -1), "CENTER"),
-                    ("BOX", (0, 0), (-1, -1), 1.4, colors.black),
-                    *rules,
+                    *(("ALIGN", (column, 0), (column, -1), "CENTER") for column in LABEL_COLUMNS),
+                    *_rules(len(self.rows), tuple(self.divided), frozenset(self.continued)),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ("TOPPADDING", (0, 0), (-1, -1), CELL_PADDING),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PADDING + 1),
+                    ("TOPPADDING", (0, 0), (-1, -1), TOP_PADDING),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), BOTTOM_PADDING),
                     ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
                     ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                    *_spans(tuple(self.spanned)),
                     *self.commands,
                     *joined,
                 ]
             )
         )
         return table
+
+    def column_widths(self) -> list[float]:
+        return [self.LABEL_WIDTH, self.value_width, self.LABEL_WIDTH, self.value_width]
+
+
+def _rules(rows: int, divided: tuple[int, ...], continued: frozenset[int]) -> list[tuple[Any, ...]]:
+    """The lines of a form as table commands: the frame, the label column, and a rule above each row
+    (none between the pieces of a long text)."""
+    rules: list[tuple[Any, ...]] = [
+        ("BOX", (0, 0), (-1, -1), FRAME_RULE, colors.black),
+        ("LINEAFTER", (0, 0), (0, -1), RULE, colors.black),
+        ("LINEBELOW", (0, 0), (-1, 0), RULE, colors.black),
+    ]
+    for row in divided:
+        rules.append(("LINEAFTER", (1, row), (2, row), RULE, colors.black))
+    for row in range(1, rows):
+        if row not in continued:
+            rules.append(("LINEABOVE", (0, row), (-1, row), RULE, colors.black))
+    return rules
+
+
+def _spans(spanned: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    """Rows whose text runs across the three columns after the label."""
+    return [("SPAN", (1, row), (3, row)) for row in spanned]
+
+
+class _CanvasRecorder:
+    """Stands in for a canvas and notes each call made to it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        def record(*args: Any, **kwargs: Any) -> None:
+            self.calls.append((name, args, kwargs))
+
+        return record
+
+
+#: The canvas calls that stroke a table's lines.
+_STROKING = frozenset({"setStrokeColor", "setLineWidth", "setLineCap", "setLineJoin", "setDash", "line"})
+
+
+@functools.lru_cache(maxsize=64)
+def _ruling(
+    widths: tuple[float, ...], heights: tuple[float, ...], divided: tuple[int, ...], spanned: tuple[int, ...]
+) -> tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...]:
+    """The canvas calls that draw the lines of a form of these sizes, as reportlab's table draws them
+    (worked out once: the forms of a batch share a handful of sizes)."""
+    table = Table(
+        [[""] * len(widths) for _ in heights],
+        colWidths=list(widths),
+        rowHeights=list(heights),
+        style=[*_rules(len(heights), divided, frozenset()), *_spans(spanned)],
+    )
+    recorder = _CanvasRecorder()
+    table.wrapOn(recorder, sum(widths), sum(heights))
+    table.drawOn(recorder, 0, 0)
+    return tuple(call for call in recorder.calls if call[0] in _STROKING)
+
+
+class DrawnForm(Flowable):
+    """A form none of whose texts runs over several rows, drawn straight on the canvas: the texts and lines its
+    ``FormBuilder.ruled_table`` would draw, at the same places, without building the table for each
+    document.  Should it have to break across pages, it becomes that table and breaks as it would."""
+
+    def __init__(self, form: FormBuilder) -> None:
+        super().__init__()
+        self.form = form
+        self.hAlign = "CENTER"
+        self._columns: list[float] = []
+        self._rows: list[float] = []
+        self._heights: tuple[float, ...] = ()
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if not self._heights:
+            self._lay_out()
+        return self._columns[-1], self._rows[0]
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        table = self.form.ruled_table()
+        table.wrapOn(self.canv, availWidth, availHeight)
+        return table.splitOn(self.canv, availWidth, availHeight)
+
+    def _lay_out(self) -> None:
+        """Column and row positions (from the top) as reportlab's table works them out."""
+        form = self.form
+        columns = [0.0]
+        for width in form.column_widths():
+            columns.append(columns[-1] + width)
+        self._columns = columns
+        leading = form.styles.body.leading
+        heights: list[float] = []
+        for index, (row, fixed) in enumerate(zip(form.rows, form.heights, strict=True)):
+            if fixed is not None:
+                heights.append(fixed)
+                continue
+            tallest = 0.0
+            for column, cell in enumerate(row):
+                if isinstance(cell, Flowable):
+                    width = self._cell_width(index, column)
+                    needed = cell.wrapOn(
+                        getattr(self, "canv", None),
+                        width - 2 * CELL_PADDING,
+                        72000 - TOP_PADDING - BOTTOM_PADDING,
+                    )[1]
+                else:
+                    needed = leading * len(cell.split("\n"))
+                tallest = max(tallest, needed + (BOTTOM_PADDING + TOP_PADDING))
+            heights.append(tallest)
+        self._heights = tuple(heights)
+        # summed from the bottom with the rounding carried, as the table does
+        rows: list[float] = []
+        height = carry = 0.0
+        for row_height in reversed(heights):
+            rows.append(height)
+            step = row_height - carry
+            total = height + step
+            carry = (total - height) - step
+            height = total
+        rows.append(height)
+        rows.reverse()
+        self._rows = rows
+
+    def _cell_width(self, row: int, column: int) -> float:
+        end = len(self._columns) - 1 if column == 1 and row in self.form.spanned else column + 1
+        return self._columns[end] - self._columns[column]
+
+    def draw(self) -> None:
+        form = self.form
+        body = form.styles.body
+        canvas = self.canv
+        columns, rows = self._columns, self._rows
+        leading, size = body.leading, body.fontSize
+        canvas.saveState()
+        canvas.setFillColor(colors.black)
+        canvas.setFont(body.fontName, size, leading)
+        for index, row in enumerate(form.rows):
+            spanned = index in form.spanned
+            bottom = rows[index + 1]
+            height = rows[index] - bottom
+            for column, cell in enumerate(row):
+                if spanned and column > 1:
+                    continue
+                left = columns[column]
+                width = self._cell_width(index, column)
+                centred = column in LABEL_COLUMNS
+                # the places are worked out term by term as the table does (left minus right padding
+                # included), so that they round to the same points
+                if isinstance(cell, Flowable):
+                    cell_width, cell_height = cell.wrapOn(
+                        canvas, width - 2 * CELL_PADDING, height - TOP_PADDING - BOTTOM_PADDING
+                    )
+                    y = bottom + (height + BOTTOM_PADDING - TOP_PADDING + cell_height) / 2.0
+                    x = (
+                        left + (width + CELL_PADDING - CELL_PADDING - cell_width) / 2.0
+                        if centred
+                        else left + CELL_PADDING
+                    )
+                    cell.drawOn(canvas, x, y - cell_height)
+                elif cell:
+                    lines = cell.split("\n")
+                    y = bottom + (BOTTOM_PADDING + height - TOP_PADDING + len(lines) * leading) / 2.0 - size
+                    if centred:
+                        x = left + (width + CELL_PADDING - CELL_PADDING) * 0.5
+                        for line in lines:
+                            canvas.drawCentredString(x, y, line)
+                            y -= leading
+                    else:
+                        x = left + CELL_PADDING
+                        for line in lines:
+                            canvas.drawString(x, y, line)
+                            y -= leading
+        ruling = _ruling(tuple(form.column_widths()), self._heights, tuple(form.divided), tuple(form.spanned))
+        for name, args, kwargs in ruling:
+            getattr(canvas, name)(*args, **kwargs)
+        canvas.restoreState()
 
 
 def _heading(facts: DocumentFacts, styles: Styles, markup: TextMarkup, width: float) -> list[Flowable]:
