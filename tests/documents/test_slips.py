@@ -22,6 +22,7 @@ from xinfang_desk.export.documents.operations import prepare_documents
 from xinfang_desk.export.documents.slips import render_documents, write_documents
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.errors import NotFoundError, WorkflowError
+from xinfang_desk.ledger.limits import limit_of
 from xinfang_desk.ledger.models import AuditEntry
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.vocab import Channel, Nature, Source
@@ -286,17 +287,62 @@ def test_a_very_long_text_continues_on_headed_pages_and_nothing_is_lost(
     result = _print(ledger, [case_no], tmp_path / "long.pdf")
     pages = _text(tmp_path / "long.pdf")
     assert len(pages) > 2 and result.rendered.continued == [case_no] and result.rendered.compact == [case_no]
-    for number, page in enumerate(pages[1:], 2):
-        heading = f"信访事项交办单（续页）交办〔2025〕第1号案件编号：{case_no}第{number}页"
-        assert heading in page
-    body = "".join(
-        page.replace(f"信访事项交办单（续页）交办〔2025〕第1号案件编号：{case_no}第{n}页", "").replace(
-            f"案件编号{case_no}登记日期2025年5月7日", ""
-        )
-        for n, page in enumerate(pages, 1)
-    )
+    body = _continued_body(pages, "信访事项交办单", "交办〔2025〕第1号", case_no)
     assert opinion in body and summary in body
     assert "交办单位：教务处（盖章）2025年5月9日注：" in pages[-1] and "负责人（签字）" in body
+
+
+def _continued_body(pages: list[str], title: str, number: str, case_no: str) -> str:
+    """The text of a document continued on headed pages, its headings checked and taken out (and the
+    form's first row, which each continued page repeats)."""
+    body = []
+    for page_number, page in enumerate(pages, 1):
+        heading = f"{title}（续页）{number}案件编号：{case_no}第{page_number}页"
+        assert page_number == 1 or heading in page, page_number
+        body.append(re.sub(f"案件编号{case_no}登记日期\\d+年\\d+月\\d+日", "", page.replace(heading, "")))
+    return "".join(body)
+
+
+def _many_lines(limit: int) -> str:
+    """A text of ``limit`` characters made of line breaks as much as of words: long lines that wrap,
+    one-character lines and empty lines, mixed."""
+    long = "申请复核高等数学期末成绩，第三大题第二小问答案正确但未给分，请依规复核并答复信访人。" * 3
+    unit = [long, "", "甲", "乙", "", "丙", *"丁戊己庚辛壬癸"]
+    lines: list[str] = []
+    while len("\n".join(lines)) < limit:
+        lines.append(unit[len(lines) % len(unit)])
+    return "\n".join(lines)[:limit].strip()
+
+
+def test_texts_of_many_short_lines_print_on_continued_pages(ledger: Ledger, tmp_path: Path) -> None:
+    """A summary and an opinion as long as the ledger accepts, made of hundreds of lines (one
+    character, or none), print: the form is cut between rows onto headed pages, and no line is lost."""
+    summary = "\n".join("甲乙丙丁戊己庚辛壬癸"[i % 10] for i in range(limit_of("summary") // 2))
+    opinion = _many_lines(limit_of("assign_opinion"))
+    note = "\n".join("子丑寅卯辰巳午未申酉戌亥"[i % 12] for i in range(2000))
+    assert len(summary) == limit_of("summary") - 1 and len(opinion) == limit_of("assign_opinion")
+    clock = Clock(datetime(2025, 6, 1, 12))
+    with ledger.session() as s:
+        wf = Workflow(s, "王主任", clock=clock)
+        case = wf.register(draft(received_at=datetime(2025, 5, 7, 9), summary=summary))
+        s.flush()
+        wf.accept(case, at=datetime(2025, 5, 8, 9))
+        wf.assign(case, "教务处", opinion, at=datetime(2025, 5, 9, 9))
+        wf.supervise(case, note, at=datetime(2025, 5, 30, 9))
+        case_no = case.case_no
+    result = _print(ledger, [case_no], tmp_path / "assign.pdf")
+    pages = _text(tmp_path / "assign.pdf")
+    assert len(pages) > 20 and result.rendered.continued == [case_no]
+    body = _continued_body(pages, "信访事项交办单", "交办〔2025〕第1号", case_no)
+    assert "".join(summary.split()) in body and "".join(opinion.split()) in body
+    assert "交办单位：教务处（盖章）2025年5月9日注：" in pages[-1] and "负责人（签字）" in body
+
+    result = _print(ledger, [case_no], tmp_path / "supervise.pdf", DocumentKind.SUPERVISE)
+    pages = _text(tmp_path / "supervise.pdf")
+    assert len(pages) > 10 and result.rendered.continued == [case_no]
+    body = _continued_body(pages, "信访事项督办单", "督办〔2025〕第1号", case_no)
+    assert "".join(summary.split()) in body and "".join(note.split()) in body
+    assert "督办单位：教务处（盖章）" in pages[-1] and "负责人（签字）" in body
 
 
 def test_text_stays_inside_the_margins(ledger: Ledger, cases: dict[str, str], tmp_path: Path) -> None:

@@ -186,6 +186,8 @@ def _broken_lines(text: str, font: str, size: float, width: float) -> tuple[str,
 
 #: Lines of a long text per form row (the form can break to a new page between rows).
 CHUNK_LINES = 12
+#: A text that takes at most this many lines in its cell stays in one row.
+ONE_ROW_LINES = CHUNK_LINES * 3 // 2
 
 
 def _pieces(paragraph: Paragraph, width: float) -> list[Paragraph]:
@@ -195,7 +197,7 @@ def _pieces(paragraph: Paragraph, width: float) -> list[Paragraph]:
     rest = paragraph
     while True:
         _, needed = rest.wrap(width, 1e9)
-        if needed <= height * 1.5:
+        if needed <= ONE_ROW_LINES * paragraph.style.leading:
             pieces.append(rest)
             return pieces
         parts = rest.split(width, height + 0.5)
@@ -283,8 +285,7 @@ class FormBuilder:
         with no rule between them, so the form can break between pieces at a page end.
         """
         wide = self.width - self.LABEL_WIDTH
-        cell = self._cell(text, wide)
-        pieces = _pieces(cell, wide - 2 * CELL_PADDING) if isinstance(cell, Paragraph) else [cell]
+        pieces = self._text_pieces(text, wide)
         for index, piece in enumerate(pieces):
             row = len(self.rows)
             first = self._cell(label, self.LABEL_WIDTH, self.styles.label) if index == 0 else ""
@@ -295,6 +296,45 @@ class FormBuilder:
                 self.continued.add(row)
             if len(pieces) > 1:
                 self.commands.append(("VALIGN", (1, row), (1, row), "TOP"))
+
+    def _text_pieces(self, text: str, width: float) -> list[Any]:
+        """The cells of the rows ``text`` takes in a cell ``width`` wide: one cell when it takes at most
+        ``ONE_ROW_LINES`` lines, otherwise pieces of at most ``CHUNK_LINES`` lines each.
+
+        The lines counted are those the text really takes: one for each line break, and one for each
+        line a long line wraps to, so that many short lines are cut as a long line is.
+        """
+        cell = self._cell(text, width)
+        inner = width - 2 * CELL_PADDING
+        style = self.styles.body
+        if isinstance(cell, str):
+            if cell.count("\n") < ONE_ROW_LINES:
+                return [cell]
+        elif cell.wrap(inner, 1e9)[1] <= ONE_ROW_LINES * style.leading:
+            return [cell]
+        pieces: list[Any] = []
+        group: list[str] = []
+        taken = 0
+        for line in text.split("\n"):
+            lines = self._line_count(line, inner)
+            if taken + lines > CHUNK_LINES and group:
+                pieces.append(self._cell("\n".join(group), width))
+                group, taken = [], 0
+            if lines > CHUNK_LINES:  # a line that wraps to many: cut between its wrapped lines
+                pieces.extend(_pieces(Paragraph(self.markup(line), style), inner))
+                continue
+            group.append(line)
+            taken += lines
+        if group:
+            pieces.append(self._cell("\n".join(group), width))
+        return pieces
+
+    def _line_count(self, line: str, width: float) -> int:
+        """How many lines ``line`` (no line break in it) takes when set ``width`` points wide."""
+        style = self.styles.body
+        if self.markup.is_plain(line) and stringWidth(line, style.fontName, style.fontSize) <= width:
+            return 1
+        return max(1, round(Paragraph(self.markup(line), style).wrap(width, 1e9)[1] / style.leading))
 
     def box(self, label: str, height: float) -> None:
         row = len(self.rows)
