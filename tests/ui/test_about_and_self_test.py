@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBox
 
-from xinfang_desk import __version__
+from xinfang_desk import __version__, fonts
 from xinfang_desk.diagnostics import calendar_years
 from xinfang_desk.logs import log_folder
 from xinfang_desk.paths import data_dir
@@ -16,6 +17,7 @@ from xinfang_desk.ui.about import AboutDialog
 from xinfang_desk.ui.app import make_app
 from xinfang_desk.ui.main_window import MainWindow
 from xinfang_desk.ui.ops import OpRunner
+from xinfang_desk.ui.self_test import check_qt_font
 
 
 @pytest.fixture
@@ -72,6 +74,22 @@ def test_self_test_from_the_help_menu_reports_every_check(window, qtbot, ledger)
     assert text.splitlines()[-1] == "自检通过。"
     assert "通过  Qt 中文界面" in text and "通过  打印并读回交办单（PDF）" in text
     assert Path(ledger.path).stat().st_mtime_ns == before  # the user's ledger is not touched
+
+
+def test_the_font_check_passes_when_qt_knew_the_family_before_the_app_set_it(qapp) -> None:
+    """On a PC that has WenQuanYi Zen Hei installed, Qt knows the family before the shipped file is
+    loaded; the check still makes the shipped font the application font instead of failing."""
+    saved = QFont(qapp.font())
+    other = QFont(saved)
+    other.setFamilies(["DejaVu Sans"])
+    try:
+        qapp.setFont(other)
+        QFontDatabase.addApplicationFont(str(fonts.primary_font_path()))  # known, not in use
+        result = check_qt_font(qapp)
+        assert result.ok, result.detail
+        assert fonts.CJK_FAMILY in qapp.font().families()
+    finally:
+        qapp.setFont(saved)
 
 
 def test_standard_buttons_read_in_chinese(qtbot) -> None:

@@ -40,7 +40,8 @@ def check_translations(app: QApplication) -> CheckResult:
 
 
 def check_qt_font(app: QApplication) -> CheckResult:
-    if fonts.CJK_FAMILY not in QFontDatabase.families():
+    # Qt may know the family without its being the application font (installed on the PC as well)
+    if fonts.CJK_FAMILY not in app.font().families():
         install_fonts(app)
     if fonts.CJK_FAMILY in QFontDatabase.families() and fonts.CJK_FAMILY in app.font().families():
         return CheckResult("界面中文字体", True, f"{fonts.CJK_FAMILY}（{app.font().pointSize()} 磅）")
