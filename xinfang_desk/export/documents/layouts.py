@@ -5,9 +5,10 @@ Each ``*_flowables`` function turns one ``DocumentFacts`` into reportlab flowabl
 escaping) into Paragraphs with CJK line breaking, so it wraps inside its box.  Short text that fits
 on one line in the primary font is drawn as a plain string, and a form is drawn straight on the
 canvas (``DrawnForm``: the texts and lines reportlab's table would draw, at the same places, its lines
-worked out once for each size of form), which keeps a batch of 1,000 交办单 fast.  A very long text
-is cut into pieces of ``CHUNK_LINES`` lines, one form row each, so a form that cannot fit on one
-page breaks cleanly between rows and carries on on the next.  ``Scale`` chooses the normal or the
+worked out once for each size of form), which keeps a batch of 1,000 交办单 fast.  A text of many
+lines (its line breaks and wrapped lines counted) is cut into pieces of ``CHUNK_LINES`` lines, one
+form row each, so a form that cannot fit on one page breaks cleanly between rows and carries on on
+the next.  ``Scale`` chooses the normal or the
 compact size: the renderer tries the normal one and falls back to the compact one when a document
 would not fit on one page.
 """
