@@ -46,7 +46,6 @@ from xinfang_desk.ui.safekeeping import backup_place
 from xinfang_desk.ui.server_login import open_with_password_if_needed
 from xinfang_desk.ui.style import apply_style
 from xinfang_desk.ui.translations import install_translations
-from xinfang_desk.ui.wheel_guard import install_wheel_guard
 
 log = logging.getLogger("xinfang_desk.ui.app")  # also when run as __main__ (python -m)
 
@@ -121,7 +120,6 @@ def make_app() -> QApplication:
     app.setApplicationName(SETTINGS_APP)
     app.setApplicationDisplayName("信访台账")
     install_translations(app)
-    install_wheel_guard(app)
     install_fonts(app)
     apply_style(app)
     if not hasattr(app, "garbage_collector"):
