@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from xinfang_desk.ledger.operations.queries import LedgerFacts, ledger_facts
 from xinfang_desk.ledger.search import CaseFilter
-from xinfang_desk.ui.about import AboutDialog
 from xinfang_desk.ui.ledger_view import LedgerPage, LedgerTable
 from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.safekeeping import Safekeeping
@@ -39,6 +38,7 @@ from xinfang_desk.ui.style import icon
 from xinfang_desk.ui.wheel_guard import install_wheel_guard
 
 if TYPE_CHECKING:
+    from xinfang_desk.ui.about import AboutDialog
     from xinfang_desk.ui.dashboard import DashboardPage
     from xinfang_desk.ui.export_dialog import ExportDialog
     from xinfang_desk.ui.figures_page import FiguresPage
@@ -395,6 +395,8 @@ class MainWindow(QMainWindow):
         self.runner.changed.emit(Changes(everything=True))
 
     def about(self) -> AboutDialog:
+        from xinfang_desk.ui.about import AboutDialog
+
         dialog = AboutDialog(self.runner.ledger.path, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
