@@ -164,7 +164,7 @@ class LedgerTable(QTableView):
     """The 台账's table; says when it has painted its rows (the window's start waits for the first time).
 
     Watched through its own paint rather than an event filter on its viewport: asking Qt for the viewport
-    early makes PySide create the Python types of most of QtWidgets (tenths of a second at start-up).
+    early makes PySide create the Python types of most of QtWidgets (hundredths of a second at start-up).
     """
 
     painted = Signal()
