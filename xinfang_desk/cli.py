@@ -8,6 +8,7 @@ a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import gc
 import sys
 from importlib import import_module
 
@@ -63,20 +64,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         import multiprocessing
 
         multiprocessing.freeze_support()
+    in_own_process = argv is None  # run as the program, not called by other Python code
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv == ["--version"]:
         sys.stdout.write(f"{VERSION_TEXT}\n")
         return 0
-    parser = build_parser(command_in(argv))
-    args = parser.parse_args(argv)
-    import logging
-    import signal
-    import threading
+    # What importing the command's modules makes is kept to the end: collecting while they load is wasted
+    # work, and in the program's own process later collections need not walk them either (frozen).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        parser = build_parser(command_in(argv))
+        args = parser.parse_args(argv)
+        import logging
+        import signal
+        import threading
 
-    from xinfang_desk.chinese_argparse import EXIT_UNEXPECTED, EXIT_USER_ERROR
-    from xinfang_desk.ledger.errors import LedgerError
-    from xinfang_desk.logs import setup_logging, unexpected_error_text
-    from xinfang_desk.private_files import remove_stale_temp
+        from xinfang_desk.chinese_argparse import EXIT_UNEXPECTED, EXIT_USER_ERROR
+        from xinfang_desk.ledger.errors import LedgerError
+        from xinfang_desk.logs import setup_logging, unexpected_error_text
+        from xinfang_desk.private_files import remove_stale_temp
+    finally:
+        if in_own_process:
+            gc.freeze()
+        if collecting:
+            gc.enable()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from xinfang_desk.ledger.demo import build_demo
+from xinfang_desk.ledger.operations import trail
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ui import app as app_module
 from xinfang_desk.ui import dashboard as dashboard_module
@@ -42,7 +43,7 @@ def test_the_first_page_is_read_before_the_dashboard_and_the_history_check(
     jobs: list[str] = []
     recorded(monkeypatch, ledger_model, "ledger_id_page", jobs)
     recorded(monkeypatch, dashboard_module, "dashboard_data", jobs)
-    recorded(monkeypatch, app_module, "verify", jobs)
+    recorded(monkeypatch, trail, "verify", jobs)
     settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
     settings.setValue("window/page", page)
     runner = OpRunner(ledger)

@@ -18,17 +18,18 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, cast
 
 # The ledger's modules, and SQLAlchemy with them, load before Qt's: once PySide6 is loaded it reads the
 # source of every module imported after it (looking for its feature switches), a tenth of the start-up.
 from xinfang_desk.chinese_argparse import ChineseArgumentParser
+from xinfang_desk.ledger import users  # noqa: F401  (signing in, with argon2)
 from xinfang_desk.ledger.backups import latest_backup, restore_backup
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import DEMO_CASES, open_demo_ledger
 from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerInUseError
 from xinfang_desk.ledger.instance_lock import InstanceLock
 from xinfang_desk.ledger.operations import queries  # noqa: F401  (what the 台账's first page reads)
-from xinfang_desk.ledger.operations.trail import Verification, verify
 from xinfang_desk.logs import setup_logging, unexpected_error_text
 from xinfang_desk.paths import default_demo_ledger_path, ledger_argument
 from xinfang_desk.private_files import remove_session_folder, remove_stale_temp
@@ -44,9 +45,11 @@ from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, 
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.safekeeping import backup_place
 from xinfang_desk.ui.server_login import open_with_password_if_needed
-from xinfang_desk.ui.style import apply_style
+from xinfang_desk.ui.style import apply_style, qt_style_arguments
 from xinfang_desk.ui.translations import install_translations
-from xinfang_desk.ui.wheel_guard import install_wheel_guard
+
+if TYPE_CHECKING:
+    from xinfang_desk.ledger.operations.trail import Verification
 
 log = logging.getLogger("xinfang_desk.ui.app")  # also when run as __main__ (python -m)
 
@@ -116,14 +119,14 @@ def _demo_ledger(path: Path) -> tuple[Ledger, bool]:
 
 def make_app() -> QApplication:
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    new = not isinstance(existing, QApplication)
+    app = QApplication([*sys.argv[:1], *qt_style_arguments()]) if new else cast(QApplication, existing)
     app.setOrganizationName(SETTINGS_ORG)
     app.setApplicationName(SETTINGS_APP)
     app.setApplicationDisplayName("信访台账")
     install_translations(app)
-    install_wheel_guard(app)
     install_fonts(app)
-    apply_style(app)
+    apply_style(app, started_in_style=new)
     if not hasattr(app, "garbage_collector"):
         gc.freeze()  # what loading the modules made is never garbage: the collector need not walk it
         app.garbage_collector = UiThreadGarbageCollector(app)  # type: ignore[attr-defined]
@@ -248,6 +251,7 @@ def start_background_checks(window: MainWindow, runner: OpRunner) -> None:
 
 def check_history(runner: OpRunner, parent: QWidget) -> None:
     """Verify the ledger's history on the worker; name every case whose history was changed around the program."""
+    from xinfang_desk.ledger.operations.trail import verify  # loaded after the first rows, when it runs
 
     def report(result: Verification) -> None:
         if result.intact:

@@ -14,7 +14,6 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from xinfang_desk.paths import default_ledger_path, parse_ledger_location
-from xinfang_desk.ui.file_dialogs import open_file_name
 
 #: The app setting holding the ledger's place ("" or absent: the default ledger file).
 PLACE_KEY = "ledger/location"
@@ -89,6 +88,8 @@ class LedgerPlaceSettings(QGroupBox):
         layout.addWidget(note)
 
     def choose_file(self) -> None:
+        from xinfang_desk.ui.file_dialogs import open_file_name  # loaded when first used, not at start-up
+
         chosen = open_file_name(self, "选择台账文件", "台账文件 (*.sqlite *.db);;所有文件 (*)")
         if chosen is not None:
             self.place.setText(str(chosen))

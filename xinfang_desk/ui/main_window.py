@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,14 +31,14 @@ from PySide6.QtWidgets import (
 
 from xinfang_desk.ledger.operations.queries import LedgerFacts, ledger_facts
 from xinfang_desk.ledger.search import CaseFilter
-from xinfang_desk.ui.about import AboutDialog
-from xinfang_desk.ui.ledger_view import LedgerPage
+from xinfang_desk.ui.ledger_view import LedgerPage, LedgerTable
 from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.safekeeping import Safekeeping
 from xinfang_desk.ui.style import icon
 from xinfang_desk.ui.wheel_guard import install_wheel_guard
 
 if TYPE_CHECKING:
+    from xinfang_desk.ui.about import AboutDialog
     from xinfang_desk.ui.dashboard import DashboardPage
     from xinfang_desk.ui.export_dialog import ExportDialog
     from xinfang_desk.ui.figures_page import FiguresPage
@@ -87,9 +87,6 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.unit_name = ""
         self.question: QMessageBox | None = None
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            install_wheel_guard(app)  # the wheel scrolls pages, never changes a value by accident
         self.setWindowTitle("")
         self.resize(1320, 840)
 
@@ -398,6 +395,8 @@ class MainWindow(QMainWindow):
         self.runner.changed.emit(Changes(everything=True))
 
     def about(self) -> AboutDialog:
+        from xinfang_desk.ui.about import AboutDialog
+
         dialog = AboutDialog(self.runner.ledger.path, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -415,9 +414,9 @@ class MainWindow(QMainWindow):
         if self._first_page_arrived:
             return
         self._first_page_arrived = True
-        viewport = self.ledger_page.table.viewport()
-        if viewport.isVisible():
-            self._paint_watch = _AfterNextPaint(viewport, self._after_first_page_drawn, PAINT_WAIT_MS)
+        table = self.ledger_page.table
+        if table.isVisible():
+            self._paint_watch = _AfterNextPaint(table, self._after_first_page_drawn, PAINT_WAIT_MS)
         else:
             self._after_first_page_drawn()
 
@@ -427,6 +426,12 @@ class MainWindow(QMainWindow):
             return
         self._first_page_was_drawn = True
         self.first_page_drawn.emit()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            # The wheel scrolls pages, never changes a value by accident.  Installed now, not before the
+            # window shows: an application-wide Python event filter makes PySide create the Python types
+            # of most of QtWidgets as the first events pass through it (about 0.1 s of the start-up).
+            install_wheel_guard(app)
         waiting = list(BUILT_AFTER_FIRST_PAGE)
 
         def build_next() -> None:
@@ -503,19 +508,17 @@ class MainWindow(QMainWindow):
 
 
 class _AfterNextPaint(QObject):
-    """Calls ``then`` once, just after ``widget`` is next painted (or after ``wait_ms`` without a paint)."""
+    """Calls ``then`` once, just after ``table`` next paints its rows (or after ``wait_ms`` without a paint)."""
 
-    def __init__(self, widget: QWidget, then: Any, wait_ms: int) -> None:
-        super().__init__(widget)
-        self.then = then
-        widget.installEventFilter(self)
+    def __init__(self, table: LedgerTable, then: Any, wait_ms: int) -> None:
+        super().__init__(table)
+        self.table, self.then = table, then
+        table.painted.connect(self._painted)
         QTimer.singleShot(wait_ms, self, self._done)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self, self._done)  # the paint itself runs first
-        return False
+    def _painted(self) -> None:
+        self.table.painted.disconnect(self._painted)
+        QTimer.singleShot(0, self, self._done)  # what else this paint draws comes first
 
     def _done(self) -> None:
         then, self.then = self.then, None

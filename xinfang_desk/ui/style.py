@@ -75,8 +75,23 @@ def style_sheet() -> str:
     return resource_path("style", "app.qss").read_text(encoding="utf-8")
 
 
-def apply_style(app: QApplication) -> None:
-    app.setStyle("Fusion")
+#: Qt's own style under the style sheet: the same on every system.
+QT_STYLE = "Fusion"
+
+
+def qt_style_arguments() -> list[str]:
+    """The command-line arguments that start a new ``QApplication`` in ``QT_STYLE``.
+
+    Given as Qt starts, the style is made inside Qt: setting it afterwards (``setStyle``) makes PySide
+    build the Python type of ``QStyle`` with its large enumerations first, about 0.015 s of the start-up.
+    """
+    return ["-style", QT_STYLE]
+
+
+def apply_style(app: QApplication, *, started_in_style: bool = False) -> None:
+    """The app's look: Qt's style (unless ``app`` was started in it), the style sheet and the window icon."""
+    if not started_in_style:
+        app.setStyle(QT_STYLE)
     app.setStyleSheet(style_sheet())
     app.setWindowIcon(icon("app"))
 

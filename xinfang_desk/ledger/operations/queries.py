@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from xinfang_desk.ledger.assessment import known_units
 from xinfang_desk.ledger.calendar import WorkCalendar
-from xinfang_desk.ledger.calendar_entries import next_year_warning
-from xinfang_desk.ledger.dashboard import Dashboard, UnitTiles, dashboard_and_unit_tiles
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
@@ -25,6 +24,9 @@ from xinfang_desk.ledger.search import (
     count_cases,
 )
 from xinfang_desk.ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from xinfang_desk.ledger.dashboard import Dashboard, UnitTiles
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class DashboardData:
 @requires(Permission.VIEW)
 def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     """The 工作台: its tiles and every overdue or due-soon open case, none left out."""
+    # loaded with the first dashboard, after the window's 台账 page, not with the reads it starts with
+    from xinfang_desk.ledger.calendar_entries import next_year_warning
+    from xinfang_desk.ledger.dashboard import dashboard_and_unit_tiles
+
     today = today or ctx.now().date()
     office = LedgerInfo.office_ledger(ctx.session)
     board, units = dashboard_and_unit_tiles(ctx.session, today, with_units=office)
