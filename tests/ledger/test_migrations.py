@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, create_engine, inspect, select, text
+from sqlalchemy import Connection, MetaData, create_engine, inspect, select, text
 
 from xinfang_desk.ledger import chain, db
 from xinfang_desk.ledger.chain_check import verify_ledger
@@ -120,7 +120,22 @@ def _old_ledger(location: str | Path, revision: str = "0001") -> None:
             conn.execute(tables.tables[name].insert(), values)
         if "chain_hash" in tables.tables["case_events"].c and engine.dialect.name == "sqlite":
             chain.seal(conn, everything_unsealed=True)  # the program of that schema sealed a file's rows
+            _store_previous_digests(conn)
     engine.dispose()
+
+
+def _store_previous_digests(conn: Connection) -> None:
+    """As a program before 0014 kept a file's events: each with the digest of the one before it."""
+    guard = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'case_events_no_update'")).scalar()
+    conn.execute(text("DROP TRIGGER IF EXISTS case_events_no_update"))
+    conn.execute(
+        text(
+            "UPDATE case_events SET chain_prev = (SELECT prev FROM (SELECT rowid AS r, coalesce(lag(chain_hash) "
+            "OVER (ORDER BY chain_seq), zeroblob(32)) AS prev FROM case_events) WHERE r = case_events.rowid)"
+        )
+    )
+    if guard:
+        conn.execute(text(guard))
 
 
 @pytest.mark.parametrize("revision", ["0001", previous_revision()])
@@ -259,16 +274,17 @@ def test_a_file_ledger_keeps_its_chain_digests_as_bytes_after_the_upgrade(tmp_pa
 
     ledger = Ledger.open(location)
     assert location.stat().st_size < size / 4  # the upgrade gives the freed room back
-    assert _digest_storage(location) == {("chain_prev", "blob", 32), ("chain_hash", "blob", 32)}
+    # 32 bytes each; the previous digest is the row before's own (0014), not stored again
+    assert _digest_storage(location) == {("chain_prev", "null", None), ("chain_hash", "blob", 32)}
     with ledger.session() as s:
         assert verify_ledger(s.connection()) == []
         case = s.scalars(select(Case)).one()
         Workflow(s, "主任").accept(case)
     with ledger.session() as s:
         assert verify_ledger(s.connection()) == []
-        digests = s.execute(select(CaseEvent.chain_prev, CaseEvent.chain_hash).order_by(CaseEvent.seq)).all()
-        assert all(len(d) == 64 and int(d, 16) >= 0 for row in digests for d in row)  # hex in the program
-        assert digests[-1][1] == chain.last_hash(s.connection())
+        digests = s.scalars(select(CaseEvent.chain_hash).order_by(CaseEvent.seq)).all()
+        assert all(len(d) == 64 and int(d, 16) >= 0 for d in digests)  # hex in the program
+        assert digests[-1] == chain.last_hash(s.connection())
         with pytest.raises(Exception, match="历史记录不可修改"):  # the guard is back
             s.execute(text("UPDATE case_events SET note = 'x' WHERE seq = 1"))
     ledger.close()

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from xinfang_desk.ledger.chain import Digest
+from xinfang_desk.ledger.chain import Digest, EventTime, PreviousDigest
 
 
 def new_uuid() -> str:
@@ -271,14 +271,15 @@ class CaseEvent(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    at: Mapped[datetime] = mapped_column(EventTime)
+    recorded_at: Mapped[datetime] = mapped_column(EventTime)
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: the hash chain (``ledger.chain``): position in the ledger's one chain of events and audit
-    #: entries, the hash of the entry before, and this entry's hash; filled when the entry is sealed
+    #: entries, the hash of the entry before (a server's; a file leaves it empty: it is the hash of the
+    #: entry before in the chain), and this entry's hash; filled when the entry is sealed
     chain_seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
-    chain_prev: Mapped[str | None] = mapped_column(Digest)
+    chain_prev: Mapped[str | None] = mapped_column(PreviousDigest)
     chain_hash: Mapped[str | None] = mapped_column(Digest)
 
     case: Mapped[Case] = relationship(cascade="")
@@ -340,9 +341,10 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: the hash chain (``ledger.chain``): position in the ledger's one chain of events and audit
-    #: entries, the hash of the entry before, and this entry's hash; filled when the entry is sealed
+    #: entries, the hash of the entry before (a server's; a file leaves it empty: it is the hash of the
+    #: entry before in the chain), and this entry's hash; filled when the entry is sealed
     chain_seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
-    chain_prev: Mapped[str | None] = mapped_column(Digest)
+    chain_prev: Mapped[str | None] = mapped_column(PreviousDigest)
     chain_hash: Mapped[str | None] = mapped_column(Digest)
 
 

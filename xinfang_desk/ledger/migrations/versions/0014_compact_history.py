@@ -1,0 +1,92 @@
+"""a ledger file keeps its history smaller: no stored previous digest, event times as microseconds
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-01
+
+Of an event's ~220 bytes, the digest of the row before (``chain_prev``, 32) is the previous row's own
+digest, read in chain order, and the two times took 26 characters each (8 bytes as whole
+microseconds since 1970).  The index on an event's chain position is only read when the chain is
+checked, which reads every row anyway.  Only a SQLite file changes (a server keeps its layout); the
+hashes are unchanged: an event's times are hashed in their text form as before.  Sealed rows may not
+be updated, so the guard is lifted for the conversion and put back as it was.
+"""
+
+from alembic import op
+from sqlalchemy import Connection
+
+from xinfang_desk.ledger.chain import stored_time_micro, stored_time_text
+
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+#: The chained tables, what their guard calls them and the columns it keeps (as of this revision).
+_TABLES = {
+    "case_events": ("历史记录", ("case_id", "seq", "kind", "actor", "at", "recorded_at", "note", "data")),
+    "audit_log": ("审计日志", ("id", "at", "actor", "action", "detail")),
+}
+_CHAIN_SEQ_INDEX = "ix_case_events_chain_seq"
+
+
+def _guard(table: str) -> str:
+    what, columns = _TABLES[table]
+    unchanged = " AND ".join(f"new.{c} IS old.{c}" for c in columns)
+    return f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+        WHEN old.chain_hash IS NOT NULL OR NOT ({unchanged}) BEGIN
+        SELECT RAISE(ABORT, '{what}不可修改');
+    END"""
+
+
+def _sqlite() -> Connection | None:
+    bind = op.get_bind()
+    return bind if bind.dialect.name == "sqlite" else None
+
+
+def upgrade() -> None:
+    bind = _sqlite()
+    if bind is None:
+        return
+    driver = bind.connection.driver_connection
+    driver.create_function("xf_time_micro", 1, stored_time_micro, deterministic=True)
+    for table in _TABLES:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+    op.execute(
+        "UPDATE case_events SET chain_prev = NULL, at = xf_time_micro(at), recorded_at = xf_time_micro(recorded_at)"
+    )
+    op.execute("UPDATE audit_log SET chain_prev = NULL WHERE chain_hash IS NOT NULL")
+    for table in _TABLES:
+        op.execute(_guard(table))
+    op.drop_index(_CHAIN_SEQ_INDEX, table_name="case_events", if_exists=True)
+
+
+def downgrade() -> None:
+    bind = _sqlite()
+    if bind is None:
+        return
+    driver = bind.connection.driver_connection
+    driver.create_function("xf_time_text", 1, stored_time_text, deterministic=True)
+    op.create_index(_CHAIN_SEQ_INDEX, "case_events", ["chain_seq"], unique=True, if_not_exists=True)
+    for table in _TABLES:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+    op.execute("UPDATE case_events SET at = xf_time_text(at), recorded_at = xf_time_text(recorded_at)")
+    # each sealed row's previous digest again: the digest of the row before it in the chain (both tables)
+    op.execute(
+        "CREATE TEMP TABLE xf_chain AS SELECT chain_seq AS n, chain_hash AS digest, 'case_events' AS tbl, "
+        "rowid AS rid FROM case_events WHERE chain_hash IS NOT NULL UNION ALL SELECT chain_seq, chain_hash, "
+        "'audit_log', rowid FROM audit_log WHERE chain_hash IS NOT NULL"
+    )
+    op.execute(
+        "CREATE TEMP TABLE xf_prev AS SELECT tbl, rid, coalesce(lag(digest) OVER (ORDER BY n), "
+        "zeroblob(32)) AS prev FROM xf_chain"
+    )
+    op.execute("CREATE INDEX temp.xf_prev_row ON xf_prev(tbl, rid)")
+    for table in _TABLES:
+        op.execute(
+            f"UPDATE {table} SET chain_prev = (SELECT prev FROM temp.xf_prev p WHERE p.tbl = '{table}' "
+            f"AND p.rid = {table}.rowid) WHERE chain_hash IS NOT NULL"
+        )
+        op.execute(_guard(table))
+    op.execute("DROP TABLE temp.xf_prev")
+    op.execute("DROP TABLE temp.xf_chain")
