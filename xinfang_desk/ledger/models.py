@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from xinfang_desk.ledger.chain import Digest, EventTime, PreviousDigest
+from xinfang_desk.ledger.short_keys import ShortKeysJSON
 
 
 def new_uuid() -> str:
@@ -226,8 +227,9 @@ class Case(Base):
     due_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: How each deadline computed by the rules was reckoned, so a calendar change can recompute it:
     #: ``{"decide"|"objection"|"handle": {"start", "days", "kind", "extensions", "estimated"}}``.
-    #: A deadline given from outside (上级转办, an imported 办理时限, a 交办 date) has no entry.
-    deadline_basis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: A deadline given from outside (上级转办, an imported 办理时限, a 交办 date) has no entry.  A ledger
+    #: file keeps each key as one letter (``ledger.short_keys``).
+    deadline_basis: Mapped[dict[str, Any] | None] = mapped_column(ShortKeysJSON)
     supervise_count: Mapped[int] = mapped_column(Integer, default=0)
     replied_at: Mapped[datetime | None] = mapped_column(DateTime)
     outcome: Mapped[str | None] = mapped_column(String(16))

@@ -1,4 +1,5 @@
-"""a ledger file keeps its history smaller: no stored previous digest, event times as microseconds
+"""a ledger file keeps its history smaller: no stored previous digest, event times as microseconds,
+deadline bases with one-letter keys
 
 Revision ID: 0014
 Revises: 0013
@@ -7,15 +8,21 @@ Create Date: 2026-12-01
 Of an event's ~220 bytes, the digest of the row before (``chain_prev``, 32) is the previous row's own
 digest, read in chain order, and the two times took 26 characters each (8 bytes as whole
 microseconds since 1970).  The index on an event's chain position is only read when the chain is
-checked, which reads every row anyway.  Only a SQLite file changes (a server keeps its layout); the
+checked, which reads every row anyway.  A case's deadline basis keeps its keys as one letter each
+(``ledger.short_keys``): about 100 of its 210 bytes.  Only a SQLite file changes (a server keeps its layout); the
 hashes are unchanged: an event's times are hashed in their text form as before.  Sealed rows may not
 be updated, so the guard is lifted for the conversion and put back as it was.
 """
+
+import json
+from collections.abc import Callable
+from typing import Any
 
 from alembic import op
 from sqlalchemy import Connection
 
 from xinfang_desk.ledger.chain import stored_time_micro, stored_time_text
+from xinfang_desk.ledger.short_keys import lengthened, shortened
 
 revision = "0014"
 down_revision = "0013"
@@ -44,10 +51,23 @@ def _sqlite() -> Connection | None:
     return bind if bind.dialect.name == "sqlite" else None
 
 
+def _rewrite_bases(bind: Connection, rename: Callable[[Any], Any]) -> None:
+    """Every case's stored deadline basis with its keys renamed (the case itself does not change)."""
+
+    def renamed(stored: str | None) -> str | None:
+        if stored is None:
+            return None
+        return json.dumps(rename(json.loads(stored)), ensure_ascii=False, separators=(",", ":"))
+
+    bind.connection.driver_connection.create_function("xf_basis", 1, renamed, deterministic=True)
+    op.execute("UPDATE cases SET deadline_basis = xf_basis(deadline_basis) WHERE deadline_basis IS NOT NULL")
+
+
 def upgrade() -> None:
     bind = _sqlite()
     if bind is None:
         return
+    _rewrite_bases(bind, shortened)
     driver = bind.connection.driver_connection
     driver.create_function("xf_time_micro", 1, stored_time_micro, deterministic=True)
     for table in _TABLES:
@@ -65,6 +85,7 @@ def downgrade() -> None:
     bind = _sqlite()
     if bind is None:
         return
+    _rewrite_bases(bind, lengthened)
     driver = bind.connection.driver_connection
     driver.create_function("xf_time_text", 1, stored_time_text, deterministic=True)
     op.create_index(_CHAIN_SEQ_INDEX, "case_events", ["chain_seq"], unique=True, if_not_exists=True)
