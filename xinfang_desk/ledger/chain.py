@@ -11,7 +11,7 @@ The encoding is canonical: the raw stored values of every column but the chain's
 JSON, so the same row always gives the same bytes whoever reads it.  The program handles digests as
 hex text; a file ledger stores each as its 32 bytes (``Digest``), half the room, and does not store
 the digest of the row before (``chain_prev``): it is the previous row's own, read in chain order.  A
-file ledger keeps an event's two times as whole microseconds (``EventTime``); they are hashed in the
+file ledger keeps an event's two times as whole microseconds (``compact_forms.CompactTime``); they are hashed in the
 text form every ledger used before (``STORED_DATETIME``), so a chain hashes alike however it is kept.
 """
 
@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, DateTime, Dialect, Integer, String, text
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy import Connection, Dialect, String, text
+from sqlalchemy.types import TypeDecorator
+
+from xinfang_desk.ledger.compact_forms import COMPACT_FILES, STORED_DATETIME, stored_time_text
 
 #: The tables in the chain and the columns their hash covers (every column but the chain's own).
 CHAINED: dict[str, tuple[str, ...]] = {
@@ -37,22 +38,14 @@ KEYS: dict[str, tuple[str, ...]] = {"case_events": ("case_id", "seq"), "audit_lo
 #: The columns holding JSON: read as the text stored (a server would otherwise hand back parsed values).
 JSON_COLUMNS = frozenset({"data", "detail"})
 CHAIN_COLUMNS = ("chain_seq", "chain_prev", "chain_hash")
-#: How a file ledger stores a timestamp (SQLAlchemy's SQLite format): a server's timestamps are hashed so too.
-STORED_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 GENESIS = "0" * 64
 HEAD_KEY = "chain_head"
 #: Databases that keep a digest as its bytes (a ledger file, where every byte of history counts); a
 #: server keeps the hex text, and its unsealed rows carry a transaction's mark in ``chain_prev``.
 DIGESTS_AS_BYTES = frozenset({"sqlite"})
-#: Databases that keep no ``chain_prev`` (it is the hash of the row before in the chain) and an event's
-#: times as microseconds since 1970-01-01 (naive, as every time in a ledger is).
-COMPACT_HISTORY = frozenset({"sqlite"})
-#: The chained columns a ledger file keeps as microseconds (``EventTime``), by table.
+#: The chained columns a ledger file keeps as microseconds (``CompactTime``), by table; they are hashed
+#: in the text form every ledger used before (``STORED_DATETIME``).
 EVENT_TIMES: dict[str, tuple[str, ...]] = {"case_events": ("at", "recorded_at")}
-_EPOCH = datetime(1970, 1, 1)
-_ONE_MICROSECOND = timedelta(microseconds=1)
-#: ``STORED_DATETIME`` exactly (zero-padded year), the only text turned into microseconds.
-_STORED_TEXT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 
 
 def stored_digest(dialect: Dialect, digest: str | None) -> str | bytes | None:
@@ -86,67 +79,7 @@ class PreviousDigest(Digest):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | bytes | None:
-        return None if dialect.name in COMPACT_HISTORY else stored_digest(dialect, value)
-
-
-def time_text(value: datetime) -> str:
-    """A time in ``STORED_DATETIME`` form, the year zero-padded as SQLAlchemy writes it in a file."""
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-    )
-
-
-def micro_time(value: int) -> datetime:
-    """The time ``value`` microseconds after 1970-01-01 (how a ledger file keeps an event's times)."""
-    return _EPOCH + value * _ONE_MICROSECOND
-
-
-def time_micro(value: datetime) -> int:
-    """``value`` (its fields as written, a zone ignored as a file ledger always did) as microseconds."""
-    return (value.replace(tzinfo=None) - _EPOCH) // _ONE_MICROSECOND
-
-
-def stored_time_text(stored: Any) -> Any:
-    """An event time as stored in a file (microseconds, or text an older program left) as hashed."""
-    return time_text(micro_time(stored)) if isinstance(stored, int) else stored
-
-
-def stored_time_micro(stored: Any) -> Any:
-    """A stored ``STORED_DATETIME`` text as microseconds; any other value as it is (it then stays text)."""
-    if isinstance(stored, str) and _STORED_TEXT.fullmatch(stored):
-        micro = time_micro(datetime.strptime(stored, STORED_DATETIME))
-        if time_text(micro_time(micro)) == stored:
-            return micro
-    return stored
-
-
-class EventTime(TypeDecorator[datetime]):
-    """The column type of an event's ``at`` and ``recorded_at``: 8 bytes in a ledger file instead of 26.
-
-    A server keeps its own timestamp type.  Text an older program wrote that is not in the usual form
-    stays text and is still read.
-    """
-
-    impl = DateTime
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        return dialect.type_descriptor(Integer() if dialect.name in COMPACT_HISTORY else DateTime())
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None or dialect.name not in COMPACT_HISTORY:
-            return value
-        if not isinstance(value, datetime) and isinstance(value, date):  # a day: from its midnight
-            value = datetime.combine(value, datetime.min.time())
-        return time_micro(value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if isinstance(value, int):
-            return micro_time(value)
-        if isinstance(value, str):
-            return datetime.fromisoformat(value)
-        return value
+        return None if dialect.name in COMPACT_FILES else stored_digest(dialect, value)
 
 
 def canonical(table: str, row: Mapping[str, Any]) -> bytes:
@@ -298,7 +231,7 @@ def seal(
         seq, prev = seq + 1, digest
         digest = link(prev, table, row)
         dialect = connection.dialect
-        kept_prev = None if dialect.name in COMPACT_HISTORY else stored_digest(dialect, prev)
+        kept_prev = None if dialect.name in COMPACT_FILES else stored_digest(dialect, prev)
         updates[table].append((seq, kept_prev, stored_digest(dialect, digest), *key))
     for table, rows in updates.items():
         if rows:
