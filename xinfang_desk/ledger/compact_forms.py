@@ -3,7 +3,6 @@
 - A time (an event's ``at`` and ``recorded_at``, a case's received, handled and changed times) is 26
   characters of text: a file keeps it as whole microseconds since 1970-01-01 (``CompactTime``), 8 bytes,
   naive as every time in a ledger is.
-
 - A case's deadline basis (``Case.deadline_basis``) repeats the same nine key names in every case,
   about 100 of its 210 bytes: a file keeps each key as one letter (``ShortKeysJSON``).
 - A UUID (a case's or a petitioner's) is 36 characters of text: a file keeps its 16 bytes
@@ -40,7 +39,7 @@ def time_text(value: datetime) -> str:
 
 
 def micro_time(value: int) -> datetime:
-    """The time ``value`` microseconds after 1970-01-01 (how a ledger file keeps an event's times)."""
+    """The time ``value`` microseconds after 1970-01-01 (how a ledger file keeps a time)."""
     return _EPOCH + value * _ONE_MICROSECOND
 
 
@@ -57,7 +56,10 @@ def stored_time_text(stored: Any) -> Any:
 def stored_time_micro(stored: Any) -> Any:
     """A stored ``STORED_DATETIME`` text as microseconds; any other value as it is (it then stays text)."""
     if isinstance(stored, str) and _STORED_TEXT.fullmatch(stored):
-        micro = time_micro(datetime.strptime(stored, STORED_DATETIME))
+        try:
+            micro = time_micro(datetime.strptime(stored, STORED_DATETIME))
+        except ValueError:  # no such day (2025-02-30)
+            return stored
         if time_text(micro_time(micro)) == stored:
             return micro
     return stored
