@@ -17,8 +17,6 @@ be updated, so the guard is lifted for the conversion and put back as it was.
 """
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 from alembic import op
 from sqlalchemy import Connection
@@ -56,10 +54,6 @@ _CASE_TIMES = (
 )
 
 
-def _converted_times(function: str) -> str:
-    return ", ".join(f"{c} = {function}({c})" for c in _CASE_TIMES)
-
-
 def _guard(table: str) -> str:
     what, columns = _TABLES[table]
     unchanged = " AND ".join(f"new.{c} IS old.{c}" for c in columns)
@@ -74,38 +68,38 @@ def _sqlite() -> Connection | None:
     return bind if bind.dialect.name == "sqlite" else None
 
 
-def _rewrite_bases(bind: Connection, rename: Callable[[Any], Any]) -> None:
-    """Every case's stored deadline basis with its keys renamed (the case itself does not change)."""
+def _convert(bind: Connection, *, compact: bool) -> None:
+    """Cases and petitioners in the file's new form (``compact``) or the one before, one pass over each
+    (the case itself does not change); then ``xf_time`` converts a time the same way and the chained
+    tables' guards are lifted (the caller puts them back)."""
+    rename = shortened if compact else lengthened
 
-    def renamed(stored: str | None) -> str | None:
+    def basis(stored: str | None) -> str | None:
         if stored is None:
             return None
         return json.dumps(rename(json.loads(stored)), ensure_ascii=False, separators=(",", ":"))
 
-    bind.connection.driver_connection.create_function("xf_basis", 1, renamed, deterministic=True)
-    op.execute("UPDATE cases SET deadline_basis = xf_basis(deadline_basis) WHERE deadline_basis IS NOT NULL")
-
-
-def _rewrite_uuids(bind: Connection, convert: Callable[[Any], Any]) -> None:
-    bind.connection.driver_connection.create_function("xf_uuid", 1, convert, deterministic=True)
-    for table in ("cases", "petitioners"):
-        op.execute(f"UPDATE {table} SET uuid = xf_uuid(uuid)")
+    driver = bind.connection.driver_connection
+    driver.create_function("xf_basis", 1, basis, deterministic=True)
+    driver.create_function("xf_uuid", 1, uuid_bytes if compact else uuid_text, deterministic=True)
+    driver.create_function(
+        "xf_time", 1, stored_time_micro if compact else stored_time_text, deterministic=True
+    )
+    times = ", ".join(f"{c} = xf_time({c})" for c in _CASE_TIMES)
+    op.execute(f"UPDATE cases SET uuid = xf_uuid(uuid), deadline_basis = xf_basis(deadline_basis), {times}")
+    op.execute("UPDATE petitioners SET uuid = xf_uuid(uuid)")
+    for table in _TABLES:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
 
 
 def upgrade() -> None:
     bind = _sqlite()
     if bind is None:
         return
-    _rewrite_bases(bind, shortened)
-    _rewrite_uuids(bind, uuid_bytes)
-    driver = bind.connection.driver_connection
-    driver.create_function("xf_time_micro", 1, stored_time_micro, deterministic=True)
-    for table in _TABLES:
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+    _convert(bind, compact=True)
     op.execute(
-        "UPDATE case_events SET chain_prev = NULL, at = xf_time_micro(at), recorded_at = xf_time_micro(recorded_at)"
+        "UPDATE case_events SET chain_prev = NULL, at = xf_time(at), recorded_at = xf_time(recorded_at)"
     )
-    op.execute(f"UPDATE cases SET {_converted_times('xf_time_micro')}")
     op.execute("UPDATE audit_log SET chain_prev = NULL WHERE chain_hash IS NOT NULL")
     for table in _TABLES:
         op.execute(_guard(table))
@@ -116,15 +110,9 @@ def downgrade() -> None:
     bind = _sqlite()
     if bind is None:
         return
-    _rewrite_bases(bind, lengthened)
-    _rewrite_uuids(bind, uuid_text)
-    driver = bind.connection.driver_connection
-    driver.create_function("xf_time_text", 1, stored_time_text, deterministic=True)
     op.create_index(_CHAIN_SEQ_INDEX, "case_events", ["chain_seq"], unique=True, if_not_exists=True)
-    for table in _TABLES:
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-    op.execute("UPDATE case_events SET at = xf_time_text(at), recorded_at = xf_time_text(recorded_at)")
-    op.execute(f"UPDATE cases SET {_converted_times('xf_time_text')}")
+    _convert(bind, compact=False)
+    op.execute("UPDATE case_events SET at = xf_time(at), recorded_at = xf_time(recorded_at)")
     # each sealed row's previous digest again: the digest of the row before it in the chain (both tables)
     op.execute(
         "CREATE TEMP TABLE xf_chain AS SELECT chain_seq AS n, chain_hash AS digest, 'case_events' AS tbl, "
