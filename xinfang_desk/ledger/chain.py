@@ -11,8 +11,9 @@ The encoding is canonical: the raw stored values of every column but the chain's
 JSON, so the same row always gives the same bytes whoever reads it.  The program handles digests as
 hex text; a file ledger stores each as its 32 bytes (``Digest``), half the room, and does not store
 the digest of the row before (``chain_prev``): it is the previous row's own, read in chain order.  A
-file ledger keeps an event's two times as whole microseconds (``compact_forms.CompactTime``); they are hashed in the
-text form every ledger used before (``STORED_DATETIME``), so a chain hashes alike however it is kept.
+file ledger keeps an event's two times as whole microseconds (``compact_forms.CompactTime``); they
+are hashed in the text form every ledger used before (``STORED_DATETIME``), so a chain hashes alike
+however it is kept.
 """
 
 from __future__ import annotations
