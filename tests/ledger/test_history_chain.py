@@ -76,6 +76,8 @@ def test_a_step_edited_removed_or_forged_around_the_program_is_named(
     assert any("修改" in line for line in _lines_about(result, edited_no))
     assert any("删除" in line for line in _lines_about(result, removed_no))
     assert any("不是由本程序写入" in line for line in _lines_about(result, forged_no))
+    # the step after the removed one (the next case's registration) is not said to be changed
+    assert not any("修改" in line for line in _lines_about(result, forged_no))
 
 
 def test_a_sealed_step_cannot_be_changed_even_by_sql(ledger: Ledger, register_case) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from datetime import date, datetime
@@ -11,8 +12,9 @@ import pytest
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, create_engine, inspect, select, text
+from sqlalchemy import Connection, MetaData, create_engine, inspect, select, text
 
+from tests import engines
 from xinfang_desk.ledger import chain, db
 from xinfang_desk.ledger.chain_check import verify_ledger
 from xinfang_desk.ledger.db import Ledger
@@ -120,7 +122,22 @@ def _old_ledger(location: str | Path, revision: str = "0001") -> None:
             conn.execute(tables.tables[name].insert(), values)
         if "chain_hash" in tables.tables["case_events"].c and engine.dialect.name == "sqlite":
             chain.seal(conn, everything_unsealed=True)  # the program of that schema sealed a file's rows
+            _store_previous_digests(conn)
     engine.dispose()
+
+
+def _store_previous_digests(conn: Connection) -> None:
+    """As a program before 0014 kept a file's events: each with the digest of the one before it."""
+    guard = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'case_events_no_update'")).scalar()
+    conn.execute(text("DROP TRIGGER IF EXISTS case_events_no_update"))
+    conn.execute(
+        text(
+            "UPDATE case_events SET chain_prev = (SELECT prev FROM (SELECT rowid AS r, coalesce(lag(chain_hash) "
+            "OVER (ORDER BY chain_seq), zeroblob(32)) AS prev FROM case_events) WHERE r = case_events.rowid)"
+        )
+    )
+    if guard:
+        conn.execute(text(guard))
 
 
 @pytest.mark.parametrize("revision", ["0001", previous_revision()])
@@ -259,16 +276,17 @@ def test_a_file_ledger_keeps_its_chain_digests_as_bytes_after_the_upgrade(tmp_pa
 
     ledger = Ledger.open(location)
     assert location.stat().st_size < size / 4  # the upgrade gives the freed room back
-    assert _digest_storage(location) == {("chain_prev", "blob", 32), ("chain_hash", "blob", 32)}
+    # 32 bytes each; the previous digest is the row before's own (0014), not stored again
+    assert _digest_storage(location) == {("chain_prev", "null", None), ("chain_hash", "blob", 32)}
     with ledger.session() as s:
         assert verify_ledger(s.connection()) == []
         case = s.scalars(select(Case)).one()
         Workflow(s, "主任").accept(case)
     with ledger.session() as s:
         assert verify_ledger(s.connection()) == []
-        digests = s.execute(select(CaseEvent.chain_prev, CaseEvent.chain_hash).order_by(CaseEvent.seq)).all()
-        assert all(len(d) == 64 and int(d, 16) >= 0 for row in digests for d in row)  # hex in the program
-        assert digests[-1][1] == chain.last_hash(s.connection())
+        digests = s.scalars(select(CaseEvent.chain_hash).order_by(CaseEvent.seq)).all()
+        assert all(len(d) == 64 and int(d, 16) >= 0 for d in digests)  # hex in the program
+        assert digests[-1] == chain.last_hash(s.connection())
         with pytest.raises(Exception, match="历史记录不可修改"):  # the guard is back
             s.execute(text("UPDATE case_events SET note = 'x' WHERE seq = 1"))
     ledger.close()
@@ -294,3 +312,104 @@ def test_an_upgraded_ledger_has_the_indexes_of_a_new_one(tmp_path: Path) -> None
 
     assert ("ix_cases_channel", ("channel",)) in indexes(new)
     assert indexes(old) == indexes(new)
+
+
+_CASE_UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
+def _stored_history(location: Path) -> dict[str, list[tuple[object, ...]]]:
+    """The rows of a file ledger as stored: events, audit entries, and the cases' UUIDs and deadline bases."""
+    with create_engine(_url(location)).connect() as conn:
+        return {
+            "case_events": [
+                tuple(r)
+                for r in conn.exec_driver_sql(
+                    "SELECT case_id, seq, at, recorded_at, note, data, chain_seq, chain_prev, chain_hash "
+                    "FROM case_events ORDER BY case_id, seq"
+                )
+            ],
+            "audit_log": [tuple(r) for r in conn.exec_driver_sql("SELECT * FROM audit_log ORDER BY id")],
+            "cases": [
+                (r[0], r[1], json.loads(r[2]) if r[2] else None)
+                for r in conn.exec_driver_sql("SELECT id, uuid, deadline_basis FROM cases ORDER BY id")
+            ],
+        }
+
+
+def test_an_upgraded_file_keeps_every_step_to_the_microsecond_and_still_names_a_changed_one(
+    tmp_path: Path,
+) -> None:
+    """0014 keeps a file's history smaller; every step reads back as it was, the chain still verifies,
+    a step changed around the program is still named, and going back gives the very same rows."""
+    location = tmp_path / "old.sqlite"
+    _old_ledger(location, "0013")
+    basis = {
+        "decide": {
+            "start": "2025-03-03",
+            "days": 15,
+            "kind": "calendar",
+            "extensions": [],
+            "estimated": False,
+        }
+    }
+    engine = create_engine(_url(location))
+    with engine.begin() as conn:  # a second step as the program of 0013 wrote it: times to the microsecond
+        conn.execute(text("DROP TRIGGER IF EXISTS case_events_no_update"))
+        conn.execute(
+            text(
+                "INSERT INTO case_events (case_id, seq, kind, actor, at, recorded_at, note, data) VALUES "
+                "(1, 2, 'accept', '主任', '2025-03-04 10:11:12.345678', '2025-03-04 10:11:13.000001', "
+                "'受理', '{\"late\": false}')"
+            )
+        )
+        conn.execute(
+            text(
+                "UPDATE cases SET revision = 2, status = 'accepted', handle_due_on = '2025-05-03', uuid = :u, "
+                "deadline_basis = :b WHERE id = 1"
+            ),
+            {"u": _CASE_UUID, "b": json.dumps(basis)},
+        )
+        chain.seal(conn, everything_unsealed=True)
+        _store_previous_digests(conn)
+    engine.dispose()
+    before = _stored_history(location)
+
+    ledger = Ledger.open(location)
+    with ledger.reading() as s:
+        assert verify_ledger(s.connection()) == []
+        case = s.scalars(select(Case).where(Case.uuid == _CASE_UUID)).one()
+        assert case.deadline_basis == basis
+        assert [(e.at, e.recorded_at) for e in case.events] == [
+            (datetime(2025, 3, 3, 9, 0), datetime(2025, 3, 3, 9, 0)),
+            (datetime(2025, 3, 4, 10, 11, 12, 345678), datetime(2025, 3, 4, 10, 11, 13, 1)),
+        ]
+    with ledger.session() as s:  # the history goes on
+        Workflow(s, "主任").assign(s.get(Case, 1), department="教务处", opinion="请核实")
+    with ledger.reading() as s:
+        assert verify_ledger(s.connection()) == []
+    ledger.close()
+    with create_engine(_url(location)).connect() as conn:  # and it is kept in fewer bytes
+        assert conn.exec_driver_sql(
+            "SELECT DISTINCT typeof(at), typeof(chain_prev) FROM case_events"
+        ).all() == [("integer", "null")]
+        assert conn.exec_driver_sql("SELECT typeof(uuid) FROM cases").scalar() == "blob"
+
+    copy = tmp_path / "changed.sqlite"
+    copy.write_bytes(location.read_bytes())
+    engines.write_around_the_program(
+        copy, "UPDATE case_events SET note = '不予受理' WHERE case_id = 1 AND seq = 2"
+    )
+    changed = Ledger.open(copy)
+    with changed.reading() as s:
+        found = [f.line() for f in verify_ledger(s.connection())]
+    changed.close()
+    assert found == ["案件 JWC-2025-0001：第 2 步（受理）的内容在记录后被修改（哈希不符）。"]
+
+    config = db.alembic_config()  # back to 0013: the rows as that program stored them
+    with create_engine(_url(location)).begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0013")
+    after = _stored_history(location)
+    assert after["case_events"][:2] == before["case_events"] and after["cases"] == before["cases"]
+    assert after["audit_log"][: len(before["audit_log"])] == before["audit_log"]
+    assert len(after["case_events"]) == 3 and isinstance(after["case_events"][2][2], str)

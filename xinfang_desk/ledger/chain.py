@@ -9,7 +9,11 @@ by another program (plain sqlite3) is never sealed, so ``chain_check.verify_ledg
 
 The encoding is canonical: the raw stored values of every column but the chain's own, as sorted
 JSON, so the same row always gives the same bytes whoever reads it.  The program handles digests as
-hex text; a file ledger stores each as its 32 bytes (``Digest``), half the room.
+hex text; a file ledger stores each as its 32 bytes (``Digest``), half the room, and does not store
+the digest of the row before (``chain_prev``): it is the previous row's own, read in chain order.  A
+file ledger keeps an event's two times as whole microseconds (``compact_forms.CompactTime``); they
+are hashed in the text form every ledger used before (``STORED_DATETIME``), so a chain hashes alike
+however it is kept.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Dialect, String, text
 from sqlalchemy.types import TypeDecorator
 
+from xinfang_desk.ledger.compact_forms import COMPACT_FILES, STORED_DATETIME, stored_time_text
+
 #: The tables in the chain and the columns their hash covers (every column but the chain's own).
 CHAINED: dict[str, tuple[str, ...]] = {
     "case_events": ("case_id", "seq", "kind", "actor", "at", "recorded_at", "note", "data"),
@@ -33,13 +39,14 @@ KEYS: dict[str, tuple[str, ...]] = {"case_events": ("case_id", "seq"), "audit_lo
 #: The columns holding JSON: read as the text stored (a server would otherwise hand back parsed values).
 JSON_COLUMNS = frozenset({"data", "detail"})
 CHAIN_COLUMNS = ("chain_seq", "chain_prev", "chain_hash")
-#: How a file ledger stores a timestamp (SQLAlchemy's SQLite format): a server's timestamps are hashed so too.
-STORED_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 GENESIS = "0" * 64
 HEAD_KEY = "chain_head"
 #: Databases that keep a digest as its bytes (a ledger file, where every byte of history counts); a
 #: server keeps the hex text, and its unsealed rows carry a transaction's mark in ``chain_prev``.
 DIGESTS_AS_BYTES = frozenset({"sqlite"})
+#: The chained columns a ledger file keeps as microseconds (``CompactTime``), by table; they are hashed
+#: in the text form every ledger used before (``STORED_DATETIME``).
+EVENT_TIMES: dict[str, tuple[str, ...]] = {"case_events": ("at", "recorded_at")}
 
 
 def stored_digest(dialect: Dialect, digest: str | None) -> str | bytes | None:
@@ -65,6 +72,15 @@ class Digest(TypeDecorator[str]):
 
     def process_result_value(self, value: str | bytes | None, dialect: Dialect) -> str | None:
         return digest_text(value)
+
+
+class PreviousDigest(Digest):
+    """The column type of ``chain_prev``: kept by a server, left empty in a ledger file (the row before's hash)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | bytes | None:
+        return None if dialect.name in COMPACT_FILES else stored_digest(dialect, value)
 
 
 def canonical(table: str, row: Mapping[str, Any]) -> bytes:
@@ -121,7 +137,7 @@ def _unsealed_everywhere(
         for row in connection.exec_driver_sql(
             f"SELECT {when}, {', '.join(key)} FROM {table} WHERE chain_hash IS NULL ORDER BY {', '.join(key)}"
         ):
-            found.append((_plain(row[0]), table, tuple(row[1:])))
+            found.append((_plain(stored_time_text(row[0])), table, tuple(row[1:])))
     found.sort(key=lambda item: (str(item[0]), item[1], item[2]))
     return [(table, key) for _at, table, key in found]
 
@@ -156,6 +172,7 @@ def raw_rows(
     values = ", ".join(f"CAST({c} AS TEXT)" if c in JSON_COLUMNS else c for c in CHAINED[table])
     sql = f"SELECT {', '.join(key)}, {values}, {', '.join(CHAIN_COLUMNS)} FROM {table}"
     names = (*CHAINED[table], *CHAIN_COLUMNS)
+    times = EVENT_TIMES.get(table, ())
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def take(rows: Iterable[Sequence[Any]], wanted: set[tuple[Any, ...]] | None = None) -> None:
@@ -165,6 +182,8 @@ def raw_rows(
                 found[at] = values = {"_key": at, **dict(zip(names, row[len(key) :], strict=True))}
                 values["chain_prev"] = digest_text(values["chain_prev"])
                 values["chain_hash"] = digest_text(values["chain_hash"])
+                for name in times:
+                    values[name] = stored_time_text(values[name])
 
     if keys is None:
         take(connection.exec_driver_sql(sql))
@@ -213,7 +232,8 @@ def seal(
         seq, prev = seq + 1, digest
         digest = link(prev, table, row)
         dialect = connection.dialect
-        updates[table].append((seq, stored_digest(dialect, prev), stored_digest(dialect, digest), *key))
+        kept_prev = None if dialect.name in COMPACT_FILES else stored_digest(dialect, prev)
+        updates[table].append((seq, kept_prev, stored_digest(dialect, digest), *key))
     for table, rows in updates.items():
         if rows:
             key = key_of(table)

@@ -99,9 +99,12 @@ def _chain_findings(connection: Connection, case_nos: dict[int, str]) -> tuple[l
                     f"哈希链中 {missing} 条记录（案件步骤或审计日志）已被删除，位于{_place(case_no, name)}之前。",
                 )
             )
-        elif row["chain_prev"] != prev:
+        elif row["chain_prev"] is not None and row["chain_prev"] != prev:
             findings.append(Finding(case_no, f"{name}与前一条记录的链接不符：记录被调换顺序或替换。"))
-        if link(row["chain_prev"] or "", table, row) != row["chain_hash"]:
+        elif row["chain_prev"] is None and row["chain_seq"] < expected_seq:
+            findings.append(Finding(case_no, f"{name}在哈希链中的位置重复：记录被调换顺序或替换。"))
+        follows = _follows(row, prev, expected_seq)
+        if follows is not None and link(follows, table, row) != row["chain_hash"]:
             findings.append(Finding(case_no, f"{name}的内容在记录后被修改（哈希不符）。"))
         prev, expected_seq = row["chain_hash"], int(row["chain_seq"]) + 1
     head_seq, head_hash = read_head(connection)
@@ -114,6 +117,15 @@ def _chain_findings(connection: Connection, case_nos: dict[int, str]) -> tuple[l
     elif head_seq == last_seq and head_seq and head_hash != prev:
         findings.append(Finding("", "哈希链的末尾与台账记录的链头不符：最后的记录被改写。"))
     return findings, gone
+
+
+def _follows(row: dict[str, Any], prev: str, expected_seq: int) -> str | None:
+    """The hash ``row``'s own was made from: the one stored with it, else (a ledger file keeps none) the
+    hash of the row before it in the chain; None when that row is gone or the position is taken twice
+    (already named)."""
+    if row["chain_prev"] is not None:
+        return str(row["chain_prev"])
+    return prev if row["chain_seq"] == expected_seq else None
 
 
 def _place(case_no: str, name: str) -> str:

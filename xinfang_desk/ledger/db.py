@@ -149,8 +149,11 @@ class Ledger:
             if not path.exists() or path.stat().st_size == 0:
                 create_private_file(path)  # its WAL and shared-memory files take the same mode
             _keep_private(path)
-        # JSON keeps Chinese as it is: three bytes a character instead of a six-byte \uXXXX escape
-        engine = create_engine(url, json_serializer=partial(json.dumps, ensure_ascii=False))
+        # JSON keeps Chinese as it is (three bytes a character instead of a six-byte \uXXXX escape), and
+        # no blank after its commas and colons
+        engine = create_engine(
+            url, json_serializer=partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+        )
         backend = backend_for(engine)
         try:
             if path is not None and path.exists() and path.stat().st_size > 0:

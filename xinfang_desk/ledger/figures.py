@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, exists, extract, func, select, true
+from sqlalchemy import and_, case, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -431,7 +431,7 @@ def _months(session: Session, since: datetime, until: datetime, unit_code: str |
     for every month).
     """
     if unit_code is not None:
-        year, month = (extract(part, Case.received_at).cast(Integer) for part in ("year", "month"))
+        year, month = backend_of(session).year_and_month(Case.received_at)
         rows = session.execute(
             select(year, month, func.count())
             .where(Case.unit_code == unit_code, Case.received_at >= since, Case.received_at < until)

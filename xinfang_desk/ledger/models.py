@@ -30,7 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from xinfang_desk.ledger.chain import Digest
+from xinfang_desk.ledger.chain import Digest, PreviousDigest
+from xinfang_desk.ledger.compact_forms import CompactTime, CompactUuid, ShortKeysJSON
 
 
 def new_uuid() -> str:
@@ -135,7 +136,7 @@ class Petitioner(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid, insert_sentinel=True)
+    uuid: Mapped[str] = mapped_column(CompactUuid, unique=True, default=new_uuid, insert_sentinel=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     id_number: Mapped[str | None] = mapped_column(String(18))
     phone: Mapped[str | None] = mapped_column(String(32))
@@ -181,13 +182,13 @@ class Case(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid, insert_sentinel=True)
+    uuid: Mapped[str] = mapped_column(CompactUuid, unique=True, default=new_uuid, insert_sentinel=True)
     unit_code: Mapped[str] = mapped_column(String(16))
     year: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
     case_no: Mapped[str] = mapped_column(String(40), unique=True)
 
-    received_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(CompactTime)
     channel: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(24))
     nature: Mapped[str] = mapped_column(String(16))
@@ -207,13 +208,13 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(16))  # indexed by ix_cases_status_due
     decide_due_on: Mapped[date] = mapped_column(Date)
     objection_due_on: Mapped[date | None] = mapped_column(Date)
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(CompactTime)
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     forwarded_to: Mapped[str] = mapped_column(String(200), default="")
     #: the handling department the clerk proposed at registration (the 交办 dialog starts from it)
     proposed_department: Mapped[str] = mapped_column(String(100), default="", server_default="")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
-    assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(CompactTime)
     assign_opinion: Mapped[str] = mapped_column(Text, default="")
     assign_count: Mapped[int] = mapped_column(Integer, default=0)
     handle_due_on: Mapped[date | None] = mapped_column(Date)
@@ -228,15 +229,16 @@ class Case(Base):
     due_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: How each deadline computed by the rules was reckoned, so a calendar change can recompute it:
     #: ``{"decide"|"objection"|"handle": {"start", "days", "kind", "extensions", "estimated"}}``.
-    #: A deadline given from outside (上级转办, an imported 办理时限, a 交办 date) has no entry.
-    deadline_basis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: A deadline given from outside (上级转办, an imported 办理时限, a 交办 date) has no entry.  A ledger
+    #: file keeps each key as one letter (``ledger.compact_forms``).
+    deadline_basis: Mapped[dict[str, Any] | None] = mapped_column(ShortKeysJSON)
     supervise_count: Mapped[int] = mapped_column(Integer, default=0)
-    replied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(CompactTime)
     outcome: Mapped[str | None] = mapped_column(String(16))
     reply_text: Mapped[str] = mapped_column(Text, default="")
     satisfaction: Mapped[str] = mapped_column(String(16), default="none")
-    evaluated_at: Mapped[datetime | None] = mapped_column(DateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    evaluated_at: Mapped[datetime | None] = mapped_column(CompactTime)
+    closed_at: Mapped[datetime | None] = mapped_column(CompactTime)
     closed_on_time: Mapped[bool | None] = mapped_column(Boolean)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     review_requested: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -244,8 +246,8 @@ class Case(Base):
     remarks: Mapped[str] = mapped_column(Text, default="")
 
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(CompactTime)
+    updated_at: Mapped[datetime] = mapped_column(CompactTime)
 
     # reference data is never created through a case: no save cascade (keeps large flushes cheap)
     category: Mapped[Category] = relationship(foreign_keys=[category_id], cascade="merge")
@@ -273,14 +275,15 @@ class CaseEvent(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    at: Mapped[datetime] = mapped_column(CompactTime)
+    recorded_at: Mapped[datetime] = mapped_column(CompactTime)
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: the hash chain (``ledger.chain``): position in the ledger's one chain of events and audit
-    #: entries, the hash of the entry before, and this entry's hash; filled when the entry is sealed
+    #: entries, the hash of the entry before (a server's; a file leaves it empty: it is the hash of the
+    #: entry before in the chain), and this entry's hash; filled when the entry is sealed
     chain_seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
-    chain_prev: Mapped[str | None] = mapped_column(Digest)
+    chain_prev: Mapped[str | None] = mapped_column(PreviousDigest)
     chain_hash: Mapped[str | None] = mapped_column(Digest)
 
     case: Mapped[Case] = relationship(cascade="")
@@ -342,9 +345,10 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: the hash chain (``ledger.chain``): position in the ledger's one chain of events and audit
-    #: entries, the hash of the entry before, and this entry's hash; filled when the entry is sealed
+    #: entries, the hash of the entry before (a server's; a file leaves it empty: it is the hash of the
+    #: entry before in the chain), and this entry's hash; filled when the entry is sealed
     chain_seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
-    chain_prev: Mapped[str | None] = mapped_column(Digest)
+    chain_prev: Mapped[str | None] = mapped_column(PreviousDigest)
     chain_hash: Mapped[str | None] = mapped_column(Digest)
 
 

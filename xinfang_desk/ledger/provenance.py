@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
@@ -163,12 +163,12 @@ def flag_multi_unit(session: Session, now: datetime) -> list[FlaggedPerson]:
     session.flush()
     rows = (
         session.connection()
-        .execute(  # plain rows; the date is read for the few that need it
+        .execute(  # plain rows
             select(
                 Case.id,
                 Case.case_no,
                 Case.unit_code,
-                type_coerce(Case.received_at, String),
+                Case.received_at,
                 Case.category_id,
                 Petitioner.name,
                 Petitioner.id_number,

@@ -10,10 +10,11 @@ import operator
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert, or_, select
+from sqlalchemy import Connection, Engine, Integer, Table, extract, insert, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -213,6 +214,13 @@ class StorageBackend:
     def likely(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
         """``condition`` marked as usually true for the planner (unchanged where there is no such hint)."""
         return condition
+
+    def year_and_month(
+        self, column: ColumnElement[datetime]
+    ) -> tuple[ColumnElement[int], ColumnElement[int]]:
+        """The year and the month of a time column, as numbers (for grouping by month)."""
+        year, month = (extract(part, column).cast(Integer) for part in ("year", "month"))
+        return year, month
 
     def text_hits(self, connection: Connection, words: Sequence[str]) -> int | None:
         """How many cases hold every word, when an index can tell without reading the cases (else None)."""

@@ -16,7 +16,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, Table, column, event, func, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    Table,
+    case,
+    column,
+    event,
+    func,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -362,6 +374,22 @@ class SqliteBackend(StorageBackend):
 
     def likely(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
         return func.likely(condition)
+
+    def year_and_month(
+        self, column: ColumnElement[datetime]
+    ) -> tuple[ColumnElement[int], ColumnElement[int]]:
+        """A file keeps a time as microseconds (``compact_forms.CompactTime``); text an older program
+        left in another form is read as text."""
+        stored = type_coerce(column, Integer)
+        seconds = stored // 1_000_000
+
+        def part(form: str) -> ColumnElement[int]:
+            return case(
+                (func.typeof(stored) == "integer", func.strftime(form, seconds, "unixepoch")),
+                else_=func.strftime(form, stored),
+            ).cast(Integer)
+
+        return part("%Y"), part("%m")
 
     def text_hits(self, connection: Connection, words: Sequence[str]) -> int | None:
         """How many cases hold every word, read from the indexes alone (without the cases)."""
