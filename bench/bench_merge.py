@@ -1,6 +1,7 @@
 """Office merge of 50 unit files of 2,000 cases each: time and peak memory against a bare read.
 
-Usage: python bench/bench_merge.py [--folder /tmp/xinfang-bench-merge] [--openpyxl]
+Usage: python bench/bench_merge.py [--folder /tmp/xinfang-bench-merge] [--openpyxl] [--compare TREE] [--rounds N]
+       [--empty-only]
 
 The 50 unit workbooks are made once and kept in the folder: each unit ledger is created with its own
 code (``create_ledger``), filled by ``build_demo`` (2,000 cases, its own seed) and exported twice
@@ -18,6 +19,11 @@ files).  Each run below is its own process, so its peak memory (``ru_maxrss``) i
 The merge reads the files in a second process while it writes (``merge_reading``); that
 process's peak is shown beside the merge's own.
 
+``--compare TREE`` runs the three merges of another source tree too (e.g. a ``git archive`` of an
+earlier commit, its own ``bench/bench_merge.py``), into an office ledger made afresh by this tree
+before each tree's merge 1; ``--rounds N`` repeats the floors and both trees' merges N times,
+interleaved (the trees' order alternating), and ends with the medians; ``--empty-only`` runs merge 1 alone.
+
 Goals (issue 5): merge 1 within 3 × the bare read; peak memory < 400 MB (each process).
 """
 
@@ -27,6 +33,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -161,14 +168,47 @@ def _child(args: argparse.Namespace) -> None:
     print(json.dumps(data, ensure_ascii=False))
 
 
-def _run(folder: Path, phase: str) -> dict:
+def _run(folder: Path, phase: str, tree: Path | None = None) -> dict:
+    """One phase in a process of its own, with this tree's code or ``tree``'s."""
+    script = tree / "bench" / "bench_merge.py" if tree else Path(__file__)
+    env = {**os.environ, "PYTHONPATH": str(tree)} if tree else None
     out = subprocess.run(
-        [sys.executable, __file__, "--folder", str(folder), "--phase", phase],
+        [sys.executable, str(script), "--folder", str(folder), "--phase", phase],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
+        cwd=tree,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def _merges(
+    folder: Path, label: str, floors: tuple[float, float], tree: Path | None, *, empty_only: bool = False
+) -> dict[str, float]:
+    """Merges 1–3 (or merge 1 alone) of one tree into a new office ledger, each printed; their seconds by run."""
+    make_office(folder / "office.sqlite")
+    read, read_all = floors
+    seconds = {}
+    runs = (
+        ("merge 1 (empty)", "merge:a"),
+        ("merge 2 (same files)", "merge:a"),
+        ("merge 3 (re-exported)", "merge:b"),
+    )
+    for run, phase in runs[:1] if empty_only else runs:
+        result = _run(folder, phase, tree)
+        seconds[run] = result["seconds"]
+        print(
+            f"{label}{run:22} {result['seconds']:6.2f} s  ratio {result['seconds'] / read:4.2f} × bare read"
+            f"  {result['seconds'] / read_all:4.2f} × bare read (all)  peak {result['peak_mb']:.0f} MB"
+            + (f" (reader {result['reader_peak_mb']:.0f} MB)" if result["reader_peak_mb"] else "")
+            + f"  added {result['added']:,} updated {result['updated']:,}"
+            f" unchanged {result['unchanged']:,} conflicts {result['conflicts']:,}",
+            flush=True,
+        )
+        for line in result["refused"]:
+            print("   refused:", line)
+    return seconds
 
 
 def main() -> None:
@@ -176,42 +216,51 @@ def main() -> None:
     parser.add_argument("--folder", default="/tmp/xinfang-bench-merge")
     parser.add_argument("--openpyxl", action="store_true", help="也测 openpyxl 只读模式（约 30 秒）")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--compare", metavar="TREE", help="另一源码树（如 git archive 的早先版本），与本树交替运行"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="重复次数（交替运行，最后给出中位数）")
+    parser.add_argument("--empty-only", action="store_true", help="只测合并 1（并入空的汇总台账）")
     args = parser.parse_args()
     if args.phase:
         _child(args)
         return
     folder = Path(args.folder)
     make_files(folder)
-    make_office(folder / "office.sqlite")
-
-    print("load (os.getloadavg):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
-    read = _run(folder, "read")
-    print(
-        f"bare read (calamine)   {read['seconds']:6.2f} s  {read['rows']:,} rows  peak {read['peak_mb']:.0f} MB"
-    )
-    read_all = _run(folder, "read-all")
-    print(
-        f"bare read (all)        {read_all['seconds']:6.2f} s  {read_all['rows']:,} rows"
-        f"  peak {read_all['peak_mb']:.0f} MB"
-    )
-    if args.openpyxl:
-        slow = _run(folder, "openpyxl")
-        print(f"bare read (openpyxl)   {slow['seconds']:6.2f} s  peak {slow['peak_mb']:.0f} MB")
-    for label, phase in (
-        ("merge 1 (empty)", "merge:a"),
-        ("merge 2 (same files)", "merge:a"),
-        ("merge 3 (re-exported)", "merge:b"),
-    ):
-        result = _run(folder, phase)
+    trees: list[tuple[str, Path | None]] = [("", None)]
+    if args.compare:
+        trees = [("after:  ", None), ("before: ", Path(args.compare).resolve())]
+    runs: dict[tuple[str, str], list[float]] = {}
+    for round_number in range(args.rounds):
+        print("load (os.getloadavg):", " ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True)
+        read = _run(folder, "read")
         print(
-            f"{label:22} {result['seconds']:6.2f} s  ratio {result['seconds'] / read['seconds']:4.2f} × bare read"
-            f"  {result['seconds'] / read_all['seconds']:4.2f} × bare read (all)  peak {result['peak_mb']:.0f} MB"
-            + (f" (reader {result['reader_peak_mb']:.0f} MB)" if result["reader_peak_mb"] else "")
-            + f"  added {result['added']:,} updated {result['updated']:,}"
-            f" unchanged {result['unchanged']:,} conflicts {result['conflicts']:,}"
+            f"bare read (calamine)   {read['seconds']:6.2f} s  {read['rows']:,} rows  peak {read['peak_mb']:.0f} MB",
+            flush=True,
         )
-        for line in result["refused"]:
-            print("   refused:", line)
+        read_all = _run(folder, "read-all")
+        print(
+            f"bare read (all)        {read_all['seconds']:6.2f} s  {read_all['rows']:,} rows"
+            f"  peak {read_all['peak_mb']:.0f} MB",
+            flush=True,
+        )
+        runs.setdefault(("floor", "read"), []).append(read["seconds"])
+        runs.setdefault(("floor", "read-all"), []).append(read_all["seconds"])
+        if args.openpyxl and not round_number:
+            slow = _run(folder, "openpyxl")
+            print(f"bare read (openpyxl)   {slow['seconds']:6.2f} s  peak {slow['peak_mb']:.0f} MB")
+        order = trees if round_number % 2 == 0 else trees[::-1]
+        for label, tree in order:
+            floors = (read["seconds"], read_all["seconds"])
+            for run, seconds in _merges(folder, label, floors, tree, empty_only=args.empty_only).items():
+                runs.setdefault((label, run), []).append(seconds)
+    if args.rounds > 1:
+        floor = statistics.median(runs[("floor", "read")])
+        print(f"medians of {args.rounds} rounds: bare read {floor:.2f} s")
+        for (label, run), seconds in runs.items():
+            if label != "floor":
+                middle = statistics.median(seconds)
+                print(f"  {label}{run:22} {middle:6.2f} s  ratio {middle / floor:4.2f} × bare read")
     print("goals: merge 1 ≤ 3.0 × bare read; peak < 400 MB (each process)")
     print("load (os.getloadavg):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
 

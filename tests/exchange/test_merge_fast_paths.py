@@ -368,16 +368,17 @@ def test_rows_are_stored_exactly_as_an_orm_insert_stores_them(empty_location: st
     values = [
         (1, date(2025, 3, 1), datetime(2025, 3, 1), True, {"a": 1}),
         (2, date(2025, 3, 1), datetime(2025, 3, 1, 8, 30, 5, 12), False, [1, 2]),
-        (3, None, datetime(2025, 3, 1, 8, tzinfo=timezone(timedelta(hours=8))), None, None),
-        (4, date(2025, 3, 1), datetime(2025, 3, 1, 0, tzinfo=UTC), True, 5),
-        (5, date(1999, 12, 31), datetime(2025, 3, 1), True, True),
+        (3, date(987, 6, 5), datetime(987, 6, 5, 23, 59, 59, 999999), False, "x"),
+        (4, None, datetime(2025, 3, 1, 8, tzinfo=timezone(timedelta(hours=8))), None, None),
+        (5, date(2025, 3, 1), datetime(2025, 3, 1, 0, tzinfo=UTC), True, 5),
+        (6, date(1999, 12, 31), datetime(2025, 3, 1), True, True),
     ]
     names = ("id", "day", "at", "flag", "data")
     writer = backend_for(engine).row_writer(tables[1], names)
     with engine.begin() as connection:
         connection.execute(insert(tables[0]), [dict(zip(names, row, strict=True)) for row in values])
-        writer.insert(connection, values[:2])
-        writer.insert(connection, values[2:])
+        writer.insert(connection, values[:3])  # times without a zone only
+        writer.insert(connection, values[3:])
     with engine.connect() as connection:
         stored = [connection.exec_driver_sql(f"SELECT * FROM {t.name} ORDER BY id").all() for t in tables]
     engine.dispose()

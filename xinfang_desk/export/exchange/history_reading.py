@@ -31,6 +31,7 @@ from xinfang_desk.export.exchange.workbook_reader import (
     cell_reader,
     column_reader,
     filled_rows,
+    padded_cells,
     read_each_cell,
 )
 
@@ -84,6 +85,8 @@ class _StepReader:
                 f"“{file_name}”的“{HISTORY_SHEET}”工作表缺少列：{'、'.join(missing)}，文件在导出后被修改过。"
             )
         self.columns = [(c, found[c.header], column_reader(c), cell_reader(c)) for c in HISTORY_COLUMNS]
+        #: cells a row needs (a shorter row is read as if its last cells were empty)
+        self.width = max(position for _c, position, _all, _one in self.columns) + 1
         self.cases = cases
         self.latest = now + CLOCK_SKEW
         self.earliest = datetime.combine(EARLIEST_DATE, time.min)
@@ -96,8 +99,11 @@ class _StepReader:
             return
         reasons: dict[int, list[str]] = {}
         values: dict[str, list[Any]] = {}
+        width = self.width
+        padded = (cells if len(cells) >= width else padded_cells(cells, width) for _n, cells in filled)
+        table = list(zip(*padded, strict=False))  # longer rows: the columns after ``width`` are not read
         for column, position, read_all, read in self.columns:
-            cells = [row[position] if position < len(row) else "" for _n, row in filled]
+            cells = table[position]
             column_values = read_all(cells)
             if column_values is None:
                 column_values = read_each_cell(cells, read, column.header, reasons)
@@ -130,7 +136,17 @@ class _StepReader:
                 if problems:
                     result.problems.append(RowProblem(number, tuple(problems), HISTORY_SHEET))
                     continue
-            append((uuid, seq, kind.value, share(actor, actor), at, share(note, note), share(detail, detail)))
+            append(
+                (
+                    share(uuid, uuid),
+                    seq,
+                    kind.value,
+                    share(actor, actor),
+                    at,
+                    share(note, note),
+                    share(detail, detail),
+                )
+            )
 
     def _check(self, step: _Step, number: int) -> list[str]:
         reasons: list[str] = []

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from time import monotonic
+from time import monotonic, sleep
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
@@ -300,6 +300,7 @@ def merge_workbooks(
                 finally:
                     reads.close()  # a cancelled merge stops reading the files ahead
                     writes.commit()  # whatever the last outcome: the index pass uses its own connection
+                    writes.wait_turn()
             if report.count(FileStatus.TAKEN):
                 report.flags = flag_multi_unit(session, now)
                 session.commit()
@@ -315,6 +316,8 @@ class _Writes:
     second, so that pages shared by several files (indexes) are written and synced once.  At
     the commit the full-text indexes get the new cases of the transaction in one go
     (``bulk_loading`` keeps the row-by-row trigger away), so they always match what is committed.
+    After a commit the database is left alone for the backend's ``writers_turn`` before the next
+    transaction begins; the next file is read (or awaited from the reading process) meanwhile.
     """
 
     #: Seconds of writing gathered into one commit: short enough that a clerk's registration
@@ -328,10 +331,13 @@ class _Writes:
         self._taken: list[FileResult] = []
         self._index_rows: dict[int, tuple[str, str]] = {}
         self._open = ExitStack()
+        #: when a writer waiting since the last commit has had its turn
+        self._turn_ends = 0.0
 
     def merge(self, context: _MergeContext, result: FileResult, read: UnitFile) -> None:
         """Merge one file in its savepoint; commit when the transaction is old enough."""
         if not self._started:
+            self.wait_turn()
             self._started = monotonic()
             connection = self.session.connection()
             self._open.enter_context(self.backend.bulk_writing(connection))
@@ -362,7 +368,13 @@ class _Writes:
             self._fail()
             raise
         self._reset()
-        self.backend.let_waiting_writers_in()
+        self._turn_ends = monotonic() + self.backend.writers_turn
+
+    def wait_turn(self) -> None:
+        """Before the next transaction: the rest of the turn given to a waiting writer at the last commit."""
+        pause = self._turn_ends - monotonic()
+        if pause > 0:
+            sleep(pause)
 
     def _fail(self) -> None:
         """The transaction is lost: its files are reported as not merged after all."""

@@ -75,6 +75,9 @@ BATCH_ROWS = 1024
 PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 #: Files the second process may read ahead of the merge.
 READ_AHEAD = 5
+#: Files handed to the second process at a time while the merge helps (the one it reads and two
+#: more): the later ones stay free for the merge to read itself instead of waiting for them.
+QUEUED = 3
 #: While the second process is still on the file the merge needs, the merge reads a later one
 #: (after waiting ``PATIENCE`` seconds: writing is the merge's own work, reading can be shared).
 CALLER_HELPS = True
@@ -321,8 +324,10 @@ class _ReadAhead:
     """Files read in a worker process, ``READ_AHEAD`` ahead of the caller, handed over in order.
 
     While the worker is still on the file the caller needs, the caller reads a later one itself
-    instead of waiting (at most ``READ_AHEAD`` kept that way).  Without a worker (it could not
-    start, or it died) the files are read here.
+    instead of waiting (at most ``READ_AHEAD`` kept that way); the worker is then given only
+    ``QUEUED`` files at a time, so that near the end the caller still finds files to read rather
+    than wait for the worker to get through its queue.  Without a worker (it could not start, or
+    it died) the files are read here.
     """
 
     def __init__(self, paths: Sequence[Path], options: ReadOptions) -> None:
@@ -348,6 +353,7 @@ class _ReadAhead:
             ):
                 slots[self.assigned] = read_unit_file(paths[self.assigned], options)
                 self.assigned += 1
+                self._feed()
             if isinstance(slot, Future):
                 result = _worker_result(slot, path, options)
             elif slot is None:  # no worker took it
@@ -364,8 +370,14 @@ class _ReadAhead:
             self.pool = None
 
     def _feed(self) -> None:
-        """Give the worker files until it has ``READ_AHEAD`` of them."""
-        while self.pool is not None and self.assigned < len(self.paths) and self._held(Future) < READ_AHEAD:
+        """Give the worker files until it holds ``READ_AHEAD`` of them, ``QUEUED`` not yet read (helped)."""
+        queued = QUEUED if CALLER_HELPS else READ_AHEAD
+        while (
+            self.pool is not None
+            and self.assigned < len(self.paths)
+            and self._held(Future) < READ_AHEAD
+            and sum(isinstance(slot, Future) and not slot.done() for slot in self.slots.values()) < queued
+        ):
             try:
                 self.slots[self.assigned] = self.pool.submit(
                     read_unit_file, self.paths[self.assigned], self.options

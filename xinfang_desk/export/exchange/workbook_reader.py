@@ -508,7 +508,7 @@ class RowReader:
         if not count:
             return []
         width = self._width
-        padded = (cells if len(cells) >= width else _padded(cells, width) for _n, cells in rows)
+        padded = (cells if len(cells) >= width else padded_cells(cells, width) for _n, cells in rows)
         table = list(zip(*padded, strict=False))  # longer rows: the columns after ``width`` are not read
         reasons: dict[int, list[str]] = {}
         values = {key: [default] * count for key, default in _CELL_FIELDS.items()}
@@ -594,7 +594,8 @@ def filled_rows(batch: Sequence[tuple[int, list[Any]]]) -> list[tuple[int, list[
     ]
 
 
-def _padded(cells: Sequence[Any], width: int) -> list[Any]:
+def padded_cells(cells: Sequence[Any], width: int) -> list[Any]:
+    """``cells`` with empty cells added up to ``width``."""
     return [*cells, *[""] * (width - len(cells))]
 
 

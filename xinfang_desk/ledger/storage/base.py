@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -125,11 +126,15 @@ class StorageBackend:
         """Open ``session``'s transaction now, so savepoints taken next nest inside it."""
         session.connection()
 
-    def let_waiting_writers_in(self) -> None:
-        """After one commit of a long writer (import, merge): a moment for a waiting writer to go first.
+    #: Seconds a long writer leaves the database alone after each of its commits, so that a writer
+    #: waiting for it gets its turn (``let_waiting_writers_in``).  A server's lock queue is fair by
+    #: itself: none.
+    writers_turn = 0.0
 
-        A server's lock queue is fair by itself: nothing to do.
-        """
+    def let_waiting_writers_in(self) -> None:
+        """After one commit of a long writer (import, merge): a moment for a waiting writer to go first."""
+        if self.writers_turn:
+            time.sleep(self.writers_turn)
 
     def chain_key(self, table: str) -> tuple[str, ...]:
         """The columns a chained row is addressed by while it is sealed: its primary key."""
