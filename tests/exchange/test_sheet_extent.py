@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
@@ -75,6 +75,7 @@ def _xlsx_cell(cell: tuple) -> bytes:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(_ROW, max_size=8), sizes=st.lists(st.integers(1, 40), max_size=12))
+@example(rows=[(None, [(None, "number", 'r="{}"')])], sizes=[1, 13, 40, 40, 40])  # a row cut after <c>
 def test_the_xlsx_guard_sees_as_far_as_calamine(tmp_path: Path, rows: list, sizes: list[int]) -> None:
     body = b"".join(
         (f'<row r="{r}">' if r else "<row>").encode() + b"".join(map(_xlsx_cell, cells)) + b"</row>"

@@ -237,12 +237,18 @@ class XlsxExactExtent(_XlsxExtent):
     def _rows(self, window: bytes, start: int, end: int) -> None:
         """The part ``start:end`` of ``window``: a row from its tag on, or the end of the last row.
 
-        A row whose cells have no references at all (no ``r=`` in it) is taken whole: its cells
-        follow one another from column A, and it reaches as far as it has cells if one has a value.
+        A row whose cells have no references at all (no ``r=`` in it) and that ends here is taken
+        whole: its cells follow one another from column A, and it reaches as far as it has cells if
+        one has a value.  A row that goes on in the next chunk is read tag by tag (a cell's value may
+        follow there).
         """
         row = _XLSX_ROW.match(window, start, end)
         whole = _WHOLE_TAG.match(window, start, end) if row else None
-        if whole is None or window.find(b"r=", whole.end(), end) >= 0:
+        if (
+            whole is None
+            or window.find(b"r=", whole.end(), end) >= 0
+            or window.find(b"</row>", whole.end(), end) < 0
+        ):
             self._tags(window, start, end)
             return
         r = _attribute(window[start : whole.end()], b"r")
