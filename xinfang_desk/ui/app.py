@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import multiprocessing
 import sys
 import time
 from collections.abc import Sequence
@@ -161,7 +160,10 @@ def log_when_ledger_page_ready(window: MainWindow, started: float) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
-    multiprocessing.freeze_support()  # the merge reads files in a second process, also when bundled
+    if getattr(sys, "frozen", False):  # the merge reads files in a second process, also when bundled
+        import multiprocessing  # only then: a hundredth of a second the unbundled start does not need
+
+        multiprocessing.freeze_support()
     args = parse_args(argv)
     setup_logging("xinfang-desk-gui")
     sys.excepthook = _show_unexpected

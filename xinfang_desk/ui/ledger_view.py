@@ -200,7 +200,7 @@ class LedgerPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 10)
-        title = QLabel("信访台账")
+        title = QLabel("信访台账", self)  # each widget made inside its parent (see ``MainWindow``)
         title.setObjectName("pageTitle")
         layout.addWidget(title)
         layout.addWidget(self._build_filter_bar())
@@ -220,7 +220,7 @@ class LedgerPage(QWidget):
 
     # -- building ------------------------------------------------------------------------------
     def _build_filter_bar(self) -> QFrame:
-        bar = QFrame()
+        bar = QFrame(self)
         bar.setObjectName("filterBar")
         rows = QVBoxLayout(bar)
         rows.setContentsMargins(10, 8, 10, 8)
@@ -228,7 +228,7 @@ class LedgerPage(QWidget):
         rows.addLayout(first)
         rows.addLayout(second)
 
-        self.search_box = QLineEdit()
+        self.search_box = QLineEdit(bar)
         self.search_box.setObjectName("searchBox")
         self.search_box.setPlaceholderText(
             "搜索案件编号、内容摘要、信访内容、信访人姓名（输入即搜索，Ctrl+F）"
@@ -238,7 +238,7 @@ class LedgerPage(QWidget):
         self.search_box.returnPressed.connect(self.run_query)
         self.search_box.installEventFilter(self)
         first.addWidget(self.search_box, 1)
-        self.reset_button = QPushButton("清除筛选")
+        self.reset_button = QPushButton("清除筛选", bar)
         self.reset_button.clicked.connect(self.clear_filter)
         first.addWidget(self.reset_button)
         self.print_action = QAction("打印所选交办单", self)
@@ -246,18 +246,18 @@ class LedgerPage(QWidget):
         self.print_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.print_action.triggered.connect(self.print_selected)
         self.addAction(self.print_action)
-        self.print_button = QPushButton("打印所选交办单")
+        self.print_button = QPushButton("打印所选交办单", bar)
         self.print_button.setToolTip("将所选案件的交办单合并为一个 PDF 预览、打印（Ctrl+P）")
         self.print_button.clicked.connect(self.print_selected)
         first.addWidget(self.print_button)
 
-        self.period_combo = QComboBox()
-        self.status_combo = QComboBox()
-        self.category_combo = QComboBox()
-        self.channel_combo = QComboBox()
-        self.department_combo = QComboBox()
-        self.deadline_combo = QComboBox()
-        self.unit_combo = QComboBox()
+        self.period_combo = QComboBox(bar)
+        self.status_combo = QComboBox(bar)
+        self.category_combo = QComboBox(bar)
+        self.channel_combo = QComboBox(bar)
+        self.department_combo = QComboBox(bar)
+        self.deadline_combo = QComboBox(bar)
+        self.unit_combo = QComboBox(bar)
         for label, combo in (
             ("单位", self.unit_combo),
             ("期间", self.period_combo),
@@ -267,7 +267,7 @@ class LedgerPage(QWidget):
             ("承办单位", self.department_combo),
             ("期限", self.deadline_combo),
         ):
-            caption = QLabel(label)
+            caption = QLabel(label, bar)
             caption.setBuddy(combo)
             second.addWidget(caption)
             second.addWidget(combo)
@@ -283,7 +283,7 @@ class LedgerPage(QWidget):
         return bar
 
     def _build_table(self) -> LedgerTable:
-        table = LedgerTable()
+        table = LedgerTable(self)
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -329,21 +329,21 @@ class LedgerPage(QWidget):
 
     def _build_status_line(self) -> QHBoxLayout:
         line = QHBoxLayout()
-        self.count_label = QLabel("共 0 件")
-        self.busy_label = QLabel("")
+        self.count_label = QLabel("共 0 件", self)
+        self.busy_label = QLabel("", self)
         self.busy_label.setObjectName("pageSubtitle")
-        overdue = QLabel("已超期")
+        overdue = QLabel("已超期", self)
         overdue.setObjectName("legendOverdue")
-        due_soon = QLabel("临期")
+        due_soon = QLabel("临期", self)
         due_soon.setObjectName("legendDueSoon")
         self.due_soon_legend = due_soon
         line.addWidget(self.count_label)
         line.addWidget(self.busy_label)
         line.addStretch(1)
-        line.addWidget(QLabel("图例："))
+        line.addWidget(QLabel("图例：", self))
         line.addWidget(overdue)
         line.addWidget(due_soon)
-        hint = QLabel("双击或回车打开案件；右键表头选择显示的列，拖动表头调整顺序")
+        hint = QLabel("双击或回车打开案件；右键表头选择显示的列，拖动表头调整顺序", self)
         hint.setObjectName("pageSubtitle")
         line.addWidget(hint)
         return line

@@ -93,22 +93,23 @@ class MainWindow(QMainWindow):
         self._first_page_arrived = False
         self._first_page_was_drawn = False
         self._dashboard_waiting: DashboardPage | None = None
-        self.ledger_page = LedgerPage(runner, settings)
-        #: The pages built so far by their index; the stack holds an empty stand-in for the others.
-        self._pages: dict[int, QWidget] = {LEDGER: self.ledger_page}
-
-        self.navigation = QListWidget()
+        # Every widget is made inside its parent: one reparented later has its whole subtree told of
+        # the style again (the application style sheet's), a few hundredths of a second at start-up.
+        central = QWidget(self)
+        self.navigation = QListWidget(central)
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(148)
         self.navigation.setIconSize(self.navigation.iconSize() * 1.2)
-        self.stack = QStackedWidget()
+        self.stack = QStackedWidget(central)
+        self.ledger_page = LedgerPage(runner, settings, self.stack)
+        #: The pages built so far by their index; the stack holds an empty stand-in for the others.
+        self._pages: dict[int, QWidget] = {LEDGER: self.ledger_page}
         for index, (title, icon_name) in enumerate(PAGES):
             item = QListWidgetItem(icon(icon_name), title, self.navigation)
             item.setSizeHint(QSize(0, 46))
-            self.stack.addWidget(self._pages.get(index) or QWidget())
+            self.stack.addWidget(self._pages.get(index) or QWidget(self.stack))
         self.navigation.currentRowChanged.connect(self._page_changed)
 
-        central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from xinfang_desk.ledger.assessment import known_units
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.operations.context import OpContext
@@ -141,11 +140,17 @@ def filter_choices(ctx: OpContext) -> FilterChoices:
         categories.append((top.name, False))
         categories.extend((c.name, True) for c in all_categories if c.parent_id == top.id)
     departments = tuple(session.scalars(select(Department.name).order_by(Department.id)))
+    units: tuple[tuple[str, str], ...] = ()
+    if LedgerInfo.office_ledger(ctx.session):
+        # loaded here: a unit's ledger does not need the assessment's figures before its first rows
+        from xinfang_desk.ledger.assessment import known_units
+
+        units = tuple(known_units(session))
     return FilterChoices(
         years=tuple(sorted(years, reverse=True)),
         categories=tuple(categories),
         departments=departments,
-        units=tuple(known_units(session)) if LedgerInfo.office_ledger(ctx.session) else (),
+        units=units,
         due_soon_days=Settings.load(session).due_soon_days,
         today=today,
     )
