@@ -276,20 +276,27 @@ def test_a_very_long_text_continues_on_headed_pages_and_nothing_is_lost(
 ) -> None:
     opinion = "".join(f"第{i}条：请认真核查试卷，依规复核，并答复信访人。" for i in range(1, 260))
     summary = ("申请复核高等数学期末成绩，第三大题第二小问答案正确但未给分。" * 20)[:500]
-    clock = Clock(datetime(2025, 6, 1, 12))
-    with ledger.session() as s:
-        wf = Workflow(s, "王主任", clock=clock)
-        case = wf.register(draft(received_at=datetime(2025, 5, 7, 9), summary=summary))
-        s.flush()
-        wf.accept(case, at=datetime(2025, 5, 8, 9))
-        wf.assign(case, "教务处", opinion, at=datetime(2025, 5, 9, 9))
-        case_no = case.case_no
+    case_no = _assigned_to_jwc(ledger, summary, opinion)
     result = _print(ledger, [case_no], tmp_path / "long.pdf")
     pages = _text(tmp_path / "long.pdf")
     assert len(pages) > 2 and result.rendered.continued == [case_no] and result.rendered.compact == [case_no]
     body = _continued_body(pages, "信访事项交办单", "交办〔2025〕第1号", case_no)
     assert opinion in body and summary in body
     assert "交办单位：教务处（盖章）2025年5月9日注：" in pages[-1] and "负责人（签字）" in body
+
+
+def _assigned_to_jwc(ledger: Ledger, summary: str, opinion: str, supervised: str | None = None) -> str:
+    """A case received on 7 May 2025, accepted and assigned to 教务处 with ``opinion`` (and supervised
+    with that note, if given); its case number."""
+    with ledger.session() as s:
+        wf = Workflow(s, "王主任", clock=Clock(datetime(2025, 6, 1, 12)))
+        case = wf.register(draft(received_at=datetime(2025, 5, 7, 9), summary=summary))
+        s.flush()
+        wf.accept(case, at=datetime(2025, 5, 8, 9))
+        wf.assign(case, "教务处", opinion, at=datetime(2025, 5, 9, 9))
+        if supervised is not None:
+            wf.supervise(case, supervised, at=datetime(2025, 5, 30, 9))
+        return case.case_no
 
 
 def _continued_body(pages: list[str], title: str, number: str, case_no: str) -> str:
@@ -321,15 +328,7 @@ def test_texts_of_many_short_lines_print_on_continued_pages(ledger: Ledger, tmp_
     opinion = _many_lines(limit_of("assign_opinion"))
     note = "\n".join("子丑寅卯辰巳午未申酉戌亥"[i % 12] for i in range(2000))
     assert len(summary) == limit_of("summary") - 1 and len(opinion) == limit_of("assign_opinion")
-    clock = Clock(datetime(2025, 6, 1, 12))
-    with ledger.session() as s:
-        wf = Workflow(s, "王主任", clock=clock)
-        case = wf.register(draft(received_at=datetime(2025, 5, 7, 9), summary=summary))
-        s.flush()
-        wf.accept(case, at=datetime(2025, 5, 8, 9))
-        wf.assign(case, "教务处", opinion, at=datetime(2025, 5, 9, 9))
-        wf.supervise(case, note, at=datetime(2025, 5, 30, 9))
-        case_no = case.case_no
+    case_no = _assigned_to_jwc(ledger, summary, opinion, supervised=note)
     result = _print(ledger, [case_no], tmp_path / "assign.pdf")
     pages = _text(tmp_path / "assign.pdf")
     assert len(pages) > 20 and result.rendered.continued == [case_no]
