@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -86,3 +87,25 @@ def register_rising_lab_hours(ledger: Ledger) -> None:
                     summary=f"{summary}（{i + 1}）",
                     **category,
                 )
+
+
+def older_demo_ledger(path: Path, cases: int, revision: str) -> list[str]:
+    """A demo ledger file of ``cases`` cases, taken back to schema ``revision`` as an older program left it
+    (in WAL mode, as the program keeps a file); returns its case numbers."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from xinfang_desk.ledger import db
+    from xinfang_desk.ledger.demo import build_demo
+    from xinfang_desk.ledger.reference import create_ledger
+
+    ledger = create_ledger(path, "JWC", "教务处", demo=True)  # a demo: no sign-in in the window's way
+    build_demo(ledger, cases=cases, seed=3, today=datetime(2026, 6, 30).date())
+    with ledger.reading() as s:
+        numbers = list(s.scalars(select(Case.case_no).order_by(Case.id)))
+    config = db.alembic_config()
+    with ledger.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+    ledger.close()
+    return numbers

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
+from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from tests import engines
 from xinfang_desk.ledger import chain, db
 from xinfang_desk.ledger.chain_check import verify_ledger
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.errors import LedgerFileError
+from xinfang_desk.ledger.errors import LedgerFileError, UpgradeCancelled
 from xinfang_desk.ledger.models import Case, CaseEvent
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ledger.search import CaseFilter, case_ids
@@ -413,3 +415,71 @@ def test_an_upgraded_file_keeps_every_step_to_the_microsecond_and_still_names_a_
     assert after["case_events"][:2] == before["case_events"] and after["cases"] == before["cases"]
     assert after["audit_log"][: len(before["audit_log"])] == before["audit_log"]
     assert len(after["case_events"]) == 3 and isinstance(after["case_events"][2][2], str)
+
+
+def _revision_and_cases(location: str | Path) -> tuple[str, list[str]]:
+    engine = create_engine(_url(location))
+    with engine.connect() as conn:
+        found = (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one(),
+            list(conn.execute(text("SELECT case_no FROM cases ORDER BY id")).scalars()),
+        )
+    engine.dispose()
+    return found
+
+
+def test_an_upgrade_at_opening_reports_its_stages_in_order(empty_location: str | Path) -> None:
+    _old_ledger(empty_location, previous_revision())
+    stages: list[str] = []
+    seen: list[db.PendingUpgrade] = []
+
+    def watched(pending: db.PendingUpgrade) -> None:
+        seen.append(pending)
+        pending.run(lambda stage, _done, _total: stages.append(stage) if stage not in stages else None)
+
+    ledger = Ledger.open(empty_location, upgrade_with=watched)
+    ledger.close()
+    (pending,) = seen
+    assert (pending.current, pending.steps) == (previous_revision(), [db.head_revision()])
+    assert stages == list(pending.stages)
+    assert stages == (["备份", "升级", "整理"] if ledger.path is not None else ["升级"])
+    assert _revision_and_cases(empty_location) == (db.head_revision(), ["JWC-2025-0001"])
+
+
+@pytest.mark.parametrize("revision", ["0001", previous_revision()])
+def test_a_cancelled_upgrade_leaves_the_ledger_as_it_was(
+    empty_location: str | Path, tmp_path: Path, revision: str
+) -> None:
+    """Cancelled before its commit, the upgrade leaves the ledger untouched (its very bytes, for a file)
+    and no copy behind; the next opening upgrades it."""
+    _old_ledger(empty_location, revision)
+    before = _revision_and_cases(empty_location)
+    stored = b""
+    if isinstance(empty_location, Path):  # in WAL mode, as the program keeps a ledger file
+        with closing(sqlite3.connect(empty_location)) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+        stored = empty_location.read_bytes()
+    asked: list[str] = []
+
+    def cancelled_midway(pending: db.PendingUpgrade) -> None:
+        stage, done = "", 0
+
+        def report(now: str, steps_done: int, _total: int) -> None:
+            nonlocal stage, done
+            stage, done = now, steps_done
+
+        def cancelled() -> bool:  # the user cancels once a migration has run (in the transaction)
+            asked.append(stage)
+            return stage == "升级" and done >= 1
+
+        pending.run(report, cancelled)
+
+    with pytest.raises(UpgradeCancelled, match="已取消升级"):
+        Ledger.open(empty_location, upgrade_with=cancelled_midway)
+    assert "升级" in asked
+    assert _revision_and_cases(empty_location) == before
+    if isinstance(empty_location, Path):
+        assert empty_location.read_bytes() == stored
+        assert list(tmp_path.glob("*.before-upgrade-*")) == []
+    Ledger.open(empty_location).close()
+    assert _revision_and_cases(empty_location) == (db.head_revision(), before[1])

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, create_mock_engine, select
+from sqlalchemy import create_engine, create_mock_engine, select, text
+from sqlalchemy.exc import DBAPIError
 
-from tests.engines import on_postgresql
+from tests.engines import on_postgresql, sqlite_only
 from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.errors import UpgradeCancelled
 from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.search import CaseFilter, case_ids
@@ -90,3 +92,47 @@ def test_a_ledger_file_is_a_sqlite_database(tmp_path: Path) -> None:
     engine = create_engine(file_url(tmp_path / "台账.sqlite"))
     assert engine.dialect.name == "sqlite" and type(file_backend()) is SqliteBackend
     engine.dispose()
+
+
+@sqlite_only
+def test_a_long_statement_stops_soon_after_it_is_told_to_and_its_transaction_is_rolled_back(
+    ledger: Ledger, register_case
+) -> None:
+    register_case(summary="升级前的案件")
+    asked = 0
+
+    def stop() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > 3
+
+    long_count = text(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    )
+    with pytest.raises(DBAPIError, match="interrupted"), ledger.engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET summary = '改了一半'"))
+        with ledger.backend.stoppable(conn, stop):
+            conn.execute(long_count)  # endless, but for ``stop``
+    with ledger.reading() as s:
+        assert s.scalars(select(Case.summary)).all() == ["升级前的案件"]
+
+
+@sqlite_only
+def test_a_ledger_files_copy_reports_how_far_it_is_and_can_be_stopped(
+    ledger: Ledger, register_case, tmp_path: Path
+) -> None:
+    register_case(summary="要备份的案件")
+    seen: list[tuple[int, int]] = []
+    ledger.backend.backup(
+        ledger.engine, tmp_path / "copy.sqlite", lambda done, total: seen.append((done, total))
+    )
+    assert seen[-1][0] == seen[-1][1] > 0
+    copy = Ledger.open(tmp_path / "copy.sqlite")
+    assert copy.problems() == []
+    copy.close()
+
+    def refuse(_done: int, _total: int) -> None:
+        raise UpgradeCancelled("已取消")
+
+    with pytest.raises(UpgradeCancelled):
+        ledger.backend.backup(ledger.engine, tmp_path / "stopped.sqlite", refuse)

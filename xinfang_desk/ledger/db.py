@@ -33,6 +33,7 @@ from xinfang_desk.ledger.errors import (
     LedgerError,
     LedgerFileError,
     ServerPasswordError,
+    UpgradeCancelled,
 )
 from xinfang_desk.ledger.instance_lock import holder_of
 from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
@@ -131,9 +132,19 @@ class Ledger:
     # -- opening ------------------------------------------------------------------------------
     @classmethod
     def open(
-        cls, location: str | Path, *, create: bool = False, check: bool = True, password: str | None = None
+        cls,
+        location: str | Path,
+        *,
+        create: bool = False,
+        check: bool = True,
+        password: str | None = None,
+        upgrade_with: Callable[[PendingUpgrade], None] | None = None,
     ) -> Ledger:
         """Open (and upgrade) a ledger; with ``create`` an absent file becomes an empty ledger.
+
+        An older ledger is upgraded first by ``upgrade_with(pending)`` (``PendingUpgrade``), which shows
+        its progress and may cancel it (``UpgradeCancelled``); by default it is upgraded silently.
+        Whether one is due costs nothing more than reading the stored revision.
 
         Another program's file is refused before anything in it changes, and a ledger failing the
         quick integrity check is refused (``LedgerDamagedError``) unless ``check`` is false.
@@ -163,7 +174,7 @@ class Ledger:
                 problems = backend.problems(engine, quick=True)
                 if problems:
                     raise LedgerDamagedError(damaged_message(path))
-            missing = _migrate(engine, backend, path, create=create)
+            missing = _migrate(engine, backend, path, create=create, upgrade_with=upgrade_with)
         except LedgerError:
             engine.dispose()
             raise
@@ -413,10 +424,18 @@ def _check_path(path: Path, *, create: bool) -> None:
             raise LedgerFileError(f"无法创建文件夹“{path.parent}”：没有写入权限或磁盘不可用。") from exc
 
 
-def _migrate(engine: Engine, backend: StorageBackend, path: Path | None, *, create: bool) -> list[str]:
+def _migrate(
+    engine: Engine,
+    backend: StorageBackend,
+    path: Path | None,
+    *,
+    create: bool,
+    upgrade_with: Callable[[PendingUpgrade], None] | None = None,
+) -> list[str]:
     """Upgrade the schema to the head; returns the append-only triggers that had been dropped.
 
     A ledger already at the head only gets its indexes and guards checked: Alembic is not loaded.
+    An older one is upgraded by ``upgrade_with(pending)`` (default: ``PendingUpgrade.run``, silently).
     """
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
@@ -427,30 +446,145 @@ def _migrate(engine: Engine, backend: StorageBackend, path: Path | None, *, crea
             raise LedgerFileError("该数据库不是信访台账（缺少台账版本信息）。")
         if not create:
             raise LedgerFileError("该文件是一个空数据库，不是信访台账。")
+        upgrade(engine, "head", backend)  # a new ledger
+        if path is not None:
+            backend.compact(engine)
     elif current not in known_revisions():
         raise LedgerFileError("此台账由更新版本的程序创建，请升级 xinfang_desk 后再打开。")
     elif current == head_revision():
         with engine.begin() as conn:
             backend.install(conn)
-        return missing
-    elif path is not None:
-        stamp = datetime.now().strftime("%Y%m%d%H%M%S")
-        saved = path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak")
-        create_private_file(saved)  # it holds full ID and phone numbers
-        backend.backup(engine, saved)
-    upgrade(engine, "head", backend)
-    if path is not None:
-        backend.compact(engine)  # rows an upgrade rewrote smaller leave room in their pages
+    else:
+        (upgrade_with or PendingUpgrade.run)(PendingUpgrade(engine, backend, path, current))
     return missing
 
 
-def upgrade(engine: Engine, target: str = "head", backend: StorageBackend | None = None) -> None:
-    """Run the migrations up to ``target``; at the head, the backend installs its indexes and guards."""
+#: The stages of an upgrade at opening, in the words ``PendingUpgrade.run`` reports them with.
+BACKING_UP, UPGRADING, COMPACTING = "备份", "升级", "整理"
+
+#: ``report(stage, done, total)``: how far an upgrade's stage is (``total`` 0: not known).
+UpgradeReport = Callable[[str, int, int], None]
+
+
+def _unreported(_stage: str, _done: int, _total: int) -> None:
+    pass
+
+
+def _never() -> bool:
+    return False
+
+
+class PendingUpgrade:
+    """An older ledger's schema upgrade, due as it is opened (``Ledger.open``'s ``upgrade_with`` runs it).
+
+    For a file, a copy of the ledger is saved first (``backup_path``); then every migration runs in one
+    transaction, so that a kill at any moment leaves the ledger as it was or upgraded, never in
+    between; then the file is compacted (``StorageBackend.compact``: a transaction of its own).
+    """
+
+    def __init__(self, engine: Engine, backend: StorageBackend, path: Path | None, current: str) -> None:
+        self.engine, self.backend, self.path, self.current = engine, backend, path, current
+        stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+        #: the copy saved before upgrading (a file; a server's database is backed up by its own tools)
+        self.backup_path = (
+            path.with_name(f"{path.name}.before-upgrade-{current}-{stamp}.bak") if path is not None else None
+        )
+        known = known_revisions()
+        steps: list[str] = []
+        revision: str | None = head_revision()
+        while revision is not None and revision != current:
+            steps.append(revision)
+            revision = known[revision]
+        #: the migrations to run, oldest first
+        self.steps = steps[::-1]
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return (BACKING_UP, UPGRADING, COMPACTING) if self.path is not None else (UPGRADING,)
+
+    def expected_wait(self) -> str:
+        """约需…: how long the upgrade may take, guessed from the file's size ("" when short or unknown);
+        about 30 s for a file of 100,000 cases (360 MB)."""
+        size = self.path.stat().st_size if self.path is not None else 0
+        for least, wait in ((600, "约需几分钟"), (100, "约需数十秒"), (20, "约需十几秒")):
+            if size >= least * 2**20:
+                return wait
+        return ""
+
+    def run(self, report: UpgradeReport = _unreported, cancelled: Callable[[], bool] = _never) -> None:
+        """Copy, upgrade and compact, telling ``report`` each stage as it goes.
+
+        Until the upgrade's commit, ``cancelled()`` is asked between steps and during long statements:
+        once true, the upgrade stops and rolls back, the copy just made is removed, and
+        ``UpgradeCancelled`` is raised (the ledger as it was).  The compaction is not cancelled.
+        """
+
+        def stop_if_cancelled() -> None:
+            if cancelled():
+                raise UpgradeCancelled(self.cancelled_message())
+
+        def copied(done: int, total: int) -> None:
+            report(BACKING_UP, done, total)
+            stop_if_cancelled()
+
+        def applied(done: int) -> None:
+            report(UPGRADING, done, len(self.steps))
+            stop_if_cancelled()
+
+        try:
+            if self.backup_path is not None:
+                report(BACKING_UP, 0, 0)
+                create_private_file(self.backup_path)  # it holds full ID and phone numbers
+                self.backend.backup(self.engine, self.backup_path, copied)
+            applied(0)
+            upgrade(self.engine, "head", self.backend, applied=applied, stop=cancelled)
+        except BaseException as exc:
+            if not cancelled():
+                raise
+            if self.backup_path is not None:  # the ledger is as it was: the copy of it is not needed
+                self.backup_path.unlink(missing_ok=True)
+            if isinstance(exc, UpgradeCancelled):
+                raise
+            raise UpgradeCancelled(self.cancelled_message()) from exc  # a statement interrupted
+        if self.path is not None:
+            report(COMPACTING, 0, 0)
+            self.backend.compact(self.engine)  # rows an upgrade rewrote smaller leave room in their pages
+
+    def cancelled_message(self) -> str:
+        where = f"“{self.path}”" if self.path is not None else ""
+        return f"已取消升级：台账{where}未作任何改动（仍是旧版本，案件一个不少），本次没有打开。下次打开时会再次升级。"
+
+
+def upgrade(
+    engine: Engine,
+    target: str = "head",
+    backend: StorageBackend | None = None,
+    *,
+    applied: Callable[[int], None] | None = None,
+    stop: Callable[[], bool] = _never,
+) -> None:
+    """Run the migrations up to ``target`` in one transaction; at the head, the backend installs its
+    indexes and guards.
+
+    ``applied(n)`` is called once the n-th migration has run (an exception it raises rolls everything
+    back); a long statement is interrupted, and everything rolled back, once ``stop()`` turns true.
+    """
     from alembic import command
 
+    backend = backend or backend_for(engine)
     cfg = alembic_config()
+    count = 0
+
+    def step_done(**_step: object) -> None:
+        nonlocal count
+        count += 1
+        if applied is not None:
+            applied(count)
+
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, target)
-        if target == "head":
-            (backend or backend_for(engine)).install(conn)
+        cfg.attributes["on_version_apply"] = step_done
+        with backend.stoppable(conn, stop):
+            command.upgrade(cfg, target)
+            if target == "head":
+                backend.install(conn)

@@ -57,3 +57,8 @@ class ServerPasswordError(LedgerFileError):
     def __init__(self, message: str, *, missing: bool) -> None:
         super().__init__(message)
         self.missing = missing
+
+
+class UpgradeCancelled(LedgerError):
+    """The user cancelled an older ledger's upgrade at opening: it was rolled back, the ledger is as it was
+    (its older schema, every case) and is not open."""

@@ -16,6 +16,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=True,
     compare_type=True,
+    on_version_apply=config.attributes.get("on_version_apply"),  # ``ledger.db.upgrade``: told each step done
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import operator
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -249,9 +249,16 @@ class StorageBackend:
         """Index new cases given as (case id, *``index_texts``) written during ``bulk_loading``."""
 
     # -- safety -----------------------------------------------------------------------------------
-    def backup(self, engine: Engine, dest: Path) -> None:
-        """A consistent copy of the whole ledger to the file ``dest``."""
+    def backup(self, engine: Engine, dest: Path, progress: Callable[[int, int], None] | None = None) -> None:
+        """A consistent copy of the whole ledger to the file ``dest``; ``progress(done, total)`` is called
+        as it goes where the copy is made in steps (an exception it raises stops the copy)."""
         raise LedgerError("此类数据库请用数据库自身的备份工具备份。")
+
+    @contextmanager
+    def stoppable(self, connection: Connection, stop: Callable[[], bool]) -> Iterator[None]:
+        """While the block runs, a long statement on ``connection`` is interrupted (a ``DBAPIError``) soon
+        after ``stop()`` turns true; without such a means (here), it runs to its end."""
+        yield
 
     def problems(self, engine: Engine, *, quick: bool = False) -> list[str]:
         """What the database's own check finds wrong (empty when it is sound)."""

@@ -255,10 +255,10 @@ class PostgresBackend(StorageBackend):
         return CopyRowWriter(table, columns)
 
     # -- safety -----------------------------------------------------------------------------------
-    def backup(self, engine: Engine, dest: Path) -> None:
-        """``pg_dump --format=custom`` of the ledger's database into ``dest`` (private to the user);
-        ``BackupToolUnavailable`` when this computer has no pg_dump or it refuses (an older pg_dump than
-        the server, an account that may not read everything)."""
+    def backup(self, engine: Engine, dest: Path, progress: Callable[[int, int], None] | None = None) -> None:
+        """``pg_dump --format=custom`` of the ledger's database into ``dest`` (private to the user), in one
+        go (``progress`` is not called); ``BackupToolUnavailable`` when this computer has no pg_dump or it
+        refuses (an older pg_dump than the server, an account that may not read everything)."""
         from xinfang_desk.ledger.errors import BackupToolUnavailable
 
         tool = shutil.which("pg_dump") or _server_tool("pg_dump")

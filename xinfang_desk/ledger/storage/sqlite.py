@@ -45,6 +45,11 @@ from xinfang_desk.ledger.storage.base import (
 )
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: Pages an online backup copies between two reports of its progress (8 MB at the ledger's 4 KB pages).
+BACKUP_STEP_PAGES = 2048
+#: How often a stoppable statement asks whether to stop, in SQLite virtual-machine steps (a few
+#: thousand times a second: a cancelled upgrade stops at once, and the asking costs nothing measurable).
+STOP_CHECK_STEPS = 100_000
 
 #: The text a case is found by: case number, summary, content and the petitioner's name.
 _BODY = "{c}.case_no || ' ' || {c}.summary || ' ' || {c}.content || ' ' || {name}"
@@ -440,15 +445,37 @@ class SqliteBackend(StorageBackend):
                 )
 
     # -- safety -----------------------------------------------------------------------------------
-    def backup(self, engine: Engine, dest: Path) -> None:
-        """SQLite's online backup of the open ledger (what is in its WAL too) into the file ``dest``."""
+    def backup(self, engine: Engine, dest: Path, progress: Callable[[int, int], None] | None = None) -> None:
+        """SQLite's online backup of the open ledger (what is in its WAL too) into the file ``dest``: in
+        one step, or with ``progress`` in steps of ``BACKUP_STEP_PAGES`` pages, told after each."""
         source = engine.raw_connection()
+
+        def stepped(_status: int, remaining: int, total: int) -> None:
+            assert progress is not None
+            progress(total - remaining, total)
+
         try:
             with closing(sqlite3.connect(dest)) as out:
-                source.driver_connection.backup(out)  # type: ignore[union-attr]
+                if progress is None:
+                    source.driver_connection.backup(out)  # type: ignore[union-attr]
+                else:
+                    source.driver_connection.backup(  # type: ignore[union-attr]
+                        out, pages=BACKUP_STEP_PAGES, progress=stepped
+                    )
                 out.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         finally:
             source.close()
+
+    @contextmanager
+    def stoppable(self, connection: Connection, stop: Callable[[], bool]) -> Iterator[None]:
+        """SQLite's progress handler asks ``stop()`` every ``STOP_CHECK_STEPS`` virtual-machine steps; a true
+        answer interrupts the statement, and the transaction it was in is rolled back."""
+        driver = connection.connection.driver_connection
+        driver.set_progress_handler(lambda: 1 if stop() else 0, STOP_CHECK_STEPS)  # type: ignore[union-attr]
+        try:
+            yield
+        finally:
+            driver.set_progress_handler(None, 0)  # type: ignore[union-attr]
 
     def compact(self, engine: Engine) -> None:
         """``VACUUM``: the file is rewritten without the pages and the room within pages an upgrade freed.
