@@ -26,7 +26,7 @@ from xinfang_desk.ledger import users  # noqa: F401  (signing in, with argon2)
 from xinfang_desk.ledger.backups import latest_backup, restore_backup
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import DEMO_CASES, open_demo_ledger
-from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerInUseError
+from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerInUseError, UpgradeCancelled
 from xinfang_desk.ledger.instance_lock import InstanceLock
 from xinfang_desk.ledger.operations import queries  # noqa: F401  (what the 台账's first page reads)
 from xinfang_desk.logs import setup_logging, unexpected_error_text
@@ -48,6 +48,7 @@ from xinfang_desk.ui.style import apply_style, qt_style_arguments
 from xinfang_desk.ui.translations import install_translations
 
 if TYPE_CHECKING:
+    from xinfang_desk.ledger.db import PendingUpgrade
     from xinfang_desk.ledger.operations.trail import Verification
 
 log = logging.getLogger("xinfang_desk.ui.app")  # also when run as __main__ (python -m)
@@ -88,7 +89,7 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
     if isinstance(location, str):
         return _open_server_ledger(location), False
     if _exists(location):
-        return Ledger.open(location, check=False), False
+        return Ledger.open(location, check=False, upgrade_with=upgrade_shown), False
     from xinfang_desk.ui.first_run import FirstRunDialog  # loaded only when there is no ledger yet
 
     dialog = FirstRunDialog(location)
@@ -104,8 +105,16 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
 def _open_server_ledger(location: str) -> Ledger | None:
     """A ledger on a database server, its account's password asked when the server wants one."""
     return open_with_password_if_needed(
-        location, lambda password: Ledger.open(location, check=False, password=password)
+        location,
+        lambda password: Ledger.open(location, check=False, password=password, upgrade_with=upgrade_shown),
     )
+
+
+def upgrade_shown(pending: PendingUpgrade) -> None:
+    """An older ledger's upgrade under its progress dialog, loaded only when one is due."""
+    from xinfang_desk.ui.upgrade_dialog import upgrade_with_progress
+
+    upgrade_with_progress(pending)
 
 
 def _demo_ledger(path: Path) -> tuple[Ledger, bool]:
@@ -177,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             QMessageBox.critical(None, "无法打开台账", str(exc))
             return 1
         ledger, needs_demo = _offer_latest_backup(exc, damaged), False
+    except UpgradeCancelled:  # the user was told the ledger is unchanged, and chose 退出
+        return 0
     except LedgerError as exc:
         QMessageBox.critical(None, "无法打开台账", str(exc))
         return 1

@@ -76,7 +76,7 @@ class _Job:
     changes: Changes | None = None
     #: cases other programs changed, learnt right after this job's commit (``OpRunner.watch_others``)
     others: frozenset[int] = frozenset()
-    dialog: QProgressDialog | None = None
+    dialog: ProgressDialog | None = None
     result: Any = None
     error: BaseException | None = None
     detail: str = ""
@@ -303,22 +303,8 @@ class OpRunner(QObject):
             write=write,
         )
         if progress_label:
-            dialog = QProgressDialog(progress_label, "取消", 0, 0, parent)
-            dialog.setWindowTitle("请稍候")
-            dialog.setWindowModality(Qt.WindowModality.WindowModal)
-            dialog.setMinimumDuration(300)
-            dialog.setAutoClose(False)
-            dialog.setAutoReset(False)
-            dialog.canceled.connect(lambda: setattr(progress, "cancelled", True))
-
-            def show_progress(done: int, total: int, text: str) -> None:
-                dialog.setMaximum(max(total, 0))
-                dialog.setValue(done)
-                if text:
-                    dialog.setLabelText(text)
-
-            progress.reported.connect(show_progress, Qt.ConnectionType.QueuedConnection)
-            job.dialog = dialog
+            job.dialog = ProgressDialog(progress_label, progress, parent)
+            progress.reported.connect(job.dialog.show_progress, Qt.ConnectionType.QueuedConnection)
         self._start(job)
         return progress
 
@@ -389,6 +375,27 @@ class OpRunner(QObject):
 
         box.finished.connect(answered)
         box.open()
+
+
+class ProgressDialog(QProgressDialog):
+    """请稍候: long work's dialog, shown after 300 ms; 取消 sets its ``Progress``'s ``cancelled``."""
+
+    def __init__(self, label: str, progress: Progress, parent: QWidget | None = None) -> None:
+        super().__init__(label, "取消", 0, 0, parent)
+        self.setWindowTitle("请稍候")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumDuration(300)
+        self.setAutoClose(False)
+        self.setAutoReset(False)
+        self.canceled.connect(lambda: setattr(progress, "cancelled", True))
+
+    @Slot(int, int, str)
+    def show_progress(self, done: int, total: int, text: str = "") -> None:
+        """``done`` of ``total`` (0: a busy bar), and ``text`` when there is one."""
+        self.setMaximum(max(total, 0))
+        self.setValue(done)
+        if text:
+            self.setLabelText(text)
 
 
 def error_text(error: BaseException) -> str:
