@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import older_demo_ledger
 from xinfang_desk.cli import build_parser, main
+from xinfang_desk.ledger import db
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.figures import compute_figures, year_range
 from xinfang_desk.ledger.search import CaseFilter, count_cases
@@ -171,3 +173,20 @@ def test_argparse_errors_are_chinese(args: list[str], message: str) -> None:
     assert result.stderr.startswith("错误：") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert _english_words(result.stderr.split("（可选")[0]) == set(), result.stderr
+
+
+def test_a_command_on_an_older_ledger_first_says_on_stderr_that_it_upgrades_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "old.sqlite"
+    older = db.known_revisions()[db.head_revision()]
+    assert older is not None
+    older_demo_ledger(path, 20, older)
+    assert main(["stats", "--db", str(path), "--year", "2026"]) == 0
+    said = capsys.readouterr().err.splitlines()
+    (backup,) = tmp_path.glob("old.sqlite.before-upgrade-*.bak")
+    assert said == [
+        f"正在升级台账“{path}”（台账版本 {older} → {db.head_revision()}；升级前的台账另存为“{backup.name}”；请稍候）……"
+    ]
+    assert main(["stats", "--db", str(path), "--year", "2026"]) == 0
+    assert capsys.readouterr().err == "", "an upgraded ledger opens without a word"

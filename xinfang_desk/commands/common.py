@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from xinfang_desk.ledger.db import Ledger
+from xinfang_desk.ledger.db import Ledger, PendingUpgrade
 from xinfang_desk.ledger.demo import DEMO_ACTOR
 from xinfang_desk.ledger.errors import AuthenticationError, ValidationError
 from xinfang_desk.ledger.figures import year_range
@@ -60,7 +60,20 @@ def open_ledger(args: argparse.Namespace, *, reads_only: bool = False) -> Ledger
     """The ``--db`` ledger; ``reads_only`` skips the quick integrity check at opening (it reads every page:
     1 s at 300,000 cases), as the window does before its first page — a command that only reads cannot
     make a damaged file worse, and a damaged page it reads is still refused in Chinese."""
-    return Ledger.open(ledger_location(args), check=not reads_only)
+    return Ledger.open(ledger_location(args), check=not reads_only, upgrade_with=upgrade_saying_so)
+
+
+def upgrade_saying_so(pending: PendingUpgrade) -> None:
+    """An older ledger's upgrade, announced on stderr first (it may take tens of seconds)."""
+    wait = pending.expected_wait()
+    where = f"“{pending.path}”" if pending.path is not None else ""
+    kept = f"升级前的台账另存为“{pending.backup_path.name}”；" if pending.backup_path is not None else ""
+    print(
+        f"正在升级台账{where}（台账版本 {pending.current} → {pending.steps[-1]}；{kept}{wait or '请稍候'}）……",
+        file=sys.stderr,
+        flush=True,
+    )
+    pending.run()
 
 
 def parse_date(text: str) -> date:
