@@ -20,8 +20,8 @@ from xinfang_desk.ui import ledger_model
 from xinfang_desk.ui.main_window import DASHBOARD, FIGURES, LEDGER, REGISTRATION, SETTINGS, MainWindow
 from xinfang_desk.ui.ops import OpRunner
 
-#: Libraries only exporting, printing, previewing or upgrading needs.
-HEAVY = ("reportlab", "openpyxl", "pypdfium2", "alembic")
+#: Libraries only exporting, printing, previewing, upgrading or signing in needs (a demo ledger has no users).
+HEAVY = ("reportlab", "openpyxl", "pypdfium2", "alembic", "argon2")
 
 
 def recorded(monkeypatch: pytest.MonkeyPatch, module: object, name: str, jobs: list[str]) -> None:

@@ -34,7 +34,6 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from xinfang_desk.ledger.errors import ValidationError
-from xinfang_desk.ledger.figures import flag_conditions
 from xinfang_desk.ledger.limits import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, check_date, check_year
 from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
 from xinfang_desk.ledger.storage import backend_of
@@ -165,6 +164,8 @@ def _conditions(session: Session, f: CaseFilter, *, walk: bool = False) -> list[
     if f.unit_code:
         conds.append(Case.unit_code == f.unit_code)
     if f.flags:
+        from xinfang_desk.ledger.figures import flag_conditions  # the figures' own module, loaded when asked
+
         conditions = flag_conditions()
         conds.extend(conditions[name] for name in f.flags)
     if f.closed_late:

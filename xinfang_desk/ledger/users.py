@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -28,6 +26,8 @@ from xinfang_desk.ledger.operations.context import Actor, Changes, OpContext, Op
 from xinfang_desk.ledger.permissions import Permission, Role, requires
 
 if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
     from xinfang_desk.ledger.db import Ledger
 
 #: Wrong passwords in a row before an account is locked, and for how long.
@@ -35,8 +35,15 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 
-_HASHER = PasswordHasher()
 _WRONG = "用户名或密码错误。"
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """Argon2's hasher, loaded at the first password: a ledger without users never needs it."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 @cache
@@ -45,7 +52,7 @@ def _dummy_hash() -> str:
 
     Made at the first unknown name, not when the program starts: hashing takes a good part of a second.
     """
-    return _HASHER.hash("xinfang-desk-no-such-user")
+    return _hasher().hash("xinfang-desk-no-such-user")
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,7 @@ def _new_user(session: Session, name: str, role: Role, password: str, by: str, n
     user = User(
         name=name,
         role=role.value,
-        password_hash=_HASHER.hash(check_password_strength(password)),
+        password_hash=_hasher().hash(check_password_strength(password)),
         must_change_password=True,
         failed_logins=0,
         active=True,
@@ -218,14 +225,16 @@ def sign_in(
         raise AuthenticationError(_WRONG)
     user.failed_logins = 0
     user.locked_until = None
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = _HASHER.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
     return SignIn(_actor(user), bool(user.must_change_password))
 
 
 def _verify(stored: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _HASHER.verify(stored, password)
+        return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -256,7 +265,7 @@ def change_own_password(ctx: OpContext, old_password: str, new_password: str) ->
         raise AuthenticationError("原密码不正确。")
     if new_password == old_password:
         raise ValidationError("新密码不能与原密码相同。")
-    user.password_hash = _HASHER.hash(check_password_strength(new_password))
+    user.password_hash = _hasher().hash(check_password_strength(new_password))
     user.must_change_password = False
     ctx.audit(audit.CHANGE_PASSWORD, {"user": user.name})
     return OpResult(None)
@@ -300,7 +309,7 @@ def add_user(ctx: OpContext, name: str, role: Role | str, password: str) -> OpRe
 def reset_password(ctx: OpContext, name: str, password: str) -> OpResult[None]:
     """A new password (to be changed at the next sign-in); unlocks the account."""
     user = _user(ctx, name)
-    user.password_hash = _HASHER.hash(check_password_strength(password))
+    user.password_hash = _hasher().hash(check_password_strength(password))
     user.must_change_password = True
     user.failed_logins = 0
     user.locked_until = None

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, cast
 # The ledger's modules, and SQLAlchemy with them, load before Qt's: once PySide6 is loaded it reads the
 # source of every module imported after it (looking for its feature switches), a tenth of the start-up.
 from xinfang_desk.chinese_argparse import ChineseArgumentParser
-from xinfang_desk.ledger import users  # noqa: F401  (signing in, with argon2)
+from xinfang_desk.ledger import users  # noqa: F401  (signing in; Argon2 itself loads at the first password)
 from xinfang_desk.ledger.backups import latest_backup, restore_backup
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.demo import DEMO_CASES, open_demo_ledger

@@ -30,6 +30,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -182,8 +183,13 @@ class LedgerTableModel(QAbstractTableModel):
             on_failure=lambda exc: self._query_failed(generation, exc),
             write=False,  # reads never wait behind another program's write
         )
+
+    def _count(self, generation: int, case_filter: CaseFilter) -> None:
+        """Ask how many cases match, once the page is on screen: counting never holds up the rows."""
+        if generation != self._generation:
+            return
         self.runner.call(
-            partial(matching_count, case_filter=query[0]),
+            partial(matching_count, case_filter=case_filter),
             on_success=lambda total: self._count_arrived(generation, total),
             on_failure=lambda exc: self._count_failed(generation, exc),
             write=False,
@@ -208,6 +214,7 @@ class LedgerTableModel(QAbstractTableModel):
             self._ids, self._rows, self._total = [], [], None
             self.endResetModel()
             self._append(ids)
+        QTimer.singleShot(0, partial(self._count, generation, query[0]))  # after the rows are drawn
         self.first_page_shown.emit()
 
     def _count_arrived(self, generation: int, total: int) -> None:

@@ -216,7 +216,9 @@ class LedgerPage(QWidget):
         # with cases takes a while): the remembered filter is queried at once, before them.
         self._early_filter: CaseFilter | None = self.current_filter()
         self.model.set_filter(self._early_filter)
-        self.reload_choices()
+        # and the choices are read once those rows are on screen, not beside them
+        self.model.first_page_shown.connect(self._first_choices)
+        self.model.query_finished.connect(self._first_choices)  # also when the first page failed
 
     # -- building ------------------------------------------------------------------------------
     def _build_filter_bar(self) -> QFrame:
@@ -441,6 +443,11 @@ class LedgerPage(QWidget):
         self.search_box.selectAll()
 
     # -- reference data and changes ------------------------------------------------------------
+    def _first_choices(self, *_args: object) -> None:
+        self.model.first_page_shown.disconnect(self._first_choices)
+        self.model.query_finished.disconnect(self._first_choices)
+        QTimer.singleShot(0, self.reload_choices)  # after the first rows are painted
+
     def reload_choices(self) -> None:
         self.runner.call(
             filter_choices, on_success=self._choices_arrived, on_failure=self._choices_failed, write=False

@@ -135,7 +135,6 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         self.show_page(int(settings.value("window/page", DASHBOARD, int)))
-        self._load_unit()
 
     # -- pages, built when first needed ---------------------------------------------------------
     @property
@@ -427,6 +426,7 @@ class MainWindow(QMainWindow):
             return
         self._first_page_was_drawn = True
         self.first_page_drawn.emit()
+        self._load_unit()  # the unit's name in the title and status bar: read after the first rows
         app = QApplication.instance()
         if isinstance(app, QApplication):
             # The wheel scrolls pages, never changes a value by accident.  Installed now, not before the
