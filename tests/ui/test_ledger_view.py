@@ -85,7 +85,10 @@ def page(runner, settings, qtbot):
     qtbot.addWidget(page)
     page.resize(1200, 700)
     page.show()
-    qtbot.waitUntil(lambda: not page.model.busy and page.model.total > 0, timeout=10000)
+    # the cases counted, and the filter bar's choices read (after the first rows)
+    qtbot.waitUntil(
+        lambda: not page.model.busy and page.model.total > 0 and bool(page.choices.years), timeout=10000
+    )
     return page
 
 

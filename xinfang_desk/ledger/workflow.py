@@ -148,6 +148,8 @@ def find_case(session: Session, ref: str | int) -> Case:
 
 def find_category(session: Session, name: str, parent: Category | None = None) -> Category:
     name = (name or "").strip()
+    if not name:
+        raise ValidationError(f"请填写{'“' + parent.name + '”下的问题子类' if parent else '问题类别'}。")
     query = select(Category).where(Category.name == name)
     query = query.where(Category.parent_id.is_(None) if parent is None else Category.parent_id == parent.id)
     category = session.scalars(query).first()

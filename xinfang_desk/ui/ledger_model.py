@@ -135,6 +135,9 @@ class LedgerTableModel(QAbstractTableModel):
         self._shown: tuple[CaseFilter, str, bool] = (self.case_filter, self.sort_key, self.descending)
         self._total: int | None = None  # how many match, once counted
         self._generation = 0
+        #: whether the first page has arrived; until then a count waits for it (``_count_after_first_page``)
+        self._first_page_shown = False
+        self._count_after_first_page: tuple[int, CaseFilter] | None = None
         self._busy = False
         #: Reads display rows for ids (replaceable, e.g. to test a failing read).
         self.read_rows: RowReader = self._read_rows
@@ -183,9 +186,13 @@ class LedgerTableModel(QAbstractTableModel):
             on_failure=lambda exc: self._query_failed(generation, exc),
             write=False,  # reads never wait behind another program's write
         )
+        if self._first_page_shown:
+            self._count(generation, query[0])
+        else:  # the window's first rows: counted once they are on screen, not beside them
+            self._count_after_first_page = (generation, query[0])
 
     def _count(self, generation: int, case_filter: CaseFilter) -> None:
-        """Ask how many cases match, once the page is on screen: counting never holds up the rows."""
+        """Ask how many cases match (reported by ``query_finished``)."""
         if generation != self._generation:
             return
         self.runner.call(
@@ -214,7 +221,10 @@ class LedgerTableModel(QAbstractTableModel):
             self._ids, self._rows, self._total = [], [], None
             self.endResetModel()
             self._append(ids)
-        QTimer.singleShot(0, partial(self._count, generation, query[0]))  # after the rows are drawn
+        self._first_page_shown = True
+        if self._count_after_first_page is not None:
+            QTimer.singleShot(0, partial(self._count, *self._count_after_first_page))  # after the painting
+            self._count_after_first_page = None
         self.first_page_shown.emit()
 
     def _count_arrived(self, generation: int, total: int) -> None:
@@ -236,6 +246,7 @@ class LedgerTableModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self._generation += 1  # its count no longer answers anything shown
+        self._first_page_shown, self._count_after_first_page = True, None
         self._busy = False
         log.warning("ledger query failed: %s", error)
         self.beginResetModel()
