@@ -35,6 +35,7 @@ from xinfang_desk.export.exchange.workbook_reader import (
     column_reader,
     fingerprints,
 )
+from xinfang_desk.ledger.compact_forms import CompactTime, CompactUuid
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
 from xinfang_desk.ledger.provenance import _in_several_units, _person_keys
 from xinfang_desk.ledger.storage import backend_for
@@ -359,21 +360,48 @@ def test_rows_are_stored_exactly_as_an_orm_insert_stores_them(empty_location: st
             sa.Column("flag", Boolean),
             sa.Column("data", JSON),
             sa.Column("note", String(20), nullable=False, default="空"),
+            sa.Column("uid", CompactUuid),
+            sa.Column("moment", CompactTime),
         ]
 
     tables = [Table(name, metadata, *columns()) for name in ("by_core", "by_writer")]
     location = str(empty_location)
     engine = create_engine(location if "://" in location else f"sqlite:///{location}")
     metadata.create_all(engine)
+    case_id = "9dd0a838-81a0-4efa-839d-1511ffe6e6b5"
     values = [
-        (1, date(2025, 3, 1), datetime(2025, 3, 1), True, {"a": 1}),
-        (2, date(2025, 3, 1), datetime(2025, 3, 1, 8, 30, 5, 12), False, [1, 2]),
-        (3, date(987, 6, 5), datetime(987, 6, 5, 23, 59, 59, 999999), False, "x"),
-        (4, None, datetime(2025, 3, 1, 8, tzinfo=timezone(timedelta(hours=8))), None, None),
-        (5, date(2025, 3, 1), datetime(2025, 3, 1, 0, tzinfo=UTC), True, 5),
-        (6, date(1999, 12, 31), datetime(2025, 3, 1), True, True),
+        (1, date(2025, 3, 1), datetime(2025, 3, 1), True, {"a": 1}, case_id, datetime(2025, 3, 1, 8)),
+        (
+            2,
+            date(2025, 3, 1),
+            datetime(2025, 3, 1, 8, 30, 5, 12),
+            False,
+            [1, 2],
+            case_id.upper(),
+            date(2025, 3, 1),
+        ),
+        (
+            3,
+            date(987, 6, 5),
+            datetime(987, 6, 5, 23, 59, 59, 999999),
+            False,
+            "x",
+            "c-1",
+            datetime(987, 6, 5, 1),
+        ),
+        (4, None, datetime(2025, 3, 1, 8, tzinfo=timezone(timedelta(hours=8))), None, None, None, None),
+        (5, date(2025, 3, 1), datetime(2025, 3, 1, 0, tzinfo=UTC), True, 5, "{" + case_id + "}", None),
+        (
+            6,
+            date(1999, 12, 31),
+            datetime(2025, 3, 1),
+            True,
+            True,
+            case_id.replace("-", ""),
+            datetime(2025, 3, 1),
+        ),
     ]
-    names = ("id", "day", "at", "flag", "data")
+    names = ("id", "day", "at", "flag", "data", "uid", "moment")
     writer = backend_for(engine).row_writer(tables[1], names)
     with engine.begin() as connection:
         connection.execute(insert(tables[0]), [dict(zip(names, row, strict=True)) for row in values])
