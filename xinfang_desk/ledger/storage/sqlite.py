@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import date, datetime
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -596,11 +597,9 @@ def _converted(
     different zones would not).
     """
     classes = set(map(type, values))
-    if iso and classes == _ONLY_TIMES and all(v.tzinfo is None for v in values):
+    if iso and classes == _ONLY_TIMES and not any(map(_ZONE, values)):
         return list(map(_ISO_TEXT, values))
-    if classes <= _SAME_WHEN_EQUAL or (
-        classes <= _TIMES and all(v.tzinfo is None for v in values if v is not None)
-    ):
+    if classes <= _SAME_WHEN_EQUAL or (classes <= _TIMES and not any(map(_ZONE, filter(None, values)))):
         new = set(values).difference(seen)
         if new:
             seen.update({value: process(value) for value in new})
@@ -611,6 +610,8 @@ def _converted(
 _SAME_WHEN_EQUAL = frozenset((date, bool, type(None)))
 _TIMES = frozenset((datetime, type(None)))
 _ONLY_TIMES = frozenset((datetime,))
+#: A time's zone (None for a time without one; a zone is never false).
+_ZONE = attrgetter("tzinfo")
 #: ``DATETIME``'s text of a time without a zone in its default storage form ("2025-03-15 12:05:57.000000"),
 #: which ``datetime.isoformat`` gives at once.
 _ISO_TEXT = partial(datetime.isoformat, sep=" ", timespec="microseconds")
