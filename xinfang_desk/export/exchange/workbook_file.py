@@ -28,6 +28,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import count, islice
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -408,11 +409,13 @@ class SheetRows:
 
     def numbered(self, start: int = 0) -> Iterator[tuple[int, list[Any]]]:
         """(Excel row number, cells from column A) for each row from the ``start``-th on."""
+        numbered = zip(count(self.first_row_number), self._sheet.iter_rows())
+        if start:
+            numbered = islice(numbered, start, None)
+        if not self.first_column:
+            return numbered
         pad = [""] * self.first_column
-        number = self.first_row_number
-        for index, row in enumerate(self._sheet.iter_rows()):
-            if index >= start:
-                yield number + index, (pad + row if pad else row)
+        return ((number, pad + row) for number, row in numbered)
 
     def head(self, count: int) -> list[list[Any]]:
         """The first ``count`` rows (cells from column A)."""
