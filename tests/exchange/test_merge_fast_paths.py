@@ -23,7 +23,8 @@ from sqlalchemy import (
     insert,
 )
 
-from xinfang_desk.export.exchange.columns import COLUMNS, LEDGER_HEADERS, Column
+from xinfang_desk.export.exchange.columns import COLUMNS, HISTORY_HEADERS, LEDGER_HEADERS, Column
+from xinfang_desk.export.exchange.history_reading import HistoryRead, _StepReader
 from xinfang_desk.export.exchange.identity import RowHasher, canonical_text
 from xinfang_desk.export.exchange.merge import _new_uuids
 from xinfang_desk.export.exchange.workbook_reader import (
@@ -35,6 +36,7 @@ from xinfang_desk.export.exchange.workbook_reader import (
     column_reader,
     fingerprints,
 )
+from xinfang_desk.ledger.compact_forms import CompactTime, CompactUuid
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
 from xinfang_desk.ledger.provenance import _in_several_units, _person_keys
 from xinfang_desk.ledger.storage import backend_for
@@ -359,21 +361,48 @@ def test_rows_are_stored_exactly_as_an_orm_insert_stores_them(empty_location: st
             sa.Column("flag", Boolean),
             sa.Column("data", JSON),
             sa.Column("note", String(20), nullable=False, default="空"),
+            sa.Column("uid", CompactUuid),
+            sa.Column("moment", CompactTime),
         ]
 
     tables = [Table(name, metadata, *columns()) for name in ("by_core", "by_writer")]
     location = str(empty_location)
     engine = create_engine(location if "://" in location else f"sqlite:///{location}")
     metadata.create_all(engine)
+    case_id = "9dd0a838-81a0-4efa-839d-1511ffe6e6b5"
     values = [
-        (1, date(2025, 3, 1), datetime(2025, 3, 1), True, {"a": 1}),
-        (2, date(2025, 3, 1), datetime(2025, 3, 1, 8, 30, 5, 12), False, [1, 2]),
-        (3, date(987, 6, 5), datetime(987, 6, 5, 23, 59, 59, 999999), False, "x"),
-        (4, None, datetime(2025, 3, 1, 8, tzinfo=timezone(timedelta(hours=8))), None, None),
-        (5, date(2025, 3, 1), datetime(2025, 3, 1, 0, tzinfo=UTC), True, 5),
-        (6, date(1999, 12, 31), datetime(2025, 3, 1), True, True),
+        (1, date(2025, 3, 1), datetime(2025, 3, 1), True, {"a": 1}, case_id, datetime(2025, 3, 1, 8)),
+        (
+            2,
+            date(2025, 3, 1),
+            datetime(2025, 3, 1, 8, 30, 5, 12),
+            False,
+            [1, 2],
+            case_id.upper(),
+            date(2025, 3, 1),
+        ),
+        (
+            3,
+            date(987, 6, 5),
+            datetime(987, 6, 5, 23, 59, 59, 999999),
+            False,
+            "x",
+            "c-1",
+            datetime(987, 6, 5, 1),
+        ),
+        (4, None, datetime(2025, 3, 1, 8, tzinfo=timezone(timedelta(hours=8))), None, None, None, None),
+        (5, date(2025, 3, 1), datetime(2025, 3, 1, 0, tzinfo=UTC), True, 5, "{" + case_id + "}", None),
+        (
+            6,
+            date(1999, 12, 31),
+            datetime(2025, 3, 1),
+            True,
+            True,
+            case_id.replace("-", ""),
+            datetime(2025, 3, 1),
+        ),
     ]
-    names = ("id", "day", "at", "flag", "data")
+    names = ("id", "day", "at", "flag", "data", "uid", "moment")
     writer = backend_for(engine).row_writer(tables[1], names)
     with engine.begin() as connection:
         connection.execute(insert(tables[0]), [dict(zip(names, row, strict=True)) for row in values])
@@ -394,3 +423,55 @@ def test_prepared_index_texts_are_what_the_triggers_would_index(case_no, summary
     body, grams = index_texts(case_no, summary, content, name)
     assert body == f"{case_no} {summary} {content} {name}"
     assert grams == _documented_short_grams(body)
+
+
+# -- the 办理记录 sheet read in batches -----------------------------------------------------------------
+_STEP_CASES = {
+    "9dd0a838-81a0-4efa-839d-1511ffe6e6b5": ("JWC-2025-0001", 3),
+    "0c6f1f0e-5a55-4a43-9d2b-7f2b1c0a4e11": ("JWC-2025-0002", 2),
+}
+_steps = st.tuples(
+    st.sampled_from(
+        [*_STEP_CASES, "", "1b4e28ba-2fa1-4d2b-883f-0016d3cca427"]
+    ),  # a case, none, another file's
+    st.booleans(),  # its case number as the 台账 gives it
+    st.one_of(st.integers(1, 4).map(float), st.just("")),
+    st.sampled_from([datetime(2025, 3, 1, 9, 30), datetime(2031, 1, 1), datetime(1999, 1, 1), ""]),
+    st.sampled_from(["登记", "交办", "随便写", ""]),
+    st.sampled_from(["", "张三", "李四"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=st.lists(_steps, max_size=30), cuts=st.lists(st.integers(0, 30), max_size=4))
+def test_steps_read_in_any_batches_are_the_same_steps_and_problems(steps: list, cuts: list) -> None:
+    """A batch whose rows are all usual is taken at once; any batching takes and names the same rows."""
+    rows = [
+        (
+            number,
+            [
+                _STEP_CASES[uuid][0] if uuid in _STEP_CASES and right_number else "JWC-2025-0099",
+                seq,
+                at,
+                kind,
+                actor,
+                "内容",
+                "详情",
+                uuid,
+            ],
+        )
+        for number, (uuid, right_number, seq, at, kind, actor) in enumerate(steps, start=2)
+    ]
+
+    def read(batches: list[list]) -> HistoryRead:
+        reader = _StepReader(list(HISTORY_HEADERS), "x.xlsx", _STEP_CASES, datetime(2025, 11, 20))
+        result = HistoryRead()
+        for batch in batches:
+            reader.read(batch, result)
+        return result
+
+    bounds = [0, *sorted(cuts), len(rows)]
+    whole, batched = read([rows]), read([rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False)])
+    one_by_one = read([[row] for row in rows])
+    assert whole.events == batched.events == one_by_one.events
+    assert whole.problems == batched.problems == one_by_one.problems

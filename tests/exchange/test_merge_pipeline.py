@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date, datetime
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 import pytest
@@ -93,6 +95,14 @@ def test_reading_ahead_in_a_second_process_merges_exactly_as_reading_here(
         "【已合并过",
         "【已合并",
     ]
+
+
+def test_a_file_read_in_the_second_process_arrives_as_it_was_read(tmp_path: Path) -> None:
+    read = merge_reading.read_unit_file(
+        unit_export(tmp_path, cases=3), merge_reading.ReadOptions("XFB", datetime(2025, 6, 3, 10))
+    )
+    assert read.rows and read.events and not read.refusal
+    assert pickle.loads(ForkingPickler.dumps(read)) == read
 
 
 def test_files_on_both_sides_of_a_refused_one_are_kept(office: Ledger, tmp_path: Path) -> None:

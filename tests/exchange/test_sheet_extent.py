@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -24,7 +25,7 @@ from tests.bad_workbooks import (
 )
 from xinfang_desk.export.exchange.identity import LEDGER_SHEET, ExchangeFileError
 from xinfang_desk.export.exchange.sheet_extent import OdsExtent, XlsxExactExtent, XlsxQuickExtent
-from xinfang_desk.export.exchange.workbook_file import open_workbook
+from xinfang_desk.export.exchange.workbook_file import _first_formula, _row_tags, open_workbook
 from xinfang_desk.export.exchange.xls_extent import xls_extents
 
 
@@ -192,3 +193,19 @@ def test_an_xls_declaring_a_huge_sheet_is_refused_before_calamine_reserves_it(
         open_workbook(tmp_path / "declared.xls")
     with open_workbook(small_xls) as book:  # the file as LibreOffice saved it is read
         assert book.sheet(LEDGER_SHEET).head(2)[1][0] == "第1件"
+
+
+_xml_parts = st.sampled_from(
+    [b'<row r="7">', b"<row>", b'<rowBreaks count="1">', b"<x:row>", b"<f>", b"<f/>", b'<x:f t="shared">']
+    + [b"<font>", b"<firstHeader>", b'<c r="A7">', b"<", b"r", b"ow", b"f", b":", b"Breaks", b" ", b"/"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=st.lists(_xml_parts, max_size=40))
+def test_rows_and_formulas_are_counted_in_one_pass_as_each_tag_defines_them(parts: list[bytes]) -> None:
+    data = b"".join(parts)
+    rows, maybe_formula = _row_tags(data)
+    prefixed = len(re.findall(rb"<\w+:row[\s>/]", data))
+    assert rows == data.count(b"<row") - data.count(b"<rowBreaks") + prefixed
+    assert maybe_formula or _first_formula(data) < 0

@@ -145,11 +145,13 @@ def uuid_bytes(value: str) -> str | bytes:
     Text in another form (an old test ledger's ``c-1``, a file's upper case) stays text, so it is still
     found by the same text.
     """
-    try:
-        parsed = uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return value
-    return parsed.bytes if str(parsed) == value else value
+    if isinstance(value, str) and _UUID_TEXT.fullmatch(value):
+        return bytes.fromhex(value.replace("-", ""))
+    return value
+
+
+#: A UUID's usual text form, the one ``str(uuid.UUID(…))`` gives (the only text kept as bytes).
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def uuid_text(stored: str | bytes) -> str:

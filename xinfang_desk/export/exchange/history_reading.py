@@ -14,10 +14,11 @@ row limit, no formulas) before it is parsed.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from itertools import islice
+from operator import itemgetter, le
 from typing import Any
 
 from xinfang_desk.export.exchange.cells import clean_text
@@ -34,12 +35,15 @@ from xinfang_desk.export.exchange.workbook_reader import (
     padded_cells,
     read_each_cell,
 )
+from xinfang_desk.ledger.vocab import EventKind
 
 #: Rows of the sheet converted, checked and hashed together.
 BATCH_ROWS = 2048
 _TEXT_KEYS = ("actor", "note", "detail")
 #: One row of the sheet as read, its fields in the order of ``HISTORY_COLUMNS``.
 _Step = namedtuple("_Step", [c.key for c in HISTORY_COLUMNS])  # type: ignore[misc]
+#: The code the ledger stores for each step.
+_CODES = {kind: kind.value for kind in EventKind}
 
 
 @dataclass
@@ -100,8 +104,10 @@ class _StepReader:
         reasons: dict[int, list[str]] = {}
         values: dict[str, list[Any]] = {}
         width = self.width
-        padded = (cells if len(cells) >= width else padded_cells(cells, width) for _n, cells in filled)
-        table = list(zip(*padded, strict=False))  # longer rows: the columns after ``width`` are not read
+        rows = list(map(itemgetter(1), filled))
+        if min(map(len, rows)) < width:
+            rows = [cells if len(cells) >= width else padded_cells(cells, width) for cells in rows]
+        table = list(zip(*rows, strict=False))  # longer rows: the columns after ``width`` are not read
         for column, position, read_all, read in self.columns:
             cells = table[position]
             column_values = read_all(cells)
@@ -109,9 +115,11 @@ class _StepReader:
                 column_values = read_each_cell(cells, read, column.header, reasons)
             values[column.key] = column_values
         for key in _TEXT_KEYS:  # characters XML cannot carry (a cell may spell them as _x0007_)
-            joined = "\n".join(t for t in values[key] if t)
+            joined = "\n".join(filter(None, values[key]))
             if clean_text(joined) is not joined:
                 values[key] = [clean_text(t) if t else t for t in values[key]]
+        if not reasons and self._take_all(filled, values, result):
+            return
         share = self.shared.setdefault
         cases, seen, earliest, latest = self.cases, self.seen.setdefault, self.earliest, self.latest
         append = result.events.append
@@ -147,6 +155,48 @@ class _StepReader:
                     share(detail, detail),
                 )
             )
+
+    def _take_all(
+        self, filled: list[tuple[int, list[Any]]], values: dict[str, list[Any]], result: HistoryRead
+    ) -> bool:
+        """Take the batch's steps at once when every row is the usual one that ``read`` takes without
+        a look (its case among the good rows, its number, step number, time and step as checked
+        there, no step given twice); False when some row needs that look."""
+        uuids, seqs, ats, kinds = values["uuid"], values["seq"], values["at"], values["kind"]
+        cases = list(map(self.cases.get, uuids))
+        if None in cases or None in seqs or None in ats or None in kinds:
+            return False
+        if list(map(itemgetter(0), cases)) != values["case_no"]:
+            return False
+        if not all(map(le, seqs, map(itemgetter(1), cases))):
+            return False
+        if min(ats) < self.earliest or max(ats) > self.latest:
+            return False
+        steps = list(zip(uuids, seqs, strict=True))
+        if len(set(steps)) != len(steps) or not self.seen.keys().isdisjoint(steps):
+            return False
+        self.seen.update(zip(steps, map(itemgetter(0), filled), strict=True))
+        shared = self._shared
+        result.events.extend(
+            zip(
+                shared(uuids),
+                seqs,
+                map(_CODES.__getitem__, kinds),
+                shared(values["actor"]),
+                ats,
+                shared(values["note"]),
+                shared(values["detail"]),
+                strict=True,
+            )
+        )
+        return True
+
+    def _shared(self, texts: list[str]) -> Iterator[str]:
+        """``texts`` with each repeated text one object (as ``read`` shares them): less to send and keep."""
+        shared = self.shared
+        new = set(texts).difference(shared)
+        shared.update(zip(new, new, strict=True))
+        return map(shared.__getitem__, texts)
 
     def _check(self, step: _Step, number: int) -> list[str]:
         reasons: list[str] = []

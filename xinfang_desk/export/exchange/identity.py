@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import repeat
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -264,17 +265,15 @@ class RowHasher:
         self._pending = []
         if "\r" in _ROW_SEPARATOR.join(texts):
             texts = [t.replace("\r\n", "\n").replace("\r", "\n") for t in texts]
-        empty = self._empty
-        sha256 = hashlib.sha256
-        for text in texts:
-            if text == empty and self._first is not None:
-                continue
-            digest = sha256(text.encode("utf-8")).digest()
-            if self._first is None:
-                self._first = digest
-            else:
-                self._digests.append(digest)
+        if self._first is None:  # the header row, hashed even when empty
+            self._first = hashlib.sha256(texts[0].encode("utf-8")).digest()
             self._hashed += 1
+            texts = texts[1:]
+        if self._empty in texts:
+            texts = [text for text in texts if text != self._empty]
+        # each row's digest without a Python step per row (str.encode: UTF-8)
+        self._digests.extend(map(_DIGEST, map(hashlib.sha256, map(str.encode, texts))))
+        self._hashed += len(texts)
 
     def hexdigest(self) -> str:
         self._flush()
@@ -284,6 +283,9 @@ class RowHasher:
             whole.update(b"".join(self._digests))
             return whole.hexdigest()
         return self._digest.hexdigest()
+
+
+_DIGEST = methodcaller("digest")
 
 
 def _fitted(row: Sequence[Any], width: int) -> list[Any]:

@@ -33,6 +33,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from time import monotonic, sleep
 from typing import Any
@@ -653,22 +655,27 @@ class _MergeContext:
                     )
                 )
             targets.update((uuid, case_id) for uuid, case_id in same.items() if case_id not in stored)
-        self.event_writer.insert(
-            session.connection(),
-            [(targets[e[0]], *e[1:], merged_file_id) for e in events if e[0] in targets],
-        )
+        case_ids = list(map(targets.get, map(itemgetter(0), events)))
+        if None in case_ids:  # steps of cases the file gives that are not to be written
+            kept = [at for at, case_id in enumerate(case_ids) if case_id is not None]
+            events, case_ids = [events[at] for at in kept], [case_ids[at] for at in kept]
+        if events:
+            _uuids, *columns = zip(*events, strict=True)
+            self.event_writer.insert(
+                session.connection(),
+                list(zip(case_ids, *columns, repeat(merged_file_id, len(events)), strict=True)),
+            )
 
     def _existing(self, uuids: list[str]) -> dict[str, tuple[int, int, int, str | None]]:
         """uuid → (case id, revision, petitioner id, fingerprint of that revision if merged)."""
         found: dict[str, tuple[int, int, int, str | None]] = {}
+        query = (  # one parameter for the list: compiled once, not once per UUID of each file
+            select(Case.uuid, Case.id, Case.revision, Case.petitioner_id, CaseOrigin.fingerprint)
+            .outerjoin(CaseOrigin, (CaseOrigin.case_id == Case.id) & (CaseOrigin.revision == Case.revision))
+            .where(Case.uuid.in_(bindparam("uuids", expanding=True)))
+        )
         for chunk in _chunks(uuids):
-            rows = self.session.execute(
-                select(Case.uuid, Case.id, Case.revision, Case.petitioner_id, CaseOrigin.fingerprint)
-                .outerjoin(
-                    CaseOrigin, (CaseOrigin.case_id == Case.id) & (CaseOrigin.revision == Case.revision)
-                )
-                .where(Case.uuid.in_(chunk))
-            )
+            rows = self.session.execute(query, {"uuids": chunk})
             for uuid, case_id, revision, petitioner_id, fingerprint in rows:
                 found[uuid] = (case_id, revision, petitioner_id, fingerprint)
         return found

@@ -137,6 +137,23 @@ class UnitFile:
     #: recognised by its SHA-256 as merged before, so not read further
     known: bool = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What the reading process sends: the rows and steps a column each (a tuple each for the
+        pickler to keep track of costs more than half of sending them)."""
+        state = self.__dict__.copy()
+        for name in _SENT_BY_COLUMN:
+            state[name] = list(zip(*state[name], strict=True))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in _SENT_BY_COLUMN:
+            state[name] = list(zip(*state[name], strict=True))
+        self.__dict__.update(state)
+
+
+#: The lists of tuples of a ``UnitFile`` sent between processes a column at a time.
+_SENT_BY_COLUMN = ("rows", "events")
+
 
 def read_unit_file(path: str | Path, options: ReadOptions) -> UnitFile:
     """Read and check one unit file (see the module docstring); never raises for a bad file."""

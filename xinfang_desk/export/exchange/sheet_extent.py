@@ -193,7 +193,7 @@ class XlsxQuickExtent(_XlsxExtent):
     def _scan(self, window: bytes, end: int) -> None:
         if self.exact_needed:
             return
-        if b":c" in window and _XLSX_PREFIXED_CELL.search(window, 0, end):
+        if b":" in window and b":c" in window and _XLSX_PREFIXED_CELL.search(window, 0, end):
             self.exact_needed = True
             return
         for match in _XLSX_NOTABLE_CELL.finditer(window, 0, end):
@@ -225,7 +225,7 @@ class XlsxExactExtent(_XlsxExtent):
         self._column = 0
 
     def _scan(self, window: bytes, end: int) -> None:
-        if b":c" in window or b":row" in window:  # prefixed tags: every tag is read
+        if b":" in window and (b":c" in window or b":row" in window):  # prefixed tags: every tag is read
             self._tags(window, 0, end)
             return
         at = 0

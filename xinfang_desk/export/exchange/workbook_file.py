@@ -28,6 +28,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import count, islice
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -315,11 +316,12 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, sheet: str) ->
             while chunk := stream.read(_CHUNK):
                 extent.feed(chunk)
                 window = carry + chunk
+                row_tags, maybe_formula = _row_tags(window)
                 # a tag wholly inside ``carry`` was counted with the previous chunk
-                rows += _count_rows(window) - _count_rows(carry)
+                rows += row_tags - _row_tags(carry)[0]
                 if rows > MAX_ROWS:
                     raise _too_many_rows(name, sheet, f"已读到 {rows:,} 行仍未结束")
-                formula = _first_formula(window)
+                formula = _first_formula(window) if maybe_formula else -1
                 if formula >= 0:
                     raise _formula_found(name, sheet, window[:formula])
                 carry = window[-64:]
@@ -339,12 +341,24 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, sheet: str) ->
     return _SheetScan(rows)
 
 
-def _count_rows(data: bytes) -> int:
-    """Row tags in ``data`` (``<row …>`` or a namespaced ``<x:row …>``; not ``<rowBreaks>``)."""
-    count = data.count(b"<row") - data.count(b"<rowBreaks")
-    if b":" in data and b":row" in data:  # a colon is rare past the sheet's first bytes (one quick pass)
-        count += len(re.findall(rb"<\w+:row[\s>/]", data))
-    return count
+def _row_tags(data: bytes) -> tuple[int, bool]:
+    """Row tags in ``data`` (``<row …>`` or a namespaced ``<x:row …>``; not ``<rowBreaks>``), and
+    whether it may hold a formula (``_first_formula`` then says where).
+
+    One pass finds both the row tags and the unprefixed formula tags.
+    """
+    found = _ROW_OR_FORMULA.findall(data)
+    count = found.count(b"<row")
+    maybe_formula = len(found) > count
+    if b":" in data:  # a colon is rare past the sheet's first bytes (one quick pass)
+        if b":row" in data:
+            count += len(re.findall(rb"<\w+:row[\s>/]", data))
+        maybe_formula = maybe_formula or b":f" in data
+    return count, maybe_formula
+
+
+#: An unprefixed row tag (the text ``<row`` not starting ``<rowBreaks``) or formula tag.
+_ROW_OR_FORMULA = re.compile(rb"<(?:row(?!Breaks)|f[\s>/])")
 
 
 def _first_formula(data: bytes) -> int:
@@ -395,11 +409,13 @@ class SheetRows:
 
     def numbered(self, start: int = 0) -> Iterator[tuple[int, list[Any]]]:
         """(Excel row number, cells from column A) for each row from the ``start``-th on."""
+        numbered = zip(count(self.first_row_number), self._sheet.iter_rows())
+        if start:
+            numbered = islice(numbered, start, None)
+        if not self.first_column:
+            return numbered
         pad = [""] * self.first_column
-        number = self.first_row_number
-        for index, row in enumerate(self._sheet.iter_rows()):
-            if index >= start:
-                yield number + index, (pad + row if pad else row)
+        return ((number, pad + row) for number, row in numbered)
 
     def head(self, count: int) -> list[list[Any]]:
         """The first ``count`` rows (cells from column A)."""

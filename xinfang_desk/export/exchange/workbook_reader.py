@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from xinfang_desk.export.exchange.columns import COLUMNS_BY_HEADER, Column, Kind, header_text
@@ -589,6 +590,8 @@ class RowReader:
 
 def filled_rows(batch: Sequence[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
     """The numbered rows of ``batch`` with a value in some cell (a row of empty cells is skipped)."""
+    if all(map(any, map(itemgetter(1), batch))):  # each row has a true cell (no Python step per row)
+        return list(batch)
     return [
         (n, cells) for n, cells in batch if any(cells) or cells.count("") + cells.count(None) < len(cells)
     ]

@@ -12,6 +12,8 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import date, datetime
+from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -587,6 +590,7 @@ class FastRowWriter(RowWriter):
         names = [*self.columns, *(name for name, _value in self._defaults)]
         self._sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
         self._processors: list[Callable[[Any], Any] | None] | None = None
+        self._iso: list[bool] = []
         self._seen: list[dict[Any, Any]] = [{} for _name in names]
 
     def insert(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
@@ -595,29 +599,34 @@ class FastRowWriter(RowWriter):
         if self._processors is None:
             dialect = connection.dialect
             names = [*self.columns, *(name for name, _value in self._defaults)]
-            self._processors = [
-                self.table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
-            ]
+            types = [self.table.c[n].type.dialect_impl(dialect) for n in names]
+            self._processors = [t.bind_processor(dialect) for t in types]
+            self._iso = [_writes_iso_times(t, p) for t, p in zip(types, self._processors, strict=True)]
         values_of: list[Sequence[Any]] = list(zip(*rows, strict=True))
         values_of.extend((value,) * len(rows) for _name, value in self._defaults)
         converted = [
-            values if process is None else _converted(values, process, seen)
-            for values, process, seen in zip(values_of, self._processors, self._seen, strict=True)
+            values if process is None else _converted(values, process, seen, iso)
+            for values, process, seen, iso in zip(
+                values_of, self._processors, self._seen, self._iso, strict=True
+            )
         ]
         connection.exec_driver_sql(self._sql, list(zip(*converted, strict=True)))
 
 
-def _converted(values: Sequence[Any], process: Callable[[Any], Any], seen: dict[Any, Any]) -> list[Any]:
+def _converted(
+    values: Sequence[Any], process: Callable[[Any], Any], seen: dict[Any, Any], iso: bool = False
+) -> list[Any]:
     """``process`` of each value; a column of dates, flags, times without a zone and NULLs converts
-    each distinct value once.
+    each distinct value once; times without a zone that ``process`` writes as ``_ISO_TEXT`` does
+    (``iso``) are written by it directly.
 
     Only for those classes: their equal values convert alike (``True == 1`` or two equal times in
     different zones would not).
     """
     classes = set(map(type, values))
-    if classes <= _SAME_WHEN_EQUAL or (
-        classes <= _TIMES and all(v.tzinfo is None for v in values if v is not None)
-    ):
+    if iso and classes == _ONLY_TIMES and not any(map(_ZONE, values)):
+        return list(map(_ISO_TEXT, values))
+    if classes <= _SAME_WHEN_EQUAL or (classes <= _TIMES and not any(map(_ZONE, filter(None, values)))):
         new = set(values).difference(seen)
         if new:
             seen.update({value: process(value) for value in new})
@@ -627,6 +636,20 @@ def _converted(values: Sequence[Any], process: Callable[[Any], Any], seen: dict[
 
 _SAME_WHEN_EQUAL = frozenset((date, bool, type(None)))
 _TIMES = frozenset((datetime, type(None)))
+_ONLY_TIMES = frozenset((datetime,))
+#: A time's zone (None for a time without one; a zone is never false).
+_ZONE = attrgetter("tzinfo")
+#: ``DATETIME``'s text of a time without a zone in its default storage form ("2025-03-15 12:05:57.000000"),
+#: which ``datetime.isoformat`` gives at once.
+_ISO_TEXT = partial(datetime.isoformat, sep=" ", timespec="microseconds")
+_PROBES = (datetime(2025, 3, 15, 12, 5, 57), datetime(987, 6, 5, 4, 3, 2, 10))
+
+
+def _writes_iso_times(column_type: Any, process: Callable[[Any], Any] | None) -> bool:
+    """Whether ``process`` (the bind processor of ``column_type`` here) writes times as ``_ISO_TEXT`` does."""
+    if process is None or not isinstance(column_type, sqlite_dialect.DATETIME):
+        return False
+    return all(process(probe) == _ISO_TEXT(probe) for probe in _PROBES)
 
 
 def _fulltext_ids(words: Sequence[str]) -> TextualSelect:
