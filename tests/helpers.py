@@ -109,3 +109,18 @@ def older_demo_ledger(path: Path, cases: int, revision: str) -> list[str]:
         command.downgrade(config, revision)
     ledger.close()
     return numbers
+
+
+def revision_and_cases(location: str | Path) -> tuple[str, list[str]]:
+    """The schema revision a ledger (a file or a server's URL) is at, and its case numbers in order."""
+    from sqlalchemy import create_engine, text
+
+    url = str(location) if "://" in str(location) else f"sqlite:///{location}"
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one(),
+            list(conn.execute(text("SELECT case_no FROM cases ORDER BY id")).scalars()),
+        )
+    engine.dispose()
+    return found

@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, create_engine, inspect, select, text
 
 from tests import engines
+from tests.helpers import revision_and_cases
 from xinfang_desk.ledger import chain, db
 from xinfang_desk.ledger.chain_check import verify_ledger
 from xinfang_desk.ledger.db import Ledger
@@ -417,17 +418,6 @@ def test_an_upgraded_file_keeps_every_step_to_the_microsecond_and_still_names_a_
     assert len(after["case_events"]) == 3 and isinstance(after["case_events"][2][2], str)
 
 
-def _revision_and_cases(location: str | Path) -> tuple[str, list[str]]:
-    engine = create_engine(_url(location))
-    with engine.connect() as conn:
-        found = (
-            conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one(),
-            list(conn.execute(text("SELECT case_no FROM cases ORDER BY id")).scalars()),
-        )
-    engine.dispose()
-    return found
-
-
 def test_an_upgrade_at_opening_reports_its_stages_in_order(empty_location: str | Path) -> None:
     _old_ledger(empty_location, previous_revision())
     stages: list[str] = []
@@ -443,7 +433,7 @@ def test_an_upgrade_at_opening_reports_its_stages_in_order(empty_location: str |
     assert (pending.current, pending.steps) == (previous_revision(), [db.head_revision()])
     assert stages == list(pending.stages)
     assert stages == (["备份", "升级", "整理"] if ledger.path is not None else ["升级"])
-    assert _revision_and_cases(empty_location) == (db.head_revision(), ["JWC-2025-0001"])
+    assert revision_and_cases(empty_location) == (db.head_revision(), ["JWC-2025-0001"])
 
 
 @pytest.mark.parametrize("revision", ["0001", previous_revision()])
@@ -453,7 +443,7 @@ def test_a_cancelled_upgrade_leaves_the_ledger_as_it_was(
     """Cancelled before its commit, the upgrade leaves the ledger untouched (its very bytes, for a file)
     and no copy behind; the next opening upgrades it."""
     _old_ledger(empty_location, revision)
-    before = _revision_and_cases(empty_location)
+    before = revision_and_cases(empty_location)
     stored = b""
     if isinstance(empty_location, Path):  # in WAL mode, as the program keeps a ledger file
         with closing(sqlite3.connect(empty_location)) as conn:
@@ -477,9 +467,9 @@ def test_a_cancelled_upgrade_leaves_the_ledger_as_it_was(
     with pytest.raises(UpgradeCancelled, match="已取消升级"):
         Ledger.open(empty_location, upgrade_with=cancelled_midway)
     assert "升级" in asked
-    assert _revision_and_cases(empty_location) == before
+    assert revision_and_cases(empty_location) == before
     if isinstance(empty_location, Path):
         assert empty_location.read_bytes() == stored
         assert list(tmp_path.glob("*.before-upgrade-*")) == []
     Ledger.open(empty_location).close()
-    assert _revision_and_cases(empty_location) == (db.head_revision(), before[1])
+    assert revision_and_cases(empty_location) == (db.head_revision(), before[1])

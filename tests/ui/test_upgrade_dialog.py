@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QPushButton
-from sqlalchemy import create_engine, text
 
-from tests.helpers import older_demo_ledger
+from tests.helpers import older_demo_ledger, revision_and_cases
 from xinfang_desk.ledger import db
 from xinfang_desk.ledger.errors import UpgradeCancelled
-from xinfang_desk.ledger.storage import file_url
 from xinfang_desk.ui import app as app_module
 from xinfang_desk.ui import upgrade_dialog
 from xinfang_desk.ui.upgrade_dialog import UpgradeRun
@@ -33,17 +31,6 @@ def open_through_the_app(path: Path) -> db.Ledger | None:
     ledger, needs_demo = app_module.open_or_set_up(app_module.parse_args(["--db", str(path)]))
     assert not needs_demo
     return ledger
-
-
-def stored(path: Path) -> tuple[str, list[str]]:
-    engine = create_engine(file_url(path))
-    with engine.connect() as conn:
-        found = (
-            conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one(),
-            list(conn.execute(text("SELECT case_no FROM cases ORDER BY id")).scalars()),
-        )
-    engine.dispose()
-    return found
 
 
 def watch_the_dialog(monkeypatch: pytest.MonkeyPatch, seen: list[tuple[str, bool, str]]) -> None:
@@ -82,8 +69,8 @@ def test_an_older_ledger_is_upgraded_off_the_ui_thread_under_the_dialog_and_open
     (backup,) = tmp_path.glob(f"old.sqlite.before-upgrade-{previous_revision()}-*.bak")
     said = seen[0][2]
     assert "正在升级台账“old.sqlite”" in said and backup.name in said
-    assert stored(path) == (db.head_revision(), numbers)
-    assert stored(backup) == (previous_revision(), numbers)
+    assert revision_and_cases(path) == (db.head_revision(), numbers)
+    assert revision_and_cases(backup) == (previous_revision(), numbers)
 
 
 @pytest.mark.parametrize("answer", ["退出", "重试"])
@@ -140,8 +127,8 @@ def test_cancelling_the_upgrade_leaves_the_ledger_file_as_it_was(
     assert clicked == ["取消", answer]
     if answer == "退出":
         assert path.read_bytes() == before, "not a byte of the ledger file changed"
-        assert stored(path) == (previous_revision(), numbers)
+        assert revision_and_cases(path) == (previous_revision(), numbers)
         assert list(tmp_path.glob("*.before-upgrade-*")) == [], "the copy of an unchanged ledger is not kept"
     else:
-        assert stored(path) == (db.head_revision(), numbers)
+        assert revision_and_cases(path) == (db.head_revision(), numbers)
         assert len(list(tmp_path.glob("old.sqlite.before-upgrade-*.bak"))) == 1
