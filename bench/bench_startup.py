@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from startup_timing import time_until_ready
+from startup_timing import app_environment, time_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGERS = ("/tmp/bench-10k.sqlite", "/tmp/bench-100k.sqlite", "/tmp/bench-300k.sqlite")
@@ -96,14 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{missing}: missing (bench/build_ledgers.sh makes it)")
 
     work = Path(tempfile.mkdtemp(prefix="bench-startup-"))
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XINFANG_DESK_LOG_DIR=str(work / "log"))
+    env, log_file = app_environment(work)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
-    for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        env[key] = str(work / key.lower())
-    settings = work / "xdg_config_home" / "xinfang_desk" / "xinfang_desk.conf"
-    settings.parent.mkdir(parents=True)
-    settings.write_text("[window]\npage=2\n", encoding="utf-8")  # open on the 台账 page
-    log_file = work / "log" / "xinfang-desk.log"
     copies = []
     try:
         for ledger in ledgers:

@@ -13,19 +13,16 @@ floor, this tree, ``--compare`` tree, floor, … (interleaved); medians and ``os
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench_startup import ROOT, compile_sources, load, time_floor
+from startup_timing import READY_LINE, app_environment, times_until
 
 DIALOG_LINE = "upgrade dialog shown"
-READY_LINE = "ledger page ready"
 
 
 def time_open(
@@ -36,33 +33,12 @@ def time_open(
     for stray in copy.parent.glob(copy.name + "*"):
         stray.unlink()
     shutil.copyfile(ledger, copy)
-    before = log_file.read_text(encoding="utf-8") if log_file.exists() else ""
     command = [sys.executable, "-m", "xinfang_desk.ui.app", "--db", str(copy)]
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        env={**env, "PYTHONPATH": str(root)},
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    dialog, ready = times_until(
+        command, {**env, "PYTHONPATH": str(root)}, log_file, (DIALOG_LINE, READY_LINE), root, timeout=600
     )
-    first: float | None = None
-    try:
-        while True:
-            log = log_file.read_text(encoding="utf-8")[len(before) :] if log_file.exists() else ""
-            now = time.perf_counter() - start
-            if first is None and DIALOG_LINE in log:
-                first = now
-            if READY_LINE in log:
-                return (first if first is not None else now), now
-            if process.poll() is not None:
-                raise RuntimeError(f"the app ended before its ledger page: {process.stderr.read()[-800:]!r}")
-            if now > 600:
-                raise TimeoutError("no ledger page after 600 s")
-            time.sleep(0.01)
-    finally:
-        process.terminate()
-        process.wait(60)
+    assert ready is not None
+    return (ready if dialog is None else dialog), ready
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,13 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="bench-upgrade-"))
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XINFANG_DESK_LOG_DIR=str(work / "log"))
-    for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        env[key] = str(work / key.lower())
-    settings = work / "xdg_config_home" / "xinfang_desk" / "xinfang_desk.conf"
-    settings.parent.mkdir(parents=True)
-    settings.write_text("[window]\npage=2\n", encoding="utf-8")  # open on the 台账 page
-    log_file = work / "log" / "xinfang-desk.log"
+    env, log_file = app_environment(work)
     copy = work / "ledger" / args.ledger.name
     copy.parent.mkdir()
     roots = [ROOT, *([args.compare.resolve()] if args.compare else [])]
