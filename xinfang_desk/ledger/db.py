@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -344,7 +344,7 @@ class Ledger:
     # -- facts -------------------------------------------------------------------------------
     def info(self) -> dict[str, str]:
         with self.reading() as s:
-            return {row.key: row.value for row in s.scalars(select(LedgerInfo))}
+            return LedgerInfo.read(s)
 
     @property
     def unit_code(self) -> str:

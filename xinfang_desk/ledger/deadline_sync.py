@@ -74,14 +74,10 @@ def needs_sync(session: Session) -> bool:
 
     A database with no unit yet (just created, or the empty target of a copy) has nothing to sync.
     """
-    if session.get(LedgerInfo, "unit_code") is None:
+    info = LedgerInfo.read(session, "unit_code", LIBRARY_KEY, ADOPTED_KEY)
+    if "unit_code" not in info:
         return False
-    stored = session.get(LedgerInfo, LIBRARY_KEY)
-    return (
-        session.get(LedgerInfo, ADOPTED_KEY) is None
-        or stored is None
-        or stored.value != library_fingerprint()
-    )
+    return ADOPTED_KEY not in info or info.get(LIBRARY_KEY) != library_fingerprint()
 
 
 def sync_at_open(session: Session, *, clock: Callable[[], datetime] = datetime.now) -> list[Recomputed]:

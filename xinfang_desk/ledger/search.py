@@ -30,7 +30,7 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from xinfang_desk.ledger.errors import ValidationError
@@ -38,6 +38,13 @@ from xinfang_desk.ledger.limits import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, check
 from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
 from xinfang_desk.ledger.storage import backend_of
 from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, Nature, Outcome, Satisfaction, Source, Status
+
+# Searches read the tables, not the mapped classes: the 台账's first page is read before any mapper
+# is configured, a tenth of a second the first rows need not wait for (see ``LedgerInfo.read``).
+_cases = Case.__table__
+_categories = Category.__table__
+_departments = Department.__table__
+_petitioners = Petitioner.__table__
 
 
 @dataclass
@@ -73,24 +80,26 @@ class CaseFilter:
 
 #: Columns a user can sort by: name → column expression.
 SORTABLE: dict[str, ColumnElement] = {
-    "case_no": Case.case_no,
-    "received_at": Case.received_at,
-    "channel": Case.channel,
-    "status": Case.status,
-    "due_on": Case.due_on,
-    "summary": Case.summary,
-    "category": Case.category_id,
-    "department": Case.department_id,
-    "unit_code": Case.unit_code,
-    "people_count": Case.people_count,
-    "updated_at": Case.updated_at,
-    "petitioner": select(Petitioner.name).where(Petitioner.id == Case.petitioner_id).scalar_subquery(),
-    "subcategory": Case.subcategory_id,
-    "source": Case.source,
-    "nature": Case.nature,
-    "satisfaction": Case.satisfaction,
-    "supervise_count": Case.supervise_count,
-    "is_repeat": Case.is_repeat,
+    "case_no": _cases.c.case_no,
+    "received_at": _cases.c.received_at,
+    "channel": _cases.c.channel,
+    "status": _cases.c.status,
+    "due_on": _cases.c.due_on,
+    "summary": _cases.c.summary,
+    "category": _cases.c.category_id,
+    "department": _cases.c.department_id,
+    "unit_code": _cases.c.unit_code,
+    "people_count": _cases.c.people_count,
+    "updated_at": _cases.c.updated_at,
+    "petitioner": select(_petitioners.c.name)
+    .where(_petitioners.c.id == _cases.c.petitioner_id)
+    .scalar_subquery(),
+    "subcategory": _cases.c.subcategory_id,
+    "source": _cases.c.source,
+    "nature": _cases.c.nature,
+    "satisfaction": _cases.c.satisfaction,
+    "supervise_count": _cases.c.supervise_count,
+    "is_repeat": _cases.c.is_repeat,
 }
 
 
@@ -127,56 +136,64 @@ def _conditions(session: Session, f: CaseFilter, *, walk: bool = False) -> list[
             check_date(day, what)
     backend = backend_of(session)
     if words:
-        conds.append(backend.text_filter(words, Case.id + 0 if walk else Case.id))
+        conds.append(backend.text_filter(words, _cases.c.id + 0 if walk else _cases.c.id))
     if f.statuses:
-        conds.append(Case.status.in_([Status(s).value for s in f.statuses]))
+        conds.append(_cases.c.status.in_([Status(s).value for s in f.statuses]))
     if f.category:
-        top = select(Category.id).where(Category.name == f.category, Category.parent_id.is_(None))
-        sub = select(Category.id).where(Category.name == f.category, Category.parent_id.is_not(None))
-        conds.append(or_(Case.category_id.in_(top), Case.subcategory_id.in_(sub)))
+        top = select(_categories.c.id).where(
+            _categories.c.name == f.category, _categories.c.parent_id.is_(None)
+        )
+        sub = select(_categories.c.id).where(
+            _categories.c.name == f.category, _categories.c.parent_id.is_not(None)
+        )
+        conds.append(or_(_cases.c.category_id.in_(top), _cases.c.subcategory_id.in_(sub)))
     if f.channel is not None:
-        conds.append(Case.channel == Channel(f.channel).value)
+        conds.append(_cases.c.channel == Channel(f.channel).value)
     if f.department:
-        conds.append(Case.department_id.in_(select(Department.id).where(Department.name == f.department)))
+        conds.append(
+            _cases.c.department_id.in_(select(_departments.c.id).where(_departments.c.name == f.department))
+        )
     start, end = f.received_from, f.received_to
     if f.year is not None:
         start = max(start or date(f.year, 1, 1), date(f.year, 1, 1))
         end = min(end or date(f.year, 12, 31), date(f.year, 12, 31))
     period: list[ColumnElement[bool]] = []  # on the default order's own column: never marked likely
     if start is not None:
-        period.append(Case.received_at >= datetime.combine(start, time.min))
+        period.append(_cases.c.received_at >= datetime.combine(start, time.min))
     if end is not None:
-        period.append(Case.received_at < datetime.combine(end + timedelta(days=1), time.min))
+        period.append(_cases.c.received_at < datetime.combine(end + timedelta(days=1), time.min))
     if f.overdue or f.due_soon:
-        open_ = Case.status.in_([s.value for s in OPEN_STATUSES])
+        open_ = _cases.c.status.in_([s.value for s in OPEN_STATUSES])
         parts = []
         if f.overdue:
-            parts.append(Case.due_on < f.today)
+            parts.append(_cases.c.due_on < f.today)
         if f.due_soon:
             parts.append(
-                and_(Case.due_on >= f.today, Case.due_on <= f.today + timedelta(days=f.due_soon_days))
+                and_(_cases.c.due_on >= f.today, _cases.c.due_on <= f.today + timedelta(days=f.due_soon_days))
             )
         conds.append(and_(open_, or_(*parts)))
     if f.repeat_only:
-        conds.append(Case.is_repeat.is_(True))
+        conds.append(_cases.c.is_repeat.is_(True))
     if f.satisfactions:
-        conds.append(Case.satisfaction.in_([Satisfaction(v).value for v in f.satisfactions]))
+        conds.append(_cases.c.satisfaction.in_([Satisfaction(v).value for v in f.satisfactions]))
     if f.unit_code:
-        conds.append(Case.unit_code == f.unit_code)
+        conds.append(_cases.c.unit_code == f.unit_code)
     if f.flags:
         from xinfang_desk.ledger.figures import flag_conditions  # the figures' own module, loaded when asked
 
         conditions = flag_conditions()
         conds.extend(conditions[name] for name in f.flags)
     if f.closed_late:
-        conds.append(and_(Case.status == Status.CLOSED.value, Case.closed_on_time.is_not(True)))
+        conds.append(and_(_cases.c.status == Status.CLOSED.value, _cases.c.closed_on_time.is_not(True)))
     if f.outcome is not None:
-        conds.append(Case.outcome == Outcome(f.outcome).value)
+        conds.append(_cases.c.outcome == Outcome(f.outcome).value)
     if f.subcategory:
-        sub_ids = select(Category.id).where(Category.name == f.subcategory, Category.parent_id.is_not(None))
-        conds.append(Case.subcategory_id.in_(sub_ids))
+        sub_ids = select(_categories.c.id).where(
+            _categories.c.name == f.subcategory, _categories.c.parent_id.is_not(None)
+        )
+        conds.append(_cases.c.subcategory_id.in_(sub_ids))
     if f.summary_contains:
-        conds.append(Case.summary.contains(f.summary_contains, autoescape=True))
+        conds.append(_cases.c.summary.contains(f.summary_contains, autoescape=True))
     return [*period, *(backend.likely(c) for c in conds)] if walk else [*period, *conds]
 
 
@@ -224,17 +241,17 @@ def case_page(
     first page does not grow with the number of matches.  Returns the ids and the key to continue
     from (None when the last case was reached).
     """
-    column = SORTABLE.get(sort, Case.received_at)
+    column = SORTABLE.get(sort, _cases.c.received_at)
     ids: list[int] = []
     last: PageKey | None = after
     if after is None or not after.blank:
 
         def filled(walk: bool) -> Select:
-            query = select(Case.id, column).where(*_conditions(session, f, walk=walk), *_filled(column))
+            query = select(_cases.c.id, column).where(*_conditions(session, f, walk=walk), *_filled(column))
             if after is not None:
-                key, start = tuple_(column, Case.id), tuple_(literal(after.value, column.type), after.id)
+                key, start = tuple_(column, _cases.c.id), tuple_(literal(after.value, column.type), after.id)
                 query = query.where(key < start if descending else key > start)
-            order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
+            order = [column.desc(), _cases.c.id.desc()] if descending else [column.asc(), _cases.c.id.asc()]
             return query.order_by(*order).limit(limit)
 
         rows = _ordered_rows(session, filled, sort, f, limit)
@@ -244,10 +261,10 @@ def case_page(
     blank = _blank_forms(column)
     wanted = None if limit is None else limit - len(ids)
     if blank and (wanted is None or wanted > 0):
-        query = select(Case.id).where(*_conditions(session, f), or_(*blank))
+        query = select(_cases.c.id).where(*_conditions(session, f), or_(*blank))
         if last is not None and last.blank:
-            query = query.where(Case.id < last.id if descending else Case.id > last.id)
-        query = query.order_by(Case.id.desc() if descending else Case.id.asc()).limit(wanted)
+            query = query.where(_cases.c.id < last.id if descending else _cases.c.id > last.id)
+        query = query.order_by(_cases.c.id.desc() if descending else _cases.c.id.asc()).limit(wanted)
         found = list(session.scalars(query))
         ids.extend(found)
         if found:
@@ -271,7 +288,7 @@ def _ordered_rows(
         return list(session.execute(query(False)).all())
     few = FEW_MATCHES
     if few is None:
-        few = max(200, math.isqrt(40 * int(session.scalar(select(func.max(Case.id))) or 0)))
+        few = max(200, math.isqrt(40 * int(session.scalar(select(func.max(_cases.c.id))) or 0)))
     if _fewer_than(session, f, few):
         return list(session.execute(query(False)).all())
     return list(session.execute(query(True)).all())
@@ -284,7 +301,7 @@ def _fewer_than(session: Session, f: CaseFilter, few: int) -> bool:
         hits = backend_of(session).text_hits(session.connection(), words)
         if hits is not None:
             return hits < few
-    matches = select(Case.id).where(*_conditions(session, f)).limit(few).subquery()
+    matches = select(_cases.c.id).where(*_conditions(session, f)).limit(few).subquery()
     return int(session.scalar(select(func.count()).select_from(matches)) or 0) < few
 
 
@@ -307,14 +324,14 @@ def count_cases(session: Session, f: CaseFilter) -> int:
         hits = backend_of(session).text_hits(session.connection(), words)
         if hits is not None:
             return hits
-    return int(session.scalar(select(func.count(Case.id)).where(*_conditions(session, f))) or 0)
+    return int(session.scalar(select(func.count(_cases.c.id)).where(*_conditions(session, f))) or 0)
 
 
 def count_many(session: Session, filters: Mapping[str, CaseFilter]) -> dict[str, int]:
     """``count_cases`` of every filter, in one scan of the cases (a sum of a CASE per filter)."""
     if not filters:
         return {}
-    row = session.execute(select(*_filter_sums(session, filters)).select_from(Case)).one()
+    row = session.execute(select(*_filter_sums(session, filters)).select_from(_cases)).one()
     return {key: int(value) for key, value in zip(filters, row, strict=True)}
 
 
@@ -326,7 +343,7 @@ def count_many_by_unit(session: Session, filters: Mapping[str, CaseFilter]) -> d
     if any(f.unit_code for f in filters.values()):
         raise ValueError("count_many_by_unit: the filters must not name a unit")
     sums = _filter_sums(session, filters)
-    rows = session.execute(select(Case.unit_code, *sums).group_by(Case.unit_code)).all()
+    rows = session.execute(select(_cases.c.unit_code, *sums).group_by(_cases.c.unit_code)).all()
     return {
         code: {key: int(value) for key, value in zip(filters, values, strict=True)} for code, *values in rows
     }
@@ -373,35 +390,35 @@ class CaseRow:
 @cache
 def _rows_query() -> Select:
     """The select of display rows for a list of ids (built once: building it costs more than running it)."""
-    sub = aliased(Category)
+    sub = _categories.alias()
     return (
         select(
-            Case.id,
-            Case.uuid,
-            Case.case_no,
-            Case.received_at,
-            Case.channel,
-            Case.source,
-            Case.nature,
-            Petitioner.name,
-            Case.people_count,
-            Category.name,
-            sub.name,
-            Case.summary,
-            Case.status,
-            Department.name,
-            Case.due_on,
-            Case.satisfaction,
-            Case.supervise_count,
-            Case.is_repeat,
-            Case.unit_code,
-            Case.due_estimated,
+            _cases.c.id,
+            _cases.c.uuid,
+            _cases.c.case_no,
+            _cases.c.received_at,
+            _cases.c.channel,
+            _cases.c.source,
+            _cases.c.nature,
+            _petitioners.c.name,
+            _cases.c.people_count,
+            _categories.c.name,
+            sub.c.name,
+            _cases.c.summary,
+            _cases.c.status,
+            _departments.c.name,
+            _cases.c.due_on,
+            _cases.c.satisfaction,
+            _cases.c.supervise_count,
+            _cases.c.is_repeat,
+            _cases.c.unit_code,
+            _cases.c.due_estimated,
         )
-        .join(Petitioner, Petitioner.id == Case.petitioner_id)
-        .join(Category, Category.id == Case.category_id)
-        .outerjoin(sub, sub.id == Case.subcategory_id)
-        .outerjoin(Department, Department.id == Case.department_id)
-        .where(Case.id.in_(bindparam("ids", expanding=True)))
+        .join(_petitioners, _petitioners.c.id == _cases.c.petitioner_id)
+        .join(_categories, _categories.c.id == _cases.c.category_id)
+        .outerjoin(sub, sub.c.id == _cases.c.subcategory_id)
+        .outerjoin(_departments, _departments.c.id == _cases.c.department_id)
+        .where(_cases.c.id.in_(bindparam("ids", expanding=True)))
     )
 
 

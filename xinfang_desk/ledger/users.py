@@ -82,11 +82,13 @@ USERS_ENABLED_KEY = "users_enabled"
 
 
 def ledger_has_users(session: Session) -> bool:
-    """True once the ledger has had an administrator (every operation then needs a signed-in user)."""
-    if session.scalar(select(User.id).limit(1)) is not None:
+    """True once the ledger has had an administrator (every operation then needs a signed-in user).
+
+    Asked before the first window, so read through the tables (see ``LedgerInfo.read``).
+    """
+    if session.scalar(select(User.__table__.c.id).limit(1)) is not None:
         return True
-    flag = session.get(LedgerInfo, USERS_ENABLED_KEY)
-    return flag is not None and flag.value == "1"
+    return LedgerInfo.read(session, USERS_ENABLED_KEY).get(USERS_ENABLED_KEY) == "1"
 
 
 def users_removed_outside(session: Session) -> bool:

@@ -138,6 +138,9 @@ class LedgerTableModel(QAbstractTableModel):
         #: whether the first page has arrived; until then a count waits for it (``_count_after_first_page``)
         self._first_page_shown = False
         self._count_after_first_page: tuple[int, CaseFilter] | None = None
+        #: what the first count waits for once the first page is in: by default the next turn of the
+        #: event loop; the 台账 page has it wait until the rows are painted
+        self.first_count_waits_for: Callable[[Callable[[], None]], None] = partial(QTimer.singleShot, 0)
         self._busy = False
         #: Reads display rows for ids (replaceable, e.g. to test a failing read).
         self.read_rows: RowReader = self._read_rows
@@ -223,7 +226,7 @@ class LedgerTableModel(QAbstractTableModel):
             self._append(ids)
         self._first_page_shown = True
         if self._count_after_first_page is not None:
-            QTimer.singleShot(0, partial(self._count, *self._count_after_first_page))  # after the painting
+            self.first_count_waits_for(partial(self._count, *self._count_after_first_page))
             self._count_after_first_page = None
         self.first_page_shown.emit()
 

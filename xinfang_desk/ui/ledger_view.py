@@ -10,6 +10,7 @@ layout is remembered.  Enter or a double-click opens the case.  Several rows can
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -39,6 +40,8 @@ from xinfang_desk.ui.ops import Changes, OpRunner, show_error
 
 #: Milliseconds of quiet typing before the search runs.
 SEARCH_DELAY_MS = 300
+#: How long the page waits for its first rows to be painted before going on without it.
+PAINT_WAIT_MS = 1000
 
 PERIOD_ALL = "all"
 PERIOD_TODAY = "today"
@@ -179,6 +182,8 @@ class LedgerPage(QWidget):
 
     case_opened = Signal(int)
     print_requested = Signal(list)  # case ids whose 交办单 to print, in table order
+    #: once, just after the table first painted its rows (or the first page failed, or a second passed)
+    first_rows_drawn = Signal()
 
     def __init__(self, runner: OpRunner, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -215,10 +220,13 @@ class LedgerPage(QWidget):
         # The first page does not wait for the bar's choices (on a large ledger, reading the years
         # with cases takes a while): the remembered filter is queried at once, before them.
         self._early_filter: CaseFilter | None = self.current_filter()
+        # The choices and the count are read once those rows are on screen, not beside them (the
+        # worker and the interpreter are the first rows' alone until then).
+        self._after_drawn: list[Callable[[], None]] | None = [self.reload_choices]
+        self.model.first_count_waits_for = self.after_first_rows_drawn
         self.model.set_filter(self._early_filter)
-        # and the choices are read once those rows are on screen, not beside them
-        self.model.first_page_shown.connect(self._first_choices)
-        self.model.query_finished.connect(self._first_choices)  # also when the first page failed
+        self.model.first_page_shown.connect(self._first_page_arrived)
+        self.model.query_finished.connect(self._first_page_arrived)  # also when the first page failed
 
     # -- building ------------------------------------------------------------------------------
     def _build_filter_bar(self) -> QFrame:
@@ -443,10 +451,26 @@ class LedgerPage(QWidget):
         self.search_box.selectAll()
 
     # -- reference data and changes ------------------------------------------------------------
-    def _first_choices(self, *_args: object) -> None:
-        self.model.first_page_shown.disconnect(self._first_choices)
-        self.model.query_finished.disconnect(self._first_choices)
-        QTimer.singleShot(0, self.reload_choices)  # after the first rows are painted
+    def after_first_rows_drawn(self, then: Callable[[], None]) -> None:
+        """Call ``then`` once the first rows are on screen (at once when they already are)."""
+        if self._after_drawn is None:
+            then()
+        else:
+            self._after_drawn.append(then)
+
+    def _first_page_arrived(self, *_args: object) -> None:
+        self.model.first_page_shown.disconnect(self._first_page_arrived)
+        self.model.query_finished.disconnect(self._first_page_arrived)
+        if self.table.isVisible():
+            self._paint_watch = _AfterNextPaint(self.table, self._first_rows_drawn, PAINT_WAIT_MS)
+        else:
+            self._first_rows_drawn()
+
+    def _first_rows_drawn(self) -> None:
+        waiting, self._after_drawn = self._after_drawn or [], None
+        self.first_rows_drawn.emit()
+        for then in waiting:
+            then()
 
     def reload_choices(self) -> None:
         self.runner.call(
@@ -596,3 +620,22 @@ class LedgerPage(QWidget):
 
     def save_layout(self) -> None:
         self.settings.setValue("ledger/header", self.table.horizontalHeader().saveState())
+
+
+class _AfterNextPaint(QObject):
+    """Calls ``then`` once, just after ``table`` next paints its rows (or after ``wait_ms`` without a paint)."""
+
+    def __init__(self, table: LedgerTable, then: Callable[[], None], wait_ms: int) -> None:
+        super().__init__(table)
+        self.table, self.then = table, then
+        table.painted.connect(self._painted)
+        QTimer.singleShot(wait_ms, self, self._done)
+
+    def _painted(self) -> None:
+        self.table.painted.disconnect(self._painted)
+        QTimer.singleShot(0, self, self._done)  # what else this paint draws comes first
+
+    def _done(self) -> None:
+        then, self.then = self.then, None
+        if then is not None:
+            then()

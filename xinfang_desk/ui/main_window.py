@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from xinfang_desk.ledger.operations.queries import LedgerFacts, ledger_facts
 from xinfang_desk.ledger.search import CaseFilter
-from xinfang_desk.ui.ledger_view import LedgerPage, LedgerTable
+from xinfang_desk.ui.ledger_view import LedgerPage
 from xinfang_desk.ui.ops import Changes, OpRunner
 from xinfang_desk.ui.safekeeping import Safekeeping
 from xinfang_desk.ui.style import icon
@@ -52,8 +52,6 @@ DASHBOARD, REGISTRATION, LEDGER, SETTINGS, FIGURES = range(5)
 #: Built one at a time once the 台账's first rows are drawn (unless shown earlier); the rest on first show.
 #: The dashboard comes last: its figures are the longest read, the others' reads are quick.
 BUILT_AFTER_FIRST_PAGE = (REGISTRATION, SETTINGS, DASHBOARD)
-#: How long the window waits for the 台账's first rows to be painted before going on without it.
-PAINT_WAIT_MS = 1000
 PAGES: tuple[tuple[str, str], ...] = (
     ("工作台", "dashboard"),
     ("登记", "register"),
@@ -90,7 +88,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("")
         self.resize(1320, 840)
 
-        self._first_page_arrived = False
         self._first_page_was_drawn = False
         self._dashboard_waiting: DashboardPage | None = None
         # Every widget is made inside its parent: one reparented later has its whole subtree told of
@@ -128,8 +125,7 @@ class MainWindow(QMainWindow):
         runner.busy_changed.connect(self._busy_changed)
         runner.changed.connect(self._on_changed)
 
-        self.ledger_page.model.first_page_shown.connect(self._after_first_page)
-        self.ledger_page.model.query_finished.connect(self._after_first_page)  # also when it failed
+        self.ledger_page.first_rows_drawn.connect(self._after_first_page_drawn)
 
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -409,17 +405,6 @@ class MainWindow(QMainWindow):
         run_in_app(self.runner, self)
 
     # -- after the first page ------------------------------------------------------------------
-    def _after_first_page(self, *_args: object) -> None:
-        """The 台账's first page arrived: once it is painted, the rest of the start-up follows."""
-        if self._first_page_arrived:
-            return
-        self._first_page_arrived = True
-        table = self.ledger_page.table
-        if table.isVisible():
-            self._paint_watch = _AfterNextPaint(table, self._after_first_page_drawn, PAINT_WAIT_MS)
-        else:
-            self._after_first_page_drawn()
-
     def _after_first_page_drawn(self) -> None:
         """The other pages one event at a time (the dashboard's figures last), then the rest."""
         if self._first_page_was_drawn:
@@ -506,22 +491,3 @@ class MainWindow(QMainWindow):
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, case_view.CaseView):
                 widget.close()
-
-
-class _AfterNextPaint(QObject):
-    """Calls ``then`` once, just after ``table`` next paints its rows (or after ``wait_ms`` without a paint)."""
-
-    def __init__(self, table: LedgerTable, then: Any, wait_ms: int) -> None:
-        super().__init__(table)
-        self.table, self.then = table, then
-        table.painted.connect(self._painted)
-        QTimer.singleShot(wait_ms, self, self._done)
-
-    def _painted(self) -> None:
-        self.table.painted.disconnect(self._painted)
-        QTimer.singleShot(0, self, self._done)  # what else this paint draws comes first
-
-    def _done(self) -> None:
-        then, self.then = self.then, None
-        if then is not None:
-            then()
