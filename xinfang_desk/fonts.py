@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from importlib.resources import files
 from pathlib import Path
+
+from xinfang_desk.paths import resource_path
 
 __all__ = [
     "CJK_FAMILY",
@@ -54,7 +55,7 @@ _IGNORED_CATEGORIES: frozenset[str] = frozenset({"Cc", "Cf"})
 
 def font_dir() -> Path:
     """Return the directory holding the shipped font files."""
-    return Path(str(files("xinfang_desk.resources") / "fonts"))
+    return resource_path("fonts")
 
 
 def primary_font_path() -> Path:

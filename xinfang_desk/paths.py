@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
-from importlib.resources import files
 from pathlib import Path
 
 from platformdirs import user_data_dir
+
+import xinfang_desk.resources
 
 APP_NAME = "xinfang_desk"
 DB_ENV = "XINFANG_DESK_DB"
@@ -33,8 +34,14 @@ def default_demo_ledger_path() -> Path:
 
 
 def resource_path(*parts: str) -> Path:
-    """A file shipped in ``resources/`` (fonts, icons, style)."""
-    return Path(str(files("xinfang_desk.resources").joinpath(*parts)))
+    """A file shipped in ``resources/`` (fonts, icons, style).
+
+    Found beside the package's own file, where ``importlib.resources`` finds it too (source, wheel and
+    bundle keep it as a plain folder), without loading that machinery at start-up.
+    """
+    package_file = xinfang_desk.resources.__file__
+    assert package_file is not None  # a regular package, never a namespace one
+    return Path(package_file).parent.joinpath(*parts)
 
 
 #: Said when a database address carries a password (on the command line, in the first-run dialog, in 设置).
