@@ -198,3 +198,62 @@ def test_the_window_draws_its_first_rows_before_loading_the_figures_page_and_its
     not_yet = {"xinfang_desk.ui.figures_page", "xinfang_desk.ui.charts", "PySide6.QtCharts"}
     not_yet |= {"xinfang_desk.ui.dashboard", "xinfang_desk.ui.registration", "xinfang_desk.ui.settings_page"}
     assert sorted(loaded & not_yet) == []
+
+
+FIRST_ROWS_BEFORE_THE_REST = r"""
+import sys
+from sqlalchemy import inspect
+from xinfang_desk.ledger.models import Case
+from xinfang_desk.ui import app
+from xinfang_desk.ui.ops import OpRunner
+
+asked = []
+call = OpRunner.call
+
+
+def noted(self, op, *args, **kwargs):
+    asked.append(getattr(op, "func", op).__name__)
+    return call(self, op, *args, **kwargs)
+
+
+OpRunner.call = noted
+built = app.MainWindow.__init__
+
+
+def report(window):
+    rows = window.ledger_page.model.rowCount()
+    print("drawn:", rows, inspect(Case).configured, *asked)
+    window.close()
+
+
+def init_then_report(self, *args, **kwargs):
+    built(self, *args, **kwargs)
+    self.first_page_drawn.connect(lambda: report(self))
+
+
+app.MainWindow.__init__ = init_then_report
+sys.exit(app.main(["--db", sys.argv[1]]))
+"""
+
+
+def test_the_first_rows_are_read_alone_before_the_mappers_are_configured_and_counted_after(
+    tmp_path: Path,
+) -> None:
+    """Until the first rows are on screen, the worker reads them and nothing else, and through the tables alone.
+
+    The filter bar's choices and the count of the matches are asked once the rows are painted; the ORM's
+    mappers are configured later too (about a tenth of a second of every start).
+    """
+    path = tmp_path / "ledger.sqlite"
+    ledger = create_ledger(path, "JWC", "教务处", demo=True)  # a demo: no sign-in dialog in the way
+    build_demo(ledger, cases=150, seed=4, today=date(2026, 11, 25))
+    ledger.close()
+    config = tmp_path / "config"
+    (config / "xinfang_desk").mkdir(parents=True)
+    (config / "xinfang_desk" / "xinfang_desk.conf").write_text(f"[window]\npage={LEDGER}\n", encoding="utf-8")
+    rows, configured, *asked = _reported(FIRST_ROWS_BEFORE_THE_REST, path, tmp_path, config, "drawn:")
+    assert int(rows) > 0
+    assert asked == ["ledger_id_page"], (
+        "only the first page was asked of the worker (its rows are read with it)"
+    )
+    assert configured == "False", "the first page did not wait for the mappers' configuration"

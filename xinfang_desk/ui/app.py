@@ -43,7 +43,6 @@ from xinfang_desk.ui.login_dialog import acting_user_for
 from xinfang_desk.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow, app_settings
 from xinfang_desk.ui.ops import OpRunner
 from xinfang_desk.ui.safekeeping import backup_place
-from xinfang_desk.ui.server_login import open_with_password_if_needed
 from xinfang_desk.ui.style import apply_style, qt_style_arguments
 from xinfang_desk.ui.translations import install_translations
 
@@ -104,6 +103,8 @@ def open_or_set_up(args: argparse.Namespace) -> tuple[Ledger | None, bool]:
 
 def _open_server_ledger(location: str) -> Ledger | None:
     """A ledger on a database server, its account's password asked when the server wants one."""
+    from xinfang_desk.ui.server_login import open_with_password_if_needed  # loaded only for a server
+
     return open_with_password_if_needed(
         location,
         lambda password: Ledger.open(location, check=False, password=password, upgrade_with=upgrade_shown),

@@ -268,6 +268,7 @@ class LedgerPage(QWidget):
         self.department_combo = QComboBox(bar)
         self.deadline_combo = QComboBox(bar)
         self.unit_combo = QComboBox(bar)
+        office = self.runner.ledger.is_office
         for label, combo in (
             ("单位", self.unit_combo),
             ("期间", self.period_combo),
@@ -279,16 +280,13 @@ class LedgerPage(QWidget):
         ):
             caption = QLabel(label, bar)
             caption.setBuddy(combo)
+            caption.setVisible(combo is not self.unit_combo or office)  # 单位: only in the office's ledger
             second.addWidget(caption)
             second.addWidget(combo)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.activated.connect(lambda _i: self.run_query())
         second.addStretch(1)
-        office = self.runner.ledger.is_office
         self.unit_combo.setVisible(office)
-        for caption in bar.findChildren(QLabel):
-            if caption.buddy() is self.unit_combo:
-                caption.setVisible(office)
         self._populate_combos()
         return bar
 
