@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from sqlalchemy import func, select
 
 from xinfang_desk.ledger.demo import build_demo
+from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.operations import trail
 from xinfang_desk.ledger.reference import create_ledger
 from xinfang_desk.ui import app as app_module
 from xinfang_desk.ui import dashboard as dashboard_module
-from xinfang_desk.ui import ledger_model
+from xinfang_desk.ui import ledger_model, ledger_view
 from xinfang_desk.ui.main_window import DASHBOARD, FIGURES, LEDGER, REGISTRATION, SETTINGS, MainWindow
 from xinfang_desk.ui.ops import OpRunner
 
@@ -122,6 +124,33 @@ def test_the_dashboard_still_loads_when_the_filter_choices_cannot_be_read(
     qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=20000)
     runner.wait()
     assert window.ledger_page.model.total == 60, "the cases are listed with the choices the bar had"
+
+
+def test_once_the_first_rows_are_drawn_the_matches_are_counted_before_the_filter_choices_are_read(
+    ledger, tmp_path, qsettings_dir, qtbot, monkeypatch
+):
+    build_demo(ledger, cases=120, seed=6, today=date.today())
+    jobs: list[str] = []
+    recorded(monkeypatch, ledger_model, "ledger_id_page", jobs)
+    recorded(monkeypatch, ledger_model, "matching_count", jobs)
+    recorded(monkeypatch, ledger_view, "filter_choices", jobs)
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    settings.setValue("window/page", LEDGER)
+    runner = OpRunner(ledger)
+    window = MainWindow(runner, settings)
+    qtbot.addWidget(window)
+    asked_when_drawn: list[list[str]] = []
+    window.first_page_drawn.connect(lambda: asked_when_drawn.append(list(jobs)))
+    count = window.ledger_page.count_label
+    window.show()
+    qtbot.waitUntil(lambda: "filter_choices" in jobs and count.text() != "共 0 件", timeout=20000)
+    runner.wait()
+    assert asked_when_drawn == [["ledger_id_page"]], "the worker read the first page alone"
+    assert jobs[:3] == ["ledger_id_page", "matching_count", "filter_choices"], (
+        "共 N 件 comes before the choices"
+    )
+    with runner.ledger.session() as s:
+        assert count.text() == f"共 {s.scalar(select(func.count(Case.id))):,} 件"
 
 
 def test_the_first_rows_are_drawn_before_the_other_pages_are_built_and_every_page_still_opens(

@@ -222,7 +222,7 @@ class LedgerPage(QWidget):
         self._early_filter: CaseFilter | None = self.current_filter()
         # The choices and the count are read once those rows are on screen, not beside them (the
         # worker and the interpreter are the first rows' alone until then).
-        self._after_drawn: list[Callable[[], None]] | None = [self.reload_choices]
+        self._after_drawn: list[Callable[[], None]] | None = []
         self.model.first_count_waits_for = self.after_first_rows_drawn
         self.model.set_filter(self._early_filter)
         self.model.first_page_shown.connect(self._first_page_arrived)
@@ -467,8 +467,9 @@ class LedgerPage(QWidget):
     def _first_rows_drawn(self) -> None:
         waiting, self._after_drawn = self._after_drawn or [], None
         self.first_rows_drawn.emit()
-        for then in waiting:
+        for then in waiting:  # the count of the matches (共 N 件) first
             then()
+        self.reload_choices()
 
     def reload_choices(self) -> None:
         self.runner.call(
