@@ -406,9 +406,8 @@ class MainWindow(QMainWindow):
 
     # -- after the first page ------------------------------------------------------------------
     def _after_first_page_drawn(self) -> None:
-        """The other pages one event at a time (the dashboard's figures last), then the rest."""
-        if self._first_page_was_drawn:
-            return
+        """The other pages one event at a time (the dashboard's figures last), then the rest (the 台账
+        page says its first rows were drawn once)."""
         self._first_page_was_drawn = True
         self.first_page_drawn.emit()
         self._load_unit()  # the unit's name in the title and status bar: read after the first rows
