@@ -83,24 +83,33 @@ sys.exit(app.main(["--db", sys.argv[1]]))
 """
 
 
-def _reported(script: str, ledger: Path, home: Path, config: Path, label: str) -> list[str]:
-    """Run ``script`` on ``ledger`` in a fresh process (its own home and settings) and return the words after
-    ``label`` on the line it prints."""
-    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(config)}
+def _reported(
+    script: str, tmp_path: Path, label: str, *, cases: int, seed: int, page: int | None = None
+) -> list[str]:
+    """Run ``script`` in a fresh process (its own home and settings, opening on ``page`` when given) on a
+    demo ledger of ``cases`` (a demo: no sign-in dialog in the way) and return the words after ``label``
+    on the line it prints."""
+    path = tmp_path / "ledger.sqlite"
+    ledger = create_ledger(path, "JWC", "教务处", demo=True)
+    build_demo(ledger, cases=cases, seed=seed, today=date(2026, 11, 25))
+    ledger.close()
+    config = tmp_path / "config"
+    if page is not None:
+        (config / "xinfang_desk").mkdir(parents=True)
+        (config / "xinfang_desk" / "xinfang_desk.conf").write_text(
+            f"[window]\npage={page}\n", encoding="utf-8"
+        )
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(config)}
     env["PYTHONPATH"] = os.pathsep.join(sys.path)
     result = subprocess.run(
-        [sys.executable, "-c", script, str(ledger)], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, env=env, timeout=300
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return next(line for line in result.stdout.splitlines() if line.startswith(label)).split()[1:]
 
 
 def test_opening_the_window_on_a_ledger_loads_no_export_print_or_upgrade_library(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.sqlite"
-    ledger = create_ledger(path, "JWC", "教务处", demo=True)  # a demo: no sign-in dialog in the way
-    build_demo(ledger, cases=200, seed=7, today=date(2026, 11, 25))
-    ledger.close()
-    loaded = _reported(WINDOW_THEN_MODULES, path, tmp_path, tmp_path / "config", "loaded:")
+    loaded = _reported(WINDOW_THEN_MODULES, tmp_path, "loaded:", cases=200, seed=7)
     assert "PySide6" in loaded and "sqlalchemy" in loaded
     assert [name for name in HEAVY if name in loaded] == []
 
@@ -187,17 +196,9 @@ def test_the_first_rows_are_drawn_before_the_other_pages_are_built_and_every_pag
     runner.wait()
 
 
-WINDOW_DRAWN_THEN_MODULES = r"""
-import sys
-from xinfang_desk.ui import app
-
+#: The end of a script that calls its ``report(window)`` once the window's first 台账 rows are drawn.
+REPORT_WHEN_DRAWN = r"""
 built = app.MainWindow.__init__
-
-
-def report(window):
-    rows = window.ledger_page.model.rowCount()
-    print("drawn:", rows, *sorted(name for name in sys.modules if name.startswith(("xinfang_desk.ui", "PySide6"))))
-    window.close()
 
 
 def init_then_report(self, *args, **kwargs):
@@ -209,18 +210,25 @@ app.MainWindow.__init__ = init_then_report
 sys.exit(app.main(["--db", sys.argv[1]]))
 """
 
+WINDOW_DRAWN_THEN_MODULES = (
+    r"""
+import sys
+from xinfang_desk.ui import app
+
+
+def report(window):
+    rows = window.ledger_page.model.rowCount()
+    print("drawn:", rows, *sorted(name for name in sys.modules if name.startswith(("xinfang_desk.ui", "PySide6"))))
+    window.close()
+"""
+    + REPORT_WHEN_DRAWN
+)
+
 
 def test_the_window_draws_its_first_rows_before_loading_the_figures_page_and_its_charts(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "ledger.sqlite"
-    ledger = create_ledger(path, "JWC", "教务处", demo=True)  # a demo: no sign-in dialog in the way
-    build_demo(ledger, cases=120, seed=9, today=date(2026, 11, 25))
-    ledger.close()
-    config = tmp_path / "config"
-    (config / "xinfang_desk").mkdir(parents=True)
-    (config / "xinfang_desk" / "xinfang_desk.conf").write_text(f"[window]\npage={LEDGER}\n", encoding="utf-8")
-    drawn = _reported(WINDOW_DRAWN_THEN_MODULES, path, tmp_path, config, "drawn:")
+    drawn = _reported(WINDOW_DRAWN_THEN_MODULES, tmp_path, "drawn:", cases=120, seed=9, page=LEDGER)
     assert int(drawn[0]) > 0, "the 台账 shows rows"
     loaded = set(drawn[1:])
     assert "xinfang_desk.ui.ledger_view" in loaded
@@ -229,7 +237,8 @@ def test_the_window_draws_its_first_rows_before_loading_the_figures_page_and_its
     assert sorted(loaded & not_yet) == []
 
 
-FIRST_ROWS_BEFORE_THE_REST = r"""
+FIRST_ROWS_BEFORE_THE_REST = (
+    r"""
 import sys
 from sqlalchemy import inspect
 from xinfang_desk.ledger.models import Case
@@ -246,23 +255,15 @@ def noted(self, op, *args, **kwargs):
 
 
 OpRunner.call = noted
-built = app.MainWindow.__init__
 
 
 def report(window):
     rows = window.ledger_page.model.rowCount()
     print("drawn:", rows, inspect(Case).configured, *asked)
     window.close()
-
-
-def init_then_report(self, *args, **kwargs):
-    built(self, *args, **kwargs)
-    self.first_page_drawn.connect(lambda: report(self))
-
-
-app.MainWindow.__init__ = init_then_report
-sys.exit(app.main(["--db", sys.argv[1]]))
 """
+    + REPORT_WHEN_DRAWN
+)
 
 
 def test_the_first_rows_are_read_alone_before_the_mappers_are_configured_and_counted_after(
@@ -273,14 +274,9 @@ def test_the_first_rows_are_read_alone_before_the_mappers_are_configured_and_cou
     The filter bar's choices and the count of the matches are asked once the rows are painted; the ORM's
     mappers are configured later too (about a tenth of a second of every start).
     """
-    path = tmp_path / "ledger.sqlite"
-    ledger = create_ledger(path, "JWC", "教务处", demo=True)  # a demo: no sign-in dialog in the way
-    build_demo(ledger, cases=150, seed=4, today=date(2026, 11, 25))
-    ledger.close()
-    config = tmp_path / "config"
-    (config / "xinfang_desk").mkdir(parents=True)
-    (config / "xinfang_desk" / "xinfang_desk.conf").write_text(f"[window]\npage={LEDGER}\n", encoding="utf-8")
-    rows, configured, *asked = _reported(FIRST_ROWS_BEFORE_THE_REST, path, tmp_path, config, "drawn:")
+    rows, configured, *asked = _reported(
+        FIRST_ROWS_BEFORE_THE_REST, tmp_path, "drawn:", cases=150, seed=4, page=LEDGER
+    )
     assert int(rows) > 0
     assert asked == ["ledger_id_page"], (
         "only the first page was asked of the worker (its rows are read with it)"
