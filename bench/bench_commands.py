@@ -18,9 +18,10 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from startup_timing import bench_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,34 +32,28 @@ def seconds(command: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="runs of each (median shown)")
     parser.add_argument("db", nargs="?", type=Path, default=Path("/tmp/bench-10k.sqlite"))
     args = parser.parse_args(argv)
 
-    work = Path(tempfile.mkdtemp(prefix="bench-commands-"))
-    env = dict(os.environ, XINFANG_DESK_LOG_DIR=str(work / "log"))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
-    ledger = work / args.db.name
-    shutil.copyfile(args.db, ledger)
-    python = sys.executable
-    measured = {
-        "bare interpreter (python -c pass)": [python, "-c", "pass"],
-        "bare import sqlalchemy.orm": [python, "-c", "import sqlalchemy.orm"],
-        "xinfang-desk --version": [python, "-m", "xinfang_desk", "--version"],
-        "xinfang-desk --help": [python, "-m", "xinfang_desk", "--help"],
-        "xinfang-desk stats --json (a year)": [
-            *(python, "-m", "xinfang_desk", "stats", "--json", "--year", "2025", "--db", str(ledger))
-        ],
-    }
-    try:
-        print(f"load before: {load()}")
+    with bench_folder("bench-commands-") as work:
+        env = dict(os.environ, XINFANG_DESK_LOG_DIR=str(work / "log"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+        ledger = work / args.db.name
+        shutil.copyfile(args.db, ledger)
+        python = sys.executable
+        measured = {
+            "bare interpreter (python -c pass)": [python, "-c", "pass"],
+            "bare import sqlalchemy.orm": [python, "-c", "import sqlalchemy.orm"],
+            "xinfang-desk --version": [python, "-m", "xinfang_desk", "--version"],
+            "xinfang-desk --help": [python, "-m", "xinfang_desk", "--help"],
+            "xinfang-desk stats --json (a year)": [
+                *(python, "-m", "xinfang_desk", "stats", "--json", "--year", "2025", "--db", str(ledger))
+            ],
+        }
         for command in measured.values():  # warm the disk cache once for each
             seconds(command, env)
         times: dict[str, list[float]] = {name: [] for name in measured}
@@ -79,9 +74,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"  {name:<38}{ms:7.0f} ms   ratio {ms / interpreter:5.2f} to the interpreter (goal ≤ 1.2)"
                 )
-        print(f"load after: {load()}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

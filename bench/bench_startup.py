@@ -22,11 +22,10 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from startup_timing import app_environment, time_until_ready
+from startup_timing import app_environment, bench_folder, time_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGERS = ("/tmp/bench-10k.sqlite", "/tmp/bench-100k.sqlite", "/tmp/bench-300k.sqlite")
@@ -79,10 +78,6 @@ def compile_sources(root: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "xinfang_desk")], check=True)
 
 
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="starts of each (median shown)")
@@ -95,16 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     for missing in set(args.ledgers) - set(ledgers):
         print(f"{missing}: missing (bench/build_ledgers.sh makes it)")
 
-    work = Path(tempfile.mkdtemp(prefix="bench-startup-"))
-    env, log_file = app_environment(work)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
-    copies = []
-    try:
+    with bench_folder("bench-startup-") as work:
+        env, log_file = app_environment(work)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+        copies = []
         for ledger in ledgers:
             copy = work / ledger.name
             shutil.copyfile(ledger, copy)
             copies.append(copy)
-        print(f"load before: {load()}")
         roots = [ROOT, *([args.compare.resolve()] if args.compare else [])]
         for root in roots:
             compile_sources(root)
@@ -133,9 +126,6 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {label:<46}{median * 1000:7.0f} ms   ratio {median / floor:5.2f}   paired {paired:5.2f}{flag}"
             )
-        print(f"load after: {load()}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -16,11 +16,10 @@ import argparse
 import shutil
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
-from bench_startup import ROOT, compile_sources, load, time_floor
-from startup_timing import READY_LINE, app_environment, times_until
+from bench_startup import ROOT, compile_sources, time_floor
+from startup_timing import READY_LINE, app_environment, bench_folder, times_until
 
 DIALOG_LINE = "upgrade dialog shown"
 
@@ -48,13 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("ledger", nargs="?", type=Path, default=Path("/tmp/bench-100k.sqlite"))
     args = parser.parse_args(argv)
 
-    work = Path(tempfile.mkdtemp(prefix="bench-upgrade-"))
-    env, log_file = app_environment(work)
-    copy = work / "ledger" / args.ledger.name
-    copy.parent.mkdir()
-    roots = [ROOT, *([args.compare.resolve()] if args.compare else [])]
-    try:
-        print(f"load before: {load()}")
+    with bench_folder("bench-upgrade-") as work:
+        env, log_file = app_environment(work)
+        copy = work / "ledger" / args.ledger.name
+        copy.parent.mkdir()
+        roots = [ROOT, *([args.compare.resolve()] if args.compare else [])]
         for root in roots:
             compile_sources(root)
         floors: list[float] = []
@@ -78,9 +75,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {str(root):<40}first sign {shown * 1000:8.0f} ms (ratio {shown / floor:5.2f}), "
                 f"台账 rows {ready:6.1f} s"
             )
-        print(f"load after: {load()}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

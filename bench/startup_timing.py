@@ -1,14 +1,37 @@
-"""Timing the app's start: from its command until its log says the 台账 page drew its first rows."""
+"""Timing the app's start: from its command until its log says the 台账 page drew its first rows; and the
+frame of a bench run (its temporary folder, the machine's load before and after)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 #: What ``ui/app.py`` logs once the 台账 page has drawn its first rows.
 READY_LINE = "ledger page ready"
+
+
+def load() -> str:
+    """The machine's load averages over 1, 5 and 15 minutes."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+@contextmanager
+def bench_folder(prefix: str) -> Iterator[Path]:
+    """A temporary folder for one bench run, removed at its end; the machine's load is printed as the run
+    starts and as it ends."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    print(f"load before: {load()}")
+    try:
+        yield work
+        print(f"load after: {load()}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def app_environment(work: Path) -> tuple[dict[str, str], Path]:
