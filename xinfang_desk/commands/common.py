@@ -69,7 +69,7 @@ def upgrade_saying_so(pending: PendingUpgrade) -> None:
     where = f"“{pending.path}”" if pending.path is not None else ""
     kept = f"升级前的台账另存为“{pending.backup_path.name}”；" if pending.backup_path is not None else ""
     print(
-        f"正在升级台账{where}（台账版本 {pending.current} → {pending.steps[-1]}；{kept}{wait or '请稍候'}）……",
+        f"正在升级台账{where}（台账版本 {pending.versions}；{kept}{wait or '请稍候'}）……",
         file=sys.stderr,
         flush=True,
     )

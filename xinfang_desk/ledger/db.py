@@ -499,6 +499,11 @@ class PendingUpgrade:
         self.steps = steps[::-1]
 
     @property
+    def versions(self) -> str:
+        """台账版本 from and to, as the user is told them (e.g. ``0013 → 0014``)."""
+        return f"{self.current} → {self.steps[-1]}"
+
+    @property
     def stages(self) -> tuple[str, ...]:
         return (BACKING_UP, UPGRADING, COMPACTING) if self.path is not None else (UPGRADING,)
 

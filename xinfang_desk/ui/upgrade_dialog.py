@@ -61,7 +61,7 @@ class UpgradeRun(QObject):
         name = pending.path.name if pending.path is not None else "服务器上的台账"
         wait = pending.expected_wait()
         lines = [
-            f"正在升级台账“{name}”（台账版本 {pending.current} → {pending.steps[-1]}）"
+            f"正在升级台账“{name}”（台账版本 {pending.versions}）"
             f"{'，' + wait if wait else ''}，请勿关闭程序。",
             "",
             f"第 {pending.stages.index(self.stage) + 1} 步，共 {len(pending.stages)} 步 —— {STAGE_TEXT[self.stage]}",
