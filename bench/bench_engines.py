@@ -60,7 +60,7 @@ import sys, time
 from tests.helpers import draft
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.operations import cases
-from xinfang_desk.ledger.demo import DEMO_ACTOR
+from xinfang_desk.ledger.demo_ledger import DEMO_ACTOR
 ledger = Ledger.open(sys.argv[1])
 sys.stdout.write("ready\\n"); sys.stdout.flush(); sys.stdin.readline()
 for i in range(int(sys.argv[2])):

@@ -43,9 +43,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, select
 
+from xinfang_desk.ledger import ledger_info
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import DEMO_ACTOR
-from xinfang_desk.ledger.models import LedgerInfo
+from xinfang_desk.ledger.demo_ledger import DEMO_ACTOR
 from xinfang_desk.ledger.operations import figures as figure_ops
 from xinfang_desk.ledger.operations import queries
 
@@ -197,7 +197,7 @@ def bench(path: str, runs: int) -> None:
     bare = sqlite3.connect(path)
     try:
         with ledger.reading() as session:
-            if not LedgerInfo.office_ledger(session):
+            if not ledger_info.office_ledger(session):
                 print(f"\n{path}: 不是汇总模式台账（请用 demo --office-units 生成），跳过")
                 return
         total, units = bare.execute("SELECT count(*), count(DISTINCT unit_code) FROM cases").fetchone()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,8 +27,16 @@ from xinfang_desk.ledger.reference import create_ledger  # noqa: E402
 LIBRARY_LAST_YEAR = 2026
 
 
+@pytest.fixture(scope="session")
+def installed_library_fingerprint() -> Callable[[], str]:
+    """``calendar.library_fingerprint`` as the program has it, before the tests cap its years."""
+    from xinfang_desk.ledger import calendar
+
+    return calendar.library_fingerprint
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _holiday_library_up_to_2026() -> Iterator[None]:
+def _holiday_library_up_to_2026(installed_library_fingerprint: Callable[[], str]) -> Iterator[None]:
     from xinfang_desk.ledger import calendar, deadline_sync
 
     real = calendar.library_covers
@@ -36,7 +44,9 @@ def _holiday_library_up_to_2026() -> Iterator[None]:
         patch.setattr(calendar, "library_covers", lambda year: year <= LIBRARY_LAST_YEAR and real(year))
         # the installed version, its years capped: the same as a command run in a subprocess sees today
         version = calendar.library_fingerprint().split(":")[0]
-        patch.setattr(deadline_sync, "library_fingerprint", lambda: f"{version}:2004-{LIBRARY_LAST_YEAR}")
+        capped = f"{version}:2004-{LIBRARY_LAST_YEAR}"
+        for module in (calendar, deadline_sync):  # asked at opening, and by the reckoning itself
+            patch.setattr(module, "library_fingerprint", lambda: capped)
         yield
 
 

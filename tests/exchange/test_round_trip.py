@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from xinfang_desk.cli import main
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import DEMO_UNIT
+from xinfang_desk.ledger.demo_ledger import DEMO_UNIT
 from xinfang_desk.ledger.models import Case, Department
 
 TODAY = "2026-11-25"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from hypothesis import given
@@ -74,13 +75,13 @@ def test_working_day_count_matches_a_day_by_day_count(start: date, days: int) ->
     assert counted == days and cal.is_workday(due)
 
 
-def test_the_library_fingerprint_names_the_installed_package_version() -> None:
+def test_the_library_fingerprint_names_the_installed_package_version(
+    installed_library_fingerprint: Callable[[], str],
+) -> None:
     """Read from the module, the version must equal the package's: a changed text would recompute deadlines."""
     from importlib import metadata
 
-    from xinfang_desk.ledger.calendar import library_fingerprint
-
-    version, years = library_fingerprint().split(":")
+    version, years = installed_library_fingerprint().split(":")
     assert version == metadata.version("chinesecalendar")
     first, last = (int(year) for year in years.split("-"))
     assert first <= 2020 < last

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.helpers import draft
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import DEMO_ACTOR
+from xinfang_desk.ledger.demo_ledger import DEMO_ACTOR
 from xinfang_desk.ledger.models import AuditEntry, Case
 from xinfang_desk.ledger.operations.context import Actor
 from xinfang_desk.ledger.permissions import Role

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from xinfang_desk.ledger.db import Ledger, PendingUpgrade
-from xinfang_desk.ledger.demo import DEMO_ACTOR
+from xinfang_desk.ledger.demo_ledger import DEMO_ACTOR
 from xinfang_desk.ledger.errors import AuthenticationError, ValidationError
 from xinfang_desk.ledger.figures import year_range
+from xinfang_desk.ledger.ledger_info import has_users
 from xinfang_desk.ledger.limits import (
     MAX_SEARCH_CHARS,
     MAX_SEARCH_WORDS,
@@ -31,7 +32,7 @@ from xinfang_desk.ledger.limits import (
     check_text,
 )
 from xinfang_desk.ledger.operations.context import Actor, OpContext
-from xinfang_desk.ledger.users import SignIn, authenticate, has_users
+from xinfang_desk.ledger.users import SignIn, authenticate
 from xinfang_desk.paths import default_ledger_path, ledger_argument
 
 

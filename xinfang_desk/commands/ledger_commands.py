@@ -24,7 +24,8 @@ from xinfang_desk.commands.common import (
     search_text,
 )
 from xinfang_desk.ledger.deadlines import due_text
-from xinfang_desk.ledger.demo import DEMO_UNIT, build_demo, new_demo_ledger, remove_demo_file
+from xinfang_desk.ledger.demo import build_demo, new_demo_ledger, remove_demo_file
+from xinfang_desk.ledger.demo_ledger import DEMO_UNIT
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
 from xinfang_desk.ledger.figures import short_label
 from xinfang_desk.ledger.limits import MAX_DEMO_CASES, MAX_LIST_LIMIT, MAX_YEAR, MIN_YEAR

@@ -20,12 +20,12 @@ from xinfang_desk.commands.common import (
     open_ledger,
 )
 from xinfang_desk.ledger.errors import ValidationError
+from xinfang_desk.ledger.ledger_info import has_users
 from xinfang_desk.ledger.permissions import Role
 from xinfang_desk.ledger.users import (
     add_user,
     change_own_password,
     create_first_administrator,
-    has_users,
     issue_token,
     list_users,
     reset_password,

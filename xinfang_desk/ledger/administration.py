@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from xinfang_desk.ledger import audit
+from xinfang_desk.ledger import audit, ledger_info
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.models import Category, Department, LedgerInfo, Unit
@@ -82,7 +82,7 @@ def load_snapshot(ctx: OpContext) -> SettingsSnapshot:
     return SettingsSnapshot(
         unit_code=info.get("unit_code", ""),
         unit_name=info.get("unit_name", ""),
-        office=LedgerInfo.is_office(info),
+        office=ledger_info.is_office(info),
         rules={key: settings.rule(key.removeprefix("rule.")) for key in DEADLINE_RULES},
         general={key: settings.get(key) for key in GENERAL},
         departments=departments,
@@ -101,13 +101,9 @@ def save_settings(
     unit_name = (unit_name or "").strip()
     if not unit_name:
         raise ValidationError("请填写单位名称。")
-    info = session.get(LedgerInfo, "unit_name")
-    if info is None:
-        session.add(LedgerInfo(key="unit_name", value=unit_name))
-    else:
-        info.value = unit_name
-    code = session.get(LedgerInfo, "unit_code")
-    unit = session.scalars(select(Unit).where(Unit.code == (code.value if code else ""))).first()
+    ledger_info.store(session, "unit_name", unit_name)
+    code = ledger_info.read(session, "unit_code").get("unit_code", "")
+    unit = session.scalars(select(Unit).where(Unit.code == code)).first()
     if unit is not None:
         unit.name = unit_name
     for key, rule in rules.items():

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger import ledger_info
 from xinfang_desk.ledger.figures import EVALUATED, SATISFIED, flag_conditions, pct, walked_received_between
 from xinfang_desk.ledger.models import Case, LedgerInfo, Unit
 from xinfang_desk.ledger.vocab import OPEN_STATUSES
@@ -79,7 +80,7 @@ def known_units(session: Session) -> list[tuple[str, str]]:
 
 def _office_code(session: Session) -> str | None:
     own = session.get(LedgerInfo, "unit_code")
-    return own.value if own is not None and LedgerInfo.office_ledger(session) else None
+    return own.value if own is not None and ledger_info.office_ledger(session) else None
 
 
 def unit_assessment(session: Session, start: date, end: date, today: date) -> list[UnitAssessment]:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.errors import ValidationError
-from xinfang_desk.ledger.models import AuditEntry
 from xinfang_desk.ledger.vocab import EventKind
+
+if TYPE_CHECKING:
+    from xinfang_desk.ledger.models import AuditEntry
 
 # -- personal data leaving the ledger or shown --------------------------------------------------------
 EXPORT_FULL = EventKind.EXPORT_FULL.value
@@ -108,6 +110,9 @@ def record_audit(
     clock: Callable[[], datetime] = datetime.now,
 ) -> AuditEntry:
     """Append one entry to the audit log (the caller's session commits; the chain seals it then)."""
+    # the ORM classes load with the first entry, not with the action codes every start-up reads
+    from xinfang_desk.ledger.models import AuditEntry
+
     entry = AuditEntry(
         at=clock().replace(microsecond=0), actor=require_actor(actor), action=action, detail=detail
     )

@@ -19,12 +19,16 @@ import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger import ledger_info, tables
 from xinfang_desk.ledger.holiday_estimate import estimated_rest_days
-from xinfang_desk.ledger.models import CalendarDay, LedgerInfo
 from xinfang_desk.ledger.settings import DeadlineRule
 
 #: ``ledger_info`` key: the years whose official arrangement the office entered ("2027,2028").
 ENTERED_YEARS_KEY = "calendar_entered_years"
+#: ``ledger_info`` keys: the holiday library the open cases' deadlines were last reckoned with, and that
+#: an older ledger's deadlines were given their basis (``ledger.deadline_sync``)
+LIBRARY_KEY = "calendar_library"
+ADOPTED_KEY = "deadline_basis_adopted"
 WEEKDAYS = "一二三四五六日"
 _LIBRARY_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
 
@@ -117,8 +121,21 @@ def library_fingerprint() -> str:
 
 def entered_years(session: Session) -> set[int]:
     """The years whose whole arrangement the office entered from the State Council's notice."""
-    row = session.get(LedgerInfo, ENTERED_YEARS_KEY)
-    return {int(part) for part in (row.value if row else "").split(",") if part.strip()}
+    value = ledger_info.read(session, ENTERED_YEARS_KEY).get(ENTERED_YEARS_KEY, "")
+    return {int(part) for part in value.split(",") if part.strip()}
+
+
+def needs_sync(session: Session) -> bool:
+    """Whether ``deadline_sync.sync_at_open`` has anything to do: the ledger's deadlines never got their
+    basis, or were reckoned with another holiday library (asked in a reading session at every opening,
+    through the table, so opening never waits).
+
+    A database with no unit yet (just created, or the empty target of a copy) has nothing to sync.
+    """
+    info = ledger_info.read(session, "unit_code", LIBRARY_KEY, ADOPTED_KEY)
+    if "unit_code" not in info:
+        return False
+    return ADOPTED_KEY not in info or info.get(LIBRARY_KEY) != library_fingerprint()
 
 
 class WorkCalendar:
@@ -140,7 +157,8 @@ class WorkCalendar:
 
     @classmethod
     def load(cls, session: Session, *, estimate: bool = True) -> WorkCalendar:
-        rows = session.scalars(select(CalendarDay)).all()
+        days = tables.calendar_days
+        rows = session.execute(select(days.c.day, days.c.is_workday, days.c.note)).all()
         return cls(
             {row.day: row.is_workday for row in rows},
             entered=entered_years(session),

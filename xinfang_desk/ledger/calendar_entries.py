@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger import ledger_info
 from xinfang_desk.ledger.audit import (
     CALENDAR_IMPORT,
     CALENDAR_REMOVE,
@@ -30,7 +31,7 @@ from xinfang_desk.ledger.calendar import ENTERED_YEARS_KEY, DayInfo, WorkCalenda
 from xinfang_desk.ledger.deadline_sync import Recomputed, recompute_open_deadlines
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.limits import MAX_YEAR, MIN_YEAR
-from xinfang_desk.ledger.models import CalendarDay, LedgerInfo
+from xinfang_desk.ledger.models import CalendarDay
 from xinfang_desk.ledger.notice_text import looks_like_notice, read_notice
 
 FIRST_YEAR, LAST_YEAR = MIN_YEAR, MAX_YEAR  # the years the ledger accepts (limits.py)
@@ -135,12 +136,7 @@ def _put(session: Session, actor: str, day: date, is_workday: bool, note: str, w
 def _mark_entered(session: Session, years: set[int], entered: bool = True) -> None:
     known = entered_years(session)
     known = known | years if entered else known - years
-    row = session.get(LedgerInfo, ENTERED_YEARS_KEY)
-    value = ",".join(str(year) for year in sorted(known))
-    if row is None:
-        session.add(LedgerInfo(key=ENTERED_YEARS_KEY, value=value))
-    else:
-        row.value = value
+    ledger_info.store(session, ENTERED_YEARS_KEY, ",".join(str(year) for year in sorted(known)))
 
 
 def _finish(

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger import ledger_info
 from xinfang_desk.ledger.deadlines import due_text, is_estimated
 from xinfang_desk.ledger.errors import NotFoundError
 from xinfang_desk.ledger.identity import mask_id_number, mask_phone
@@ -72,7 +73,7 @@ ACTION_ORDER: tuple[EventKind, ...] = (
 def is_other_units_case(session: Session, case: Case) -> bool:
     """A merged case of another unit in the office's ledger: read-only there (the Workflow refuses steps)."""
     own = session.get(LedgerInfo, "unit_code")
-    return LedgerInfo.office_ledger(session) and own is not None and case.unit_code != own.value
+    return ledger_info.office_ledger(session) and own is not None and case.unit_code != own.value
 
 
 def allowed_actions(

@@ -23,8 +23,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from xinfang_desk.ledger import chain
-from xinfang_desk.ledger.deadline_sync import needs_sync, sync_at_open
+from xinfang_desk.ledger import chain, ledger_info, tables
+from xinfang_desk.ledger.calendar import needs_sync
 from xinfang_desk.ledger.errors import (
     BackupToolUnavailable,
     CaseChangedError,
@@ -36,7 +36,6 @@ from xinfang_desk.ledger.errors import (
     UpgradeCancelled,
 )
 from xinfang_desk.ledger.instance_lock import holder_of
-from xinfang_desk.ledger.models import Attachment, AuditEntry, Case, CaseEvent, LedgerInfo, Petitioner
 from xinfang_desk.ledger.operations.context import Actor, OpContext
 from xinfang_desk.ledger.schema_version import head_revision, known_revisions, stored_revision
 from xinfang_desk.ledger.storage import BACKEND_KEY, ChangeWatch, StorageBackend, backend_for, file_url
@@ -47,8 +46,11 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _log = logging.getLogger(__name__)
-_PROTECTED = (Case, CaseEvent, Attachment, Petitioner, AuditEntry)
-_APPEND_ONLY = (CaseEvent, AuditEntry)
+#: the tables whose rows are never deleted, and of those the ones whose rows are never changed either
+_PROTECTED = frozenset(
+    {tables.cases, tables.case_events, tables.attachments, tables.petitioners, tables.audit_log}
+)
+_APPEND_ONLY = frozenset({tables.case_events, tables.audit_log})
 
 
 def alembic_config() -> Config:
@@ -75,10 +77,10 @@ _PASSWORD_WRONG = "服务器密码不正确，台账服务器拒绝登录。请�
 
 def _refuse_changes_to_history(session: Session, _ctx: object, _instances: object) -> None:
     for obj in session.deleted:
-        if isinstance(obj, _PROTECTED):
+        if type(obj).__table__ in _PROTECTED:
             raise LedgerError("台账中的记录不可删除；错误的内容请以“更正”方式记录。")
     for obj in session.dirty:
-        if isinstance(obj, _APPEND_ONLY) and session.is_modified(obj):
+        if type(obj).__table__ in _APPEND_ONLY and session.is_modified(obj):
             raise LedgerError("历史记录和审计日志不可修改。")
 
 
@@ -203,7 +205,9 @@ class Ledger:
         with ledger.reading() as session:
             stale = needs_sync(session)
         ledger.read_fixed_facts()
-        if stale:
+        if stale:  # the reckoning (through the ORM classes) loads only when a ledger needs it
+            from xinfang_desk.ledger.deadline_sync import sync_at_open
+
             with ledger.session() as session:
                 sync_at_open(session)
         return ledger
@@ -344,7 +348,7 @@ class Ledger:
     # -- facts -------------------------------------------------------------------------------
     def info(self) -> dict[str, str]:
         with self.reading() as s:
-            return LedgerInfo.read(s)
+            return ledger_info.read(s)
 
     @property
     def unit_code(self) -> str:
@@ -354,7 +358,7 @@ class Ledger:
         """Read the facts fixed when the ledger was made (at opening, and once ``create_ledger`` wrote them),
         so the screens ask them of the ledger without a query."""
         with self.reading() as session:
-            self._office = LedgerInfo.office_ledger(session)
+            self._office = ledger_info.office_ledger(session)
 
     @property
     def is_office(self) -> bool:
@@ -374,7 +378,7 @@ class Ledger:
     @property
     def is_demo(self) -> bool:
         """A demo ledger (``demo``, ``--demo``): opened without signing in, as 演示管理员."""
-        return LedgerInfo.is_demo(self.info())
+        return ledger_info.is_demo(self.info())
 
 
 def _keep_private(path: Path) -> None:

@@ -17,15 +17,14 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger.calendar import WorkCalendar, library_fingerprint
+from xinfang_desk.ledger import ledger_info
+from xinfang_desk.ledger.calendar import ADOPTED_KEY, LIBRARY_KEY, WorkCalendar, library_fingerprint
 from xinfang_desk.ledger.deadlines import Basis, reckon_basis, rule_basis
-from xinfang_desk.ledger.models import Case, CaseEvent, CaseOrigin, LedgerInfo
+from xinfang_desk.ledger.models import Case, CaseEvent, CaseOrigin
 from xinfang_desk.ledger.settings import DeadlineRule, Settings
 from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, EventKind, Source
 from xinfang_desk.ledger.workflow import Workflow
 
-LIBRARY_KEY = "calendar_library"
-ADOPTED_KEY = "deadline_basis_adopted"
 #: who recomputes when nobody acted (a newer library found on opening)
 SYSTEM_ACTOR = "系统"
 
@@ -61,39 +60,21 @@ def recompute_open_deadlines(
     return done
 
 
-def _set_info(session: Session, key: str, value: str) -> None:
-    row = session.get(LedgerInfo, key)
-    if row is None:
-        session.add(LedgerInfo(key=key, value=value))
-    else:
-        row.value = value
-
-
-def needs_sync(session: Session) -> bool:
-    """Whether ``sync_at_open`` has anything to do (asked in a reading session, so opening never waits).
-
-    A database with no unit yet (just created, or the empty target of a copy) has nothing to sync.
-    """
-    info = LedgerInfo.read(session, "unit_code", LIBRARY_KEY, ADOPTED_KEY)
-    if "unit_code" not in info:
-        return False
-    return ADOPTED_KEY not in info or info.get(LIBRARY_KEY) != library_fingerprint()
-
-
 def sync_at_open(session: Session, *, clock: Callable[[], datetime] = datetime.now) -> list[Recomputed]:
-    """On opening: adopt old cases' deadlines once, and recompute if the holiday library changed."""
-    if session.get(LedgerInfo, ADOPTED_KEY) is None:
+    """On opening: adopt old cases' deadlines once, and recompute if the holiday library changed (asked
+    when ``calendar.needs_sync`` says so)."""
+    info = ledger_info.read(session, ADOPTED_KEY, LIBRARY_KEY)
+    if ADOPTED_KEY not in info:
         adopt_existing_deadlines(session)
-        _set_info(session, ADOPTED_KEY, "1")
-    current = library_fingerprint()
-    stored = session.get(LedgerInfo, LIBRARY_KEY)
-    if stored is not None and stored.value == current:
+        ledger_info.store(session, ADOPTED_KEY, "1")
+    current, stored = library_fingerprint(), info.get(LIBRARY_KEY)
+    if stored == current:
         return []
     if stored is None:
         reason = "按节假日数据重算（官方库、本单位录入，未公布年份按法定节假日估算）"
     else:
-        reason = f"节假日官方库已更新（{stored.value} → {current}）"
-    _set_info(session, LIBRARY_KEY, current)
+        reason = f"节假日官方库已更新（{stored} → {current}）"
+    ledger_info.store(session, LIBRARY_KEY, current)
     return recompute_open_deadlines(session, SYSTEM_ACTOR, reason, clock=clock)
 
 

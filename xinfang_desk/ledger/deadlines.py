@@ -10,12 +10,14 @@ added to it is (``given`` is then its fixed base).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xinfang_desk.ledger.calendar import WorkCalendar
-from xinfang_desk.ledger.models import Case
 from xinfang_desk.ledger.settings import DeadlineRule
 from xinfang_desk.ledger.vocab import OPEN_STATUSES, Status
+
+if TYPE_CHECKING:
+    from xinfang_desk.ledger.models import Case
 
 #: the case columns of the deadlines a basis may describe, with their Chinese names
 DEADLINE_COLUMNS = {

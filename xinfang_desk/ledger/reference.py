@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinfang_desk import __version__
+from xinfang_desk.ledger import ledger_info
 from xinfang_desk.ledger.db import Ledger
 from xinfang_desk.ledger.deadline_sync import sync_at_open
 from xinfang_desk.ledger.errors import LedgerFileError, ValidationError
@@ -142,8 +143,8 @@ def create_ledger(
         for key, value in {
             "unit_code": code,
             "unit_name": name,
-            LedgerInfo.OFFICE_KEY: LedgerInfo.flag_value(office),
-            LedgerInfo.DEMO_KEY: LedgerInfo.flag_value(demo),
+            ledger_info.OFFICE_KEY: ledger_info.flag_value(office),
+            ledger_info.DEMO_KEY: ledger_info.flag_value(demo),
             "created_at": now,
             "created_by_version": __version__,
         }.items():

@@ -33,18 +33,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from xinfang_desk.ledger import tables
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.limits import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, check_date, check_year
-from xinfang_desk.ledger.models import Case, Category, Department, Petitioner
 from xinfang_desk.ledger.storage import backend_of
 from xinfang_desk.ledger.vocab import OPEN_STATUSES, Channel, Nature, Outcome, Satisfaction, Source, Status
 
-# Searches read the tables, not the mapped classes: the 台账's first page is read before any mapper
-# is configured, a tenth of a second the first rows need not wait for (see ``LedgerInfo.read``).
-_cases = Case.__table__
-_categories = Category.__table__
-_departments = Department.__table__
-_petitioners = Petitioner.__table__
+# Searches read the tables, not the ORM classes: the 台账's first page is read before those are declared
+# (see ``ledger.tables``).
+_cases = tables.cases
+_categories = tables.categories
+_departments = tables.departments
+_petitioners = tables.petitioners
 
 
 @dataclass

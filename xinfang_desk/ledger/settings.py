@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger import tables
 from xinfang_desk.ledger.errors import ValidationError
-from xinfang_desk.ledger.models import Setting
 
 DayKind = Literal["calendar", "workday"]
 
@@ -110,7 +110,8 @@ class Settings:
 
     @classmethod
     def load(cls, session: Session) -> Settings:
-        return cls({row.key: row.value for row in session.scalars(select(Setting))})
+        table = tables.settings
+        return cls({key: value for key, value in session.execute(select(table.c.key, table.c.value))})
 
     def rule(self, name: str) -> DeadlineRule:
         spec = DEADLINE_RULES[f"rule.{name}"]
@@ -135,8 +136,6 @@ def store(session: Session, key: str, value: Any) -> None:
     if spec is None:
         raise ValidationError(f"没有名为“{key}”的设置项。")
     spec.check(value)
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=_encode(value)))
-    else:
-        row.value = _encode(value)
+    table, encoded = tables.settings, _encode(value)
+    if session.execute(update(table).where(table.c.key == key).values(value=encoded)).rowcount == 0:
+        session.execute(insert(table).values(key=key, value=encoded))

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from xinfang_desk.ledger import audit
+from xinfang_desk.ledger import audit, ledger_info
 from xinfang_desk.ledger.errors import AuthenticationError, PermissionDenied, ValidationError
-from xinfang_desk.ledger.models import AuditEntry, LedgerInfo, User
+from xinfang_desk.ledger.models import AuditEntry, User
 from xinfang_desk.ledger.operations.context import Actor, Changes, OpContext, OpResult
 from xinfang_desk.ledger.permissions import Permission, Role, requires
 
@@ -76,21 +76,6 @@ class UserItem:
     has_token: bool
 
 
-#: ``ledger_info`` key set when the first administrator is created: from then on the ledger needs sign-in,
-#: even if someone empties the users table with another program.
-USERS_ENABLED_KEY = "users_enabled"
-
-
-def ledger_has_users(session: Session) -> bool:
-    """True once the ledger has had an administrator (every operation then needs a signed-in user).
-
-    Asked before the first window, so read through the tables (see ``LedgerInfo.read``).
-    """
-    if session.scalar(select(User.__table__.c.id).limit(1)) is not None:
-        return True
-    return LedgerInfo.read(session, USERS_ENABLED_KEY).get(USERS_ENABLED_KEY) == "1"
-
-
 def users_removed_outside(session: Session) -> bool:
     """The audit log records an administrator, yet the users table is empty: emptied by another program."""
     if session.scalar(select(User.id).limit(1)) is not None:
@@ -132,7 +117,7 @@ def _role_for(session: Session, role: Role | str) -> Role:
     except ValueError:
         names = "、".join(r.label for r in Role)
         raise ValidationError(f"没有“{role}”这种角色。可选：{names}。") from None
-    if role.office_only and not LedgerInfo.office_ledger(session):
+    if role.office_only and not ledger_info.office_ledger(session):
         raise ValidationError(f"“{role.label}”只用于信访与督办室的汇总台账。")
     return role
 
@@ -164,24 +149,14 @@ def create_administrator(
     session: Session, name: str, password: str, *, clock: Callable[[], datetime] = datetime.now
 ) -> Actor:
     """The ledger's first user, a 管理员 (refused once the ledger has users); returns them as the actor."""
-    if ledger_has_users(session) or users_removed_outside(session):
+    if ledger_info.ledger_has_users(session) or users_removed_outside(session):
         raise PermissionDenied("此台账已有管理员；新用户请由管理员添加。")
     now = clock().replace(microsecond=0)
     user = _new_user(session, _name(name), Role.ADMIN, password, _name(name), now)
     user.must_change_password = False  # they just chose it
-    flag = session.get(LedgerInfo, USERS_ENABLED_KEY)
-    if flag is None:
-        session.add(LedgerInfo(key=USERS_ENABLED_KEY, value="1"))
-    else:
-        flag.value = "1"
+    ledger_info.store(session, ledger_info.USERS_ENABLED_KEY, "1")
     audit.record_audit(session, user.name, audit.CREATE_ADMIN, {"user": user.name}, clock=clock)
     return _actor(user)
-
-
-def has_users(ledger: Ledger) -> bool:
-    """``ledger_has_users`` of an open ledger, read before anyone has signed in (a reading session)."""
-    with ledger.reading() as session:
-        return ledger_has_users(session)
 
 
 def create_first_administrator(

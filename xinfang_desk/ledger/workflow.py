@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger import ledger_info
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.deadlines import (
     DEADLINE_COLUMNS,
@@ -188,7 +189,7 @@ class Workflow:
         info = session.get(LedgerInfo, "unit_code")
         self.unit_code = info.value if info else "XF"
         #: the office's ledger holds every unit's merged cases; only its own may take steps here
-        self.office = LedgerInfo.office_ledger(session)
+        self.office = ledger_info.office_ledger(session)
         self._next_seq: dict[int, int] = {}
         self._categories: dict[tuple[str, int | None], Category] = {}
         self._departments: dict[str, Department] = {}

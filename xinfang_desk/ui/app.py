@@ -22,10 +22,9 @@ from typing import TYPE_CHECKING, cast
 # The ledger's modules, and SQLAlchemy with them, load before Qt's: once PySide6 is loaded it reads the
 # source of every module imported after it (looking for its feature switches), a tenth of the start-up.
 from xinfang_desk.chinese_argparse import ChineseArgumentParser
-from xinfang_desk.ledger import users  # noqa: F401  (signing in; Argon2 itself loads at the first password)
 from xinfang_desk.ledger.backups import latest_backup, restore_backup
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import DEMO_CASES, open_demo_ledger
+from xinfang_desk.ledger.demo_ledger import DEMO_CASES, open_demo_ledger
 from xinfang_desk.ledger.errors import LedgerDamagedError, LedgerError, LedgerInUseError, UpgradeCancelled
 from xinfang_desk.ledger.instance_lock import InstanceLock
 from xinfang_desk.ledger.operations import queries  # noqa: F401  (what the 台账's first page reads)

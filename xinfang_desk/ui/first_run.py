@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from xinfang_desk.ledger.db import Ledger
-from xinfang_desk.ledger.demo import DEMO_CASES, fill_demo_ledger, new_demo_ledger
+from xinfang_desk.ledger.demo import fill_demo_ledger, new_demo_ledger
+from xinfang_desk.ledger.demo_ledger import DEMO_CASES
 from xinfang_desk.ledger.errors import LedgerError, ServerPasswordError
 from xinfang_desk.ledger.operations.context import Actor, OpContext, OpResult
 from xinfang_desk.ledger.reference import UNIT_CODE, create_ledger, validate_unit

@@ -8,7 +8,7 @@ worker; the dialog waits with its buttons disabled and a busy cursor, and shows 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import Qt
@@ -22,12 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xinfang_desk.ledger.demo import DEMO_ACTOR
+from xinfang_desk.ledger.demo_ledger import DEMO_ACTOR
+from xinfang_desk.ledger.ledger_info import has_users
 from xinfang_desk.ledger.operations.context import Actor
-from xinfang_desk.ledger.users import SignIn, authenticate, change_own_password, has_users
 from xinfang_desk.ui.ops import OpRunner, Progress, error_text
 from xinfang_desk.ui.style import DIALOG_ERROR_FOREGROUND, text_style
 from xinfang_desk.ui.widgets import ok_cancel
+
+if TYPE_CHECKING:
+    from xinfang_desk.ledger.users import SignIn
 
 
 class Waiting:
@@ -113,6 +116,9 @@ class LoginDialog(QDialog):
 
     def sign_in(self) -> None:
         """Check the name and password on the worker; a wrong one is said here and the password cleared."""
+        # users' module (and the ORM classes with it) loads at the first sign-in: a demo never needs it
+        from xinfang_desk.ledger.users import authenticate
+
         self.waiting.submit(
             self.runner.call_on_ledger,
             authenticate,
@@ -159,6 +165,8 @@ class ChangePasswordDialog(QDialog):
         if self.new.text() != self.again.text():
             self.error.setText("两次输入的新密码不一致。")
             return
+        from xinfang_desk.ledger.users import change_own_password
+
         self.waiting.submit(
             self.runner.call, change_own_password, self.old.text(), self.new.text(), on_success=self._changed
         )

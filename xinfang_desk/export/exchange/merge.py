@@ -57,7 +57,7 @@ from xinfang_desk.export.exchange.workbook_reader import (
     parse_case_no,
 )
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
-from xinfang_desk.ledger import audit
+from xinfang_desk.ledger import audit, ledger_info
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import LedgerError, ValidationError
 from xinfang_desk.ledger.models import (
@@ -276,7 +276,7 @@ def merge_workbooks(
     untouched and listed as not processed.
     """
     actor = audit.require_actor(actor)
-    if not LedgerInfo.office_ledger(session):
+    if not ledger_info.office_ledger(session):
         raise ValidationError("合并台账只能在信访与督办室（汇总模式）的台账中进行。")
     now = clock().replace(microsecond=0)
     report = MergeReport(now, actor, [FileResult(Path(p)) for p in paths])

@@ -27,11 +27,10 @@ from xinfang_desk.export.exchange.ledger_workbook import (
 )
 from xinfang_desk.export.exchange.statistics_sheet import NO_VALUE
 from xinfang_desk.export.progress import CancelCheck, ProgressCallback
-from xinfang_desk.ledger import audit
+from xinfang_desk.ledger import audit, ledger_info
 from xinfang_desk.ledger.assessment import known_units
 from xinfang_desk.ledger.errors import ValidationError
 from xinfang_desk.ledger.figures import FIGURE_LABELS, compute_figures
-from xinfang_desk.ledger.models import LedgerInfo
 from xinfang_desk.ledger.redaction import mask_in_text
 
 UNIT_FIGURES_SHEET = "各单位统计"
@@ -66,7 +65,7 @@ def export_office_ledger(
 
     The unit's 台账 writer does the work, with the school's titles and a 各单位统计 sheet added.
     """
-    if not LedgerInfo.office_ledger(session):
+    if not ledger_info.office_ledger(session):
         raise ValidationError("汇总台账只能由信访与督办室（汇总模式）的台账导出。")
     _office_code, office_name = unit_of(session)
 

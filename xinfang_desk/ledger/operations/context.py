@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger import ledger_info
 from xinfang_desk.ledger.errors import PermissionDenied, ValidationError
 from xinfang_desk.ledger.permissions import Permission, Role
 
@@ -124,15 +125,15 @@ class OpContext:
         """The role to check; None when the ledger has no users (anyone may act, as before users existed)."""
         if self._role_checked:
             return self._role
-        from xinfang_desk.ledger.users import current_role, ledger_has_users
-
         if self.actor.user_id is not None:
+            from xinfang_desk.ledger.users import current_role
+
             role = current_role(self.session, self.actor.user_id)
             if role is None:
                 raise PermissionDenied(f"用户“{self.actor.name}”已停用或不存在，请重新登录。")
         elif self.actor.role is not None:
             role = self.actor.role
-        elif ledger_has_users(self.session):
+        elif ledger_info.ledger_has_users(self.session):
             raise PermissionDenied("此台账已启用用户登录，请先登录。")
         else:
             role = None

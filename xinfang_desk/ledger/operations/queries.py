@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from xinfang_desk.ledger import ledger_info, tables
 from xinfang_desk.ledger.calendar import WorkCalendar
-from xinfang_desk.ledger.models import Case, Category, Department, LedgerInfo
 from xinfang_desk.ledger.operations.context import OpContext
 from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.search import (
@@ -49,7 +49,7 @@ def dashboard_data(ctx: OpContext, today: date | None = None) -> DashboardData:
     from xinfang_desk.ledger.dashboard import dashboard_and_unit_tiles
 
     today = today or ctx.now().date()
-    office = LedgerInfo.office_ledger(ctx.session)
+    office = ledger_info.office_ledger(ctx.session)
     board, units = dashboard_and_unit_tiles(ctx.session, today, with_units=office)
     urgent = CaseFilter(overdue=True, due_soon=True, due_soon_days=board.due_soon_days, today=today)
     ids = case_ids(ctx.session, urgent, sort="due_on", descending=False)
@@ -133,15 +133,20 @@ def filter_choices(ctx: OpContext) -> FilterChoices:
     """Years with cases (and this one), categories in their order, departments, the due-soon days."""
     session = ctx.session
     today = ctx.now().date()
-    years = set(session.scalars(select(Case.year).distinct())) | {today.year}
+    cases, categories_table, departments_table = tables.cases, tables.categories, tables.departments
+    years = set(session.scalars(select(cases.c.year).distinct())) | {today.year}
     categories: list[tuple[str, bool]] = []
-    all_categories = list(session.scalars(select(Category).order_by(Category.sort_order, Category.name)))
+    all_categories = session.execute(
+        select(categories_table.c.id, categories_table.c.name, categories_table.c.parent_id).order_by(
+            categories_table.c.sort_order, categories_table.c.name
+        )
+    ).all()
     for top in (c for c in all_categories if c.parent_id is None):
         categories.append((top.name, False))
         categories.extend((c.name, True) for c in all_categories if c.parent_id == top.id)
-    departments = tuple(session.scalars(select(Department.name).order_by(Department.id)))
+    departments = tuple(session.scalars(select(departments_table.c.name).order_by(departments_table.c.id)))
     units: tuple[tuple[str, str], ...] = ()
-    if LedgerInfo.office_ledger(ctx.session):
+    if ledger_info.office_ledger(ctx.session):
         # loaded here: a unit's ledger does not need the assessment's figures before its first rows
         from xinfang_desk.ledger.assessment import known_units
 
@@ -168,10 +173,10 @@ class LedgerFacts:
 
 @requires(Permission.VIEW)
 def ledger_facts(ctx: OpContext) -> LedgerFacts:
-    info = {row.key: row.value for row in ctx.session.scalars(select(LedgerInfo))}
+    info = ledger_info.read(ctx.session)
     return LedgerFacts(
         info.get("unit_code", ""),
         info.get("unit_name", ""),
-        LedgerInfo.is_office(info),
-        LedgerInfo.is_demo(info),
+        ledger_info.is_office(info),
+        ledger_info.is_demo(info),
     )
