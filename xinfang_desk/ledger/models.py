@@ -40,15 +40,6 @@ class LedgerInfo(Base):
     value: Mapped[str]
 
 
-class Setting(Base):
-    """A user-changed setting (see ``xinfang_desk.ledger.settings`` for the declared defaults)."""
-
-    __table__ = tables.settings
-
-    key: Mapped[str]
-    value: Mapped[dict[str, Any]]
-
-
 class Unit(Base):
     """A secondary unit (二级单位) that keeps its own ledger; the office sees all of them."""
 

@@ -53,6 +53,7 @@ ledger_info = Table(
     Column("value", Text, nullable=False, default=""),
 )
 
+#: the settings a user changed, by key (``ledger.settings`` declares them and reads and writes this table)
 settings = Table(
     "settings",
     metadata,
