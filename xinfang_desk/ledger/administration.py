@@ -14,7 +14,7 @@ from sqlalchemy import select
 from xinfang_desk.ledger import audit, ledger_info
 from xinfang_desk.ledger.calendar import WorkCalendar
 from xinfang_desk.ledger.errors import ValidationError
-from xinfang_desk.ledger.models import Category, Department, LedgerInfo, Unit
+from xinfang_desk.ledger.models import Category, Department, Unit
 from xinfang_desk.ledger.operations.context import Changes, OpContext, OpResult
 from xinfang_desk.ledger.permissions import Permission, requires
 from xinfang_desk.ledger.settings import DEADLINE_RULES, GENERAL, DeadlineRule, Settings, store
@@ -61,7 +61,7 @@ def load_snapshot(ctx: OpContext) -> SettingsSnapshot:
     """Everything the 设置 page shows."""
     session = ctx.session
     today = ctx.now().date()
-    info = {row.key: row.value for row in session.scalars(select(LedgerInfo))}
+    info = ledger_info.read(session)
     settings = Settings.load(session)
     calendar = WorkCalendar.load(session)
     departments = tuple(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger import tables
@@ -54,9 +54,7 @@ def read(session: Session, *keys: str) -> dict[str, str]:
 
 def store(session: Session, key: str, value: str) -> None:
     """Set the fact ``key`` to ``value`` (added if the ledger has none yet), in the session's transaction."""
-    table = tables.ledger_info
-    if session.execute(update(table).where(table.c.key == key).values(value=value)).rowcount == 0:
-        session.execute(insert(table).values(key=key, value=value))
+    tables.set_value(session, tables.ledger_info, key, value)
 
 
 def office_ledger(session: Session) -> bool:

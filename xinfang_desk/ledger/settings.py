@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger import tables
@@ -136,6 +136,4 @@ def store(session: Session, key: str, value: Any) -> None:
     if spec is None:
         raise ValidationError(f"没有名为“{key}”的设置项。")
     spec.check(value)
-    table, encoded = tables.settings, _encode(value)
-    if session.execute(update(table).where(table.c.key == key).values(value=encoded)).rowcount == 0:
-        session.execute(insert(table).values(key=key, value=encoded))
+    tables.set_value(session, tables.settings, key, _encode(value))

@@ -7,6 +7,7 @@ tables run on SQLite and PostgreSQL.
 """
 
 import uuid
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -23,7 +24,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    insert,
+    update,
 )
+from sqlalchemy.orm import Session
 
 from xinfang_desk.ledger.chain import Digest, PreviousDigest
 from xinfang_desk.ledger.compact_forms import CompactTime, CompactUuid, ShortKeysJSON
@@ -33,6 +37,13 @@ metadata = MetaData()
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def set_value(session: Session, table: Table, key: str, value: Any) -> None:
+    """Set ``key``'s value in a key/value table (``ledger_info``, ``settings``): its row updated, or added
+    when the key has none yet, in the session's transaction."""
+    if session.execute(update(table).where(table.c.key == key).values(value=value)).rowcount == 0:
+        session.execute(insert(table).values(key=key, value=value))
 
 
 def _chain_columns() -> tuple[Column, ...]:
