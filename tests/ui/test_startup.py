@@ -37,6 +37,17 @@ def recorded(monkeypatch: pytest.MonkeyPatch, module: object, name: str, jobs: l
     monkeypatch.setattr(module, name, noted)
 
 
+def opened_window(ledger, tmp_path: Path, qtbot, page: int | None = None) -> tuple[OpRunner, MainWindow]:
+    """The main window on ``ledger``, its settings in ``tmp_path``, opening on ``page`` (else the default)."""
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    if page is not None:
+        settings.setValue("window/page", page)
+    runner = OpRunner(ledger)
+    window = MainWindow(runner, settings)
+    qtbot.addWidget(window)
+    return runner, window
+
+
 @pytest.mark.parametrize("page", [LEDGER, DASHBOARD])
 def test_the_first_page_is_read_before_the_dashboard_and_the_history_check(
     ledger, tmp_path, qsettings_dir, qtbot, monkeypatch, page
@@ -46,11 +57,7 @@ def test_the_first_page_is_read_before_the_dashboard_and_the_history_check(
     recorded(monkeypatch, ledger_model, "ledger_id_page", jobs)
     recorded(monkeypatch, dashboard_module, "dashboard_data", jobs)
     recorded(monkeypatch, trail, "verify", jobs)
-    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    settings.setValue("window/page", page)
-    runner = OpRunner(ledger)
-    window = MainWindow(runner, settings)
-    qtbot.addWidget(window)
+    runner, window = opened_window(ledger, tmp_path, qtbot, page)
     window.first_page_ready.connect(lambda: app_module.start_background_checks(window, runner))
     window.show()
     qtbot.waitUntil(lambda: "verify" in jobs and window.dashboard.data is not None, timeout=20000)
@@ -126,9 +133,7 @@ def test_the_dashboard_still_loads_when_the_filter_choices_cannot_be_read(
         raise LedgerError("台账暂时无法读取。")
 
     monkeypatch.setattr(ledger_view, "filter_choices", unreadable)
-    runner = OpRunner(ledger)
-    window = MainWindow(runner, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
+    runner, window = opened_window(ledger, tmp_path, qtbot)
     window.show()
     qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=20000)
     runner.wait()
@@ -143,11 +148,7 @@ def test_once_the_first_rows_are_drawn_the_matches_are_counted_before_the_filter
     recorded(monkeypatch, ledger_model, "ledger_id_page", jobs)
     recorded(monkeypatch, ledger_model, "matching_count", jobs)
     recorded(monkeypatch, ledger_view, "filter_choices", jobs)
-    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    settings.setValue("window/page", LEDGER)
-    runner = OpRunner(ledger)
-    window = MainWindow(runner, settings)
-    qtbot.addWidget(window)
+    runner, window = opened_window(ledger, tmp_path, qtbot, LEDGER)
     asked_when_drawn: list[list[str]] = []
     window.first_page_drawn.connect(lambda: asked_when_drawn.append(list(jobs)))
     count = window.ledger_page.count_label
@@ -166,11 +167,7 @@ def test_the_first_rows_are_drawn_before_the_other_pages_are_built_and_every_pag
     ledger, tmp_path, qsettings_dir, qtbot
 ):
     build_demo(ledger, cases=80, seed=3, today=date.today())
-    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    settings.setValue("window/page", LEDGER)
-    runner = OpRunner(ledger)
-    window = MainWindow(runner, settings)
-    qtbot.addWidget(window)
+    runner, window = opened_window(ledger, tmp_path, qtbot, LEDGER)
     built_when_drawn: list[list[bool]] = []
     window.first_page_drawn.connect(
         lambda: built_when_drawn.append(
