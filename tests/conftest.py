@@ -37,16 +37,14 @@ def installed_library_fingerprint() -> Callable[[], str]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _holiday_library_up_to_2026(installed_library_fingerprint: Callable[[], str]) -> Iterator[None]:
-    from xinfang_desk.ledger import calendar, deadline_sync
+    from xinfang_desk.ledger import calendar
 
     real = calendar.library_covers
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(calendar, "library_covers", lambda year: year <= LIBRARY_LAST_YEAR and real(year))
         # the installed version, its years capped: the same as a command run in a subprocess sees today
         version = calendar.library_fingerprint().split(":")[0]
-        capped = f"{version}:2004-{LIBRARY_LAST_YEAR}"
-        for module in (calendar, deadline_sync):  # asked at opening, and by the reckoning itself
-            patch.setattr(module, "library_fingerprint", lambda: capped)
+        patch.setattr(calendar, "library_fingerprint", lambda: f"{version}:2004-{LIBRARY_LAST_YEAR}")
         yield
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import delete, select, update
 
 from tests.helpers import Clock, draft
 from xinfang_desk.ledger import calendar as calendar_module
-from xinfang_desk.ledger import deadline_sync
 from xinfang_desk.ledger.calendar import ADOPTED_KEY, LIBRARY_KEY
 from xinfang_desk.ledger.calendar_entries import import_notice, set_day
 from xinfang_desk.ledger.db import Ledger
@@ -35,8 +34,7 @@ def _events(session, case: Case, kind: EventKind) -> list[CaseEvent]:
 def _old_library(monkeypatch: pytest.MonkeyPatch) -> None:
     """An older holiday library that knows only up to 2025."""
     monkeypatch.setattr(calendar_module, "library_covers", lambda year: 2004 <= year <= 2025)
-    for module in (calendar_module, deadline_sync):
-        monkeypatch.setattr(module, "library_fingerprint", lambda: "1.10.0:2004-2025")
+    monkeypatch.setattr(calendar_module, "library_fingerprint", lambda: "1.10.0:2004-2025")
 
 
 def test_a_year_that_gains_official_data_recomputes_open_rule_deadlines(

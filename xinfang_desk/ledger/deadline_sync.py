@@ -17,8 +17,9 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from xinfang_desk.ledger import calendar as work_calendar
 from xinfang_desk.ledger import ledger_info
-from xinfang_desk.ledger.calendar import ADOPTED_KEY, LIBRARY_KEY, WorkCalendar, library_fingerprint
+from xinfang_desk.ledger.calendar import ADOPTED_KEY, LIBRARY_KEY, WorkCalendar
 from xinfang_desk.ledger.deadlines import Basis, reckon_basis, rule_basis
 from xinfang_desk.ledger.models import Case, CaseEvent, CaseOrigin
 from xinfang_desk.ledger.settings import DeadlineRule, Settings
@@ -67,7 +68,7 @@ def sync_at_open(session: Session, *, clock: Callable[[], datetime] = datetime.n
     if ADOPTED_KEY not in info:
         adopt_existing_deadlines(session)
         ledger_info.store(session, ADOPTED_KEY, "1")
-    current, stored = library_fingerprint(), info.get(LIBRARY_KEY)
+    current, stored = work_calendar.library_fingerprint(), info.get(LIBRARY_KEY)
     if stored == current:
         return []
     if stored is None:
